@@ -1,0 +1,253 @@
+//! The assessment: practice states from the evidence, then scores, level, gates, risks,
+//! recommendations and the roadmap — everything the reports show, in one structure.
+
+pub mod model;
+pub mod plan;
+pub mod readiness;
+pub mod scoring;
+mod summary;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::{Catalog, Category, Practice};
+use crate::evidence::{Confidence, Evidence, Facts, PracticeEvidence, State, applies};
+use model::*;
+use scoring::Scored;
+
+/// Choices the user makes about the plan.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub team_size: u32,
+    pub days_per_week: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            team_size: 1,
+            days_per_week: 4.0,
+        }
+    }
+}
+
+/// Most evidence items kept per practice; the rest add nothing a reader would act on.
+const EVIDENCE_PER_PRACTICE: usize = 10;
+
+/// Decides one practice's state, reason and evidence.
+fn decide(
+    practice: &Practice,
+    found: Option<&PracticeEvidence>,
+    applicable: bool,
+) -> (State, Option<String>, Vec<Evidence>) {
+    if !applicable {
+        let traits: Vec<String> = practice
+            .applies_to
+            .iter()
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect();
+        return (
+            State::NotApplicable,
+            Some(format!(
+                "applies only to repositories with: {}",
+                traits.join(", ")
+            )),
+            Vec::new(),
+        );
+    }
+    let signals: Vec<Evidence> = found.map(|f| f.evidence.clone()).unwrap_or_default();
+    if let Some(verdict) = found.and_then(|f| f.verdict.as_ref()) {
+        let mut evidence = verdict.evidence.clone();
+        for e in signals {
+            if !evidence.iter().any(|x| x.location == e.location) {
+                evidence.push(e);
+            }
+        }
+        evidence.truncate(EVIDENCE_PER_PRACTICE);
+        return (verdict.state, verdict.reason.clone(), evidence);
+    }
+    let state = signals.first().map(|e| e.state).unwrap_or(State::Absent);
+    let reason = match signals.first() {
+        Some(best) if state != State::Present => best.reason.clone(),
+        None => Some("no evidence in the repository".to_string()),
+        _ => None,
+    };
+    let mut evidence = signals;
+    evidence.truncate(EVIDENCE_PER_PRACTICE);
+    (state, reason, evidence)
+}
+
+/// Runs the assessment stage over the gathered evidence.
+pub fn assess(
+    catalog: &Catalog,
+    facts: &Facts,
+    found: &BTreeMap<String, PracticeEvidence>,
+    repository: &str,
+    options: &Options,
+) -> Assessment {
+    let mut practices = Vec::with_capacity(catalog.practices.len());
+    for practice in &catalog.practices {
+        let applicable = applies(practice, &facts.traits);
+        let (state, reason, evidence) = decide(practice, found.get(&practice.id), applicable);
+        practices.push(PracticeResult {
+            id: practice.id.clone(),
+            title: practice.title.clone(),
+            category: practice.category,
+            level: practice.level,
+            core: practice.core,
+            weight: practice.weight,
+            state,
+            credit: state.credit(),
+            reason,
+            evidence,
+        });
+    }
+
+    let states: readiness::States = practices.iter().map(|p| (p.id.as_str(), p.state)).collect();
+    let reasons: BTreeMap<&str, Option<String>> = practices
+        .iter()
+        .map(|p| (p.id.as_str(), p.reason.clone()))
+        .collect();
+    let scored = |states: &readiness::States| -> Vec<Scored> {
+        catalog
+            .practices
+            .iter()
+            .filter_map(|p| {
+                Some(Scored {
+                    practice: p,
+                    state: *states.get(p.id.as_str())?,
+                })
+            })
+            .collect()
+    };
+    let current = scored(&states);
+    let totals = scoring::totals(&current);
+    let gates = readiness::gates(catalog, &states, &reasons);
+    let verdict = readiness::verdict(&gates);
+    let risks = readiness::risks(catalog, &states, &facts.traits);
+
+    let categories = Category::ALL
+        .iter()
+        .map(|c| {
+            let score = totals.categories.get(c).map(|s| s.round() as u32);
+            let target = scoring::default_target(*c);
+            let in_category: Vec<Scored> = current
+                .iter()
+                .filter(|s| s.practice.category == *c)
+                .copied()
+                .collect();
+            let band = score
+                .map(|s| scoring::score_level(f64::from(s)))
+                .unwrap_or(1);
+            CategoryResult {
+                category: *c,
+                title: c.title().to_string(),
+                score,
+                target,
+                gap: score.map(|s| target.saturating_sub(s)).unwrap_or(0),
+                level: band.min(scoring::gated_level(&in_category).0).max(1),
+            }
+        })
+        .collect();
+
+    let size_factor =
+        plan::size_factor(summary::deployable_units(facts), summary::languages(facts));
+    let context = plan::Context {
+        catalog,
+        states: &states,
+        reasons: &reasons,
+        gates: &gates,
+        risks: &risks,
+        capped_by: &totals.capped_by,
+        level: totals.level,
+        size_factor,
+    };
+    let recommendations = plan::recommendations(&context);
+    let project = |done: &BTreeSet<String>| {
+        let projected: readiness::States = states
+            .iter()
+            .map(|(id, s)| {
+                (
+                    *id,
+                    if done.contains(*id) && *s != State::NotApplicable {
+                        State::Present
+                    } else {
+                        *s
+                    },
+                )
+            })
+            .collect();
+        let t = scoring::totals(&scored(&projected));
+        let g = readiness::gates(catalog, &projected, &reasons);
+        (t.overall.round() as u32, t.level, readiness::verdict(&g))
+    };
+    let roadmap = plan::roadmap(
+        &recommendations,
+        options.team_size,
+        options.days_per_week,
+        &project,
+    );
+
+    let applicable: Vec<&PracticeResult> = practices
+        .iter()
+        .filter(|p| p.state != State::NotApplicable)
+        .collect();
+    let summary = Summary {
+        score: totals.overall.round() as u32,
+        level: totals.level,
+        level_name: scoring::level_name(totals.level).to_string(),
+        score_level: totals.score_level,
+        capped_by: totals.capped_by.clone(),
+        verdict,
+        confidence: confidence(&applicable),
+        practices_applicable: applicable.len(),
+        practices_present: applicable
+            .iter()
+            .filter(|p| p.state == State::Present)
+            .count(),
+        practices_partial: applicable
+            .iter()
+            .filter(|p| matches!(p.state, State::Partial | State::Mentioned))
+            .count(),
+        practices_missing: applicable
+            .iter()
+            .filter(|p| p.state == State::Absent)
+            .count(),
+    };
+
+    Assessment {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: Tool {
+            name: "shipready".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        repository: repository.to_string(),
+        summary,
+        categories,
+        inventory: summary::inventory(facts),
+        key_findings: summary::key_findings(&practices, &recommendations),
+        practices,
+        recommendations,
+        roadmap,
+        risks,
+        gates,
+    }
+}
+
+/// Weighted share of credited practices whose best evidence is high-confidence.
+fn confidence(practices: &[&PracticeResult]) -> f64 {
+    let credited: Vec<&&PracticeResult> = practices.iter().filter(|p| p.credit > 0.0).collect();
+    let total: f64 = credited.iter().map(|p| f64::from(p.weight)).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let high: f64 = credited
+        .iter()
+        .filter(|p| {
+            p.evidence
+                .first()
+                .is_none_or(|e| e.confidence == Confidence::High)
+        })
+        .map(|p| f64::from(p.weight))
+        .sum();
+    (100.0 * high / total).round() / 100.0
+}

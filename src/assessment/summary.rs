@@ -1,0 +1,333 @@
+//! The descriptive parts of the assessment: inventory, key findings, repository size.
+
+use std::collections::BTreeSet;
+
+use super::model::{
+    FileGroup, Finding, InventoryReport, KeyFindings, PipelineReport, PracticeResult,
+    Recommendation,
+};
+use crate::evidence::{Facts, State};
+use crate::inventory::FileKind;
+use crate::pipeline::{Pipeline, Scope, is_deploy_command, is_deploy_job, roles_scope};
+
+pub fn deployable_units(facts: &Facts) -> usize {
+    facts
+        .parsed
+        .dockerfiles
+        .iter()
+        .filter(|d| !d.path.contains(".devcontainer"))
+        .count()
+        .max(1)
+}
+
+pub fn languages(facts: &Facts) -> usize {
+    facts
+        .inventory
+        .files
+        .iter()
+        .filter_map(|f| match f.kind {
+            FileKind::Manifest(e) => Some(e),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .len()
+        .max(1)
+}
+
+fn purposes(facts: &Facts, pipeline: &Pipeline) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    let text = |p: &Pipeline| {
+        p.jobs
+            .iter()
+            .flat_map(|j| {
+                j.steps
+                    .iter()
+                    .flat_map(|s| s.commands.iter().map(|c| c.text.to_ascii_lowercase()))
+            })
+            .collect::<Vec<_>>()
+    };
+    let commands = text(pipeline);
+    let has = |needle: &str| commands.iter().any(|c| c.contains(needle));
+    for job in &pipeline.jobs {
+        if is_deploy_job(job) {
+            out.insert(match roles_scope(pipeline, job) {
+                Scope::Production | Scope::Unspecified => "deploy-production",
+                Scope::Staging => "deploy-staging",
+                Scope::Preview => "deploy-preview",
+            });
+        }
+    }
+    let test_words = [
+        "pytest",
+        "npm test",
+        "npm run test",
+        "go test",
+        "cargo test",
+        "jest",
+        "vitest",
+        "playwright test",
+        "tox",
+        "mvn",
+        "gradle",
+        "scripts/test",
+        "make test",
+        "meson test",
+        "ctest",
+    ];
+    if test_words.iter().any(|w| has(w)) {
+        out.insert("test");
+    }
+    if has("docker build")
+        || has("docker compose build")
+        || pipeline.jobs.iter().any(|j| {
+            j.steps.iter().any(|s| {
+                s.uses
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("docker/build-push-action"))
+            })
+        })
+    {
+        out.insert("build");
+    }
+    let security = facts.catalog.practices.iter().filter(|p| {
+        [
+            "SEC-01", "SEC-04", "SEC-06", "SEC-12", "SEC-20", "SEC-21", "AUT-07",
+        ]
+        .contains(&p.id.as_str())
+    });
+    let uses: Vec<&str> = pipeline
+        .jobs
+        .iter()
+        .flat_map(|j| j.steps.iter().filter_map(|s| s.uses.as_deref()))
+        .collect();
+    if security.clone().any(|p| {
+        p.uses
+            .iter()
+            .any(|u| uses.iter().any(|x| crate::evidence::uses_matches(x, u)))
+    }) || !pipeline.templates.is_empty()
+    {
+        out.insert("security");
+    }
+    if has("alembic upgrade")
+        || has("manage.py migrate")
+        || has("db:migrate")
+        || has("prisma migrate")
+        || has("flyway")
+    {
+        out.insert("migration");
+    }
+    if pipeline.triggers.release
+        || pipeline.triggers.tags_only
+        || has("publish")
+        || has("semantic-release")
+    {
+        out.insert("release");
+    }
+    if pipeline.name.to_ascii_lowercase().contains("rollback") {
+        out.insert("rollback");
+    }
+    if out.is_empty() {
+        out.insert("maintenance");
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+pub fn inventory(facts: &Facts) -> InventoryReport {
+    let pipelines = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .map(|p| PipelineReport {
+            path: p.path.clone(),
+            system: p.system,
+            name: p.name.clone(),
+            purpose: purposes(facts, p),
+            triggers: p.triggers.events.clone(),
+            jobs: p.jobs.len(),
+        })
+        .collect();
+    let mut ci_systems: Vec<String> = facts
+        .pipelines
+        .systems()
+        .into_iter()
+        .map(|s| match s {
+            crate::pipeline::CiSystem::GithubActions => "GitHub Actions".to_string(),
+            crate::pipeline::CiSystem::GitlabCi => "GitLab CI".to_string(),
+        })
+        .collect();
+    ci_systems.extend(facts.pipelines.other_ci.iter().cloned());
+
+    let group = |title: &str, keep: &dyn Fn(FileKind) -> bool| FileGroup {
+        kind: title.to_string(),
+        paths: facts
+            .inventory
+            .files
+            .iter()
+            .filter(|f| keep(f.kind))
+            .map(|f| f.path.clone())
+            .collect(),
+    };
+    let groups: Vec<FileGroup> = vec![
+        group("Local actions", &|k| k == FileKind::GithubAction),
+        group("Dependency updates", &|k| {
+            matches!(k, FileKind::Dependabot | FileKind::Renovate)
+        }),
+        group("Dockerfiles", &|k| k == FileKind::Dockerfile),
+        group("Compose files", &|k| k == FileKind::Compose),
+        group("Dependency manifests", &|k| {
+            matches!(k, FileKind::Manifest(_))
+        }),
+        group("Lockfiles", &|k| matches!(k, FileKind::Lockfile(_))),
+        group("Test and coverage config", &|k| {
+            matches!(k, FileKind::TestConfig | FileKind::CoverageConfig)
+        }),
+        group("Deployment config", &|k| {
+            matches!(
+                k,
+                FileKind::DeployConfig | FileKind::HelmChart | FileKind::Terraform
+            )
+        }),
+        group("Migrations", &|k| {
+            matches!(k, FileKind::Migration(_) | FileKind::AlembicConfig)
+        }),
+        group("Monitoring", &|k| k == FileKind::Monitoring),
+        group("Operations docs", &|k| k == FileKind::OpsDoc),
+        group("Pre-commit", &|k| k == FileKind::PreCommit),
+    ]
+    .into_iter()
+    .filter(|g| !g.paths.is_empty())
+    .collect();
+
+    InventoryReport {
+        files_scanned: facts.inventory.files.len(),
+        ci_systems,
+        pipelines,
+        groups,
+        migration_systems: facts
+            .parsed
+            .migrations
+            .systems
+            .iter()
+            .map(|s| format!("{s:?}"))
+            .collect(),
+        deploy_targets: deploy_targets(facts),
+        traits: facts
+            .traits
+            .iter()
+            .map(|t| format!("{t:?}").to_lowercase())
+            .collect(),
+        skipped: facts.inventory.skipped.clone(),
+        unparsed: facts.pipelines.unparsed.clone(),
+    }
+}
+
+fn deploy_targets(facts: &Facts) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for file in &facts.inventory.files {
+        let name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let target = match name.as_str() {
+            "render.yaml" => "Render",
+            "fly.toml" => "Fly.io",
+            "procfile" | "heroku.yml" | "app.json" => "Heroku",
+            "vercel.json" => "Vercel",
+            "netlify.toml" => "Netlify",
+            "serverless.yml" => "Serverless Framework",
+            "appspec.yml" => "AWS CodeDeploy",
+            "chart.yaml" => "Helm",
+            "kustomization.yaml" | "kustomization.yml" => "Kustomize",
+            _ if name.starts_with("task-definition") => "Amazon ECS",
+            _ if file.kind == FileKind::Terraform => "Terraform",
+            _ => continue,
+        };
+        out.insert(target);
+    }
+    if facts.traits.contains(&crate::catalog::Trait::Kubernetes) {
+        out.insert("Kubernetes");
+    }
+    for (_, job, step) in facts.pipelines.steps() {
+        if !is_deploy_job(job) {
+            continue;
+        }
+        for command in step.commands.iter().filter(|c| is_deploy_command(&c.text)) {
+            let c = command.text.to_ascii_lowercase();
+            let target = if c.contains("docker compose") || c.contains("docker-compose") {
+                "Docker Compose"
+            } else if c.contains("helm") {
+                "Helm"
+            } else if c.contains("kubectl") {
+                "Kubernetes"
+            } else if c.contains("gcloud run") {
+                "Google Cloud Run"
+            } else if c.contains("ecs") {
+                "Amazon ECS"
+            } else if c.contains("fly") {
+                "Fly.io"
+            } else if c.contains("terraform") || c.contains("tofu") {
+                "Terraform"
+            } else if c.contains("argocd") {
+                "Argo CD"
+            } else {
+                continue;
+            };
+            out.insert(target);
+        }
+    }
+    out.into_iter().map(str::to_string).collect()
+}
+
+pub fn key_findings(
+    practices: &[PracticeResult],
+    recommendations: &[Recommendation],
+) -> KeyFindings {
+    let mut present: Vec<&PracticeResult> = practices
+        .iter()
+        .filter(|p| p.state == State::Present && !p.evidence.is_empty())
+        .collect();
+    present.sort_by(|a, b| {
+        b.core
+            .cmp(&a.core)
+            .then(b.weight.cmp(&a.weight))
+            .then(a.level.cmp(&b.level))
+            .then(a.id.cmp(&b.id))
+    });
+    let strengths = present
+        .iter()
+        .take(8)
+        .map(|p| Finding {
+            practice: p.id.clone(),
+            text: format!(
+                "{}: {}",
+                p.title,
+                p.evidence
+                    .first()
+                    .map(|e| e.summary.clone())
+                    .unwrap_or_default()
+            ),
+            location: p.evidence.first().map(|e| e.location.clone()),
+        })
+        .collect();
+    let gaps = recommendations
+        .iter()
+        .take(8)
+        .map(|r| {
+            let practice = practices.iter().find(|p| p.id == r.practice);
+            let why = r
+                .now
+                .clone()
+                .unwrap_or_else(|| "no evidence in the repository".to_string());
+            Finding {
+                practice: r.practice.clone(),
+                text: format!("{} ({:?}, {}): {why}", r.title, r.priority, r.state.label()),
+                location: practice
+                    .and_then(|p| p.evidence.first())
+                    .map(|e| e.location.clone()),
+            }
+        })
+        .collect();
+    KeyFindings { strengths, gaps }
+}

@@ -1,0 +1,328 @@
+//! The catalog of practices, gates and risks: data shipped inside the binary
+//! (`catalog/*.toml`, format in `catalog/FORMAT.md`), checked once when loaded.
+
+mod index;
+
+use std::sync::OnceLock;
+
+pub use index::{Owner, SignalIndex, compile as compile_pattern};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Automation,
+    Security,
+    Testing,
+    Deployment,
+    Monitoring,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Automation,
+        Category::Security,
+        Category::Testing,
+        Category::Deployment,
+        Category::Monitoring,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Automation => "Automation & Integration",
+            Category::Security => "Security & Compliance",
+            Category::Testing => "Testing & Quality Gates",
+            Category::Deployment => "Deployment & Rollback",
+            Category::Monitoring => "Monitoring & Observability",
+        }
+    }
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+pub enum Priority {
+    P1,
+    P2,
+    P3,
+}
+
+/// Traits of a repository that make a practice applicable.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Trait {
+    Containers,
+    Database,
+    Deployable,
+    WebUi,
+    Iac,
+    Kubernetes,
+    Ci,
+}
+
+/// What a CI step needs for full credit.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    Blocking,
+    OnChange,
+    Production,
+}
+
+/// The credit a non-CI signal gives.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SignalState {
+    Mentioned,
+    Partial,
+    Present,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSignal {
+    pub glob: String,
+    pub state: SignalState,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentSignal {
+    pub glob: String,
+    pub pattern: String,
+    pub state: SignalState,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependencySignal {
+    pub names: Vec<String>,
+    pub state: SignalState,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeSignal {
+    pub pattern: String,
+    pub state: SignalState,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub level: u8,
+    pub core: bool,
+    pub weight: u8,
+    pub priority: Priority,
+    pub effort_days: f64,
+    #[serde(default)]
+    pub applies_to: Vec<Trait>,
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    #[serde(default)]
+    pub detector: Option<String>,
+    pub full_credit: String,
+    #[serde(default)]
+    pub partial_when: String,
+    pub recommendation: String,
+    #[serde(default)]
+    pub standards: Vec<String>,
+    #[serde(default)]
+    pub uses: Vec<String>,
+    #[serde(default)]
+    pub run: Vec<String>,
+    #[serde(default)]
+    pub gitlab_templates: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<FileSignal>,
+    #[serde(default)]
+    pub content: Vec<ContentSignal>,
+    #[serde(default)]
+    pub dependencies: Vec<DependencySignal>,
+    #[serde(default)]
+    pub code: Vec<CodeSignal>,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum GateSeverity {
+    Blocking,
+    Advisory,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatePass {
+    All,
+    Any,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    pub id: String,
+    pub title: String,
+    pub severity: GateSeverity,
+    pub practices: Vec<String>,
+    pub pass: GatePass,
+    #[serde(default)]
+    pub unverified_when_partial: bool,
+    pub criteria: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Risk {
+    pub id: String,
+    pub title: String,
+    pub triggers: Vec<String>,
+    pub probability: u8,
+    pub impact: u8,
+    #[serde(default)]
+    pub applies_to: Vec<Trait>,
+    pub mitigation: String,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub practices: Vec<Practice>,
+    pub gates: Vec<Gate>,
+    pub risks: Vec<Risk>,
+    /// The practices' signals, compiled.
+    pub index: SignalIndex,
+}
+
+#[derive(Deserialize)]
+struct PracticeFile {
+    practice: Vec<Practice>,
+}
+#[derive(Deserialize)]
+struct GateFile {
+    gate: Vec<Gate>,
+}
+#[derive(Deserialize)]
+struct RiskFile {
+    risk: Vec<Risk>,
+}
+
+/// Code detectors a practice may name.
+pub const DETECTORS: &[&str] = &[
+    "ci_pipeline",
+    "change_triggers",
+    "lockfiles",
+    "pinned_actions",
+    "workflow_permissions",
+    "deploy_gated",
+    "committed_secrets",
+    "dependency_updates",
+    "base_image_digest",
+    "minimal_base_image",
+    "non_root_container",
+    "multi_stage_build",
+    "test_suite",
+    "coverage_threshold",
+    "automated_deploy",
+    "staging_promotion",
+    "production_approval",
+    "versioned_migrations",
+    "reversible_migrations",
+];
+
+impl Catalog {
+    /// The built-in catalog. It is checked by the test suite, so failing here is a build defect.
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            match Catalog::from_sources(
+                include_str!("../../catalog/practices.toml"),
+                include_str!("../../catalog/gates.toml"),
+                include_str!("../../catalog/risks.toml"),
+            ) {
+                Ok(catalog) => catalog,
+                Err(error) => panic!("the built-in catalog is invalid: {error}"),
+            }
+        })
+    }
+
+    pub fn from_sources(practices: &str, gates: &str, risks: &str) -> Result<Catalog, String> {
+        let practices = toml::from_str::<PracticeFile>(practices)
+            .map_err(|e| format!("practices.toml: {e}"))?
+            .practice;
+        let gates = toml::from_str::<GateFile>(gates)
+            .map_err(|e| format!("gates.toml: {e}"))?
+            .gate;
+        let risks = toml::from_str::<RiskFile>(risks)
+            .map_err(|e| format!("risks.toml: {e}"))?
+            .risk;
+        let index = SignalIndex::build(&practices)?;
+        let catalog = Catalog {
+            practices,
+            gates,
+            risks,
+            index,
+        };
+        catalog.validate()?;
+        Ok(catalog)
+    }
+
+    pub fn practice(&self, id: &str) -> Option<&Practice> {
+        self.practices
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(id))
+    }
+
+    pub fn gate(&self, id: &str) -> Option<&Gate> {
+        self.gates.iter().find(|g| g.id.eq_ignore_ascii_case(id))
+    }
+
+    pub fn risk(&self, id: &str) -> Option<&Risk> {
+        self.risks.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut ids = std::collections::BTreeSet::new();
+        for p in &self.practices {
+            if !ids.insert(p.id.as_str()) {
+                return Err(format!("practice {} is listed twice", p.id));
+            }
+            if !(1..=4).contains(&p.level) || !(1..=4).contains(&p.weight) {
+                return Err(format!("practice {}: level and weight must be 1-4", p.id));
+            }
+            if let Some(detector) = &p.detector
+                && !DETECTORS.contains(&detector.as_str())
+            {
+                return Err(format!("practice {}: unknown detector {detector}", p.id));
+            }
+        }
+        for gate in &self.gates {
+            for id in &gate.practices {
+                if self.practice(id).is_none() {
+                    return Err(format!("gate {} names unknown practice {id}", gate.id));
+                }
+            }
+        }
+        for risk in &self.risks {
+            for id in &risk.triggers {
+                if self.practice(id).is_none() {
+                    return Err(format!("risk {} names unknown practice {id}", risk.id));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! Code detectors: practices whose state needs analysis rather than a signal match. Each
+//! returns a verdict that replaces what the generic signals found, or `None` to leave them.
+
+mod containers;
+mod pipeline;
+mod quality;
+mod supply;
+
+use super::{Confidence, Evidence, Facts, State, Verdict};
+use crate::catalog::Practice;
+use crate::source::Location;
+
+pub fn run(
+    name: &str,
+    practice: &Practice,
+    facts: &Facts,
+    signals: &[Evidence],
+) -> Option<Verdict> {
+    match name {
+        "ci_pipeline" => pipeline::ci_pipeline(facts),
+        "change_triggers" => pipeline::change_triggers(facts),
+        "pinned_actions" => pipeline::pinned_actions(facts),
+        "workflow_permissions" => pipeline::workflow_permissions(facts),
+        "deploy_gated" => pipeline::deploy_gated(facts),
+        "automated_deploy" => pipeline::automated_deploy(facts, signals),
+        "staging_promotion" => pipeline::staging_promotion(facts, signals),
+        "production_approval" => pipeline::production_approval(facts),
+        "lockfiles" => supply::lockfiles(facts),
+        "committed_secrets" => supply::committed_secrets(facts),
+        "dependency_updates" => supply::dependency_updates(facts),
+        "base_image_digest" => containers::base_image_digest(facts),
+        "minimal_base_image" => containers::minimal_base_image(facts),
+        "non_root_container" => containers::non_root_container(facts, signals),
+        "multi_stage_build" => containers::multi_stage_build(facts),
+        "test_suite" => quality::test_suite(facts),
+        "coverage_threshold" => quality::coverage_threshold(facts, practice),
+        "versioned_migrations" => quality::versioned_migrations(facts),
+        "reversible_migrations" => quality::reversible_migrations(facts),
+        _ => None,
+    }
+}
+
+fn evidence(
+    facts: &Facts,
+    state: State,
+    location: Location,
+    summary: impl Into<String>,
+    reason: Option<String>,
+) -> Evidence {
+    Evidence {
+        state,
+        snippet: facts.snippet(&location),
+        location,
+        summary: summary.into(),
+        reason,
+        confidence: Confidence::High,
+    }
+}
+
+fn verdict(state: State, reason: Option<String>, evidence: Vec<Evidence>) -> Option<Verdict> {
+    Some(Verdict {
+        state,
+        reason,
+        evidence,
+    })
+}
+
+/// "a, b and 3 more" for reasons that name examples.
+fn examples(items: &[String], shown: usize) -> String {
+    let mut text = items
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    text
+}

@@ -1,0 +1,664 @@
+//! Detectors over the pipeline model: CI exists, runs on change, is pinned and least
+//! privileged, gates deploys on tests and scans, deploys automatically, promotes through
+//! staging and asks for approval before production.
+
+use std::sync::LazyLock;
+
+use regex::RegexSet;
+
+use super::{evidence, examples, verdict};
+use crate::evidence::{Evidence, Facts, State, Verdict};
+use crate::pipeline::{CiSystem, Job, Pipeline, Scope, is_simulated, roles_scope, upstream};
+use crate::source::Location;
+
+static TEST_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bpytest\b",
+        r"(?i)\b(npm|pnpm|yarn|bun)\s+(run\s+)?test",
+        r"(?i)\bjest\b",
+        r"(?i)\bvitest\b",
+        r"(?i)\bgo\s+test\b",
+        r"(?i)\bcargo\s+(test|nextest)\b",
+        r"(?i)\bmvn\b.*\b(test|verify)\b",
+        r"(?i)\bgradlew?\b.*\b(test|check)\b",
+        r"(?i)\btox\b",
+        r"(?i)\bnox\b",
+        r"(?i)\bmake\s+(test|check)\b",
+        r"(?i)\brspec\b",
+        r"(?i)\brails\s+test\b",
+        r"(?i)\bphpunit\b",
+        r"(?i)\bdotnet\s+test\b",
+        r"(?i)\bplaywright\s+test\b",
+        r"(?i)\bcypress\s+run\b",
+        r"(?i)\bmeson\s+test\b",
+        r"(?i)\bctest\b",
+        r"(?i)\bmanage\.py\s+test\b",
+        r"(?i)\bcoverage\s+run\b",
+        r"(?i)scripts/test",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+static BUILD_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bdocker\s+(buildx\s+)?build\b",
+        r"(?i)\bdocker\s+compose\s+build\b",
+        r"(?i)\bmake\b",
+        r"(?i)\b(npm|pnpm|yarn|bun)\s+(run\s+)?build\b",
+        r"(?i)\bcargo\s+build\b",
+        r"(?i)\bgo\s+build\b",
+        r"(?i)\bmvn\b",
+        r"(?i)\bgradlew?\b",
+        r"(?i)\buv\s+(sync|build|run)\b",
+        r"(?i)\bpip\s+install\b",
+        r"(?i)\bpython\s+-m\s+build\b",
+        r"(?i)\bmeson\b",
+        r"(?i)\bcmake\b",
+        r"(?i)\bdotnet\s+build\b",
+        r"(?i)\bninja\b",
+        r"(?i)\bbundle\s+exec\b",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+const BUILD_ACTIONS: &[&str] = &[
+    "docker/build-push-action",
+    "actions/setup-",
+    "astral-sh/setup-uv",
+    "dtolnay/rust-toolchain",
+    "pnpm/action-setup",
+];
+
+pub fn is_test_job(job: &Job) -> bool {
+    job.steps
+        .iter()
+        .any(|s| s.commands.iter().any(|c| TEST_COMMANDS.is_match(&c.text)))
+}
+
+fn does_work(job: &Job) -> bool {
+    job.steps.iter().any(|s| {
+        s.uses
+            .as_deref()
+            .is_some_and(|u| BUILD_ACTIONS.iter().any(|a| u.starts_with(a)))
+            || s.commands
+                .iter()
+                .any(|c| TEST_COMMANDS.is_match(&c.text) || BUILD_COMMANDS.is_match(&c.text))
+    })
+}
+
+fn pipeline_location(pipeline: &Pipeline) -> Location {
+    pipeline
+        .jobs
+        .first()
+        .map(|j| j.location.clone())
+        .unwrap_or_else(|| Location::file(&pipeline.path))
+}
+
+pub fn ci_pipeline(facts: &Facts) -> Option<Verdict> {
+    let pipelines = &facts.pipelines.pipelines;
+    let working: Vec<&Pipeline> = pipelines
+        .iter()
+        .filter(|p| p.jobs.iter().any(does_work))
+        .collect();
+    if let Some(first) = working.first() {
+        let found = working.iter().take(5).map(|p| {
+            let job = p.jobs.iter().find(|j| does_work(j));
+            evidence(
+                facts,
+                State::Present,
+                job.map(|j| j.location.clone())
+                    .unwrap_or_else(|| pipeline_location(p)),
+                format!("pipeline {} builds or tests", p.path),
+                None,
+            )
+        });
+        let _ = first;
+        return verdict(State::Present, None, found.collect());
+    }
+    if let Some(other) = facts.pipelines.other_ci.first() {
+        let ev = evidence(
+            facts,
+            State::Present,
+            Location::file(other),
+            format!("{other} defines a pipeline (system not modelled in detail)"),
+            None,
+        );
+        return verdict(State::Present, None, vec![ev]);
+    }
+    if let Some(p) = pipelines.first() {
+        let reason = "the pipelines found only do housekeeping (no build or test step)".to_string();
+        let ev = evidence(
+            facts,
+            State::Partial,
+            pipeline_location(p),
+            format!("pipeline {}", p.path),
+            Some(reason.clone()),
+        );
+        return verdict(State::Partial, Some(reason), vec![ev]);
+    }
+    if let Some(bad) = facts.pipelines.unparsed.first() {
+        let reason = format!("{} could not be read: {}", bad.path, bad.reason);
+        let ev = evidence(
+            facts,
+            State::Mentioned,
+            Location::file(&bad.path),
+            "pipeline file that does not parse",
+            Some(reason.clone()),
+        );
+        return verdict(State::Mentioned, Some(reason), vec![ev]);
+    }
+    verdict(
+        State::Absent,
+        Some("no CI pipeline file in the repository".into()),
+        Vec::new(),
+    )
+}
+
+pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
+    let working: Vec<&Pipeline> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.jobs.iter().any(does_work))
+        .collect();
+    if working.is_empty() {
+        return verdict(
+            State::Absent,
+            Some("no pipeline builds or tests the code".into()),
+            Vec::new(),
+        );
+    }
+    let on_pr = working.iter().find(|p| {
+        p.triggers.pull_request || p.triggers.merge_group || p.triggers.pull_request_target
+    });
+    let on_push = working
+        .iter()
+        .find(|p| p.triggers.push && !p.triggers.tags_only);
+    let ev = |p: &Pipeline, what: &str| {
+        evidence(
+            facts,
+            State::Present,
+            pipeline_location(p),
+            format!("{} runs on {what}", p.path),
+            None,
+        )
+    };
+    match (on_pr, on_push) {
+        (Some(pr), Some(push)) => verdict(
+            State::Present,
+            None,
+            vec![ev(pr, "pull requests"), ev(push, "pushes")],
+        ),
+        (Some(pr), None) => {
+            let reason =
+                "runs on pull requests but not on pushes to the default branch".to_string();
+            verdict(State::Partial, Some(reason), vec![ev(pr, "pull requests")])
+        }
+        (None, Some(push)) => {
+            let reason = match push.system {
+                CiSystem::GitlabCi => "pipelines run on pushes; no rule shows merge request pipelines".to_string(),
+                CiSystem::GithubActions => "runs on pushes but not on pull requests, so changes are checked only after they merge".to_string(),
+            };
+            verdict(State::Partial, Some(reason), vec![ev(push, "pushes")])
+        }
+        (None, None) => {
+            let p = working[0];
+            let reason = format!("{} {}", p.path, p.triggers.describe_off_change());
+            let e = evidence(
+                facts,
+                State::Mentioned,
+                pipeline_location(p),
+                format!("pipeline {}", p.path),
+                Some(reason.clone()),
+            );
+            verdict(State::Mentioned, Some(reason), vec![e])
+        }
+    }
+}
+
+fn is_first_party(uses: &str) -> bool {
+    let lower = uses.to_ascii_lowercase();
+    lower.starts_with("actions/") || lower.starts_with("github/")
+}
+
+fn is_sha_pinned(uses_ref: &str) -> bool {
+    uses_ref
+        .rsplit_once('@')
+        .is_some_and(|(_, r)| r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
+    let mut pinned = Vec::new();
+    let mut unpinned: Vec<(String, Location)> = Vec::new();
+    for (_, _, step) in facts.pipelines.steps() {
+        let Some(uses_ref) = step.uses_ref.as_deref() else {
+            continue;
+        };
+        if uses_ref.starts_with("./")
+            || uses_ref.starts_with("docker://")
+            || is_first_party(uses_ref)
+        {
+            continue;
+        }
+        if is_sha_pinned(uses_ref) {
+            pinned.push(step.location.clone());
+        } else if !unpinned.iter().any(|(u, _)| u == uses_ref) {
+            unpinned.push((uses_ref.to_string(), step.location.clone()));
+        }
+    }
+    for (_, job) in facts.pipelines.jobs() {
+        for (image, location) in &job.images {
+            if !image.contains("@sha256:") && !image.contains("${{") && !image.starts_with('$') {
+                unpinned.push((format!("image {image}"), location.clone()));
+            }
+        }
+    }
+    let total = pinned.len() + unpinned.len();
+    if total == 0 {
+        let reason = "no third-party actions or job images to pin".to_string();
+        return verdict(State::Present, Some(reason), Vec::new());
+    }
+    let names: Vec<String> = unpinned.iter().map(|(u, _)| format!("`{u}`")).collect();
+    let found: Vec<Evidence> = unpinned
+        .iter()
+        .take(10)
+        .map(|(u, l)| {
+            evidence(
+                facts,
+                State::Absent,
+                l.clone(),
+                format!("`{u}` is not pinned to a commit SHA or digest"),
+                None,
+            )
+        })
+        .collect();
+    if unpinned.is_empty() {
+        let first = evidence(
+            facts,
+            State::Present,
+            pinned[0].clone(),
+            format!("all {total} third-party actions are pinned to commit SHAs"),
+            None,
+        );
+        verdict(State::Present, None, vec![first])
+    } else if pinned.is_empty() {
+        let reason = format!(
+            "none of {total} third-party references is pinned to a full commit SHA or digest: {}",
+            examples(&names, 4)
+        );
+        verdict(State::Absent, Some(reason), found)
+    } else {
+        let reason = format!(
+            "{} of {total} third-party references are pinned; unpinned: {}",
+            pinned.len(),
+            examples(&names, 4)
+        );
+        verdict(State::Partial, Some(reason), found)
+    }
+}
+
+pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
+    let github: Vec<&Pipeline> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.system == CiSystem::GithubActions)
+        .collect();
+    if github.is_empty() {
+        let reason = "GitLab job token scope and protected variables live in project settings; verify them there".to_string();
+        return verdict(State::Partial, Some(reason), Vec::new());
+    }
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    let mut broad = Vec::new();
+    for p in &github {
+        match &p.permissions {
+            Some((text, location)) if text.contains("write-all") => {
+                broad.push(p.path.clone());
+                found.push(evidence(
+                    facts,
+                    State::Absent,
+                    location.clone(),
+                    format!("{} grants write-all", p.path),
+                    None,
+                ));
+            }
+            Some((text, location)) => {
+                let writes = text.matches(": write").count();
+                let state = if writes == 0 {
+                    State::Present
+                } else {
+                    State::Partial
+                };
+                if writes > 0 {
+                    broad.push(p.path.clone());
+                }
+                found.push(evidence(
+                    facts,
+                    state,
+                    location.clone(),
+                    format!("{} sets permissions: {text}", p.path),
+                    None,
+                ));
+            }
+            None => missing.push(p.path.clone()),
+        }
+    }
+    let dangerous: Vec<String> = github
+        .iter()
+        .filter(|p| p.triggers.pull_request_target)
+        .filter(|p| {
+            p.jobs.iter().any(|j| {
+                j.steps
+                    .iter()
+                    .any(|s| s.input("ref").is_some_and(|r| r.value.contains("head")))
+            })
+        })
+        .map(|p| p.path.clone())
+        .collect();
+    let mut reasons = Vec::new();
+    if !missing.is_empty() {
+        reasons.push(format!("{} of {} workflows set no top-level permissions, so their token gets the repository default: {}", missing.len(), github.len(), examples(&missing, 3)));
+    }
+    if !broad.is_empty() {
+        reasons.push(format!(
+            "write scopes granted to the whole workflow in {}",
+            examples(&broad, 3)
+        ));
+    }
+    if !dangerous.is_empty() {
+        reasons.push(format!(
+            "pull_request_target checks out the pull request's code in {}",
+            examples(&dangerous, 3)
+        ));
+    }
+    let state = if reasons.is_empty() {
+        State::Present
+    } else if missing.len() == github.len() {
+        State::Absent
+    } else {
+        State::Partial
+    };
+    verdict(
+        state,
+        (!reasons.is_empty()).then(|| reasons.join("; ")),
+        found,
+    )
+}
+
+/// Whether any evidence of a scanning practice (SAST, dependency, image or secret scanning)
+/// runs in this job.
+fn is_scan_job(facts: &Facts, job: &Job) -> bool {
+    const SCANNERS: [&str; 4] = ["SEC-01", "SEC-04", "SEC-06", "SEC-12"];
+    let catalog = facts.catalog;
+    let is_scanner = |index: usize| SCANNERS.contains(&catalog.practices[index].id.as_str());
+    job.steps.iter().any(|s| {
+        let by_action = s.uses.as_deref().is_some_and(|u| {
+            catalog
+                .practices
+                .iter()
+                .filter(|p| SCANNERS.contains(&p.id.as_str()))
+                .any(|p| p.uses.iter().any(|x| crate::evidence::uses_matches(u, x)))
+        });
+        by_action
+            || s.commands.iter().any(|c| {
+                catalog
+                    .index
+                    .command_practices(&c.text)
+                    .into_iter()
+                    .any(is_scanner)
+            })
+    })
+}
+
+pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
+    let deploys = facts.production_deploys();
+    if deploys.is_empty() {
+        return verdict(
+            State::Absent,
+            Some("no job deploys to production, so nothing gates a deploy".into()),
+            Vec::new(),
+        );
+    }
+    let mut found = Vec::new();
+    let mut worst = State::Present;
+    let mut reasons = Vec::new();
+    for (pipeline, job) in &deploys {
+        let before = upstream(facts.pipelines, pipeline, job);
+        let tests: Vec<_> = before.iter().filter(|u| is_test_job(u.job)).collect();
+        let scans: Vec<_> = before
+            .iter()
+            .filter(|u| is_scan_job(facts, u.job))
+            .collect();
+        let guarded_tests = tests.iter().any(|u| u.guards);
+        let (state, reason) = if tests.is_empty() {
+            (
+                State::Absent,
+                Some(format!(
+                    "job {} in {} deploys without any test job before it",
+                    job.id, pipeline.path
+                )),
+            )
+        } else if !guarded_tests {
+            (
+                State::Partial,
+                Some(format!(
+                    "job {} in {} runs after the tests whether or not they pass",
+                    job.id, pipeline.path
+                )),
+            )
+        } else if scans.is_empty() {
+            (
+                State::Partial,
+                Some(format!(
+                    "job {} in {} needs tests, but no security scan runs before it",
+                    job.id, pipeline.path
+                )),
+            )
+        } else {
+            (State::Present, None)
+        };
+        let summary = match tests.first() {
+            Some(t) => format!(
+                "deploy job {} runs after test job {} ({})",
+                job.id, t.job.id, t.pipeline.path
+            ),
+            None => format!("deploy job {} in {}", job.id, pipeline.path),
+        };
+        found.push(evidence(
+            facts,
+            state,
+            job.location.clone(),
+            summary,
+            reason.clone(),
+        ));
+        reasons.extend(reason);
+        worst = worst.min(state);
+    }
+    verdict(
+        worst,
+        (!reasons.is_empty()).then(|| reasons.join("; ")),
+        found,
+    )
+}
+
+pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let deploys = facts.deploys();
+    let real: Vec<_> = deploys.iter().filter(|(_, j)| !is_simulated(j)).collect();
+    if !real.is_empty() {
+        let found = real.iter().take(5).map(|(p, j)| {
+            evidence(
+                facts,
+                State::Present,
+                j.location.clone(),
+                format!(
+                    "job {} in {} deploys ({})",
+                    j.id,
+                    p.path,
+                    roles_scope(p, j).label()
+                ),
+                None,
+            )
+        });
+        return verdict(State::Present, None, found.collect());
+    }
+    if let Some((p, j)) = deploys.first() {
+        let reason = format!(
+            "deploy job {} in {} only prints or sleeps; it deploys nothing",
+            j.id, p.path
+        );
+        let e = evidence(
+            facts,
+            State::Mentioned,
+            j.location.clone(),
+            format!("job {} in {}", j.id, p.path),
+            Some(reason.clone()),
+        );
+        return verdict(State::Mentioned, Some(reason), vec![e]);
+    }
+    let best = signals.iter().max_by_key(|e| e.state)?;
+    let reason = best
+        .reason
+        .clone()
+        .or_else(|| Some("a platform deploys from the repository; no CI job deploys".into()));
+    verdict(best.state.min(State::Partial), reason, signals.to_vec())
+}
+
+pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let deploys = facts.deploys();
+    let staging: Vec<_> = deploys
+        .iter()
+        .filter(|(p, j)| roles_scope(p, j) == Scope::Staging)
+        .collect();
+    let production: Vec<_> = deploys
+        .iter()
+        .filter(|(p, j)| roles_scope(p, j) == Scope::Production)
+        .collect();
+    match (staging.first(), production.first()) {
+        (Some((sp, sj)), Some((pp, pj))) => {
+            let ordered_by_needs = upstream(facts.pipelines, pp, pj).iter().any(|u| {
+                roles_scope(u.pipeline, u.job) == Scope::Staging
+                    && crate::pipeline::is_deploy_job(u.job)
+            });
+            let ordered_by_release = (pp.triggers.release
+                || pp.triggers.tags_only
+                || pp.triggers.manual && !pp.triggers.push)
+                && sp.triggers.push;
+            let found = vec![
+                evidence(
+                    facts,
+                    State::Present,
+                    sj.location.clone(),
+                    format!("staging deploy: job {} in {}", sj.id, sp.path),
+                    None,
+                ),
+                evidence(
+                    facts,
+                    State::Present,
+                    pj.location.clone(),
+                    format!("production deploy: job {} in {}", pj.id, pp.path),
+                    None,
+                ),
+            ];
+            if ordered_by_needs {
+                verdict(State::Present, None, found)
+            } else if ordered_by_release {
+                let reason = "staging deploys on every push and production on a release or by hand; nothing checks that a release was on staging first".to_string();
+                verdict(State::Partial, Some(reason), found)
+            } else {
+                let reason = "staging and production deploy independently; production does not depend on a staging deploy".to_string();
+                verdict(State::Partial, Some(reason), found)
+            }
+        }
+        (Some((sp, sj)), None) => {
+            let reason =
+                "a staging deploy exists but no production deploy is in the repository".to_string();
+            let e = evidence(
+                facts,
+                State::Partial,
+                sj.location.clone(),
+                format!("staging deploy: job {} in {}", sj.id, sp.path),
+                Some(reason.clone()),
+            );
+            verdict(State::Partial, Some(reason), vec![e])
+        }
+        _ => {
+            let best = signals
+                .iter()
+                .map(|e| e.state)
+                .max()
+                .unwrap_or(State::Absent)
+                .min(State::Mentioned);
+            let reason = if best == State::Absent {
+                "no staging environment: every deploy goes straight to production".to_string()
+            } else {
+                "staging configuration exists, but no pipeline deploys to it".to_string()
+            };
+            verdict(best, Some(reason), signals.to_vec())
+        }
+    }
+}
+
+pub fn production_approval(facts: &Facts) -> Option<Verdict> {
+    let deploys = facts.production_deploys();
+    if deploys.is_empty() {
+        return verdict(
+            State::Absent,
+            Some("no production deploy job to protect".into()),
+            Vec::new(),
+        );
+    }
+    let mut best = State::Absent;
+    let mut found = Vec::new();
+    let mut reason = None;
+    for (pipeline, job) in &deploys {
+        let (state, why) = if job.manual {
+            (State::Present, None)
+        } else if let Some((name, location)) = &job.environment {
+            found.push(evidence(
+                facts,
+                State::Partial,
+                location.clone(),
+                format!("job {} deploys to environment {name}", job.id),
+                None,
+            ));
+            (
+                State::Partial,
+                Some(format!(
+                    "job {} uses environment {name}; required reviewers are a repository setting files cannot show",
+                    job.id
+                )),
+            )
+        } else if pipeline.triggers.manual && !pipeline.triggers.push || pipeline.triggers.release {
+            (
+                State::Partial,
+                Some(format!(
+                    "{} deploys when a person starts it or publishes a release, with no approval step",
+                    pipeline.path
+                )),
+            )
+        } else {
+            (
+                State::Absent,
+                Some(format!(
+                    "job {} in {} deploys to production with no approval",
+                    job.id, pipeline.path
+                )),
+            )
+        };
+        if job.manual {
+            found.push(evidence(
+                facts,
+                State::Present,
+                job.location.clone(),
+                format!("job {} runs only when started by hand", job.id),
+                None,
+            ));
+        }
+        if state > best || reason.is_none() {
+            best = best.max(state);
+            reason = why;
+        }
+    }
+    verdict(best, reason, found)
+}

@@ -1,0 +1,391 @@
+//! Detectors for tests and data safety: the size of the test suite, an enforced coverage
+//! threshold, versioned and reversible schema migrations.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{evidence, examples, verdict};
+use crate::catalog::Practice;
+use crate::evidence::{Facts, State, Verdict};
+use crate::inventory::FileKind;
+use crate::parse::migrations::Reversibility;
+use crate::source::Location;
+
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    lower.starts_with("tests/")
+        || lower.starts_with("test/")
+        || lower.contains("/tests/")
+        || lower.contains("/test/")
+        || lower.contains("__tests__/")
+        || lower.contains("/spec/")
+        || lower.starts_with("spec/")
+        || lower.contains("src/test/")
+        || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name.ends_with("_test.go")
+        || name.ends_with("_spec.rb")
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("test.java")
+        || name.ends_with("tests.java")
+        || name == "conftest.py"
+}
+
+pub fn test_suite(facts: &Facts) -> Option<Verdict> {
+    let mut tests = Vec::new();
+    let mut sources = 0usize;
+    for file in facts
+        .inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Source)
+    {
+        let inline_rust = file.path.ends_with(".rs")
+            && file.text.as_deref().is_some_and(|t| t.contains("#[test]"));
+        if is_test_path(&file.path) || inline_rust {
+            tests.push(file);
+        }
+        if !is_test_path(&file.path) {
+            sources += 1;
+        }
+    }
+    if sources == 0 && tests.is_empty() {
+        return verdict(
+            State::NotApplicable,
+            Some("no application source code".into()),
+            Vec::new(),
+        );
+    }
+    let ratio = tests.len() as f64 / sources.max(1) as f64;
+    let found = tests
+        .iter()
+        .take(3)
+        .map(|f| {
+            evidence(
+                facts,
+                State::Present,
+                Location::file(&f.path),
+                format!("test file {}", f.path),
+                None,
+            )
+        })
+        .collect();
+    let measure = format!(
+        "{} test files for {} source files (ratio {:.2})",
+        tests.len(),
+        sources,
+        ratio
+    );
+    if ratio >= 0.2 {
+        verdict(State::Present, Some(measure), found)
+    } else if ratio >= 0.05 {
+        verdict(
+            State::Partial,
+            Some(format!(
+                "{measure}; below 0.2 the suite covers little of the code"
+            )),
+            found,
+        )
+    } else if !tests.is_empty() {
+        verdict(
+            State::Mentioned,
+            Some(format!("{measure}; the suite is a token one")),
+            found,
+        )
+    } else {
+        verdict(
+            State::Absent,
+            Some(format!("no test files among {sources} source files")),
+            Vec::new(),
+        )
+    }
+}
+
+static THRESHOLDS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"--cov-fail-under[= ]+(\d+)",
+        r"--fail-under(?:-lines)?[= ]+(\d+)",
+        r"(?m)^\s*fail_under\s*=\s*(\d+)",
+        r"(?m)^\s*--check-coverage.*--lines[= ](\d+)",
+        r#"(?s)coverageThreshold.{0,200}?(?:lines|statements)["']?\s*:\s*(\d+)"#,
+        r"(?s)thresholds\s*:\s*\{.{0,200}?(?:lines|statements)\s*:\s*(\d+)",
+        r"(?m)^\s*target:\s*(\d+)",
+        r"-coverage-threshold[= ](\d+)",
+    ]
+    .iter()
+    .filter_map(|p| Regex::new(p).ok())
+    .collect()
+});
+
+static MEASURED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)--cov\b|\bcoverage\s+run\b|--coverage\b|-coverprofile|\bllvm-cov\b|\btarpaulin\b|\bc8\b|\bnyc\b|\bjacoco\b|\bkover\b|\bsimplecov\b")
+        .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable()))
+});
+
+#[allow(clippy::expect_used)]
+fn unreachable() -> Regex {
+    Regex::new("a^").expect("a constant pattern compiles")
+}
+
+pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict> {
+    let mut thresholds: Vec<(u32, Location, bool)> = Vec::new();
+    let ci_commands: Vec<&crate::pipeline::Command> = facts
+        .pipelines
+        .steps()
+        .flat_map(|(_, _, s)| s.commands.iter())
+        .collect();
+    for command in &ci_commands {
+        for regex in THRESHOLDS.iter().take(2) {
+            if let Some(value) = regex
+                .captures(&command.text)
+                .and_then(|c| c.get(1))
+                .and_then(|m| m.as_str().parse().ok())
+            {
+                thresholds.push((value, command.location.clone(), false));
+            }
+        }
+    }
+    for (file, text) in facts.inventory.texts() {
+        let name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let relevant = matches!(
+            file.kind,
+            FileKind::CoverageConfig | FileKind::TestConfig | FileKind::Manifest(_)
+        ) || matches!(
+            name.as_str(),
+            "setup.cfg" | "tox.ini" | ".coveragerc" | "package.json"
+        ) || name.starts_with("jest.config")
+            || name.starts_with("vitest.config")
+            || name.ends_with(".sh")
+            || name == "makefile";
+        if !relevant {
+            continue;
+        }
+        let codecov = name.contains("codecov");
+        for (index, regex) in THRESHOLDS.iter().enumerate() {
+            let is_codecov_target = index == 6;
+            if is_codecov_target != codecov {
+                continue;
+            }
+            if let Some(m) = regex.captures(text).and_then(|c| c.get(1))
+                && let Ok(value) = m.as_str().parse::<u32>()
+            {
+                let location =
+                    crate::evidence::signals_location_at(&file.path, text, m.start(), m.end());
+                let informational = codecov && text.contains("informational: true");
+                thresholds.push((value, location, informational));
+            }
+        }
+    }
+    let measured = ci_commands
+        .iter()
+        .find(|c| MEASURED.is_match(&c.text))
+        .map(|c| c.location.clone())
+        .or_else(|| {
+            facts
+                .pipelines
+                .steps()
+                .find(|(_, _, s)| {
+                    s.uses.as_deref().is_some_and(|u| {
+                        u.starts_with("codecov/") || u.starts_with("coverallsapp/")
+                    })
+                })
+                .map(|(_, _, s)| s.location.clone())
+        });
+
+    thresholds.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some((value, location, informational)) = thresholds
+        .iter()
+        .find(|t| !t.2)
+        .or(thresholds.first())
+        .cloned()
+    {
+        let summary = format!("coverage threshold {value}%");
+        let ci_runs = measured.is_some()
+            || thresholds
+                .iter()
+                .any(|t| ci_commands.iter().any(|c| c.location == t.1));
+        let (state, reason) = if informational {
+            (
+                State::Partial,
+                Some(
+                    "the Codecov status is informational, so it never fails a pull request"
+                        .to_string(),
+                ),
+            )
+        } else if !ci_runs {
+            (
+                State::Partial,
+                Some(format!(
+                    "a {value}% threshold is set, but no CI job measures coverage"
+                )),
+            )
+        } else if value >= 80 {
+            (State::Present, None)
+        } else {
+            (
+                State::Partial,
+                Some(format!("the threshold is {value}%, below the 80% target")),
+            )
+        };
+        let e = evidence(facts, state, location, summary, reason.clone());
+        return verdict(state, reason, vec![e]);
+    }
+    if let Some(location) = measured {
+        let reason =
+            "coverage is measured without a threshold, so falling coverage never fails the build"
+                .to_string();
+        let e = evidence(
+            facts,
+            State::Mentioned,
+            location,
+            "coverage measured in CI",
+            Some(reason.clone()),
+        );
+        return verdict(State::Mentioned, Some(reason), vec![e]);
+    }
+    verdict(
+        State::Absent,
+        Some("coverage is neither measured nor enforced".into()),
+        Vec::new(),
+    )
+}
+
+pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {
+    let migrations = &facts.parsed.migrations;
+    if migrations.systems.is_empty() {
+        let create_all = facts
+            .inventory
+            .texts()
+            .filter(|(f, _)| f.kind == FileKind::Source)
+            .find_map(|(f, t)| {
+                let at = t.find(".create_all(")?;
+                Some(crate::evidence::signals_location_at(
+                    &f.path,
+                    t,
+                    at + 1,
+                    at + 11,
+                ))
+            });
+        return match create_all {
+            Some(location) => {
+                let reason = "the schema is created at startup (create_all) instead of by versioned migrations".to_string();
+                let e = evidence(
+                    facts,
+                    State::Mentioned,
+                    location,
+                    "schema created by create_all()",
+                    Some(reason.clone()),
+                );
+                verdict(State::Mentioned, Some(reason), vec![e])
+            }
+            None => verdict(
+                State::Absent,
+                Some("a database is in use but no migration tool was found".into()),
+                Vec::new(),
+            ),
+        };
+    }
+    let systems: Vec<String> = migrations
+        .systems
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect();
+    let found = facts
+        .inventory
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::AlembicConfig | FileKind::Migration(_)))
+        .take(3)
+        .map(|f| {
+            evidence(
+                facts,
+                State::Present,
+                Location::file(&f.path),
+                format!("migration {}", f.path),
+                None,
+            )
+        })
+        .collect();
+    verdict(
+        State::Present,
+        Some(format!(
+            "{} migration files ({})",
+            migrations.files.len(),
+            systems.join(", ")
+        )),
+        found,
+    )
+}
+
+pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
+    let files = &facts.parsed.migrations.files;
+    if files.is_empty() {
+        return verdict(
+            State::Absent,
+            Some("no migration files to reverse".into()),
+            Vec::new(),
+        );
+    }
+    let irreversible: Vec<_> = files
+        .iter()
+        .filter(|f| matches!(f.reversibility, Reversibility::Irreversible(_)))
+        .collect();
+    let known = files
+        .iter()
+        .filter(|f| f.reversibility != Reversibility::Unknown)
+        .count();
+    let found = irreversible
+        .iter()
+        .take(10)
+        .map(|f| {
+            let why = match &f.reversibility {
+                Reversibility::Irreversible(r) => r.clone(),
+                _ => String::new(),
+            };
+            evidence(
+                facts,
+                State::Absent,
+                f.location.clone(),
+                format!("{}: {why}", f.path),
+                None,
+            )
+        })
+        .collect();
+    if known == 0 {
+        return verdict(
+            State::Mentioned,
+            Some("the migration system gives no per-file down migrations to check".into()),
+            Vec::new(),
+        );
+    }
+    if irreversible.is_empty() {
+        return verdict(
+            State::Present,
+            Some(format!("all {known} migrations have a working down path")),
+            Vec::new(),
+        );
+    }
+    let names: Vec<String> = irreversible
+        .iter()
+        .map(|f| f.path.rsplit('/').next().unwrap_or(&f.path).to_string())
+        .collect();
+    let reason = format!(
+        "{} of {known} migrations cannot be reversed: {}",
+        irreversible.len(),
+        examples(&names, 3)
+    );
+    let state = if irreversible.len() == known {
+        State::Absent
+    } else {
+        State::Partial
+    };
+    verdict(state, Some(reason), found)
+}

@@ -1,0 +1,304 @@
+//! Detectors for the dependency supply chain: lockfiles with frozen installs, committed
+//! secrets, and update automation covering every ecosystem in use.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+
+use super::{evidence, examples, verdict};
+use crate::evidence::{Facts, State, Verdict};
+use crate::inventory::{Ecosystem, FileKind};
+use crate::parse::yaml;
+use crate::source::Location;
+
+fn ecosystems_with(facts: &Facts, want_lock: bool) -> BTreeSet<Ecosystem> {
+    facts
+        .inventory
+        .files
+        .iter()
+        .filter_map(|f| match f.kind {
+            FileKind::Manifest(e) if !want_lock => Some(e),
+            FileKind::Lockfile(e) if want_lock => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+static FROZEN_INSTALLS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bnpm\s+ci\b",
+        r"(?i)\bpnpm\s+(install|i)\b.*--frozen-lockfile",
+        r"(?i)\byarn\b.*--(immutable|frozen-lockfile)",
+        r"(?i)\buv\s+(sync|run|export)\b.*--(locked|frozen)",
+        r"(?i)\bpip\s+install\b.*--require-hashes",
+        r"(?i)\bcargo\s+\w+.*--(locked|frozen)",
+        r"(?i)\bpoetry\s+install\b",
+        r"(?i)\bpipenv\s+(install|sync)\b.*--deploy|\bpipenv\s+sync\b",
+        r"(?i)\bbundle\s+(install|config).*--(frozen|deployment)|BUNDLE_FROZEN",
+        r"(?i)\bcomposer\s+install\b",
+        r"(?i)\bbun\s+install\b.*--frozen-lockfile",
+        r"(?i)\bdotnet\s+restore\b.*--locked-mode",
+        r"(?i)\bgo\s+(build|test|mod\s+download|mod\s+verify)\b",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
+    let manifests = ecosystems_with(facts, false);
+    if manifests.is_empty() {
+        return verdict(
+            State::NotApplicable,
+            Some("no dependency manifests".into()),
+            Vec::new(),
+        );
+    }
+    let locks = ecosystems_with(facts, true);
+    let mut found = Vec::new();
+    for lock in facts
+        .inventory
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Lockfile(_)))
+        .take(6)
+    {
+        found.push(evidence(
+            facts,
+            State::Present,
+            Location::file(&lock.path),
+            format!("lockfile {}", lock.path),
+            None,
+        ));
+    }
+    let frozen: Vec<Location> = facts
+        .pipelines
+        .steps()
+        .flat_map(|(_, _, s)| s.commands.iter())
+        .filter(|c| FROZEN_INSTALLS.is_match(&c.text))
+        .map(|c| c.location.clone())
+        .collect();
+    for location in frozen.iter().take(3) {
+        found.push(evidence(
+            facts,
+            State::Present,
+            location.clone(),
+            "CI installs exactly what the lockfile pins",
+            None,
+        ));
+    }
+    let unlocked: Vec<String> = manifests
+        .difference(&locks)
+        .map(|e| format!("{e:?}").to_lowercase())
+        .collect();
+    if locks.is_empty() {
+        return verdict(
+            State::Absent,
+            Some(format!("no lockfile for {}", unlocked.join(", "))),
+            found,
+        );
+    }
+    let mut reasons = Vec::new();
+    if !unlocked.is_empty() {
+        reasons.push(format!("no lockfile for {}", unlocked.join(", ")));
+    }
+    if frozen.is_empty() {
+        reasons.push("CI never installs in frozen mode (npm ci, uv sync --locked, pip --require-hashes, cargo --locked), so builds may resolve newer versions than the lockfile".into());
+    }
+    let state = if reasons.is_empty() {
+        State::Present
+    } else {
+        State::Partial
+    };
+    verdict(
+        state,
+        (!reasons.is_empty()).then(|| reasons.join("; ")),
+        found,
+    )
+}
+
+const SECRET_KINDS: &[(&str, &str)] = &[
+    (
+        "private key",
+        r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----",
+    ),
+    ("AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (
+        "GitHub token",
+        r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}",
+    ),
+    ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
+    ("Slack token", r"\bxox[abpors]-[A-Za-z0-9-]{10,}"),
+    ("Stripe live key", r"\b[sr]k_live_[A-Za-z0-9]{20,}"),
+    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+];
+
+/// All secret patterns in one set, so each file is read once; the single patterns only
+/// locate what the set found.
+static SECRET_SET: LazyLock<Option<regex::bytes::RegexSet>> = LazyLock::new(|| {
+    regex::bytes::RegexSetBuilder::new(SECRET_KINDS.iter().map(|(_, p)| *p))
+        .unicode(false)
+        .build()
+        .ok()
+});
+static SECRET_PATTERNS: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
+    SECRET_KINDS
+        .iter()
+        .map(|(_, p)| Regex::new(p).ok())
+        .collect()
+});
+
+/// Paths where a credential is most likely a fixture or an example, not a live secret.
+fn is_sample_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [
+        "test", "example", "sample", "fixture", "docs/", "mock", "fake", "dummy",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
+/// Never prints the secret: the evidence names the kind and the place only.
+pub fn committed_secrets(facts: &Facts) -> Option<Verdict> {
+    let mut live = Vec::new();
+    let mut samples = Vec::new();
+    let mut scanned = 0usize;
+    let set = SECRET_SET.as_ref()?;
+    for (file, text) in facts.inventory.texts() {
+        scanned += 1;
+        for index in set.matches(text.as_bytes()).iter() {
+            let kind = SECRET_KINDS[index].0;
+            let Some(found) = SECRET_PATTERNS[index].as_ref().and_then(|r| r.find(text)) else {
+                continue;
+            };
+            let location =
+                crate::evidence::signals_location_at(&file.path, text, found.start(), found.end());
+            let mut item = evidence(
+                facts,
+                State::Absent,
+                location,
+                format!("{kind} committed in {}", file.path),
+                None,
+            );
+            item.snippet = String::new();
+            if is_sample_path(&file.path) {
+                samples.push(item);
+            } else {
+                live.push(item);
+            }
+        }
+    }
+    if !live.is_empty() {
+        let places: Vec<String> = live.iter().map(|e| e.location.to_string()).collect();
+        let reason = format!(
+            "credentials committed to the repository at {}; rotate them and remove them from history",
+            examples(&places, 3)
+        );
+        live.extend(samples);
+        return verdict(State::Absent, Some(reason), live);
+    }
+    if !samples.is_empty() {
+        let reason = "credential-shaped values only in test, example or documentation files; confirm they are not live".to_string();
+        return verdict(State::Partial, Some(reason), samples);
+    }
+    verdict(
+        State::Present,
+        Some(format!(
+            "the built-in scan of {scanned} text files found no private keys or provider tokens"
+        )),
+        Vec::new(),
+    )
+}
+
+pub fn dependency_updates(facts: &Facts) -> Option<Verdict> {
+    if let Some(renovate) = facts.inventory.of_kind(FileKind::Renovate).next() {
+        let e = evidence(
+            facts,
+            State::Present,
+            Location::file(&renovate.path),
+            format!("Renovate configured in {}", renovate.path),
+            None,
+        );
+        return verdict(State::Present, None, vec![e]);
+    }
+    let Some(config) = facts.inventory.of_kind(FileKind::Dependabot).next() else {
+        return verdict(
+            State::Absent,
+            Some("no Dependabot or Renovate configuration".into()),
+            Vec::new(),
+        );
+    };
+    let text = config.text.as_deref().unwrap_or("");
+    let mut configured: BTreeSet<String> = BTreeSet::new();
+    let mut found = Vec::new();
+    if let Ok(docs) = yaml::parse(text) {
+        for update in docs
+            .first()
+            .and_then(|d| d.get("updates"))
+            .map(|u| u.items().to_vec())
+            .unwrap_or_default()
+        {
+            if let Some(node) = update.get("package-ecosystem") {
+                let name = node.as_str().unwrap_or("").to_ascii_lowercase();
+                let location = crate::pipeline::location_of_node(&config.path, node);
+                found.push(evidence(
+                    facts,
+                    State::Present,
+                    location,
+                    format!("Dependabot updates {name}"),
+                    None,
+                ));
+                configured.insert(name);
+            }
+        }
+    }
+    let mut wanted: BTreeSet<&str> = ecosystems_with(facts, false)
+        .into_iter()
+        .map(Ecosystem::dependabot_name)
+        .collect();
+    if facts
+        .pipelines
+        .pipelines
+        .iter()
+        .any(|p| p.system == crate::pipeline::CiSystem::GithubActions)
+    {
+        wanted.insert("github-actions");
+    }
+    if facts
+        .inventory
+        .of_kind(FileKind::Dockerfile)
+        .next()
+        .is_some()
+    {
+        wanted.insert("docker");
+    }
+    let covers = |want: &str| match want {
+        "pip" => ["pip", "uv", "poetry", "pipenv"]
+            .iter()
+            .any(|c| configured.contains(*c)),
+        "npm" => ["npm", "bun", "yarn", "pnpm"]
+            .iter()
+            .any(|c| configured.contains(*c)),
+        "docker" => configured.contains("docker") || configured.contains("docker-compose"),
+        other => configured.contains(other),
+    };
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|w| !covers(w))
+        .map(|w| w.to_string())
+        .collect();
+    if configured.is_empty() {
+        let reason = format!("{} lists no package ecosystems", config.path);
+        return verdict(State::Mentioned, Some(reason), found);
+    }
+    if missing.is_empty() {
+        verdict(State::Present, None, found)
+    } else {
+        let reason = format!(
+            "Dependabot does not cover {} (used in this repository)",
+            missing.join(", ")
+        );
+        verdict(State::Partial, Some(reason), found)
+    }
+}

@@ -1,0 +1,163 @@
+//! Evidence: catalog signals matched against the inventory, the parsed models and the
+//! pipelines, with the attributes that decide credit (blocking, runs on change, reaches
+//! production), plus the code detectors that need real analysis.
+
+pub mod blocking;
+mod detectors;
+mod signals;
+mod traits;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Practice, Trait};
+use crate::inventory::Inventory;
+use crate::parse::Parsed;
+use crate::pipeline::{Job, Pipeline, Pipelines, Scope};
+use crate::source::Location;
+
+pub use signals::{location_at as signals_location_at, uses_matches};
+pub use traits::detect_traits;
+
+/// How much a practice is in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Absent,
+    Mentioned,
+    Partial,
+    Present,
+    NotApplicable,
+}
+
+impl State {
+    /// Credit toward the score (§ evidence model): 1, 0.5, 0.25, 0.
+    pub fn credit(self) -> f64 {
+        match self {
+            State::Present => 1.0,
+            State::Partial => 0.5,
+            State::Mentioned => 0.25,
+            State::Absent | State::NotApplicable => 0.0,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Present => "Present",
+            State::Partial => "Partial",
+            State::Mentioned => "Mentioned",
+            State::Absent => "Absent",
+            State::NotApplicable => "N/A",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// One observation supporting a practice.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Evidence {
+    pub state: State,
+    pub location: Location,
+    pub snippet: String,
+    /// What was seen, in words.
+    pub summary: String,
+    /// Why this observation earns less than full credit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub confidence: Confidence,
+}
+
+/// A detector's final word on a practice, replacing what the generic signals found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub state: State,
+    pub reason: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Everything the evidence stage found for one practice.
+#[derive(Clone, Debug, Default)]
+pub struct PracticeEvidence {
+    pub evidence: Vec<Evidence>,
+    pub verdict: Option<Verdict>,
+}
+
+/// The facts every matcher and detector reads.
+pub struct Facts<'a> {
+    pub catalog: &'a Catalog,
+    pub inventory: &'a Inventory,
+    pub parsed: &'a Parsed,
+    pub pipelines: &'a Pipelines,
+    pub traits: BTreeSet<Trait>,
+}
+
+impl Facts<'_> {
+    /// The line of source a location points at, as a snippet.
+    pub fn snippet(&self, location: &Location) -> String {
+        self.inventory
+            .get(&location.path)
+            .and_then(|f| f.text.as_deref())
+            .map(|t| crate::source::snippet(crate::source::line_of(t, location.line)))
+            .unwrap_or_default()
+    }
+
+    /// Jobs that deploy to production: deploy jobs whose environment is production, or not
+    /// named at all (a single deploy target is production).
+    pub fn production_deploys(&self) -> Vec<(&Pipeline, &Job)> {
+        self.deploys()
+            .into_iter()
+            .filter(|(p, j)| {
+                matches!(
+                    crate::pipeline::roles_scope(p, j),
+                    Scope::Production | Scope::Unspecified
+                )
+            })
+            .collect()
+    }
+
+    pub fn deploys(&self) -> Vec<(&Pipeline, &Job)> {
+        self.pipelines
+            .jobs()
+            .filter(|(_, j)| crate::pipeline::is_deploy_job(j))
+            .collect()
+    }
+}
+
+/// Gathers evidence for every practice of the catalog.
+pub fn gather(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
+    let mut found = signals::match_signals(catalog, facts);
+    for practice in &catalog.practices {
+        let Some(name) = practice.detector.as_deref() else {
+            continue;
+        };
+        let entry = found.entry(practice.id.clone()).or_default();
+        if let Some(verdict) = detectors::run(name, practice, facts, &entry.evidence) {
+            entry.verdict = Some(verdict);
+        }
+    }
+    for entry in found.values_mut() {
+        entry.evidence.sort_by(|a, b| {
+            b.state
+                .cmp(&a.state)
+                .then_with(|| a.location.cmp(&b.location))
+        });
+        entry
+            .evidence
+            .dedup_by(|a, b| a.location == b.location && a.summary == b.summary);
+    }
+    found
+}
+
+/// Whether the practice applies to a repository with these traits.
+pub fn applies(practice: &Practice, traits: &BTreeSet<Trait>) -> bool {
+    practice.applies_to.iter().all(|t| traits.contains(t))
+}

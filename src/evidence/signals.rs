@@ -1,0 +1,527 @@
+//! Matching the catalog's data signals — actions, commands, GitLab templates, files, file
+//! content, dependencies and application code — against the repository. Every pattern set is
+//! compiled once per run and each text is scanned once.
+
+use std::collections::BTreeMap;
+
+use super::{Confidence, Evidence, Facts, PracticeEvidence, State, blocking};
+use crate::catalog::{Catalog, Practice, Requirement, SignalState};
+use crate::inventory::FileKind;
+use crate::pipeline::{Command, Job, Pipeline, Scope, Step, is_simulated, roles_scope};
+use crate::source::Location;
+
+pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
+    let mut found: BTreeMap<String, PracticeEvidence> = BTreeMap::new();
+    let mut add = |practice: &Practice, evidence: Evidence| {
+        found
+            .entry(practice.id.clone())
+            .or_default()
+            .evidence
+            .push(evidence);
+    };
+
+    ci_signals(catalog, facts, &mut add);
+    template_signals(catalog, facts, &mut add);
+    file_signals(catalog, facts, &mut add);
+    content_signals(catalog, facts, &mut add);
+    code_signals(catalog, facts, &mut add);
+    dependency_signals(catalog, facts, &mut add);
+    found
+}
+
+/// `owner/repo` matches `owner/repo` and `owner/repo/path`, never `owner/repository`.
+pub fn uses_matches(uses: &str, prefix: &str) -> bool {
+    let uses = uses.to_ascii_lowercase();
+    let prefix = prefix.to_ascii_lowercase();
+    uses == prefix || uses.starts_with(&format!("{prefix}/"))
+}
+
+/// A command that only prints a tool's name mentions it; it does not run it.
+fn is_print(command: &str) -> bool {
+    matches!(
+        command.split_whitespace().next(),
+        Some("echo" | "printf" | "#")
+    )
+}
+
+fn ci_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
+    for (pipeline, job, step) in facts.pipelines.steps() {
+        if let Some(uses) = step.uses.as_deref() {
+            for practice in catalog
+                .practices
+                .iter()
+                .filter(|p| p.uses.iter().any(|u| uses_matches(uses, u)))
+            {
+                let summary = format!("`{}` in job {} of {}", uses, job.id, pipeline.path);
+                add(
+                    practice,
+                    ci_evidence(
+                        practice,
+                        facts,
+                        pipeline,
+                        job,
+                        step,
+                        None,
+                        summary,
+                        step.location.clone(),
+                    ),
+                );
+            }
+        }
+        for command in &step.commands {
+            if is_print(&command.text) {
+                continue;
+            }
+            for index in catalog.index.command_practices(&command.text) {
+                let practice = &catalog.practices[index];
+                let summary = format!(
+                    "`{}` in job {} of {}",
+                    crate::source::snippet(&command.text),
+                    job.id,
+                    pipeline.path
+                );
+                add(
+                    practice,
+                    ci_evidence(
+                        practice,
+                        facts,
+                        pipeline,
+                        job,
+                        step,
+                        Some(command),
+                        summary,
+                        command.location.clone(),
+                    ),
+                );
+            }
+        }
+    }
+    // Remote reusable workflows are called from a job, not a step.
+    for (pipeline, job) in facts.pipelines.jobs() {
+        let Some(called) = job.calls.as_deref().filter(|c| !c.starts_with("./")) else {
+            continue;
+        };
+        let called = called.split('@').next().unwrap_or(called);
+        for practice in catalog
+            .practices
+            .iter()
+            .filter(|p| p.uses.iter().any(|u| uses_matches(called, u)))
+        {
+            let step = Step {
+                name: None,
+                uses: Some(called.to_string()),
+                uses_ref: None,
+                inputs: Vec::new(),
+                commands: Vec::new(),
+                non_blocking: false,
+                location: job.location.clone(),
+                working_directory: None,
+            };
+            let summary = format!("job {} of {} calls `{}`", job.id, pipeline.path, called);
+            add(
+                practice,
+                ci_evidence(
+                    practice,
+                    facts,
+                    pipeline,
+                    job,
+                    &step,
+                    None,
+                    summary,
+                    job.location.clone(),
+                ),
+            );
+        }
+    }
+}
+
+/// Evidence from a CI step, downgraded for every requirement of the practice it misses.
+#[allow(clippy::too_many_arguments)]
+fn ci_evidence(
+    practice: &Practice,
+    facts: &Facts,
+    pipeline: &Pipeline,
+    job: &Job,
+    step: &Step,
+    command: Option<&Command>,
+    summary: String,
+    location: Location,
+) -> Evidence {
+    let mut reasons = Vec::new();
+    let mut confidence = Confidence::High;
+    if is_simulated(job) {
+        return Evidence {
+            state: State::Mentioned,
+            snippet: facts.snippet(&location),
+            location,
+            summary,
+            reason: Some(format!(
+                "job {} only prints or sleeps; it does no real work",
+                job.id
+            )),
+            confidence,
+        };
+    }
+    if practice.requires.contains(&Requirement::Blocking) {
+        if let Some(reason) = blocking::non_blocking_reason(pipeline, job, step, command) {
+            reasons.push(reason);
+        } else if let Some(reason) = step.uses.as_deref().and_then(blocking::platform_gated) {
+            reasons.push(reason.to_string());
+            confidence = Confidence::Medium;
+        }
+    }
+    if practice.requires.contains(&Requirement::OnChange) {
+        if job.manual {
+            reasons.push(format!(
+                "job {} runs only when started by hand (when: manual)",
+                job.id
+            ));
+        } else if job.schedule_only {
+            reasons.push(format!("job {} runs only on a schedule", job.id));
+        } else if !pipeline.triggers.on_change() {
+            reasons.push(format!(
+                "{} {}",
+                pipeline.path,
+                pipeline.triggers.describe_off_change()
+            ));
+        }
+    }
+    if practice.requires.contains(&Requirement::Production) {
+        let scope = roles_scope(pipeline, job);
+        if matches!(scope, Scope::Staging | Scope::Preview) {
+            let production: Vec<String> = facts
+                .production_deploys()
+                .iter()
+                .filter(|(p, _)| p.path != pipeline.path)
+                .map(|(p, j)| format!("{} (job {})", p.path, j.id))
+                .collect();
+            let mut reason = format!(
+                "it runs only in the {} pipeline {}",
+                scope.label(),
+                pipeline.path
+            );
+            if !production.is_empty() {
+                reason.push_str(&format!(
+                    ", while production deploys from {} without it",
+                    production.join(", ")
+                ));
+            }
+            reasons.push(reason);
+        }
+    }
+    Evidence {
+        state: if reasons.is_empty() {
+            State::Present
+        } else {
+            State::Partial
+        },
+        snippet: facts.snippet(&location),
+        location,
+        summary,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        confidence,
+    }
+}
+
+fn template_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
+    for pipeline in &facts.pipelines.pipelines {
+        for (template, location) in &pipeline.templates {
+            let short = template.rsplit('/').next().unwrap_or(template);
+            for practice in catalog.practices.iter().filter(|p| {
+                p.gitlab_templates.iter().any(|t| {
+                    t.eq_ignore_ascii_case(template)
+                        || t.rsplit('/')
+                            .next()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(short))
+                })
+            }) {
+                let jobs = crate::pipeline::template_jobs(short);
+                let override_job = pipeline.jobs.iter().find(|j| jobs.contains(&j.id.as_str()));
+                let mut reasons = Vec::new();
+                if practice.requires.contains(&Requirement::Blocking) {
+                    match override_job {
+                        Some(job) if !job.allow_failure => {}
+                        Some(job) => reasons.push(format!("job {} keeps allow_failure from the template", job.id)),
+                        None => reasons.push(format!(
+                            "GitLab's {template} template lets its jobs fail without failing the pipeline (allow_failure: true) and no job here overrides it"
+                        )),
+                    }
+                }
+                if practice.requires.contains(&Requirement::OnChange)
+                    && override_job.is_some_and(|j| j.manual)
+                {
+                    reasons.push("the scan job runs only when started by hand".to_string());
+                }
+                add(
+                    practice,
+                    Evidence {
+                        state: if reasons.is_empty() {
+                            State::Present
+                        } else {
+                            State::Partial
+                        },
+                        snippet: facts.snippet(location),
+                        location: location.clone(),
+                        summary: format!(
+                            "GitLab template {template} included in {}",
+                            pipeline.path
+                        ),
+                        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+                        confidence: Confidence::High,
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn state_of(signal: SignalState) -> State {
+    match signal {
+        SignalState::Present => State::Present,
+        SignalState::Partial => State::Partial,
+        SignalState::Mentioned => State::Mentioned,
+    }
+}
+
+fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
+    let index = &catalog.index;
+    let mut seen = std::collections::BTreeSet::new();
+    for file in &facts.inventory.files {
+        for signal in index.file_globs.matches(&file.path) {
+            let owner = &index.file_owners[signal];
+            let practice = &catalog.practices[owner.practice];
+            if !seen.insert((owner.practice, file.path.as_str())) {
+                continue;
+            }
+            let state = state_of(owner.state);
+            add(
+                practice,
+                Evidence {
+                    state,
+                    location: Location::file(&file.path),
+                    snippet: String::new(),
+                    summary: format!("{} exists", file.path),
+                    reason: (state != State::Present).then(|| {
+                        "configuration or documentation only; nothing shows it runs".to_string()
+                    }),
+                    confidence: Confidence::Medium,
+                },
+            );
+        }
+    }
+}
+
+fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
+    let index = &catalog.index;
+    for (file, text) in facts.inventory.texts() {
+        let wanted = index.content_globs.matches(&file.path);
+        if wanted.is_empty() {
+            continue;
+        }
+        let present = index.content.matches(text.as_bytes());
+        for signal in wanted.into_iter().filter(|s| present.matched(*s)) {
+            let Some(found) = index.content_regexes[signal]
+                .get()
+                .and_then(|r| r.find(text.as_bytes()))
+            else {
+                continue;
+            };
+            let owner = &index.content_owners[signal];
+            let practice = &catalog.practices[owner.practice];
+            let location = location_at(&file.path, text, found.start(), found.end());
+            let state = state_of(owner.state);
+            add(
+                practice,
+                Evidence {
+                    state,
+                    snippet: facts.snippet(&location),
+                    location,
+                    summary: format!("configured in {}", file.path),
+                    reason: (state != State::Present).then(|| signal_reason(owner.state)),
+                    confidence: Confidence::Medium,
+                },
+            );
+        }
+    }
+}
+
+fn signal_reason(state: SignalState) -> String {
+    match state {
+        SignalState::Mentioned => {
+            "configuration only; nothing shows it runs or is enforced".to_string()
+        }
+        _ => "covers only part of what full credit requires".to_string(),
+    }
+}
+
+/// Test code, examples and vendored code prove nothing about the application.
+fn is_application_code(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    ![
+        "test/",
+        "tests/",
+        "__tests__/",
+        "spec/",
+        "example",
+        "vendor/",
+        "node_modules/",
+        "docs/",
+        "fixtures/",
+        "testdata/",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p) || lower.contains(&format!("/{p}")))
+        && !lower.rsplit('/').next().is_some_and(|n| {
+            n.starts_with("test_")
+                || n.contains(".test.")
+                || n.contains(".spec.")
+                || n.ends_with("_test.go")
+        })
+}
+
+fn code_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
+    let index = &catalog.index;
+    let mut seen = std::collections::BTreeSet::new();
+    for (file, text) in facts
+        .inventory
+        .texts()
+        .filter(|(f, _)| f.kind == FileKind::Source && is_application_code(&f.path))
+    {
+        for signal in index.code.matches(text.as_bytes()).iter() {
+            let owner = &index.code_owners[signal];
+            if !seen.insert(owner.practice) {
+                continue;
+            }
+            let Some(found) = index.code_regexes[signal]
+                .get()
+                .and_then(|r| r.find(text.as_bytes()))
+            else {
+                continue;
+            };
+            let practice = &catalog.practices[owner.practice];
+            let location = location_at(&file.path, text, found.start(), found.end());
+            let state = state_of(owner.state);
+            add(
+                practice,
+                Evidence {
+                    state,
+                    snippet: facts.snippet(&location),
+                    location,
+                    summary: "in application code".to_string(),
+                    reason: (state != State::Present)
+                        .then(|| "covers only part of what full credit requires".to_string()),
+                    confidence: Confidence::Medium,
+                },
+            );
+        }
+    }
+}
+
+fn dependency_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
+    for practice in &catalog.practices {
+        for signal in &practice.dependencies {
+            for dependency in &facts.parsed.dependencies {
+                if !signal
+                    .names
+                    .iter()
+                    .any(|n| dependency_matches(&dependency.name, n))
+                {
+                    continue;
+                }
+                let state = state_of(signal.state);
+                add(
+                    practice,
+                    Evidence {
+                        state,
+                        snippet: facts.snippet(&dependency.location),
+                        location: dependency.location.clone(),
+                        summary: format!("dependency {} declared", dependency.name),
+                        reason: (state != State::Present).then(|| {
+                            "a declared dependency proves nothing until the code sets it up"
+                                .to_string()
+                        }),
+                        confidence: Confidence::Medium,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Exact names; a trailing `*` matches a prefix; Go module names match their sub-packages.
+fn dependency_matches(name: &str, wanted: &str) -> bool {
+    let wanted = wanted.to_ascii_lowercase();
+    match wanted.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == wanted || name.starts_with(&format!("{wanted}/")),
+    }
+}
+
+/// A location from byte offsets into a file's text.
+pub fn location_at(path: &str, text: &str, start: usize, end: usize) -> Location {
+    let start = floor_boundary(text, start);
+    let end = floor_boundary(text, end.max(start));
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = text[line_start..start].chars().count() + 1;
+    let matched = &text[start..end];
+    let (end_line, end_column) = match matched.rfind('\n') {
+        Some(i) => (
+            line + matched.matches('\n').count(),
+            matched[i + 1..].chars().count() + 1,
+        ),
+        None => (line, column + matched.chars().count()),
+    };
+    Location {
+        path: path.to_string(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// Byte matches over text may end inside a multi-byte character; step back to a boundary.
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_prefix_respects_segments() {
+        assert!(uses_matches(
+            "github/codeql-action/analyze",
+            "github/codeql-action"
+        ));
+        assert!(uses_matches(
+            "Aquasecurity/Trivy-Action",
+            "aquasecurity/trivy-action"
+        ));
+        assert!(!uses_matches("actions/checkout-extra", "actions/checkout"));
+    }
+
+    #[test]
+    fn dependency_names() {
+        assert!(dependency_matches("opentelemetry-sdk", "opentelemetry-*"));
+        assert!(dependency_matches(
+            "go.opentelemetry.io/otel/sdk",
+            "go.opentelemetry.io/otel"
+        ));
+        assert!(!dependency_matches("sentry-sdk-extra", "sentry-sdk"));
+    }
+
+    #[test]
+    fn locations_from_offsets() {
+        let text = "a\nbé c\n";
+        let at = location_at("f", text, 5, 6);
+        assert_eq!((at.line, at.column, at.end_column), (2, 3, 4));
+    }
+}

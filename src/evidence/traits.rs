@@ -1,0 +1,168 @@
+//! Repository traits that decide which practices apply: containers, a database, a deployable
+//! service, a web UI, infrastructure as code, Kubernetes, CI.
+
+use std::collections::BTreeSet;
+
+use crate::catalog::Trait;
+use crate::inventory::{FileKind, Inventory};
+use crate::parse::Parsed;
+use crate::pipeline::{Pipelines, is_deploy_job};
+
+const DATABASE_DEPENDENCIES: &[&str] = &[
+    "sqlalchemy",
+    "sqlmodel",
+    "psycopg",
+    "psycopg2",
+    "psycopg2-binary",
+    "asyncpg",
+    "django",
+    "alembic",
+    "flask-sqlalchemy",
+    "flask-migrate",
+    "peewee",
+    "tortoise-orm",
+    "pymysql",
+    "mysqlclient",
+    "pymongo",
+    "motor",
+    "prisma",
+    "@prisma/client",
+    "pg",
+    "mysql2",
+    "typeorm",
+    "sequelize",
+    "knex",
+    "mongoose",
+    "drizzle-orm",
+    "diesel",
+    "sqlx",
+    "sea-orm",
+    "tokio-postgres",
+    "postgres",
+    "rusqlite",
+    "gorm.io/gorm",
+    "github.com/lib/pq",
+    "github.com/jackc/pgx/v5",
+    "github.com/jackc/pgx/v4",
+    "activerecord",
+    "rails",
+    "pg",
+    "mysql2",
+    "org.postgresql:postgresql",
+    "org.flywaydb:flyway-core",
+    "org.liquibase:liquibase-core",
+    "org.springframework.boot:spring-boot-starter-data-jpa",
+];
+
+const DATABASE_IMAGES: &[&str] = &[
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "postgis",
+    "timescale",
+    "cockroach",
+];
+
+const WEB_UI_DEPENDENCIES: &[&str] = &[
+    "react",
+    "react-dom",
+    "vue",
+    "svelte",
+    "@angular/core",
+    "next",
+    "nuxt",
+    "@sveltejs/kit",
+    "solid-js",
+    "preact",
+    "@remix-run/react",
+    "astro",
+];
+
+/// Paths whose Dockerfiles are for development, not for shipping the service.
+fn is_dev_only(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".devcontainer/", "docs/", "example", "test", ".github/"]
+        .iter()
+        .any(|p| lower.contains(p))
+}
+
+pub fn detect_traits(
+    inventory: &Inventory,
+    parsed: &Parsed,
+    pipelines: &Pipelines,
+) -> BTreeSet<Trait> {
+    let mut traits = BTreeSet::new();
+    let has = |kind: FileKind| inventory.files.iter().any(|f| f.kind == kind);
+    let depends = |names: &[&str]| {
+        parsed
+            .dependencies
+            .iter()
+            .any(|d| names.contains(&d.name.as_str()))
+    };
+
+    let kubernetes = has(FileKind::HelmChart)
+        || inventory.texts().any(|(f, t)| {
+            (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
+                && t.contains("apiVersion:")
+                && t.lines().any(|l| {
+                    let l = l.trim();
+                    l.starts_with("kind:")
+                        && [
+                            "Deployment",
+                            "StatefulSet",
+                            "DaemonSet",
+                            "CronJob",
+                            "Rollout",
+                            "Ingress",
+                        ]
+                        .iter()
+                        .any(|k| l.ends_with(k))
+                })
+        });
+    if kubernetes {
+        traits.insert(Trait::Kubernetes);
+    }
+    let shipped_dockerfiles = inventory
+        .of_kind(FileKind::Dockerfile)
+        .any(|f| !is_dev_only(&f.path));
+    if shipped_dockerfiles || has(FileKind::Compose) || kubernetes {
+        traits.insert(Trait::Containers);
+    }
+    let compose_database = inventory
+        .of_kind(FileKind::Compose)
+        .filter_map(|f| f.text.as_deref())
+        .any(|t| {
+            t.lines().any(|l| {
+                l.trim_start().starts_with("image:")
+                    && DATABASE_IMAGES.iter().any(|i| l.contains(i))
+            })
+        });
+    if !parsed.migrations.systems.is_empty() || depends(DATABASE_DEPENDENCIES) || compose_database {
+        traits.insert(Trait::Database);
+    }
+    let deploys = pipelines.jobs().any(|(_, j)| is_deploy_job(j));
+    if deploys || has(FileKind::DeployConfig) || kubernetes || shipped_dockerfiles {
+        traits.insert(Trait::Deployable);
+    }
+    let ui_tests = inventory.files.iter().any(|f| {
+        let name = f.path.rsplit('/').next().unwrap_or("");
+        name.starts_with("playwright.config.") || name.starts_with("cypress.config.")
+    });
+    if depends(WEB_UI_DEPENDENCIES) || ui_tests {
+        traits.insert(Trait::WebUi);
+    }
+    if has(FileKind::Terraform)
+        || has(FileKind::HelmChart)
+        || inventory
+            .files
+            .iter()
+            .any(|f| f.path.ends_with("kustomization.yaml"))
+    {
+        traits.insert(Trait::Iac);
+    }
+    if !pipelines.pipelines.is_empty() || !pipelines.other_ci.is_empty() {
+        traits.insert(Trait::Ci);
+    }
+    traits
+}

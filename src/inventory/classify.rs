@@ -1,0 +1,525 @@
+//! What a file is, decided once from its path alone.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// Package ecosystems whose manifests and lockfiles are recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    Python,
+    Npm,
+    Cargo,
+    Go,
+    Maven,
+    Gradle,
+    Ruby,
+    Php,
+    Dotnet,
+}
+
+impl Ecosystem {
+    /// The `package-ecosystem` value Dependabot uses for this ecosystem.
+    pub fn dependabot_name(self) -> &'static str {
+        match self {
+            Self::Python => "pip",
+            Self::Npm => "npm",
+            Self::Cargo => "cargo",
+            Self::Go => "gomod",
+            Self::Maven => "maven",
+            Self::Gradle => "gradle",
+            Self::Ruby => "bundler",
+            Self::Php => "composer",
+            Self::Dotnet => "nuget",
+        }
+    }
+}
+
+/// Migration tools recognised by their folder layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationSystem {
+    Alembic,
+    Django,
+    Rails,
+    Flyway,
+    Liquibase,
+    GolangMigrate,
+    Prisma,
+    Sqlx,
+    Knex,
+    Sql,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    GithubWorkflow,
+    /// `action.yml` of a local composite or JavaScript action.
+    GithubAction,
+    Dependabot,
+    Renovate,
+    GitlabCi,
+    /// A pipeline file of a CI system modelled only by name (Jenkins, CircleCI, ...).
+    OtherCi,
+    Dockerfile,
+    Compose,
+    Manifest(Ecosystem),
+    Lockfile(Ecosystem),
+    TestConfig,
+    CoverageConfig,
+    DeployConfig,
+    HelmChart,
+    Terraform,
+    AlembicConfig,
+    Migration(MigrationSystem),
+    Monitoring,
+    OpsDoc,
+    Readme,
+    PreCommit,
+    /// Application or test source code.
+    Source,
+    /// Other text worth reading for content signals (YAML, JSON, TOML, shell, docs).
+    Text,
+    /// Not read: binaries, images, archives and anything unrecognised.
+    Other,
+}
+
+impl FileKind {
+    /// Whether the file's text is read at all.
+    pub fn is_read(self) -> bool {
+        self != FileKind::Other
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::GithubWorkflow => "GitHub Actions workflow",
+            Self::GithubAction => "GitHub Actions local action",
+            Self::Dependabot => "Dependabot config",
+            Self::Renovate => "Renovate config",
+            Self::GitlabCi => "GitLab CI pipeline",
+            Self::OtherCi => "CI pipeline (other system)",
+            Self::Dockerfile => "Dockerfile",
+            Self::Compose => "Compose file",
+            Self::Manifest(_) => "dependency manifest",
+            Self::Lockfile(_) => "lockfile",
+            Self::TestConfig => "test config",
+            Self::CoverageConfig => "coverage config",
+            Self::DeployConfig => "deployment config",
+            Self::HelmChart => "Helm chart",
+            Self::Terraform => "Terraform",
+            Self::AlembicConfig => "Alembic config",
+            Self::Migration(_) => "migration",
+            Self::Monitoring => "monitoring config",
+            Self::OpsDoc => "operations doc",
+            Self::Readme => "README",
+            Self::PreCommit => "pre-commit config",
+            Self::Source => "source",
+            Self::Text => "text",
+            Self::Other => "other",
+        }
+    }
+}
+
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "js", "mjs", "cjs", "jsx", "ts", "tsx", "go", "rs", "java", "kt", "rb", "php", "cs",
+    "scala", "swift", "vue", "svelte", "ex", "exs", "c", "cc", "cpp", "h", "hpp",
+];
+
+const TEXT_EXTENSIONS: &[&str] = &[
+    "yml",
+    "yaml",
+    "json",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "md",
+    "rst",
+    "txt",
+    "sh",
+    "bash",
+    "hcl",
+    "tf",
+    "tfvars",
+    "sql",
+    "xml",
+    "gradle",
+    "properties",
+    "env",
+    "example",
+    "jsonnet",
+    "libsonnet",
+    "tpl",
+    "mk",
+    "nix",
+    "adoc",
+];
+
+/// Classifies a repository-relative path (with `/` separators).
+pub fn classify(path: &str) -> FileKind {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let dir = lower.strip_suffix(name).unwrap_or("").trim_end_matches('/');
+    let extension = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let yaml = matches!(extension, "yml" | "yaml");
+
+    if dir == ".github/workflows" && yaml {
+        return FileKind::GithubWorkflow;
+    }
+    if matches!(name, "action.yml" | "action.yaml") {
+        return FileKind::GithubAction;
+    }
+    if dir == ".github" && matches!(name, "dependabot.yml" | "dependabot.yaml") {
+        return FileKind::Dependabot;
+    }
+    if matches!(
+        name,
+        "renovate.json" | "renovate.json5" | ".renovaterc" | ".renovaterc.json"
+    ) && matches!(dir, "" | ".github" | ".gitlab")
+    {
+        return FileKind::Renovate;
+    }
+    if lower == ".gitlab-ci.yml"
+        || (dir.contains(".gitlab") || dir.starts_with("ci")) && yaml && name.contains("gitlab-ci")
+    {
+        return FileKind::GitlabCi;
+    }
+    if is_other_ci(&lower, name, dir) {
+        return FileKind::OtherCi;
+    }
+    if name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+        || name == "containerfile"
+        || name.starts_with("containerfile.")
+    {
+        return FileKind::Dockerfile;
+    }
+    if (name.starts_with("docker-compose") || name.starts_with("compose.")) && yaml {
+        return FileKind::Compose;
+    }
+    if let Some(kind) = package_file(name) {
+        return kind;
+    }
+    if matches!(
+        name,
+        ".pre-commit-config.yaml" | ".pre-commit-config.yml" | "lefthook.yml"
+    ) {
+        return FileKind::PreCommit;
+    }
+    if name == "alembic.ini" {
+        return FileKind::AlembicConfig;
+    }
+    if let Some(system) = migration_system(&lower, name, dir, extension) {
+        return FileKind::Migration(system);
+    }
+    if matches!(
+        name,
+        "pytest.ini" | "conftest.py" | "tox.ini" | "noxfile.py" | "phpunit.xml" | ".mocharc.yml"
+    ) || name.starts_with("jest.config.")
+        || name.starts_with("vitest.config.")
+        || name.starts_with("playwright.config.")
+        || name.starts_with("cypress.config.")
+    {
+        return FileKind::TestConfig;
+    }
+    if matches!(
+        name,
+        ".coveragerc"
+            | "codecov.yml"
+            | ".codecov.yml"
+            | "codecov.yaml"
+            | ".nycrc"
+            | ".nycrc.json"
+            | "tarpaulin.toml"
+    ) {
+        return FileKind::CoverageConfig;
+    }
+    if matches!(
+        name,
+        "render.yaml"
+            | "fly.toml"
+            | "procfile"
+            | "vercel.json"
+            | "netlify.toml"
+            | "app.json"
+            | "app.yaml"
+            | "heroku.yml"
+            | "serverless.yml"
+            | "appspec.yml"
+            | "skaffold.yaml"
+            | "railway.json"
+            | "railway.toml"
+            | "kustomization.yaml"
+            | "kustomization.yml"
+    ) || name.starts_with("task-definition")
+    {
+        return FileKind::DeployConfig;
+    }
+    if name == "chart.yaml" || dir.split('/').any(|d| d == "charts") && yaml {
+        return FileKind::HelmChart;
+    }
+    if matches!(extension, "tf" | "tfvars") || name == "pulumi.yaml" || name == "cdk.json" {
+        return FileKind::Terraform;
+    }
+    if is_monitoring(&lower, name, extension) {
+        return FileKind::Monitoring;
+    }
+    if is_ops_doc(&lower, name, dir) {
+        return FileKind::OpsDoc;
+    }
+    if name.starts_with("readme") {
+        return FileKind::Readme;
+    }
+    if SOURCE_EXTENSIONS.contains(&extension) {
+        return FileKind::Source;
+    }
+    if TEXT_EXTENSIONS.contains(&extension)
+        || matches!(
+            name,
+            "makefile"
+                | "justfile"
+                | "jenkinsfile"
+                | ".gitignore"
+                | "license"
+                | "codeowners"
+                | ".dockerignore"
+                | ".trivyignore"
+                | ".gitleaks.toml"
+                | ".secrets.baseline"
+                | ".snyk"
+                | "gemfile"
+                | "brewfile"
+        )
+        || name.starts_with(".env")
+        || name.starts_with("license")
+    {
+        return FileKind::Text;
+    }
+    FileKind::Other
+}
+
+fn is_other_ci(lower: &str, name: &str, dir: &str) -> bool {
+    matches!(
+        lower,
+        "jenkinsfile"
+            | ".circleci/config.yml"
+            | "azure-pipelines.yml"
+            | "bitbucket-pipelines.yml"
+            | ".drone.yml"
+            | ".travis.yml"
+            | "cloudbuild.yaml"
+            | "cloudbuild.yml"
+            | "buildspec.yml"
+            | ".buildkite/pipeline.yml"
+            | ".woodpecker.yml"
+    ) || (dir == ".tekton" && (name.ends_with(".yaml") || name.ends_with(".yml")))
+}
+
+fn package_file(name: &str) -> Option<FileKind> {
+    use Ecosystem::*;
+    let manifest = |e| Some(FileKind::Manifest(e));
+    let lock = |e| Some(FileKind::Lockfile(e));
+    match name {
+        "pyproject.toml" | "setup.py" | "setup.cfg" | "pipfile" => manifest(Python),
+        "uv.lock" | "poetry.lock" | "pipfile.lock" | "pdm.lock" => lock(Python),
+        "package.json" => manifest(Npm),
+        "package-lock.json"
+        | "pnpm-lock.yaml"
+        | "yarn.lock"
+        | "npm-shrinkwrap.json"
+        | "bun.lockb"
+        | "bun.lock" => lock(Npm),
+        "cargo.toml" => manifest(Cargo),
+        "cargo.lock" => lock(Cargo),
+        "go.mod" => manifest(Go),
+        "go.sum" => lock(Go),
+        "pom.xml" => manifest(Maven),
+        "build.gradle" | "build.gradle.kts" => manifest(Gradle),
+        "gradle.lockfile" => lock(Gradle),
+        "gemfile" => manifest(Ruby),
+        "gemfile.lock" => lock(Ruby),
+        "composer.json" => manifest(Php),
+        "composer.lock" => lock(Php),
+        "packages.lock.json" => lock(Dotnet),
+        _ if name.ends_with(".csproj") => manifest(Dotnet),
+        _ if name.starts_with("requirements")
+            && (name.ends_with(".txt") || name.ends_with(".in")) =>
+        {
+            manifest(Python)
+        }
+        _ => None,
+    }
+}
+
+fn migration_system(
+    lower: &str,
+    name: &str,
+    dir: &str,
+    extension: &str,
+) -> Option<MigrationSystem> {
+    use MigrationSystem::*;
+    let segments: Vec<&str> = dir.split('/').collect();
+    if extension == "py" && segments.last() == Some(&"versions") && name != "__init__.py" {
+        return Some(Alembic);
+    }
+    if extension == "py"
+        && segments.last() == Some(&"migrations")
+        && name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(Django);
+    }
+    if lower.contains("db/migrate/") && extension == "rb" {
+        return Some(Rails);
+    }
+    if lower.contains("prisma/migrations/") && name == "migration.sql" {
+        return Some(Prisma);
+    }
+    if extension == "sql"
+        && (name.starts_with('v') || name.starts_with('u') || name.starts_with('r'))
+        && name.contains("__")
+    {
+        return Some(Flyway);
+    }
+    if (name.contains("changelog") && matches!(extension, "xml" | "yaml" | "yml" | "json" | "sql"))
+        && lower.contains("db")
+    {
+        return Some(Liquibase);
+    }
+    if extension == "sql" && (name.ends_with(".up.sql") || name.ends_with(".down.sql")) {
+        if segments.contains(&"migrations")
+            && name
+                .split('_')
+                .next()
+                .is_some_and(|p| p.len() >= 14 && p.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Some(Sqlx);
+        }
+        return Some(GolangMigrate);
+    }
+    if segments.contains(&"migrations")
+        && matches!(extension, "js" | "ts")
+        && name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(Knex);
+    }
+    if extension == "sql"
+        && segments
+            .iter()
+            .any(|s| *s == "migrations" || *s == "migration")
+    {
+        return Some(Sql);
+    }
+    None
+}
+
+fn is_monitoring(lower: &str, name: &str, extension: &str) -> bool {
+    let yaml = matches!(extension, "yml" | "yaml");
+    (yaml
+        && (name.starts_with("prometheus")
+            || name.starts_with("alertmanager")
+            || name.contains("alert")
+            || name.contains("rules") && lower.contains("prometheus")
+            || name.contains("slo")
+            || name.starts_with("otel")
+            || name.contains("collector")))
+        || (extension == "json" && lower.contains("dashboard"))
+        || lower.contains("grafana/") && (yaml || extension == "json")
+}
+
+fn is_ops_doc(lower: &str, name: &str, dir: &str) -> bool {
+    let doc = name.ends_with(".md")
+        || name.ends_with(".rst")
+        || name.ends_with(".adoc")
+        || name.ends_with(".txt");
+    name == "codeowners"
+        || doc
+            && (name.starts_with("security")
+                || name.starts_with("runbook")
+                || name.starts_with("incident")
+                || name.starts_with("deploy")
+                || name.starts_with("postmortem")
+                || name.starts_with("oncall")
+                || name.starts_with("on-call")
+                || name.starts_with("disaster")
+                || name.starts_with("contributing"))
+        || doc
+            && (lower.contains("runbook")
+                || lower.contains("playbook")
+                || lower.contains("postmortem")
+                || dir.contains("incident"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_pipeline_files() {
+        assert_eq!(
+            classify(".github/workflows/ci.yml"),
+            FileKind::GithubWorkflow
+        );
+        assert_eq!(
+            classify(".github/actions/setup/action.yml"),
+            FileKind::GithubAction
+        );
+        assert_eq!(classify(".github/dependabot.yml"), FileKind::Dependabot);
+        assert_eq!(classify(".gitlab-ci.yml"), FileKind::GitlabCi);
+        assert_eq!(classify("Jenkinsfile"), FileKind::OtherCi);
+        assert_eq!(classify("docs/workflows/ci.yml"), FileKind::Text);
+    }
+
+    #[test]
+    fn classifies_containers_manifests_and_migrations() {
+        assert_eq!(classify("backend/Dockerfile"), FileKind::Dockerfile);
+        assert_eq!(classify("Dockerfile.prod"), FileKind::Dockerfile);
+        assert_eq!(classify("docker-compose.override.yml"), FileKind::Compose);
+        assert_eq!(
+            classify("backend/pyproject.toml"),
+            FileKind::Manifest(Ecosystem::Python)
+        );
+        assert_eq!(
+            classify("requirements-dev.txt"),
+            FileKind::Manifest(Ecosystem::Python)
+        );
+        assert_eq!(
+            classify("frontend/package-lock.json"),
+            FileKind::Lockfile(Ecosystem::Npm)
+        );
+        assert_eq!(
+            classify("backend/app/alembic/versions/e2412789c190_init.py"),
+            FileKind::Migration(MigrationSystem::Alembic)
+        );
+        assert_eq!(
+            classify("app/migrations/0001_initial.py"),
+            FileKind::Migration(MigrationSystem::Django)
+        );
+        assert_eq!(
+            classify("db/migrate/20240101_create_users.rb"),
+            FileKind::Migration(MigrationSystem::Rails)
+        );
+        assert_eq!(
+            classify("src/main/resources/db/migration/V1__init.sql"),
+            FileKind::Migration(MigrationSystem::Flyway)
+        );
+        assert_eq!(
+            classify("migrations/000001_init.up.sql"),
+            FileKind::Migration(MigrationSystem::GolangMigrate)
+        );
+    }
+
+    #[test]
+    fn classifies_operations_files() {
+        assert_eq!(classify("SECURITY.md"), FileKind::OpsDoc);
+        assert_eq!(classify("docs/runbooks/rollback.md"), FileKind::OpsDoc);
+        assert_eq!(classify(".github/CODEOWNERS"), FileKind::OpsDoc);
+        assert_eq!(classify("fly.toml"), FileKind::DeployConfig);
+        assert_eq!(
+            classify("deploy/prometheus/alerts.yml"),
+            FileKind::Monitoring
+        );
+        assert_eq!(classify("logo.png"), FileKind::Other);
+    }
+}

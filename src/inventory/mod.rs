@@ -1,0 +1,266 @@
+//! The inventory: one parallel, `.gitignore`-aware walk of the repository that lists every file
+//! once, classifies it by path and reads the text of the files later stages need.
+//!
+//! Hidden folders such as `.github` are included; `.git` is not. Symbolic links are never
+//! followed, so nothing outside the repository is read. A file that cannot be used (too large,
+//! binary, not UTF-8, unreadable) is listed as skipped with the reason; it never aborts the walk.
+
+mod classify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+pub use classify::{Ecosystem, FileKind, MigrationSystem, classify};
+
+/// Largest file whose text is read. Pipeline and config files are far smaller.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct RepoFile {
+    /// Path relative to the repository root, `/`-separated.
+    pub path: String,
+    pub kind: FileKind,
+    pub size: u64,
+    /// The text, for files that are read and readable; a UTF-8 byte-order mark is removed.
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub root: PathBuf,
+    /// Every listed file, sorted by path.
+    pub files: Vec<RepoFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{0}: no such directory; pass the path of a repository checkout")]
+    NotFound(PathBuf),
+    #[error("{0}: not a directory; pass the folder that holds the repository")]
+    NotADirectory(PathBuf),
+}
+
+impl Inventory {
+    pub fn of_kind(&self, kind: FileKind) -> impl Iterator<Item = &RepoFile> {
+        self.files.iter().filter(move |f| f.kind == kind)
+    }
+
+    pub fn texts(&self) -> impl Iterator<Item = (&RepoFile, &str)> {
+        self.files
+            .iter()
+            .filter_map(|f| f.text.as_deref().map(|t| (f, t)))
+    }
+
+    pub fn get(&self, path: &str) -> Option<&RepoFile> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.files[i])
+    }
+}
+
+/// Walks `root` and reads what later stages need.
+pub fn scan(root: &Path) -> Result<Inventory, InventoryError> {
+    let metadata =
+        std::fs::metadata(root).map_err(|_| InventoryError::NotFound(root.to_path_buf()))?;
+    if !metadata.is_dir() {
+        return Err(InventoryError::NotADirectory(root.to_path_buf()));
+    }
+
+    let (listed, mut skipped) = walk(root);
+    let read: Vec<(RepoFile, Option<Skipped>)> = listed
+        .into_par_iter()
+        .map(|(path, size)| read_file(root, path, size))
+        .collect();
+
+    let mut files = Vec::with_capacity(read.len());
+    for (file, skip) in read {
+        skipped.extend(skip);
+        files.push(file);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.sort();
+    Ok(Inventory {
+        root: root.to_path_buf(),
+        files,
+        skipped,
+    })
+}
+
+/// Lists regular files with their sizes; entries the walker cannot use become `Skipped`.
+fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
+    let listed = Mutex::new(Vec::new());
+    let skipped = Mutex::new(Vec::new());
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .git_global(false)
+        .parents(false)
+        .follow_links(false)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .build_parallel();
+
+    walker.run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(entry) => {
+                    let Some(file_type) = entry.file_type() else {
+                        return ignore::WalkState::Continue;
+                    };
+                    let path = relative(root, entry.path());
+                    if file_type.is_file() {
+                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                        push(&listed, (path, size));
+                    } else if file_type.is_symlink() {
+                        push(
+                            &skipped,
+                            Skipped {
+                                path,
+                                reason: "symbolic link, not followed".into(),
+                            },
+                        );
+                    } else if !file_type.is_dir() {
+                        push(
+                            &skipped,
+                            Skipped {
+                                path,
+                                reason: "not a regular file (FIFO, socket or device)".into(),
+                            },
+                        );
+                    }
+                }
+                Err(error) => {
+                    let path = error_path(&error)
+                        .map(|p| relative(root, &p))
+                        .unwrap_or_default();
+                    push(
+                        &skipped,
+                        Skipped {
+                            path,
+                            reason: format!("unreadable: {}", first_line(&error.to_string())),
+                        },
+                    );
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    (into_inner(listed), into_inner(skipped))
+}
+
+fn push<T>(list: &Mutex<Vec<T>>, item: T) {
+    if let Ok(mut guard) = list.lock() {
+        guard.push(item);
+    }
+}
+
+fn into_inner<T>(list: Mutex<Vec<T>>) -> Vec<T> {
+    list.into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn read_file(root: &Path, path: String, size: u64) -> (RepoFile, Option<Skipped>) {
+    let kind = classify(&path);
+    let mut file = RepoFile {
+        path,
+        kind,
+        size,
+        text: None,
+    };
+    if !kind.is_read() {
+        return (file, None);
+    }
+    if size > MAX_FILE_BYTES {
+        let reason = format!(
+            "larger than {} MiB ({} bytes), not read",
+            MAX_FILE_BYTES / 1024 / 1024,
+            size
+        );
+        let skip = Skipped {
+            path: file.path.clone(),
+            reason,
+        };
+        return (file, Some(skip));
+    }
+    let bytes = match read_bounded(&root.join(&file.path)) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let skip = Skipped {
+                path: file.path.clone(),
+                reason: format!("unreadable: {error}"),
+            };
+            return (file, Some(skip));
+        }
+    };
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        let skip = Skipped {
+            path: file.path.clone(),
+            reason: "binary content under a text file name".into(),
+        };
+        return (file, Some(skip));
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            file.text = Some(text);
+            (file, None)
+        }
+        Err(_) => {
+            let skip = Skipped {
+                path: file.path.clone(),
+                reason: "not valid UTF-8".into(),
+            };
+            (file, Some(skip))
+        }
+    }
+}
+
+/// Reads at most `MAX_FILE_BYTES + 1` bytes, so a file that grew after listing cannot
+/// exhaust memory.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(
+            "file grew past the size limit while being read",
+        ));
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,48 @@
+//! shipready reads a repository and assesses its CI/CD maturity and production readiness.
+//!
+//! The stages follow the data flow: [`inventory`] walks and classifies the files, [`parse`]
+//! and [`pipeline`] build typed models with source positions, [`evidence`] matches the
+//! [`catalog`] against them, [`assessment`] scores and plans, and [`report`] renders.
+
+pub mod assessment;
+pub mod catalog;
+pub mod evidence;
+pub mod inventory;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod source;
+
+use std::path::Path;
+
+pub use assessment::Options;
+pub use assessment::model::Assessment;
+
+/// Assesses the repository checked out at `root` with the built-in catalog.
+pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::InventoryError> {
+    let catalog = catalog::Catalog::builtin();
+    let inventory = inventory::scan(root)?;
+    let parsed = parse::parse(&inventory);
+    let pipelines = pipeline::build(&inventory);
+    let traits = evidence::detect_traits(&inventory, &parsed, &pipelines);
+    let facts = evidence::Facts {
+        catalog,
+        inventory: &inventory,
+        parsed: &parsed,
+        pipelines: &pipelines,
+        traits,
+    };
+    let found = evidence::gather(catalog, &facts);
+    let name = repository_name(root);
+    Ok(assessment::assess(catalog, &facts, &found, &name, options))
+}
+
+/// The folder name of the repository, which is the same on every machine (an absolute path
+/// would make reports differ between checkouts).
+fn repository_name(root: &Path) -> String {
+    let absolute = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".to_string())
+}

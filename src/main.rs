@@ -1,0 +1,349 @@
+//! The `shipready` command line.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use shipready::assessment::model::Verdict;
+use shipready::catalog::Catalog;
+use shipready::report;
+
+#[derive(Parser)]
+#[command(
+    name = "shipready",
+    version,
+    about = "CI/CD maturity and production-readiness assessment of a repository, from its files alone"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Assess a repository checkout (the main job).
+    Assess(AssessArgs),
+    /// List the practices, gates and risks in force.
+    Catalog {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
+    },
+    /// Explain a practice, gate or risk by id (e.g. SEC-12, G-05, R03).
+    Explain { id: String },
+    /// Print the JSON Schema of `assess --format json`.
+    Schema,
+}
+
+#[derive(clap::Args)]
+struct AssessArgs {
+    /// The repository to assess.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Exit with 1 when the overall score is below this (0-100).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+    fail_under: Option<u32>,
+    /// Exit with 1 on this verdict or worse.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Engineers available for the roadmap.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    team_size: u32,
+    /// Working days each engineer gives the roadmap per week.
+    #[arg(long, default_value_t = 4.0)]
+    days_per_week: f64,
+    /// Also list skipped files on standard error.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogFormat {
+    Text,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    /// Fail on NO-GO.
+    NoGo,
+    /// Fail on CONDITIONAL GO or NO-GO.
+    Conditional,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Assess(args) => assess(args),
+        Command::Catalog { format } => print(&catalog_listing(format)).map(|_| true),
+        Command::Explain { id } => explain(&id).and_then(|text| print(&text)).map(|_| true),
+        Command::Schema => print(&report::json::schema()).map(|_| true),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            let mut stderr = anstream::stderr();
+            let _ = writeln!(stderr, "error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut stdout = anstream::stdout();
+    stdout
+        .write_all(text.as_bytes())
+        .context("writing to standard output")?;
+    Ok(())
+}
+
+/// Runs the assessment; `Ok(false)` when a requested policy failed.
+fn assess(args: AssessArgs) -> Result<bool> {
+    if !(0.5..=7.0).contains(&args.days_per_week) {
+        bail!(
+            "--days-per-week must be between 0.5 and 7, got {}",
+            args.days_per_week
+        );
+    }
+    let options = shipready::Options {
+        team_size: args.team_size,
+        days_per_week: args.days_per_week,
+    };
+    let assessment = shipready::assess(&args.path, &options)?;
+    if args.verbose {
+        let mut stderr = anstream::stderr();
+        for skipped in &assessment.inventory.skipped {
+            let _ = writeln!(stderr, "skipped {}: {}", skipped.path, skipped.reason);
+        }
+    }
+
+    let rendered = match args.format {
+        Format::Text => report::text::render(&assessment),
+        Format::Markdown => report::markdown::render(&assessment),
+        Format::Json => report::json::render(&assessment),
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, &rendered)?,
+        None => print(&rendered)?,
+    }
+
+    let mut passed = true;
+    let mut stderr = anstream::stderr();
+    if let Some(minimum) = args.fail_under
+        && assessment.summary.score < minimum
+    {
+        let _ = writeln!(
+            stderr,
+            "policy failed: overall score {} is below --fail-under {minimum}",
+            assessment.summary.score
+        );
+        passed = false;
+    }
+    if let Some(fail_on) = args.fail_on {
+        let verdict = assessment.summary.verdict;
+        let failed = match fail_on {
+            FailOn::NoGo => verdict == Verdict::NoGo,
+            FailOn::Conditional => verdict != Verdict::Go,
+        };
+        if failed {
+            let _ = writeln!(stderr, "policy failed: verdict is {}", verdict.label());
+            passed = false;
+        }
+    }
+    Ok(passed)
+}
+
+/// Writes through a temporary file in the same folder, so an interrupted run never leaves a
+/// half-written report in place of a good one.
+fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !folder.is_dir() {
+        bail!(
+            "{}: the folder for --output does not exist; create it or choose another path",
+            folder.display()
+        );
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.shipready-{}", std::process::id()));
+    std::fs::write(&temporary, text)
+        .with_context(|| format!("{}: cannot write the report", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("{}: cannot replace the report file", path.display())
+    })?;
+    Ok(())
+}
+
+fn catalog_listing(format: CatalogFormat) -> String {
+    let catalog = Catalog::builtin();
+    let mut out = String::new();
+    let markdown = matches!(format, CatalogFormat::Markdown);
+    if markdown {
+        out.push_str("| Id | Practice | Category | Level | Weight | Priority | Effort |\n|---|---|---|---:|---:|---|---:|\n");
+    }
+    for p in &catalog.practices {
+        let core = if p.core { "★" } else { " " };
+        if markdown {
+            out.push_str(&format!(
+                "| {} | {} {} | {} | {} | {} | {:?} | {} |\n",
+                p.id,
+                p.title,
+                core,
+                p.category.title(),
+                p.level,
+                p.weight,
+                p.priority,
+                p.effort_days
+            ));
+        } else {
+            out.push_str(&format!(
+                "{:<7} L{}{} w{} {:?} {:>4}d  {:<28} {}\n",
+                p.id,
+                p.level,
+                core,
+                p.weight,
+                p.priority,
+                p.effort_days,
+                p.category.title(),
+                p.title
+            ));
+        }
+    }
+    out.push('\n');
+    for g in &catalog.gates {
+        out.push_str(&format!(
+            "{:<5} {:<9} {} ({})\n",
+            g.id,
+            format!("{:?}", g.severity).to_lowercase(),
+            g.title,
+            g.practices.join(", ")
+        ));
+    }
+    out.push('\n');
+    for r in &catalog.risks {
+        out.push_str(&format!(
+            "{:<4} P{} I{}  {} ({})\n",
+            r.id,
+            r.probability,
+            r.impact,
+            r.title,
+            r.triggers.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} practices, {} gates, {} risks\n",
+        catalog.practices.len(),
+        catalog.gates.len(),
+        catalog.risks.len()
+    ));
+    out
+}
+
+fn explain(id: &str) -> Result<String> {
+    let catalog = Catalog::builtin();
+    if let Some(p) = catalog.practice(id) {
+        let mut out = format!("{} {}\n\n", p.id, p.title);
+        out.push_str(&format!("Category: {}\nLevel: {}{}\nWeight: {}   Priority when missing: {:?}   Effort: {} days\n", p.category.title(), p.level, if p.core { " (core: decides the maturity level)" } else { "" }, p.weight, p.priority, p.effort_days));
+        if !p.applies_to.is_empty() {
+            let traits: Vec<String> = p
+                .applies_to
+                .iter()
+                .map(|t| format!("{t:?}").to_lowercase())
+                .collect();
+            out.push_str(&format!(
+                "Applies to repositories with: {}\n",
+                traits.join(", ")
+            ));
+        }
+        out.push_str(&format!("\nFull credit: {}\n", p.full_credit));
+        if !p.partial_when.is_empty() {
+            out.push_str(&format!("Partial credit: {}\n", p.partial_when));
+        }
+        out.push_str(&format!("\nRecommendation: {}\n", p.recommendation));
+        let signals: Vec<String> = p
+            .uses
+            .iter()
+            .map(|u| format!("action {u}"))
+            .chain(p.run.iter().map(|r| format!("command /{r}/")))
+            .chain(p.files.iter().map(|f| format!("file {}", f.glob)))
+            .collect();
+        if !signals.is_empty() {
+            out.push_str(&format!("\nSignals: {}\n", signals.join("; ")));
+        }
+        if let Some(detector) = &p.detector {
+            out.push_str(&format!("Analysis: {detector}\n"));
+        }
+        let gates: Vec<&str> = catalog
+            .gates
+            .iter()
+            .filter(|g| g.practices.contains(&p.id))
+            .map(|g| g.id.as_str())
+            .collect();
+        let risks: Vec<&str> = catalog
+            .risks
+            .iter()
+            .filter(|r| r.triggers.contains(&p.id))
+            .map(|r| r.id.as_str())
+            .collect();
+        out.push_str(&format!(
+            "Gates: {}\nRisks: {}\n",
+            if gates.is_empty() {
+                "none".into()
+            } else {
+                gates.join(", ")
+            },
+            if risks.is_empty() {
+                "none".into()
+            } else {
+                risks.join(", ")
+            }
+        ));
+        if !p.standards.is_empty() {
+            out.push_str(&format!("Standards: {}\n", p.standards.join("; ")));
+        }
+        return Ok(out);
+    }
+    if let Some(g) = catalog.gate(id) {
+        return Ok(format!(
+            "{} {}\n\nSeverity: {:?}\nPasses when: {}\nPractices: {}\n",
+            g.id,
+            g.title,
+            g.severity,
+            g.criteria,
+            g.practices.join(", ")
+        ));
+    }
+    if let Some(r) = catalog.risk(id) {
+        return Ok(format!(
+            "{} {}\n\nBase probability {} of 5, impact {} of 5\nRaised by missing: {}\nMitigation: {}\n",
+            r.id,
+            r.title,
+            r.probability,
+            r.impact,
+            r.triggers.join(", "),
+            r.mitigation
+        ));
+    }
+    bail!("no practice, gate or risk has the id {id:?}; `shipready catalog` lists them all")
+}

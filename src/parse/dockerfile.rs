@@ -1,0 +1,174 @@
+//! Dockerfiles as stages of instructions, each with its line.
+//!
+//! A small hand-written reader: instructions are joined across `\` continuations, comments and
+//! parser directives are skipped, and heredoc bodies (`RUN <<EOF`) are kept with their
+//! instruction. That is all the assessment needs, and it cannot be driven into deep recursion.
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instruction {
+    /// Upper-cased keyword: `FROM`, `RUN`, `USER`, ...
+    pub keyword: String,
+    pub args: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub image: String,
+    pub alias: Option<String>,
+    pub line: usize,
+    pub instructions: Vec<Instruction>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dockerfile {
+    pub path: String,
+    pub stages: Vec<Stage>,
+}
+
+impl Dockerfile {
+    pub fn final_stage(&self) -> Option<&Stage> {
+        self.stages.last()
+    }
+
+    /// Whether a stage's base is an earlier stage of this file rather than an image.
+    pub fn is_stage_name(&self, image: &str) -> bool {
+        self.stages.iter().any(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(image))
+        })
+    }
+}
+
+impl Stage {
+    pub fn all(&self, keyword: &str) -> impl Iterator<Item = &Instruction> {
+        self.instructions
+            .iter()
+            .filter(move |i| i.keyword == keyword)
+    }
+
+    pub fn last(&self, keyword: &str) -> Option<&Instruction> {
+        self.instructions
+            .iter()
+            .rev()
+            .find(|i| i.keyword == keyword)
+    }
+}
+
+pub fn parse(path: &str, text: &str) -> Dockerfile {
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((index, raw)) = lines.next() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let line = index + 1;
+        let mut logical = trimmed.trim_end_matches('\\').to_string();
+        let mut continued = trimmed.ends_with('\\');
+        while continued {
+            let Some((_, next)) = lines.next() else { break };
+            let next = next.trim();
+            if next.starts_with('#') {
+                continue;
+            }
+            continued = next.ends_with('\\');
+            logical.push(' ');
+            logical.push_str(next.trim_end_matches('\\'));
+        }
+        if let Some(marker) = heredoc_marker(&logical) {
+            for (_, body) in lines.by_ref() {
+                if body.trim() == marker {
+                    break;
+                }
+                logical.push('\n');
+                logical.push_str(body);
+            }
+        }
+        let (keyword, args) = logical
+            .split_once(char::is_whitespace)
+            .unwrap_or((&logical, ""));
+        let instruction = Instruction {
+            keyword: keyword.to_ascii_uppercase(),
+            args: args.trim().to_string(),
+            line,
+        };
+        if instruction.keyword == "FROM" {
+            let words: Vec<&str> = instruction
+                .args
+                .split_whitespace()
+                .filter(|w| !w.starts_with("--"))
+                .collect();
+            let image = words.first().copied().unwrap_or("").to_string();
+            let alias = match words.as_slice() {
+                [_, as_word, alias, ..] if as_word.eq_ignore_ascii_case("as") => {
+                    Some(alias.to_string())
+                }
+                _ => None,
+            };
+            stages.push(Stage {
+                image,
+                alias,
+                line,
+                instructions: vec![instruction],
+            });
+        } else if let Some(stage) = stages.last_mut() {
+            stage.instructions.push(instruction);
+        }
+    }
+    Dockerfile {
+        path: path.to_string(),
+        stages,
+    }
+}
+
+fn heredoc_marker(logical: &str) -> Option<String> {
+    let start = logical.find("<<")?;
+    let rest = logical[start + 2..].trim_start_matches('-');
+    let word: String = rest
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
+    .then_some(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_stages_aliases_and_continuations() {
+        let text = "# syntax=docker/dockerfile:1\nFROM python:3.12 AS build\nRUN pip install \\\n    -r requirements.txt\nFROM gcr.io/distroless/python3\nCOPY --from=build /app /app\nUSER 1000\n";
+        let file = parse("Dockerfile", text);
+        assert_eq!(file.stages.len(), 2);
+        assert_eq!(file.stages[0].alias.as_deref(), Some("build"));
+        assert_eq!(
+            file.stages[0].instructions[1].args,
+            "pip install  -r requirements.txt"
+        );
+        assert_eq!(file.stages[1].line, 5);
+        assert_eq!(
+            file.final_stage()
+                .and_then(|s| s.last("USER"))
+                .map(|u| u.line),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn heredoc_body_stays_with_its_instruction() {
+        let text = "FROM alpine\nRUN <<EOF\napk add curl\nUSER root\nEOF\nUSER app\n";
+        let file = parse("Dockerfile", text);
+        let users: Vec<_> = file.stages[0]
+            .all("USER")
+            .map(|u| u.args.as_str())
+            .collect();
+        assert_eq!(users, ["app"]);
+    }
+}

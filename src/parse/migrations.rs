@@ -1,0 +1,197 @@
+//! Schema migrations: which systems the repository uses and whether each migration can be
+//! reversed. Files are read as text and never executed.
+//!
+//! Alembic revisions are Python; a line scanner finds `def downgrade` and reads its body by
+//! indentation. A full Python parser would add a large dependency for one question — is the
+//! body empty, `pass`, or a `raise` — that indentation answers exactly for generated revisions.
+
+use std::collections::BTreeSet;
+
+use crate::inventory::{FileKind, Inventory, MigrationSystem};
+use crate::source::Location;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reversibility {
+    Reversible,
+    /// Cannot be undone, with the reason in words.
+    Irreversible(String),
+    /// The system has no per-file answer (plain SQL without a down file convention).
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationFile {
+    pub path: String,
+    pub system: MigrationSystem,
+    pub reversibility: Reversibility,
+    pub location: Location,
+}
+
+#[derive(Debug, Default)]
+pub struct Migrations {
+    pub systems: BTreeSet<MigrationSystem>,
+    pub files: Vec<MigrationFile>,
+}
+
+pub fn scan(inventory: &Inventory) -> Migrations {
+    let mut out = Migrations::default();
+    if inventory.of_kind(FileKind::AlembicConfig).next().is_some() {
+        out.systems.insert(MigrationSystem::Alembic);
+    }
+    let paths: BTreeSet<&str> = inventory.files.iter().map(|f| f.path.as_str()).collect();
+    for file in &inventory.files {
+        let FileKind::Migration(system) = file.kind else {
+            continue;
+        };
+        out.systems.insert(system);
+        let text = file.text.as_deref().unwrap_or("");
+        let (reversibility, location) = match system {
+            MigrationSystem::Alembic => alembic(&file.path, text),
+            MigrationSystem::Django => django(&file.path, text),
+            MigrationSystem::GolangMigrate | MigrationSystem::Sqlx => {
+                if file.path.ends_with(".down.sql") {
+                    continue;
+                }
+                let down = file.path.replace(".up.sql", ".down.sql");
+                if paths.contains(down.as_str()) {
+                    (Reversibility::Reversible, Location::file(&file.path))
+                } else {
+                    (
+                        Reversibility::Irreversible(format!("no {down}")),
+                        Location::file(&file.path),
+                    )
+                }
+            }
+            MigrationSystem::Flyway => {
+                let name = file.path.rsplit('/').next().unwrap_or("");
+                if !name.to_ascii_lowercase().starts_with('v') {
+                    continue;
+                }
+                let undo = file
+                    .path
+                    .replacen(&format!("/{name}"), &format!("/U{}", &name[1..]), 1);
+                if paths.contains(undo.as_str()) {
+                    (Reversibility::Reversible, Location::file(&file.path))
+                } else {
+                    (
+                        Reversibility::Irreversible("no Flyway undo (U) migration".into()),
+                        Location::file(&file.path),
+                    )
+                }
+            }
+            MigrationSystem::Rails => rails(&file.path, text),
+            _ => (Reversibility::Unknown, Location::file(&file.path)),
+        };
+        out.files.push(MigrationFile {
+            path: file.path.clone(),
+            system,
+            reversibility,
+            location,
+        });
+    }
+    out
+}
+
+fn alembic(path: &str, text: &str) -> (Reversibility, Location) {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("def downgrade("))
+    else {
+        return (
+            Reversibility::Irreversible("no downgrade() function".into()),
+            Location::file(path),
+        );
+    };
+    let header = lines[start];
+    let column = header.len() - header.trim_start().len() + 1;
+    let location = Location::line(
+        path,
+        start + 1,
+        column,
+        column + header.trim().chars().count(),
+    );
+    let indent = column - 1;
+    let body: Vec<&str> = lines[start + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let meaningful: Vec<&&str> = body
+        .iter()
+        .filter(|l| {
+            **l != "pass"
+                && !l.starts_with("\"\"\"")
+                && !l.starts_with("'''")
+                && !l.starts_with("...")
+        })
+        .collect();
+    if meaningful.is_empty() {
+        (
+            Reversibility::Irreversible("downgrade() is empty (pass)".into()),
+            location,
+        )
+    } else if meaningful.iter().all(|l| l.starts_with("raise")) {
+        (
+            Reversibility::Irreversible("downgrade() raises instead of reverting".into()),
+            location,
+        )
+    } else {
+        (Reversibility::Reversible, location)
+    }
+}
+
+fn django(path: &str, text: &str) -> (Reversibility, Location) {
+    for (i, line) in text.lines().enumerate() {
+        if line.contains("RunPython(")
+            && !line.contains("reverse_code")
+            && !text.contains("reverse_code")
+            && !line.contains(',')
+        {
+            let column = line.len() - line.trim_start().len() + 1;
+            return (
+                Reversibility::Irreversible("RunPython without reverse_code".into()),
+                Location::line(path, i + 1, column, column + line.trim().chars().count()),
+            );
+        }
+    }
+    (Reversibility::Reversible, Location::file(path))
+}
+
+fn rails(path: &str, text: &str) -> (Reversibility, Location) {
+    for (i, line) in text.lines().enumerate() {
+        if line.contains("raise ActiveRecord::IrreversibleMigration") {
+            let column = line.len() - line.trim_start().len() + 1;
+            return (
+                Reversibility::Irreversible("raises ActiveRecord::IrreversibleMigration".into()),
+                Location::line(path, i + 1, column, column + line.trim().chars().count()),
+            );
+        }
+    }
+    (Reversibility::Reversible, Location::file(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alembic_downgrade_states() {
+        let real = "def upgrade():\n    op.add_column('user', sa.Column('x'))\n\n\ndef downgrade():\n    op.drop_column('user', 'x')\n";
+        assert_eq!(alembic("v.py", real).0, Reversibility::Reversible);
+        assert_eq!(alembic("v.py", real).1.line, 5);
+        let empty = "def upgrade():\n    op.create_table('t')\n\ndef downgrade():\n    # nothing\n    pass\n";
+        assert!(
+            matches!(alembic("v.py", empty).0, Reversibility::Irreversible(r) if r.contains("empty"))
+        );
+        let raising = "def downgrade() -> None:\n    raise NotImplementedError()\n";
+        assert!(
+            matches!(alembic("v.py", raising).0, Reversibility::Irreversible(r) if r.contains("raises"))
+        );
+        assert!(matches!(
+            alembic("v.py", "def upgrade():\n    pass\n").0,
+            Reversibility::Irreversible(_)
+        ));
+    }
+}

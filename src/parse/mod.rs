@@ -1,0 +1,48 @@
+//! Parsers that turn file text into typed models with source positions.
+
+pub mod dockerfile;
+pub mod manifests;
+pub mod migrations;
+pub mod yaml;
+
+use crate::inventory::{FileKind, Inventory};
+
+/// Everything parsed from the repository except CI pipelines (see `pipeline`).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub dockerfiles: Vec<dockerfile::Dockerfile>,
+    pub dependencies: Vec<manifests::Dependency>,
+    pub migrations: migrations::Migrations,
+}
+
+pub fn parse(inventory: &Inventory) -> Parsed {
+    let mut parsed = Parsed::default();
+    for (file, text) in inventory.texts() {
+        match file.kind {
+            FileKind::Dockerfile => parsed.dockerfiles.push(dockerfile::parse(&file.path, text)),
+            FileKind::Manifest(ecosystem) => {
+                parsed
+                    .dependencies
+                    .extend(manifests::parse(&file.path, ecosystem, text));
+            }
+            _ => {}
+        }
+    }
+    parsed.migrations = migrations::scan(inventory);
+    parsed
+}
+
+/// The 1-based line and column (characters) of the first occurrence of `needle` at or after
+/// line `from` (1-based), compared case-insensitively.
+pub fn find_line(text: &str, needle: &str, from: usize) -> Option<(usize, usize)> {
+    let needle = needle.to_ascii_lowercase();
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let lower = line.to_ascii_lowercase();
+            lower
+                .find(&needle)
+                .map(|byte| (i + 1, lower[..byte].chars().count() + 1))
+        })
+}

@@ -1,0 +1,346 @@
+//! GitLab CI (`.gitlab-ci.yml`) into the pipeline model: local includes merged, `extends`
+//! resolved, anchors and `<<` merge keys already resolved by the YAML reader, GitLab's own
+//! templates recorded by name.
+
+use super::{CiSystem, Job, Pipeline, Step, Triggers, location_of, script_commands};
+use crate::inventory::Inventory;
+use crate::parse::yaml::{self, Node, Value};
+
+const RESERVED: &[&str] = &[
+    "stages",
+    "include",
+    "default",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "pages_config",
+    "spec",
+];
+
+/// Jobs that GitLab's security templates define, by template. A job of that name in the
+/// project's file overrides the template's job.
+pub const TEMPLATE_JOBS: &[(&str, &[&str])] = &[
+    (
+        "SAST",
+        &[
+            "sast",
+            "semgrep-sast",
+            "nodejs-scan-sast",
+            "bandit-sast",
+            "gosec-sast",
+            "spotbugs-sast",
+            "brakeman-sast",
+            "eslint-sast",
+            "kubesec-sast",
+        ],
+    ),
+    (
+        "Secret-Detection",
+        &["secret_detection", "secret-detection"],
+    ),
+    (
+        "Dependency-Scanning",
+        &[
+            "dependency_scanning",
+            "gemnasium-dependency_scanning",
+            "gemnasium-python-dependency_scanning",
+            "gemnasium-maven-dependency_scanning",
+        ],
+    ),
+    ("Container-Scanning", &["container_scanning"]),
+    ("DAST", &["dast"]),
+    ("SAST-IaC", &["iac-sast", "kics-iac-sast"]),
+];
+
+pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<Pipeline, String> {
+    let documents = yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
+    let root = documents
+        .first()
+        .ok_or_else(|| "empty pipeline file".to_string())?;
+    if !root.is_map() {
+        return Err("a GitLab CI file must be a mapping of jobs".to_string());
+    }
+
+    // Local includes contribute jobs; keys in the main file win.
+    let mut sources: Vec<(String, String, Node)> =
+        vec![(path.to_string(), text.to_string(), root.clone())];
+    let mut templates = Vec::new();
+    for include in root.get("include").map(include_entries).unwrap_or_default() {
+        match include {
+            Include::Template(name, node) => templates.push((name, location_of(path, &node))),
+            Include::Local(local) => {
+                let local = local.trim_start_matches('/');
+                let Some(file) = inventory.get(local) else {
+                    continue;
+                };
+                let Some(body) = file.text.as_deref() else {
+                    continue;
+                };
+                if let Ok(docs) = yaml::parse(body)
+                    && let Some(doc) = docs.into_iter().next()
+                {
+                    sources.push((local.to_string(), body.to_string(), doc));
+                }
+            }
+        }
+    }
+
+    let mut definitions: Vec<(String, &str, &str, &Node, &Node)> = Vec::new();
+    for (source_path, source_text, doc) in &sources {
+        for (key, body) in doc.entries() {
+            let Some(name) = key.as_str() else { continue };
+            if RESERVED.contains(&name) || !body.is_map() {
+                continue;
+            }
+            if definitions.iter().any(|(n, ..)| n == name) {
+                continue;
+            }
+            definitions.push((name.to_string(), source_path, source_text, key, body));
+        }
+    }
+
+    let all_text: String = sources
+        .iter()
+        .map(|(_, t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let triggers = Triggers {
+        push: true,
+        pull_request: all_text.contains("merge_request_event")
+            || all_text.contains("merge_requests"),
+        schedule: all_text.contains("\"schedule\"") || all_text.contains("schedules"),
+        manual: all_text.contains("when: manual"),
+        events: vec!["push".to_string()],
+        ..Triggers::default()
+    };
+
+    let mut jobs = Vec::new();
+    for (name, source_path, source_text, key, body) in &definitions {
+        if name.starts_with('.') {
+            continue;
+        }
+        let merged = resolve_extends(body, &definitions, 0);
+        let lines: Vec<&str> = source_text.lines().collect();
+        jobs.push(parse_job(source_path, &lines, name, key, &merged));
+    }
+
+    Ok(Pipeline {
+        system: CiSystem::GitlabCi,
+        path: path.to_string(),
+        name: path.to_string(),
+        triggers,
+        jobs,
+        permissions: None,
+        has_concurrency: false,
+        stages: root
+            .get("stages")
+            .map(|s| s.strings().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_else(|| {
+                [".pre", "build", "test", "deploy", ".post"]
+                    .map(String::from)
+                    .to_vec()
+            }),
+        templates,
+    })
+}
+
+enum Include {
+    Template(String, Node),
+    Local(String),
+}
+
+fn include_entries(node: &Node) -> Vec<Include> {
+    let items: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        if let Some(text) = item.as_str() {
+            if !text.starts_with("http") {
+                out.push(Include::Local(text.to_string()));
+            }
+        } else if let Some(template) = item.get("template") {
+            if let Some(name) = template.as_str() {
+                let name = name
+                    .trim_end_matches(".gitlab-ci.yml")
+                    .trim_end_matches(".latest")
+                    .to_string();
+                out.push(Include::Template(name, template.clone()));
+            }
+        } else if let Some(local) = item.get("local").and_then(Node::as_str) {
+            out.push(Include::Local(local.to_string()));
+        }
+    }
+    out
+}
+
+/// Applies `extends:` (one name or a list; later parents win), up to ten levels deep.
+fn resolve_extends(
+    body: &Node,
+    definitions: &[(String, &str, &str, &Node, &Node)],
+    depth: usize,
+) -> Node {
+    let parents: Vec<String> = body
+        .get("extends")
+        .map(|e| e.strings().iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
+    if parents.is_empty() || depth > 10 {
+        return body.clone();
+    }
+    let mut entries: Vec<(Node, Node)> = body
+        .entries()
+        .iter()
+        .filter(|(k, _)| k.as_str() != Some("extends"))
+        .cloned()
+        .collect();
+    for parent in parents.iter().rev() {
+        let Some((.., parent_body)) = definitions.iter().find(|(n, ..)| n == parent) else {
+            continue;
+        };
+        let resolved = resolve_extends(parent_body, definitions, depth + 1);
+        for (key, value) in resolved.entries() {
+            if !entries.iter().any(|(k, _)| k.as_str() == key.as_str()) {
+                entries.push((key.clone(), value.clone()));
+            }
+        }
+    }
+    Node {
+        value: Value::Map(entries),
+        span: body.span,
+    }
+}
+
+fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) -> Job {
+    let script_step = |field: &str, non_blocking: bool| -> Option<Step> {
+        let node = body.get(field)?;
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let commands = items
+            .iter()
+            .flat_map(|item| script_commands(path, lines, item))
+            .collect::<Vec<_>>();
+        Some(Step {
+            name: Some(field.to_string()),
+            uses: None,
+            uses_ref: None,
+            inputs: Vec::new(),
+            location: commands
+                .first()
+                .map(|c| c.location.clone())
+                .unwrap_or_else(|| location_of(path, node)),
+            commands,
+            non_blocking,
+            working_directory: None,
+        })
+    };
+    let steps: Vec<Step> = [
+        script_step("before_script", false),
+        script_step("script", false),
+        script_step("after_script", true),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let has_script = body.get("script").is_some() || body.get("trigger").is_some();
+
+    let allow_failure = match body.get("allow_failure") {
+        Some(node) => node.as_bool().unwrap_or(true),
+        // A job without a script only overrides a template job, whose default is to allow failure.
+        None => !has_script,
+    };
+    let rules_text = body
+        .get("rules")
+        .map(|r| format!("{:?}", r.value))
+        .unwrap_or_default();
+    let when_manual = body.get("when").and_then(Node::as_str) == Some("manual")
+        || (!rules_text.is_empty()
+            && rules_text.contains("manual")
+            && !rules_text.contains("on_success"));
+    let only = body
+        .get("only")
+        .map(|o| {
+            if o.is_map() {
+                o.get("refs")
+                    .map(|r| r.strings().join(","))
+                    .unwrap_or_default()
+            } else {
+                o.strings().join(",")
+            }
+        })
+        .unwrap_or_default();
+    let schedule_only = only == "schedules"
+        || (rules_text.contains("schedule")
+            && !rules_text.contains("merge_request")
+            && !rules_text.contains("CI_COMMIT_BRANCH")
+            && !rules_text.contains("push"));
+
+    let environment = body.get("environment").and_then(|env| {
+        let name_node = if env.is_map() { env.get("name")? } else { env };
+        Some((
+            name_node.as_str()?.to_string(),
+            location_of(path, name_node),
+        ))
+    });
+    let image_of = |n: &Node| -> Option<(String, crate::source::Location)> {
+        let image = if n.is_map() { n.get("name")? } else { n };
+        Some((image.as_str()?.to_string(), location_of(path, image)))
+    };
+    let mut images: Vec<_> = body.get("image").and_then(image_of).into_iter().collect();
+    let services: Vec<_> = body
+        .get("services")
+        .map(|s| s.items().iter().filter_map(image_of).collect())
+        .unwrap_or_default();
+    let service_images = services.iter().map(|(i, _)| i.clone()).collect();
+    images.extend(services);
+    let needs = body
+        .get("needs")
+        .map(|n| {
+            n.items()
+                .iter()
+                .filter_map(|i| i.as_str().or_else(|| i.get("job").and_then(Node::as_str)))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+
+    Job {
+        id: name.to_string(),
+        name: name.to_string(),
+        location: location_of(path, key),
+        needs,
+        condition: None,
+        environment,
+        allow_failure,
+        manual: when_manual,
+        stage: Some(
+            body.get("stage")
+                .and_then(Node::as_str)
+                .unwrap_or("test")
+                .to_string(),
+        ),
+        schedule_only,
+        steps,
+        calls: None,
+        images,
+        service_images,
+        has_matrix: body.get("parallel").is_some(),
+        has_timeout: body.get("timeout").is_some(),
+        self_hosted: false,
+    }
+}
+
+/// Job names a GitLab template defines, by the template's short name (`SAST`).
+pub fn template_jobs(template: &str) -> &'static [&'static str] {
+    TEMPLATE_JOBS
+        .iter()
+        .find(|(t, _)| t.eq_ignore_ascii_case(template))
+        .map(|(_, jobs)| *jobs)
+        .unwrap_or(&[])
+}

@@ -1,0 +1,314 @@
+//! The pipeline model: CI files of every supported system reduced to one shape — pipelines,
+//! their triggers, jobs, steps and commands, each with its location — plus what later stages
+//! ask of it: which jobs deploy and where, which steps cannot fail the build, which pipelines
+//! run on a change.
+
+mod github;
+mod gitlab;
+mod paths;
+mod roles;
+mod scripts;
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::inventory::{FileKind, Inventory};
+use crate::source::Location;
+
+pub use paths::upstream;
+pub use roles::{Scope, is_deploy_command, is_simulated};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiSystem {
+    GithubActions,
+    GitlabCi,
+}
+
+/// Events that start a pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Triggers {
+    pub pull_request: bool,
+    pub pull_request_target: bool,
+    pub push: bool,
+    /// Push filtered to tags only (a release pipeline).
+    pub tags_only: bool,
+    pub merge_group: bool,
+    pub schedule: bool,
+    pub manual: bool,
+    /// Called by another workflow (`workflow_call`).
+    pub call: bool,
+    /// Names of the workflows whose completion starts this one (`workflow_run`).
+    pub after_workflows: Vec<String>,
+    pub release: bool,
+    /// Every event name, in file order, for the inventory.
+    pub events: Vec<String>,
+}
+
+impl Triggers {
+    /// Runs on pull requests or pushes, the changes a gate must see.
+    pub fn on_change(&self) -> bool {
+        self.pull_request
+            || self.pull_request_target
+            || self.merge_group
+            || (self.push && !self.tags_only)
+    }
+
+    pub fn merge(&mut self, other: &Triggers) {
+        self.pull_request |= other.pull_request;
+        self.pull_request_target |= other.pull_request_target;
+        self.tags_only = match (self.push, other.push) {
+            (true, true) => self.tags_only && other.tags_only,
+            (false, true) => other.tags_only,
+            _ => self.tags_only,
+        };
+        self.push |= other.push;
+        self.merge_group |= other.merge_group;
+        self.schedule |= other.schedule;
+        self.manual |= other.manual;
+        self.release |= other.release;
+    }
+
+    /// Describes when a pipeline runs that never runs on a change.
+    pub fn describe_off_change(&self) -> &'static str {
+        match (self.schedule, self.manual) {
+            (true, true) => "runs only on a schedule or by hand",
+            (true, false) => "runs only on a schedule",
+            (false, true) => "runs only when started by hand",
+            _ if self.tags_only || self.release => "runs only on releases",
+            _ => "does not run on pull requests or pushes",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    pub text: String,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub name: String,
+    pub value: String,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub name: Option<String>,
+    /// `uses:` of a GitHub step, without the `@ref`.
+    pub uses: Option<String>,
+    /// The full `uses:` value, with its ref.
+    pub uses_ref: Option<String>,
+    pub inputs: Vec<Input>,
+    pub commands: Vec<Command>,
+    /// The step may fail without failing the job (`continue-on-error`, GitLab `after_script`).
+    pub non_blocking: bool,
+    pub location: Location,
+    /// `working-directory` of a `run:` step, relative to the repository root.
+    pub working_directory: Option<String>,
+}
+
+impl Step {
+    pub fn input(&self, name: &str) -> Option<&Input> {
+        self.inputs
+            .iter()
+            .find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub location: Location,
+    pub needs: Vec<String>,
+    /// The job's `if:` condition, as written.
+    pub condition: Option<String>,
+    pub environment: Option<(String, Location)>,
+    /// `continue-on-error: true` or GitLab `allow_failure: true`.
+    pub allow_failure: bool,
+    /// Started by hand (`when: manual`).
+    pub manual: bool,
+    /// GitLab stage.
+    pub stage: Option<String>,
+    /// Runs only on schedules (GitLab rules/only).
+    pub schedule_only: bool,
+    pub steps: Vec<Step>,
+    /// A reusable workflow this job calls (`jobs.<id>.uses`).
+    pub calls: Option<String>,
+    /// Container and service images the job runs.
+    pub images: Vec<(String, Location)>,
+    pub service_images: Vec<String>,
+    pub has_matrix: bool,
+    pub has_timeout: bool,
+    pub self_hosted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    pub system: CiSystem,
+    pub path: String,
+    pub name: String,
+    pub triggers: Triggers,
+    pub jobs: Vec<Job>,
+    /// Top-level `permissions:` as written, with its location.
+    pub permissions: Option<(String, Location)>,
+    pub has_concurrency: bool,
+    /// GitLab stages in order (empty for GitHub Actions).
+    pub stages: Vec<String>,
+    /// GitLab `include: template:` names, e.g. `Security/SAST`.
+    pub templates: Vec<(String, Location)>,
+}
+
+impl Pipeline {
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id == id)
+    }
+}
+
+/// A CI file that could not be modelled, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Unparsed {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Pipelines {
+    pub pipelines: Vec<Pipeline>,
+    pub unparsed: Vec<Unparsed>,
+    /// Files of CI systems recognised only by name.
+    pub other_ci: Vec<String>,
+}
+
+impl Pipelines {
+    /// Every job with its pipeline.
+    pub fn jobs(&self) -> impl Iterator<Item = (&Pipeline, &Job)> {
+        self.pipelines
+            .iter()
+            .flat_map(|p| p.jobs.iter().map(move |j| (p, j)))
+    }
+
+    /// Every step with its job and pipeline.
+    pub fn steps(&self) -> impl Iterator<Item = (&Pipeline, &Job, &Step)> {
+        self.jobs()
+            .flat_map(|(p, j)| j.steps.iter().map(move |s| (p, j, s)))
+    }
+
+    pub fn systems(&self) -> BTreeSet<CiSystem> {
+        self.pipelines.iter().map(|p| p.system).collect()
+    }
+}
+
+/// Builds the pipeline model from the inventory.
+pub fn build(inventory: &Inventory) -> Pipelines {
+    let mut out = Pipelines::default();
+    let actions = github::local_actions(inventory);
+    for file in &inventory.files {
+        let Some(text) = file.text.as_deref() else {
+            continue;
+        };
+        let result = match file.kind {
+            FileKind::GithubWorkflow => github::parse_workflow(&file.path, text, &actions),
+            FileKind::GitlabCi if file.path.eq_ignore_ascii_case(".gitlab-ci.yml") => {
+                gitlab::parse_pipeline(&file.path, text, inventory)
+            }
+            FileKind::OtherCi => {
+                out.other_ci.push(file.path.clone());
+                continue;
+            }
+            _ => continue,
+        };
+        match result {
+            Ok(pipeline) => out.pipelines.push(pipeline),
+            Err(reason) => out.unparsed.push(Unparsed {
+                path: file.path.clone(),
+                reason,
+            }),
+        }
+    }
+    github::inherit_caller_triggers(&mut out.pipelines);
+    scripts::expand(&mut out.pipelines, inventory);
+    out
+}
+
+/// Splits a script value (`run:`, GitLab `script:` item) into commands, each located on the
+/// file line it came from. Lines ending in `\` are joined with the next; comment lines dropped.
+pub(crate) fn script_commands(
+    path: &str,
+    file_lines: &[&str],
+    node: &crate::parse::yaml::Node,
+) -> Vec<Command> {
+    let Some(value) = node.as_str() else {
+        return Vec::new();
+    };
+    let mut cursor = node.span.line.saturating_sub(1);
+    let mut commands = Vec::new();
+    let mut pending: Option<Command> = None;
+    for raw in value.lines() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let found = file_lines
+            .iter()
+            .enumerate()
+            .skip(cursor)
+            .take(2000)
+            .find_map(|(i, l)| l.find(trimmed).map(|byte| (i, l[..byte].chars().count())));
+        let location = match found {
+            Some((index, chars_before)) => {
+                cursor = index;
+                let column = chars_before + 1;
+                Location::line(path, index + 1, column, column + trimmed.chars().count())
+            }
+            None => Location::line(path, node.span.line, node.span.column, node.span.end_column),
+        };
+        if trimmed.starts_with('#') && pending.is_none() {
+            continue;
+        }
+        let piece = trimmed.trim_end_matches('\\').trim();
+        match pending.as_mut() {
+            Some(command) => {
+                command.text.push(' ');
+                command.text.push_str(piece);
+            }
+            None => {
+                pending = Some(Command {
+                    text: piece.to_string(),
+                    location,
+                })
+            }
+        }
+        if !trimmed.ends_with('\\') {
+            commands.extend(pending.take());
+        }
+    }
+    commands.extend(pending);
+    commands
+}
+
+pub fn location_of_node(path: &str, node: &crate::parse::yaml::Node) -> Location {
+    location_of(path, node)
+}
+
+pub(crate) fn location_of(path: &str, node: &crate::parse::yaml::Node) -> Location {
+    Location {
+        path: path.to_string(),
+        line: node.span.line,
+        column: node.span.column,
+        end_line: node.span.end_line.max(node.span.line),
+        end_column: if node.span.end_line == node.span.line {
+            node.span.end_column
+        } else {
+            node.span.column
+        },
+    }
+}
+
+pub use gitlab::template_jobs;
+pub use roles::{is_deploy_job, job_scope as roles_scope};

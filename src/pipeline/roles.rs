@@ -1,0 +1,242 @@
+//! What a job does for the release: does it deploy, and to which environment; is its work
+//! real or only printed.
+
+use std::sync::LazyLock;
+
+use regex::RegexSet;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{Job, Pipeline};
+
+/// The environment a job or pipeline serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    Production,
+    Staging,
+    Preview,
+    Unspecified,
+}
+
+impl Scope {
+    /// Reads an environment from a name: `production`, `prod-eu`, `deploy-staging.yml`, `review/x`.
+    pub fn from_name(name: &str) -> Option<Scope> {
+        let lower = name.to_ascii_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let has = |options: &[&str]| words.iter().any(|w| options.contains(w));
+        if has(&["production", "prod", "live", "prd"]) {
+            Some(Scope::Production)
+        } else if has(&[
+            "staging",
+            "stage",
+            "stg",
+            "preprod",
+            "uat",
+            "qa",
+            "dev",
+            "development",
+            "sandbox",
+            "nonprod",
+        ]) {
+            Some(Scope::Staging)
+        } else if has(&["review", "preview", "pr", "ephemeral"]) {
+            Some(Scope::Preview)
+        } else {
+            None
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Production => "production",
+            Scope::Staging => "staging",
+            Scope::Preview => "preview",
+            Scope::Unspecified => "unspecified",
+        }
+    }
+}
+
+/// The environment a job serves: its `environment:` first, then its own name, then the name
+/// and file name of its pipeline.
+pub fn job_scope(pipeline: &Pipeline, job: &Job) -> Scope {
+    let file = pipeline.path.rsplit('/').next().unwrap_or(&pipeline.path);
+    job.environment
+        .as_ref()
+        .and_then(|(name, _)| Scope::from_name(name))
+        .or_else(|| Scope::from_name(&job.id))
+        .or_else(|| Scope::from_name(&job.name))
+        .or_else(|| Scope::from_name(&pipeline.name))
+        .or_else(|| Scope::from_name(file))
+        .unwrap_or(Scope::Unspecified)
+}
+
+static DEPLOY_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bhelm\s+(upgrade|install)\b",
+        r"(?i)\bkubectl\s+(apply|set\s+image|rollout\s+restart|replace)\b",
+        r"(?i)\bargocd\s+app\s+sync\b",
+        r"(?i)\bflux\s+reconcile\b",
+        r"(?i)\baws\s+ecs\s+update-service\b",
+        r"(?i)\baws\s+deploy\s+create-deployment\b",
+        r"(?i)\baws\s+lambda\s+update-function-code\b",
+        r"(?i)\bgcloud\s+(run|app|functions)\s+deploy\b",
+        r"(?i)\baz\s+(webapp|containerapp|functionapp)\s+(deploy|update|up)\b",
+        r"(?i)\b(serverless|sls)\s+deploy\b",
+        r"(?i)\bfly(ctl)?\s+deploy\b",
+        r"(?i)\bterraform\s+apply\b",
+        r"(?i)\btofu\s+apply\b",
+        r"(?i)\bpulumi\s+up\b",
+        r"(?i)\bcdk\s+deploy\b",
+        r"(?i)\bansible-playbook\b",
+        r"(?i)\bvercel\b.*--prod\b",
+        r"(?i)\bnetlify\s+deploy\b",
+        r"(?i)\bgit\s+push\s+heroku\b",
+        r"(?i)\bheroku\s+(container:release|releases)\b",
+        r"(?i)\bdocker\s+stack\s+deploy\b",
+        r"(?i)\bkamal\s+deploy\b",
+        r"(?i)\brailway\s+up\b",
+        r"(?i)\bcap\s+\w+\s+deploy\b",
+        r"(?i)\bapi\.render\.com/deploy\b",
+        r"(?i)\bskaffold\s+(run|deploy)\b",
+        r"(?i)\bcf\s+push\b",
+        r"(?i)\bwrangler\s+(deploy|publish)\b",
+        r"(?i)\bfastapi\s+deploy\b",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+const DEPLOY_ACTIONS: &[&str] = &[
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "google-github-actions/deploy-cloudrun",
+    "google-github-actions/deploy-appengine",
+    "azure/webapps-deploy",
+    "azure/k8s-deploy",
+    "azure/functions-action",
+    "superfly/flyctl-actions",
+    "amondnet/vercel-action",
+    "cloudflare/wrangler-action",
+    "appleboy/ssh-action",
+    "akhileshns/heroku-deploy",
+    "digitalocean/app_action",
+    "chrnorm/deployment-action",
+];
+
+/// Commands that deploy only when run where the service lives: `docker compose up -d` on a
+/// CI runner starts test services, on a self-hosted production host it is the deploy.
+static HOST_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bdocker[\s-]compose\b.*\bup\b",
+        r"(?i)\bssh\b.*\b(docker|git\s+pull|systemctl|compose)\b",
+        r"(?i)\brsync\b.*@",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+/// Whether a command deploys something.
+pub fn is_deploy_command(command: &str) -> bool {
+    DEPLOY_COMMANDS.is_match(command)
+}
+
+/// Whether a job runs where deploying from the host makes sense: a self-hosted runner, or a
+/// job or workflow named for deployment.
+fn is_deploy_context(job: &Job) -> bool {
+    let named = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        n.contains("deploy") || n.contains("release") || n.contains("rollout")
+    };
+    job.self_hosted || named(&job.id) || named(&job.name)
+}
+
+/// Whether the job deploys: it names an environment, uses a deployment action or runs a
+/// deployment command. Deploying documentation to GitHub Pages is not a release of the service.
+pub fn is_deploy_job(job: &Job) -> bool {
+    let pages = job.steps.iter().any(|s| {
+        s.uses
+            .as_deref()
+            .is_some_and(|u| u.starts_with("actions/deploy-pages") || u.contains("gh-pages"))
+    }) || job
+        .environment
+        .as_ref()
+        .is_some_and(|(e, _)| e.contains("pages"));
+    if pages {
+        return false;
+    }
+    job.environment.is_some()
+        || job.steps.iter().any(|s| {
+            s.uses
+                .as_deref()
+                .is_some_and(|u| DEPLOY_ACTIONS.iter().any(|a| u.eq_ignore_ascii_case(a)))
+                || s.commands.iter().any(|c| is_deploy_command(&c.text))
+                || (is_deploy_context(job)
+                    && s.commands.iter().any(|c| HOST_COMMANDS.is_match(&c.text)))
+        })
+}
+
+/// A job whose every command only prints, sleeps or exits successfully, with no action doing
+/// work, does nothing: a "canary" that echoes "deploying 10%" is not a deployment.
+pub fn is_simulated(job: &Job) -> bool {
+    let mut commands = job.steps.iter().flat_map(|s| s.commands.iter()).peekable();
+    if commands.peek().is_none() {
+        return false;
+    }
+    let working_action = job.steps.iter().any(|s| {
+        s.uses
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("actions/checkout") && !u.starts_with("actions/setup-"))
+    });
+    !working_action && commands.all(|c| is_inert_command(&c.text))
+}
+
+fn is_inert_command(command: &str) -> bool {
+    command
+        .split(['&', ';', '|'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .all(|part| {
+            let word = part.split_whitespace().next().unwrap_or("");
+            matches!(
+                word,
+                "echo" | "printf" | "sleep" | "true" | ":" | "exit" | "set" | "date" | "cat"
+            ) && !(word == "exit" && part.split_whitespace().nth(1).is_some_and(|c| c != "0"))
+                && !(word == "cat" && part.contains('>'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_from_names() {
+        assert_eq!(Scope::from_name("production"), Some(Scope::Production));
+        assert_eq!(Scope::from_name("deploy-staging.yml"), Some(Scope::Staging));
+        assert_eq!(
+            Scope::from_name("review/$CI_COMMIT_REF_SLUG"),
+            Some(Scope::Preview)
+        );
+        assert_eq!(Scope::from_name("Deploy"), None);
+        assert_eq!(Scope::from_name("products"), None);
+    }
+
+    #[test]
+    fn deploy_commands() {
+        assert!(is_deploy_command(
+            "helm upgrade --install app ./chart --atomic"
+        ));
+        assert!(is_deploy_command("uv run fastapi deploy"));
+        assert!(!is_deploy_command("docker compose up -d db mailpit"));
+        assert!(!is_deploy_command("echo deploying 10% of traffic"));
+    }
+
+    #[test]
+    fn inert_commands() {
+        assert!(is_inert_command("echo \"deploying 10% of traffic\""));
+        assert!(is_inert_command("sleep 30 && echo done"));
+        assert!(!is_inert_command("exit 1"));
+        assert!(!is_inert_command("kubectl apply -f k8s/"));
+    }
+}

@@ -1,0 +1,170 @@
+//! Repository scripts that CI steps run (`bash scripts/test.sh`, `./ci/lint.sh`): their
+//! commands are part of the step, so a coverage threshold or a scanner call inside a script
+//! counts as much as one written in the workflow. Scripts are read, never run.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Command, Pipeline};
+use crate::inventory::Inventory;
+use crate::source::Location;
+
+/// How deep scripts calling scripts are followed.
+const MAX_DEPTH: usize = 3;
+/// Most commands taken from one script.
+const MAX_COMMANDS: usize = 500;
+
+static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;&|(])(?:(?:ba|z)?sh\s+(?:-\w+\s+)*|source\s+|\.\s+)?((?:\.{1,2}/)?[\w.\-/]+\.(?:sh|bash))\b").ok()
+});
+
+pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
+    for pipeline in pipelines.iter_mut() {
+        for job in &mut pipeline.jobs {
+            for step in &mut job.steps {
+                let mut expanded = Vec::with_capacity(step.commands.len());
+                for command in std::mem::take(&mut step.commands) {
+                    let base = step.working_directory.clone().unwrap_or_default();
+                    let inner = follow(&command.text, &base, inventory, 0, &mut Vec::new());
+                    expanded.push(command);
+                    expanded.extend(inner);
+                }
+                step.commands = expanded;
+            }
+        }
+    }
+}
+
+fn follow(
+    text: &str,
+    base: &str,
+    inventory: &Inventory,
+    depth: usize,
+    visited: &mut Vec<String>,
+) -> Vec<Command> {
+    let Some(regex) = SCRIPT_CALL.as_ref() else {
+        return Vec::new();
+    };
+    if depth >= MAX_DEPTH {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for capture in regex.captures_iter(text) {
+        let Some(called) = capture.get(1).map(|m| m.as_str()) else {
+            continue;
+        };
+        let Some(path) = [join(base, called), join("", called)]
+            .into_iter()
+            .flatten()
+            .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
+        else {
+            continue;
+        };
+        if visited.contains(&path) {
+            continue;
+        }
+        visited.push(path.clone());
+        let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
+            continue;
+        };
+        let folder = path
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
+        for command in script_lines(&path, body).into_iter().take(MAX_COMMANDS) {
+            let nested = follow(&command.text, &folder, inventory, depth + 1, visited);
+            let nested_from_base = if nested.is_empty() {
+                follow(&command.text, base, inventory, depth + 1, visited)
+            } else {
+                nested
+            };
+            out.push(command);
+            out.extend(nested_from_base);
+        }
+    }
+    out
+}
+
+/// Joins a relative script path onto a folder, resolving `.` and `..`; `None` if it leaves
+/// the repository.
+fn join(base: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if relative.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn script_lines(path: &str, body: &str) -> Vec<Command> {
+    let mut out: Vec<Command> = Vec::new();
+    let mut pending: Option<Command> = None;
+    for (index, raw) in body.lines().enumerate() {
+        let trimmed = raw.trim();
+        if pending.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        let piece = trimmed.trim_end_matches('\\').trim();
+        match pending.as_mut() {
+            Some(command) => {
+                command.text.push(' ');
+                command.text.push_str(piece);
+            }
+            None => {
+                let column = raw.len() - raw.trim_start().len() + 1;
+                let location =
+                    Location::line(path, index + 1, column, column + trimmed.chars().count());
+                pending = Some(Command {
+                    text: piece.to_string(),
+                    location,
+                });
+            }
+        }
+        if !trimmed.ends_with('\\') {
+            out.extend(pending.take());
+        }
+    }
+    out.extend(pending);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_relative_paths_inside_the_repository() {
+        assert_eq!(
+            join("backend", "scripts/test.sh").as_deref(),
+            Some("backend/scripts/test.sh")
+        );
+        assert_eq!(
+            join("backend/scripts", "../ci/a.sh").as_deref(),
+            Some("backend/ci/a.sh")
+        );
+        assert_eq!(join("", "../../etc/passwd.sh"), None);
+    }
+
+    #[test]
+    fn finds_script_calls() {
+        let Some(regex) = SCRIPT_CALL.as_ref() else {
+            panic!("pattern")
+        };
+        let calls: Vec<&str> = regex
+            .captures_iter("uv run bash scripts/tests-start.sh \"x\" && ./ci/lint.sh")
+            .filter_map(|c| c.get(1))
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(calls, ["scripts/tests-start.sh", "./ci/lint.sh"]);
+    }
+}

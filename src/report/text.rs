@@ -1,0 +1,190 @@
+//! The compact terminal summary: score, level, verdict, categories, failing gates and the
+//! first recommendations. Styling is ANSI; the caller strips it when colour is off.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::assessment::model::{Assessment, GateStatus, Verdict};
+use crate::catalog::GateSeverity;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+fn colour(color: AnsiColor) -> Style {
+    Style::new().fg_color(Some(color.into())).bold()
+}
+
+fn verdict_style(verdict: Verdict) -> Style {
+    match verdict {
+        Verdict::Go => colour(AnsiColor::Green),
+        Verdict::ConditionalGo => colour(AnsiColor::Yellow),
+        Verdict::NoGo => colour(AnsiColor::Red),
+    }
+}
+
+fn score_style(score: u32, target: u32) -> Style {
+    if score >= target {
+        colour(AnsiColor::Green)
+    } else if score + 15 >= target {
+        colour(AnsiColor::Yellow)
+    } else {
+        colour(AnsiColor::Red)
+    }
+}
+
+pub fn render(a: &Assessment) -> String {
+    let mut out = String::new();
+    let s = &a.summary;
+    let _ = writeln!(
+        out,
+        "{} {} — {}",
+        paint(BOLD, "shipready"),
+        a.tool.version,
+        a.repository
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  Overall   {}   Level {} of 4: {}",
+        paint(score_style(s.score, 90), &format!("{:>3}/100", s.score)),
+        s.level,
+        s.level_name
+    );
+    if !s.capped_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "            {}",
+            paint(
+                DIM,
+                &format!(
+                    "score alone gives level {}; capped by missing core practices {}",
+                    s.score_level,
+                    s.capped_by.join(", ")
+                )
+            )
+        );
+    }
+    let blocking_fails = a
+        .gates
+        .iter()
+        .filter(|g| g.severity == GateSeverity::Blocking && g.status == GateStatus::Fail)
+        .count();
+    let _ = writeln!(
+        out,
+        "  Verdict   {}   {}",
+        paint(verdict_style(s.verdict), s.verdict.label()),
+        paint(DIM, &format!("{blocking_fails} blocking gates fail"))
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<30} {:>5} {:>7} {:>5}",
+        "Category", "Score", "Target", "Gap"
+    );
+    for c in &a.categories {
+        let score = c
+            .score
+            .map(|v| format!("{v:>5}"))
+            .unwrap_or_else(|| "  n/a".into());
+        let styled = c
+            .score
+            .map(|v| paint(score_style(v, c.target), &score))
+            .unwrap_or(score);
+        let gap = if c.gap > 0 {
+            format!("-{}", c.gap)
+        } else {
+            "0".into()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<30} {} {:>7} {:>5}",
+            c.title, styled, c.target, gap
+        );
+    }
+
+    let failing: Vec<_> = a
+        .gates
+        .iter()
+        .filter(|g| matches!(g.status, GateStatus::Fail | GateStatus::Unverified))
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  {}", paint(BOLD, "Gates not passed"));
+        for g in failing {
+            let status = match g.status {
+                GateStatus::Fail if g.severity == GateSeverity::Blocking => {
+                    paint(colour(AnsiColor::Red), "FAIL")
+                }
+                GateStatus::Fail => paint(colour(AnsiColor::Yellow), "FAIL"),
+                _ => paint(colour(AnsiColor::Yellow), "UNVERIFIED"),
+            };
+            let severity = match g.severity {
+                GateSeverity::Blocking => "blocking",
+                GateSeverity::Advisory => "advisory",
+            };
+            let _ = writeln!(out, "    {status} {} {} ({severity})", g.id, g.title);
+        }
+    }
+
+    if !a.recommendations.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  {}", paint(BOLD, "First recommendations"));
+        for r in a.recommendations.iter().take(8) {
+            let _ = writeln!(
+                out,
+                "    {:?}  {:<7} {} ({} d)",
+                r.priority, r.practice, r.title, r.effort_days
+            );
+            if let Some(now) = &r.now {
+                let _ = writeln!(out, "               {}", paint(DIM, &truncate(now, 100)));
+            }
+        }
+    }
+
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {} practices apply: {} present, {} partial or mentioned, {} missing. Evidence confidence {:.0}%.",
+        s.practices_applicable,
+        s.practices_present,
+        s.practices_partial,
+        s.practices_missing,
+        s.confidence * 100.0
+    );
+    if let Some(last) = a.roadmap.phases.last() {
+        let _ = writeln!(
+            out,
+            "  Roadmap: {} weeks to a projected {}/100, level {}, {}.",
+            last.last_week,
+            last.projected_score,
+            last.projected_level,
+            last.projected_verdict.label()
+        );
+    }
+    if !a.inventory.skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} files skipped (see the full report).",
+            a.inventory.skipped.len()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        paint(DIM, "Full report: shipready assess --format markdown")
+    );
+    out
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max - 3).collect::<String>() + "..."
+    }
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use shipready::assessment::model::{Assessment, PracticeResult};
+use shipready::evidence::State;
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn assess(name: &str) -> Assessment {
+    shipready::assess(&fixture(name), &shipready::Options::default()).expect("fixture assesses")
+}
+
+pub fn practice<'a>(a: &'a Assessment, id: &str) -> &'a PracticeResult {
+    a.practices
+        .iter()
+        .find(|p| p.id == id)
+        .unwrap_or_else(|| panic!("practice {id} missing"))
+}
+
+/// Asserts the state and that the reason mentions every fragment.
+pub fn expect(a: &Assessment, id: &str, state: State, fragments: &[&str]) {
+    let p = practice(a, id);
+    assert_eq!(
+        p.state, state,
+        "{id}: state {:?}, reason {:?}, evidence {:#?}",
+        p.state, p.reason, p.evidence
+    );
+    let reason = p.reason.clone().unwrap_or_default();
+    for fragment in fragments {
+        assert!(
+            reason.contains(fragment),
+            "{id}: reason {reason:?} lacks {fragment:?}"
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! Each recognised reason for partial credit, on small realistic repositories.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{assess, expect, practice};
+use shipready::evidence::State;
+
+#[test]
+fn scanner_piped_to_true_does_not_fail_the_job() {
+    let a = assess("partial-reasons");
+    expect(
+        &a,
+        "SEC-04",
+        State::Partial,
+        &["|| true", ".github/workflows/ci.yml:23"],
+    );
+}
+
+#[test]
+fn continue_on_error_step_is_partial() {
+    let a = assess("partial-reasons");
+    expect(&a, "SEC-06", State::Partial, &["continue-on-error: true"]);
+    let evidence = &practice(&a, "SEC-06").evidence[0];
+    assert_eq!(evidence.location.path, ".github/workflows/ci.yml");
+    assert_eq!(evidence.location.line, 25);
+    assert_eq!(evidence.snippet, "run: pip-audit -r requirements.txt");
+}
+
+#[test]
+fn schedule_only_scan_is_partial() {
+    let a = assess("partial-reasons");
+    expect(&a, "SEC-01", State::Partial, &["runs only on a schedule"]);
+}
+
+#[test]
+fn coverage_measured_without_threshold() {
+    let a = assess("partial-reasons");
+    expect(
+        &a,
+        "TST-04",
+        State::Mentioned,
+        &["measured without a threshold"],
+    );
+    assert_eq!(practice(&a, "TST-04").evidence[0].location.line, 17);
+}
+
+#[test]
+fn trivy_action_defaults_to_exit_zero_and_runs_only_in_staging() {
+    let a = assess("partial-reasons");
+    expect(
+        &a,
+        "SEC-12",
+        State::Partial,
+        &[
+            "trivy-action has no exit-code input",
+            "staging pipeline .github/workflows/deploy-staging.yml",
+            "production deploys from .github/workflows/deploy-production.yml",
+        ],
+    );
+}
+
+#[test]
+fn gitlab_security_templates_allow_failure_unless_overridden() {
+    let a = assess("gitlab-pipeline");
+    expect(
+        &a,
+        "SEC-04",
+        State::Partial,
+        &["Security/SAST", "allow_failure: true"],
+    );
+    expect(&a, "SEC-01", State::Present, &[]);
+    expect(
+        &a,
+        "SEC-06",
+        State::Partial,
+        &["job dependency_audit allows failure"],
+    );
+}
+
+#[test]
+fn gitlab_manual_production_job_is_an_approval() {
+    let a = assess("gitlab-pipeline");
+    expect(&a, "DEP-04", State::Present, &[]);
+    expect(&a, "TST-04", State::Present, &[]);
+    let deploy = &practice(&a, "DEP-01").evidence[0];
+    assert_eq!(deploy.location.path, "ci/deploy.yml");
+    assert_eq!(deploy.location.line, 1);
+}
+
+#[test]
+fn echo_only_deploy_is_mentioned_not_present() {
+    let a = assess("echo-deploy");
+    expect(&a, "DEP-01", State::Mentioned, &["only prints or sleeps"]);
+}
