@@ -94,3 +94,21 @@ fn echo_only_deploy_is_mentioned_not_present() {
     let a = assess("echo-deploy");
     expect(&a, "DEP-01", State::Mentioned, &["only prints or sleeps"]);
 }
+
+#[test]
+fn scripts_called_from_ci_resolve_from_the_working_directory() {
+    // `bash scripts/test.sh` inside backend/scripts/tests-start.sh runs from `backend`, so it
+    // is backend/scripts/test.sh, not the repository-root scripts/test.sh.
+    let a = assess("script-steps");
+    expect(&a, "TST-02", State::Present, &[]);
+    let run = &practice(&a, "TST-02").evidence[0];
+    assert_eq!(
+        (run.location.path.as_str(), run.location.line),
+        ("backend/scripts/test.sh", 3)
+    );
+    expect(&a, "TST-04", State::Present, &[]);
+    assert_eq!(
+        practice(&a, "TST-04").evidence[0].location.path,
+        "backend/scripts/test.sh"
+    );
+}

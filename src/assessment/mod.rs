@@ -157,8 +157,8 @@ pub fn assess(
         reasons: &reasons,
         gates: &gates,
         risks: &risks,
-        capped_by: &totals.capped_by,
-        level: totals.level,
+        next_level_blockers: &totals.next_level_blockers,
+        gated_level: totals.gated_level,
         size_factor,
     };
     let recommendations = plan::recommendations(&context);

@@ -186,6 +186,8 @@ pub struct Roadmap {
     pub team_size: u32,
     pub days_per_week: f64,
     pub phases: Vec<Phase>,
+    /// When the projected level or verdict changes, in the order the plan reaches them.
+    pub milestones: Vec<String>,
     /// Practices left after the planning horizon.
     pub backlog: Vec<String>,
     pub notes: Vec<String>,

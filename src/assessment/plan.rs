@@ -66,9 +66,10 @@ pub struct Context<'a> {
     pub reasons: &'a BTreeMap<&'a str, Option<String>>,
     pub gates: &'a [GateResult],
     pub risks: &'a [RiskResult],
-    /// Core practices capping the level, with the level reached.
-    pub capped_by: &'a [String],
-    pub level: u8,
+    /// Core practices that keep the repository from the next level, and the level reached
+    /// by the core-practice gates.
+    pub next_level_blockers: &'a [String],
+    pub gated_level: u8,
     pub size_factor: f64,
 }
 
@@ -92,7 +93,8 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
                 && g.status == GateStatus::Fail
                 && g.practices.contains(&practice.id)
         });
-        let caps_level = ctx.level <= 2 && ctx.capped_by.contains(&practice.id);
+        // A core practice that holds the level at 2 or below is a blocker too.
+        let caps_level = ctx.gated_level <= 2 && ctx.next_level_blockers.contains(&practice.id);
         let priority = if blocks_release || caps_level {
             Priority::P1
         } else {
@@ -190,6 +192,8 @@ pub fn roadmap(
     let mut phases = Vec::new();
     let mut backlog = Vec::new();
     let mut notes = Vec::new();
+    let mut milestones = Vec::new();
+    let (_, mut level, mut verdict) = project(&done);
 
     let names = [
         (Priority::P1, "Phase 1: critical blockers"),
@@ -214,6 +218,26 @@ pub fn roadmap(
             });
             day += r.effort_days;
             done.insert(r.practice.clone());
+
+            // Record the week in which the level or the verdict changes.
+            let (_, new_level, new_verdict) = project(&done);
+            let finished = ((day / capacity).ceil() as u32).max(1);
+            if new_level != level {
+                milestones.push(format!(
+                    "End of week {finished}: Level {level} → Level {new_level} ({} done)",
+                    r.practice
+                ));
+                level = new_level;
+            }
+            if new_verdict != verdict {
+                milestones.push(format!(
+                    "End of week {finished}: {} → {} ({} done)",
+                    verdict.label(),
+                    new_verdict.label(),
+                    r.practice
+                ));
+                verdict = new_verdict;
+            }
         }
         if items.is_empty() {
             continue;
@@ -253,6 +277,7 @@ pub fn roadmap(
         team_size: team_size.max(1),
         days_per_week,
         phases,
+        milestones,
         backlog,
         notes,
     }

@@ -126,6 +126,8 @@ pub struct Totals {
     pub level: u8,
     /// Core practices that keep the level below what the score implies.
     pub capped_by: Vec<String>,
+    /// Core practices that stand between the gated level and the next one.
+    pub next_level_blockers: Vec<String>,
 }
 
 pub fn totals(scored: &[Scored]) -> Totals {
@@ -134,7 +136,11 @@ pub fn totals(scored: &[Scored]) -> Totals {
     let band = score_level(overall);
     let (gated, blockers) = gated_level(scored);
     let level = band.min(gated).max(1);
-    let capped_by = if gated < band { blockers } else { Vec::new() };
+    let capped_by = if gated < band {
+        blockers.clone()
+    } else {
+        Vec::new()
+    };
     Totals {
         categories,
         overall,
@@ -142,6 +148,7 @@ pub fn totals(scored: &[Scored]) -> Totals {
         gated_level: gated,
         level,
         capped_by,
+        next_level_blockers: blockers,
     }
 }
 

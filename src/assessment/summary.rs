@@ -8,7 +8,9 @@ use super::model::{
 };
 use crate::evidence::{Facts, State};
 use crate::inventory::FileKind;
-use crate::pipeline::{Pipeline, Scope, is_deploy_command, is_deploy_job, roles_scope};
+use crate::pipeline::{
+    Pipeline, Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, roles_scope,
+};
 
 pub fn deployable_units(facts: &Facts) -> usize {
     facts
@@ -253,9 +255,15 @@ fn deploy_targets(facts: &Facts) -> Vec<String> {
         if !is_deploy_job(job) {
             continue;
         }
-        for command in step.commands.iter().filter(|c| is_deploy_command(&c.text)) {
+        for command in step
+            .commands
+            .iter()
+            .filter(|c| is_deploy_command(&c.text) || is_host_deploy_command(&c.text))
+        {
             let c = command.text.to_ascii_lowercase();
-            let target = if c.contains("docker compose") || c.contains("docker-compose") {
+            let target = if c.contains("fastapi deploy") {
+                "FastAPI Cloud"
+            } else if c.contains("docker compose") || c.contains("docker-compose") {
                 "Docker Compose"
             } else if c.contains("helm") {
                 "Helm"
@@ -271,6 +279,22 @@ fn deploy_targets(facts: &Facts) -> Vec<String> {
                 "Terraform"
             } else if c.contains("argocd") {
                 "Argo CD"
+            } else if c.contains("ssh") || c.contains("rsync") {
+                "Servers over SSH"
+            } else if c.contains("vercel") {
+                "Vercel"
+            } else if c.contains("netlify") {
+                "Netlify"
+            } else if c.contains("heroku") {
+                "Heroku"
+            } else if c.contains("gcloud app") {
+                "Google App Engine"
+            } else if c.contains("az ") {
+                "Azure"
+            } else if c.contains("serverless") || c.contains("sls ") {
+                "Serverless Framework"
+            } else if c.contains("wrangler") {
+                "Cloudflare Workers"
             } else {
                 continue;
             };

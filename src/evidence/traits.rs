@@ -79,14 +79,6 @@ const WEB_UI_DEPENDENCIES: &[&str] = &[
     "astro",
 ];
 
-/// Paths whose Dockerfiles are for development, not for shipping the service.
-fn is_dev_only(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    [".devcontainer/", "docs/", "example", "test", ".github/"]
-        .iter()
-        .any(|p| lower.contains(p))
-}
-
 pub fn detect_traits(
     inventory: &Inventory,
     parsed: &Parsed,
@@ -125,7 +117,7 @@ pub fn detect_traits(
     }
     let shipped_dockerfiles = inventory
         .of_kind(FileKind::Dockerfile)
-        .any(|f| !is_dev_only(&f.path));
+        .any(|f| crate::parse::dockerfile::is_shipped(&f.path));
     if shipped_dockerfiles || has(FileKind::Compose) || kubernetes {
         traits.insert(Trait::Containers);
     }

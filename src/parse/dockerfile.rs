@@ -26,6 +26,45 @@ pub struct Dockerfile {
     pub stages: Vec<Stage>,
 }
 
+/// Whether a Dockerfile builds what the project ships, rather than a development, test or
+/// example image (`.devcontainer/`, `Dockerfile.playwright`, `examples/`, `Dockerfile.dev`).
+pub fn is_shipped(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let folders: Vec<&str> = lower.split('/').collect();
+    let dev_folder = folders[..folders.len().saturating_sub(1)].iter().any(|f| {
+        matches!(
+            *f,
+            ".devcontainer"
+                | "docs"
+                | "doc"
+                | "example"
+                | "examples"
+                | "test"
+                | "tests"
+                | "testdata"
+                | "fixtures"
+                | ".github"
+                | "e2e"
+                | "hack"
+        )
+    });
+    let dev_name = [
+        "playwright",
+        "cypress",
+        "e2e",
+        ".dev",
+        "-dev",
+        ".test",
+        "-test",
+        ".ci",
+        "devcontainer",
+    ]
+    .iter()
+    .any(|w| name.contains(w));
+    !dev_folder && !dev_name
+}
+
 impl Dockerfile {
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()
@@ -159,6 +198,16 @@ mod tests {
                 .map(|u| u.line),
             Some(7)
         );
+    }
+
+    #[test]
+    fn development_and_test_images_are_not_shipped() {
+        assert!(is_shipped("backend/Dockerfile"));
+        assert!(is_shipped("Dockerfile.prod"));
+        assert!(!is_shipped("frontend/Dockerfile.playwright"));
+        assert!(!is_shipped(".devcontainer/Dockerfile"));
+        assert!(!is_shipped("examples/demo/Dockerfile"));
+        assert!(!is_shipped("Dockerfile.dev"));
     }
 
     #[test]

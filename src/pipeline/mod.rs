@@ -18,7 +18,7 @@ use crate::inventory::{FileKind, Inventory};
 use crate::source::Location;
 
 pub use paths::upstream;
-pub use roles::{Scope, is_deploy_command, is_simulated};
+pub use roles::{Scope, is_deploy_command, is_host_deploy_command, is_simulated};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]

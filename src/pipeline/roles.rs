@@ -138,7 +138,13 @@ static HOST_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
 
 /// Whether a command deploys something.
 pub fn is_deploy_command(command: &str) -> bool {
+    // Host commands deploy only in a deploy job; see `is_host_deploy_command`.
     DEPLOY_COMMANDS.is_match(command)
+}
+
+/// Whether a command deploys from the machine it runs on (compose, ssh, rsync).
+pub fn is_host_deploy_command(command: &str) -> bool {
+    HOST_COMMANDS.is_match(command)
 }
 
 /// Whether a job runs where deploying from the host makes sense: a self-hosted runner, or a

@@ -68,19 +68,11 @@ fn follow(
         let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
             continue;
         };
-        let folder = path
-            .rsplit_once('/')
-            .map(|(d, _)| d.to_string())
-            .unwrap_or_default();
+        // A script keeps the step's working directory, so paths inside it resolve from there.
         for command in script_lines(&path, body).into_iter().take(MAX_COMMANDS) {
-            let nested = follow(&command.text, &folder, inventory, depth + 1, visited);
-            let nested_from_base = if nested.is_empty() {
-                follow(&command.text, base, inventory, depth + 1, visited)
-            } else {
-                nested
-            };
+            let nested = follow(&command.text, base, inventory, depth + 1, visited);
             out.push(command);
-            out.extend(nested_from_base);
+            out.extend(nested);
         }
     }
     out

@@ -12,12 +12,7 @@ fn shipped<'a>(facts: &'a Facts<'a>) -> Vec<&'a Dockerfile> {
         .dockerfiles
         .iter()
         .filter(|d| !d.stages.is_empty())
-        .filter(|d| {
-            let lower = d.path.to_ascii_lowercase();
-            ![".devcontainer/", "example", "test"]
-                .iter()
-                .any(|p| lower.contains(p))
-        })
+        .filter(|d| crate::parse::dockerfile::is_shipped(&d.path))
         .collect()
 }
 

@@ -38,6 +38,7 @@ static FROZEN_INSTALLS: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)\bbundle\s+(install|config).*--(frozen|deployment)|BUNDLE_FROZEN",
         r"(?i)\bcomposer\s+install\b",
         r"(?i)\bbun\s+install\b.*--frozen-lockfile",
+        r"(?i)\bbun\s+ci\b",
         r"(?i)\bdotnet\s+restore\b.*--locked-mode",
         r"(?i)\bgo\s+(build|test|mod\s+download|mod\s+verify)\b",
     ])

@@ -17,6 +17,7 @@ fn evidence_cell(p: &PracticeResult) -> String {
             }
             text
         }
+        None if p.state == State::Present => p.reason.as_deref().map(cell).unwrap_or_default(),
         None => String::new(),
     }
 }
@@ -415,6 +416,13 @@ pub fn roadmap(out: &mut String, a: &Assessment) {
             level_name(phase.projected_level),
             phase.projected_verdict.label()
         );
+    }
+    if !r.milestones.is_empty() {
+        let _ = writeln!(out, "### Milestones\n");
+        for m in &r.milestones {
+            let _ = writeln!(out, "- {m}");
+        }
+        let _ = writeln!(out);
     }
     if !r.backlog.is_empty() {
         let _ = writeln!(out, "Backlog beyond week 12: {}.\n", r.backlog.join(", "));
