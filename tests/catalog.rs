@@ -90,3 +90,31 @@ run = ['(unclosed']
         Catalog::from_sources(&unknown_field, gates, risks).expect_err("unknown field rejected");
     assert!(error.contains("colour"), "{error}");
 }
+
+#[test]
+fn common_test_runners_count_as_tests_in_ci() {
+    let catalog = Catalog::builtin();
+    let tst02 = catalog
+        .practices
+        .iter()
+        .position(|p| p.id == "TST-02")
+        .expect("TST-02");
+    for command in [
+        "meson test -C build --num-processes 2",
+        "pytest -q",
+        "go test ./...",
+        "cargo test --locked",
+        "coverage run -m pytest tests/",
+    ] {
+        assert!(
+            catalog.index.command_practices(command).contains(&tst02),
+            "{command}"
+        );
+    }
+    for command in ["pip install pytest", "echo run the tests"] {
+        assert!(
+            !catalog.index.command_practices(command).contains(&tst02),
+            "{command}"
+        );
+    }
+}

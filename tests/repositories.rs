@@ -67,3 +67,86 @@ fn same_repository_gives_identical_reports() {
         shipready::report::markdown::render(&second)
     );
 }
+
+#[test]
+fn go_library_is_judged_on_its_own_files_not_vendored_examples_or_names() {
+    let a = assess("go-library");
+    // An indirect `lib/pq`, a `dockerfile.go` source file and a Dockerfile that only pins the
+    // toolchain do not make a database, containers or a deployable service.
+    for t in ["database", "containers", "deployable"] {
+        assert!(
+            !a.inventory.traits.contains(&t.to_string()),
+            "trait {t}: {:?}",
+            a.inventory.traits
+        );
+    }
+    assert_eq!(practice(&a, "DEP-16").state, State::NotApplicable);
+    assert_eq!(practice(&a, "SEC-16").state, State::NotApplicable);
+    // The kind cluster in the e2e job is throwaway: `kubectl apply` there is not a deploy.
+    let test = a
+        .inventory
+        .pipelines
+        .iter()
+        .find(|p| p.path == ".github/workflows/test.yml")
+        .expect("pipeline");
+    assert!(
+        !test.purpose.iter().any(|p| p.starts_with("deploy")),
+        "{:?}",
+        test.purpose
+    );
+    // Vendored code is listed as skipped, never assessed; examples are never evidence.
+    assert!(
+        a.inventory
+            .skipped
+            .iter()
+            .any(|s| s.path == "vendor" && s.reason.contains("vendored"))
+    );
+    for p in &a.practices {
+        for e in &p.evidence {
+            assert!(
+                !e.location.path.starts_with("vendor/")
+                    && !e.location.path.starts_with("examples/"),
+                "{}: {}",
+                p.id,
+                e.location
+            );
+        }
+    }
+    // A key header with "(snip)" in the docs is an example, not a leaked key.
+    expect(&a, "SEC-02", State::Present, &[]);
+    // No end-to-end suite applies to a library, so its pass-rate gate has nothing to measure.
+    let g16 = a.gates.iter().find(|g| g.id == "G-16").expect("G-16");
+    assert_eq!(g16.status, GateStatus::NotApplicable);
+}
+
+#[test]
+fn committed_credentials_are_reported_by_place_and_kind_never_by_value() {
+    let a = assess("leaked-key");
+    expect(
+        &a,
+        "SEC-02",
+        State::Absent,
+        &["config/deploy_key:1:1", "rotate them"],
+    );
+    let kinds: Vec<&str> = practice(&a, "SEC-02")
+        .evidence
+        .iter()
+        .map(|e| e.summary.as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"private key committed in config/deploy_key"),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"AWS access key id committed in config/app.env"),
+        "{kinds:?}"
+    );
+    let json = shipready::report::json::render(&a);
+    let markdown = shipready::report::markdown::render(&a);
+    for secret in ["AKIAQ3EGRJKLMNOPQRST", "BEGIN OPENSSH PRIVATE KEY"] {
+        assert!(
+            !json.contains(secret) && !markdown.contains(secret),
+            "{secret} leaked into the report"
+        );
+    }
+}

@@ -25,20 +25,27 @@ pub fn gates(
                 .filter(|(_, s)| *s != State::NotApplicable)
                 .collect();
             let present = |(_, s): &(&str, State)| *s == State::Present;
-            let status = if applicable.is_empty() {
-                GateStatus::NotApplicable
-            } else if match gate.pass {
-                GatePass::All => applicable.iter().all(present),
-                GatePass::Any => applicable.iter().any(present),
-            } {
-                GateStatus::Pass
-            } else if gate.unverified_when_partial
-                && applicable.iter().all(|(_, s)| *s >= State::Partial)
-            {
-                GateStatus::Unverified
-            } else {
-                GateStatus::Fail
-            };
+            // The first practice is what the gate is about; without it the gate has no subject.
+            let primary_applies = gate
+                .practices
+                .first()
+                .and_then(|id| states.get(id.as_str()))
+                .is_some_and(|s| *s != State::NotApplicable);
+            let status =
+                if applicable.is_empty() || (gate.pass == GatePass::All && !primary_applies) {
+                    GateStatus::NotApplicable
+                } else if match gate.pass {
+                    GatePass::All => applicable.iter().all(present),
+                    GatePass::Any => applicable.iter().any(present),
+                } {
+                    GateStatus::Pass
+                } else if gate.unverified_when_partial
+                    && applicable.iter().all(|(_, s)| *s >= State::Partial)
+                {
+                    GateStatus::Unverified
+                } else {
+                    GateStatus::Fail
+                };
             let reason = match status {
                 GateStatus::Pass | GateStatus::NotApplicable => None,
                 _ => Some(

@@ -91,24 +91,66 @@ fn purposes(facts: &Facts, pipeline: &Pipeline) -> Vec<String> {
     {
         out.insert("build");
     }
-    let security = facts.catalog.practices.iter().filter(|p| {
-        [
-            "SEC-01", "SEC-04", "SEC-06", "SEC-12", "SEC-20", "SEC-21", "AUT-07",
-        ]
-        .contains(&p.id.as_str())
-    });
-    let uses: Vec<&str> = pipeline
+    let catalog = facts.catalog;
+    let is_security =
+        |index: usize| catalog.practices[index].category == crate::catalog::Category::Security;
+    let security = pipeline
         .jobs
         .iter()
-        .flat_map(|j| j.steps.iter().filter_map(|s| s.uses.as_deref()))
-        .collect();
-    if security.clone().any(|p| {
-        p.uses
-            .iter()
-            .any(|u| uses.iter().any(|x| crate::evidence::uses_matches(x, u)))
-    }) || !pipeline.templates.is_empty()
-    {
+        .flat_map(|j| j.steps.iter())
+        .any(|step| {
+            let by_action = step.uses.as_deref().is_some_and(|u| {
+                catalog
+                    .practices
+                    .iter()
+                    .filter(|p| p.category == crate::catalog::Category::Security)
+                    .any(|p| p.uses.iter().any(|x| crate::evidence::uses_matches(u, x)))
+            });
+            by_action
+                || step.commands.iter().any(|c| {
+                    catalog
+                        .index
+                        .command_practices(&c.text)
+                        .into_iter()
+                        .any(is_security)
+                })
+        });
+    if security || !pipeline.templates.is_empty() {
         out.insert("security");
+    }
+    let publishes = [
+        "docker push",
+        "ko publish",
+        "ko build",
+        "goreleaser",
+        "npm publish",
+        "twine upload",
+        "cargo publish",
+        "gh release",
+        "uv publish",
+        "poetry publish",
+        "gem push",
+        "mvn deploy",
+    ];
+    let uses_publish = pipeline.jobs.iter().flat_map(|j| j.steps.iter()).any(|st| {
+        st.uses.as_deref().is_some_and(|u| {
+            u.starts_with("docker/build-push-action")
+                || u.starts_with("pypa/gh-action-pypi-publish")
+                || u.starts_with("goreleaser/goreleaser-action")
+                || u.starts_with("softprops/action-gh-release")
+        })
+    });
+    if publishes.iter().any(|p| has(p)) || uses_publish {
+        out.insert("release");
+    }
+    let pages = pipeline.jobs.iter().flat_map(|j| j.steps.iter()).any(|st| {
+        st.uses
+            .as_deref()
+            .is_some_and(|u| u.starts_with("actions/deploy-pages") || u.contains("gh-pages"))
+    }) || (pipeline.system == crate::pipeline::CiSystem::GitlabCi
+        && pipeline.jobs.iter().any(|j| j.id == "pages"));
+    if pages {
+        out.insert("docs");
     }
     if has("alembic upgrade")
         || has("manage.py migrate")

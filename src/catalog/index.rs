@@ -90,6 +90,7 @@ fn globs<'a>(globs: impl Iterator<Item = &'a str>) -> Result<GlobSet, String> {
 pub struct Owner {
     pub practice: usize,
     pub state: SignalState,
+    pub note: Option<String>,
 }
 
 #[derive(Debug)]
@@ -132,6 +133,7 @@ impl SignalIndex {
                 code_owners.push(Owner {
                     practice: index,
                     state: signal.state,
+                    note: signal.note.clone(),
                 });
             }
             for signal in &p.content {
@@ -139,12 +141,14 @@ impl SignalIndex {
                 content_owners.push(Owner {
                     practice: index,
                     state: signal.state,
+                    note: signal.note.clone(),
                 });
             }
             for signal in &p.files {
                 file_owners.push(Owner {
                     practice: index,
                     state: signal.state,
+                    note: signal.note.clone(),
                 });
             }
         }

@@ -64,6 +64,8 @@ pub enum Trait {
     Iac,
     Kubernetes,
     Ci,
+    /// The repository declares package dependencies (a manifest of any ecosystem).
+    Dependencies,
 }
 
 /// What a CI step needs for full credit.
@@ -93,6 +95,9 @@ pub enum SignalState {
 pub struct FileSignal {
     pub glob: String,
     pub state: SignalState,
+    /// Why this signal earns less than full credit, when the generic reason says too little.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -101,6 +106,9 @@ pub struct ContentSignal {
     pub glob: String,
     pub pattern: String,
     pub state: SignalState,
+    /// Why this signal earns less than full credit, when the generic reason says too little.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -108,6 +116,9 @@ pub struct ContentSignal {
 pub struct DependencySignal {
     pub names: Vec<String>,
     pub state: SignalState,
+    /// Why this signal earns less than full credit, when the generic reason says too little.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -115,6 +126,9 @@ pub struct DependencySignal {
 pub struct CodeSignal {
     pub pattern: String,
     pub state: SignalState,
+    /// Why this signal earns less than full credit, when the generic reason says too little.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

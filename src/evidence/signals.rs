@@ -286,7 +286,12 @@ fn state_of(signal: SignalState) -> State {
 fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
     let index = &catalog.index;
     let mut seen = std::collections::BTreeSet::new();
-    for file in &facts.inventory.files {
+    for file in facts
+        .inventory
+        .files
+        .iter()
+        .filter(|f| f.kind != FileKind::Other && !is_reference_material(&f.path))
+    {
         for signal in index.file_globs.matches(&file.path) {
             let owner = &index.file_owners[signal];
             let practice = &catalog.practices[owner.practice];
@@ -301,9 +306,7 @@ fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice
                     location: Location::file(&file.path),
                     snippet: String::new(),
                     summary: format!("{} exists", file.path),
-                    reason: (state != State::Present).then(|| {
-                        "configuration or documentation only; nothing shows it runs".to_string()
-                    }),
+                    reason: signal_reason(practice, owner.state, owner.note.as_deref()),
                     confidence: Confidence::Medium,
                 },
             );
@@ -315,7 +318,7 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
     let index = &catalog.index;
     for (file, text) in facts.inventory.texts() {
         let wanted = index.content_globs.matches(&file.path);
-        if wanted.is_empty() {
+        if wanted.is_empty() || is_reference_material(&file.path) || is_schema_definition(text) {
             continue;
         }
         let present = index.content.matches(text.as_bytes());
@@ -337,7 +340,7 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
                     snippet: facts.snippet(&location),
                     location,
                     summary: format!("configured in {}", file.path),
-                    reason: (state != State::Present).then(|| signal_reason(owner.state)),
+                    reason: signal_reason(practice, owner.state, owner.note.as_deref()),
                     confidence: Confidence::Medium,
                 },
             );
@@ -345,13 +348,50 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
     }
 }
 
-fn signal_reason(state: SignalState) -> String {
-    match state {
-        SignalState::Mentioned => {
-            "configuration only; nothing shows it runs or is enforced".to_string()
+/// Why a file, content, dependency or code signal earns less than full credit: the signal's
+/// own note, else the practice's partial-credit description, else a generic sentence.
+fn signal_reason(practice: &Practice, state: SignalState, note: Option<&str>) -> Option<String> {
+    match (state, note) {
+        (SignalState::Present, _) => None,
+        (_, Some(note)) => Some(note.to_string()),
+        (SignalState::Partial, None) if !practice.partial_when.is_empty() => {
+            Some(practice.partial_when.clone())
         }
-        _ => "covers only part of what full credit requires".to_string(),
+        (SignalState::Partial, None) => {
+            Some("covers only part of what full credit requires".to_string())
+        }
+        (SignalState::Mentioned, None) => Some(
+            "configuration or documentation only; nothing shows it runs or is enforced".to_string(),
+        ),
     }
+}
+
+/// Examples, samples, fixtures and documentation sites describe other setups (often the
+/// product's own users'), not how this repository is built and run.
+pub fn is_reference_material(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let folders: Vec<&str> = lower.split('/').collect();
+    let folders = &folders[..folders.len().saturating_sub(1)];
+    folders.iter().any(|f| {
+        matches!(
+            *f,
+            "example"
+                | "examples"
+                | "sample"
+                | "samples"
+                | "testdata"
+                | "fixtures"
+                | "static"
+                | "website"
+        )
+    }) || lower.starts_with("docs/docs/")
+        || lower.ends_with(".mdx")
+}
+
+/// A Kubernetes CustomResourceDefinition names every field a resource may have; a
+/// `readinessProbe:` in its schema is not a probe.
+fn is_schema_definition(text: &str) -> bool {
+    text.contains("kind: CustomResourceDefinition")
 }
 
 /// Test code, examples and vendored code prove nothing about the application.
@@ -368,6 +408,13 @@ fn is_application_code(path: &str) -> bool {
         "docs/",
         "fixtures/",
         "testdata/",
+        "k6/",
+        "loadtest",
+        "load-test",
+        "benchmarks/",
+        "e2e/",
+        "cypress/",
+        "playwright/",
     ]
     .iter()
     .any(|p| lower.starts_with(p) || lower.contains(&format!("/{p}")))
@@ -408,8 +455,7 @@ fn code_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice
                     snippet: facts.snippet(&location),
                     location,
                     summary: "in application code".to_string(),
-                    reason: (state != State::Present)
-                        .then(|| "covers only part of what full credit requires".to_string()),
+                    reason: signal_reason(practice, owner.state, owner.note.as_deref()),
                     confidence: Confidence::Medium,
                 },
             );
@@ -436,10 +482,16 @@ fn dependency_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pr
                         snippet: facts.snippet(&dependency.location),
                         location: dependency.location.clone(),
                         summary: format!("dependency {} declared", dependency.name),
-                        reason: (state != State::Present).then(|| {
-                            "a declared dependency proves nothing until the code sets it up"
-                                .to_string()
-                        }),
+                        reason: signal_reason(practice, signal.state, signal.note.as_deref()).map(
+                            |r| {
+                                if signal.state == SignalState::Mentioned && signal.note.is_none() {
+                                    "a declared dependency proves nothing until the code sets it up"
+                                        .to_string()
+                                } else {
+                                    r
+                                }
+                            },
+                        ),
                         confidence: Confidence::Medium,
                     },
                 );

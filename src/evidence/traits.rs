@@ -85,7 +85,14 @@ pub fn detect_traits(
     pipelines: &Pipelines,
 ) -> BTreeSet<Trait> {
     let mut traits = BTreeSet::new();
-    let has = |kind: FileKind| inventory.files.iter().any(|f| f.kind == kind);
+    // Examples and fixtures describe other people's setups, not this repository's.
+    let own = |path: &str| !super::signals::is_reference_material(path);
+    let has = |kind: FileKind| {
+        inventory
+            .files
+            .iter()
+            .any(|f| f.kind == kind && own(&f.path))
+    };
     let depends = |names: &[&str]| {
         parsed
             .dependencies
@@ -95,7 +102,8 @@ pub fn detect_traits(
 
     let kubernetes = has(FileKind::HelmChart)
         || inventory.texts().any(|(f, t)| {
-            (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
+            own(&f.path)
+                && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
                 && t.contains("apiVersion:")
                 && t.lines().any(|l| {
                     let l = l.trim();
@@ -115,9 +123,7 @@ pub fn detect_traits(
     if kubernetes {
         traits.insert(Trait::Kubernetes);
     }
-    let shipped_dockerfiles = inventory
-        .of_kind(FileKind::Dockerfile)
-        .any(|f| crate::parse::dockerfile::is_shipped(&f.path));
+    let shipped_dockerfiles = parsed.dockerfiles.iter().any(|d| d.ships_an_image());
     if shipped_dockerfiles || has(FileKind::Compose) || kubernetes {
         traits.insert(Trait::Containers);
     }
@@ -155,6 +161,13 @@ pub fn detect_traits(
     }
     if !pipelines.pipelines.is_empty() || !pipelines.other_ci.is_empty() {
         traits.insert(Trait::Ci);
+    }
+    if inventory
+        .files
+        .iter()
+        .any(|f| matches!(f.kind, FileKind::Manifest(_)))
+    {
+        traits.insert(Trait::Dependencies);
     }
     traits
 }

@@ -48,6 +48,8 @@ pub enum MigrationSystem {
     Prisma,
     Sqlx,
     Knex,
+    /// Go migrations written as code (bun/migrate, goose Go migrations).
+    GoCode,
     Sql,
 }
 
@@ -154,7 +156,25 @@ const TEXT_EXTENSIONS: &[&str] = &[
     "mk",
     "nix",
     "adoc",
+    "pem",
+    "key",
+    "p8",
+    "ppk",
+    "npmrc",
+    "pypirc",
+    "netrc",
 ];
+
+/// Names of files that usually hold credentials; read so the secret scan sees them.
+fn is_credential_file(name: &str) -> bool {
+    ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]
+        .iter()
+        .any(|k| name.starts_with(k))
+        || name.ends_with("_key")
+        || name.ends_with("-key")
+        || matches!(name, "credentials" | ".pypirc" | ".netrc" | ".dockercfg")
+        || name.starts_with(".npmrc")
+}
 
 /// Classifies a repository-relative path (with `/` separators).
 pub fn classify(path: &str) -> FileKind {
@@ -189,7 +209,9 @@ pub fn classify(path: &str) -> FileKind {
         return FileKind::OtherCi;
     }
     if name == "dockerfile"
-        || name.starts_with("dockerfile.")
+        || (name.starts_with("dockerfile.")
+            && !SOURCE_EXTENSIONS.contains(&extension)
+            && !matches!(extension, "md" | "txt" | "json" | "yml" | "yaml"))
         || name.ends_with(".dockerfile")
         || name == "containerfile"
         || name.starts_with("containerfile.")
@@ -293,6 +315,7 @@ pub fn classify(path: &str) -> FileKind {
                 | "brewfile"
         )
         || name.starts_with(".env")
+        || is_credential_file(name)
         || name.starts_with("license")
     {
         return FileKind::Text;
@@ -315,6 +338,7 @@ fn is_other_ci(lower: &str, name: &str, dir: &str) -> bool {
             | ".buildkite/pipeline.yml"
             | ".woodpecker.yml"
     ) || (dir == ".tekton" && (name.ends_with(".yaml") || name.ends_with(".yml")))
+        || matches!(name, "cloudbuild.yaml" | "cloudbuild.yml")
 }
 
 fn package_file(name: &str) -> Option<FileKind> {
@@ -404,6 +428,12 @@ fn migration_system(
     {
         return Some(Knex);
     }
+    if segments.contains(&"migrations")
+        && extension == "go"
+        && name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(GoCode);
+    }
     if extension == "sql"
         && segments
             .iter()
@@ -475,6 +505,7 @@ mod tests {
     fn classifies_containers_manifests_and_migrations() {
         assert_eq!(classify("backend/Dockerfile"), FileKind::Dockerfile);
         assert_eq!(classify("Dockerfile.prod"), FileKind::Dockerfile);
+        assert_eq!(classify("cmd/cosign/cli/dockerfile.go"), FileKind::Source);
         assert_eq!(classify("docker-compose.override.yml"), FileKind::Compose);
         assert_eq!(
             classify("backend/pyproject.toml"),

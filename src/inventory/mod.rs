@@ -110,6 +110,7 @@ fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
         .follow_links(false)
         .filter_entry(|entry| entry.file_name() != ".git")
         .build_parallel();
+    let vendored = Mutex::new(Vec::new());
 
     walker.run(|| {
         Box::new(|entry| {
@@ -119,6 +120,10 @@ fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
                         return ignore::WalkState::Continue;
                     };
                     let path = relative(root, entry.path());
+                    if file_type.is_dir() && is_vendored(&entry.file_name().to_string_lossy()) {
+                        push(&vendored, Skipped { path, reason: "vendored or installed dependencies, not the project's own files".into() });
+                        return ignore::WalkState::Skip;
+                    }
                     if file_type.is_file() {
                         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                         push(&listed, (path, size));
@@ -156,7 +161,25 @@ fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
             ignore::WalkState::Continue
         })
     });
-    (into_inner(listed), into_inner(skipped))
+    let mut skipped = into_inner(skipped);
+    skipped.extend(into_inner(vendored));
+    (into_inner(listed), skipped)
+}
+
+/// Folders that hold other projects' code: assessing them would credit or blame this
+/// repository for practices that are not its own.
+fn is_vendored(name: &str) -> bool {
+    matches!(
+        name,
+        "vendor"
+            | "node_modules"
+            | "third_party"
+            | "third-party"
+            | ".venv"
+            | "venv"
+            | "bower_components"
+            | "Pods"
+    )
 }
 
 fn push<T>(list: &Mutex<Vec<T>>, item: T) {

@@ -66,6 +66,18 @@ pub fn is_shipped(path: &str) -> bool {
 }
 
 impl Dockerfile {
+    /// Whether this file builds an image the project ships: a shipped path, and more than a
+    /// bare `FROM` (some repositories keep a Dockerfile only to pin a toolchain version).
+    pub fn ships_an_image(&self) -> bool {
+        is_shipped(&self.path)
+            && self.stages.iter().flat_map(|s| &s.instructions).any(|i| {
+                matches!(
+                    i.keyword.as_str(),
+                    "COPY" | "ADD" | "RUN" | "CMD" | "ENTRYPOINT"
+                )
+            })
+    }
+
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()
     }

@@ -181,6 +181,9 @@ fn go_mod(text: &str) -> Vec<String> {
             in_block = true;
         } else if in_block && line.starts_with(')') {
             in_block = false;
+        } else if line.contains("// indirect") {
+            // Indirect requirements are other modules' dependencies, not this project's.
+            continue;
         } else if in_block || line.starts_with("require ") {
             let spec = line.trim_start_matches("require ").trim();
             if let Some(module) = spec.split_whitespace().next().filter(|m| m.contains('.')) {
@@ -257,7 +260,7 @@ mod tests {
         let deps = parse("frontend/package.json", Ecosystem::Npm, json);
         assert_eq!(deps[0].name, "@sentry/react");
         assert_eq!(deps[0].location.line, 3);
-        let go = "module x\n\nrequire (\n\tgo.opentelemetry.io/otel v1.2.0\n)\nrequire github.com/a/b v1\n";
+        let go = "module x\n\nrequire (\n\tgo.opentelemetry.io/otel v1.2.0\n\tgithub.com/lib/pq v1.12.0 // indirect\n)\nrequire github.com/a/b v1\n";
         let names: Vec<_> = parse("go.mod", Ecosystem::Go, go)
             .into_iter()
             .map(|d| d.name)

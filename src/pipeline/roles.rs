@@ -142,6 +142,43 @@ pub fn is_deploy_command(command: &str) -> bool {
     DEPLOY_COMMANDS.is_match(command)
 }
 
+static LOCAL_CLUSTER: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bkind\s+create\s+cluster\b",
+        r"(?i)\bk3d\s+cluster\s+create\b",
+        r"(?i)\bminikube\s+start\b",
+        r"(?i)\bk3s\b",
+        r"(?i)\bmicrok8s\b",
+        r"(?i)helm/kind-action|engineerd/setup-kind|medyagh/setup-minikube|AbsaOSS/k3d-action|nolar/setup-k3d-k3s",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+/// A job that tests: named for testing, or bringing up a throwaway cluster on the runner.
+/// Its `kubectl apply` or `helm install` targets that cluster, not an environment.
+fn is_test_context(job: &Job) -> bool {
+    let named = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        [
+            "test",
+            "e2e",
+            "lint",
+            "check",
+            "verify",
+            "conformance",
+            "smoke",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+    };
+    named(&job.id)
+        || named(&job.name)
+        || job.steps.iter().any(|s| {
+            s.uses.as_deref().is_some_and(|u| LOCAL_CLUSTER.is_match(u))
+                || s.commands.iter().any(|c| LOCAL_CLUSTER.is_match(&c.text))
+        })
+}
+
 /// Whether a command deploys from the machine it runs on (compose, ssh, rsync).
 pub fn is_host_deploy_command(command: &str) -> bool {
     HOST_COMMANDS.is_match(command)
@@ -168,7 +205,7 @@ pub fn is_deploy_job(job: &Job) -> bool {
         .environment
         .as_ref()
         .is_some_and(|(e, _)| e.contains("pages"));
-    if pages {
+    if pages || (job.environment.is_none() && is_test_context(job)) {
         return false;
     }
     job.environment.is_some()

@@ -62,7 +62,7 @@ pub fn render(a: &Assessment) -> String {
             paint(
                 DIM,
                 &format!(
-                    "score alone gives level {}; capped by missing core practices {}",
+                    "score alone gives level {}; capped by core practices not yet in place: {}",
                     s.score_level,
                     s.capped_by.join(", ")
                 )

@@ -12,7 +12,7 @@ fn shipped<'a>(facts: &'a Facts<'a>) -> Vec<&'a Dockerfile> {
         .dockerfiles
         .iter()
         .filter(|d| !d.stages.is_empty())
-        .filter(|d| crate::parse::dockerfile::is_shipped(&d.path))
+        .filter(|d| d.ships_an_image())
         .collect()
 }
 

@@ -228,8 +228,19 @@ fn is_sha_pinned(uses_ref: &str) -> bool {
 }
 
 pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
-    let mut pinned = Vec::new();
+    // Each distinct reference counts once, however many jobs repeat it.
+    let mut pinned: Vec<(String, Location)> = Vec::new();
     let mut unpinned: Vec<(String, Location)> = Vec::new();
+    let mut record = |reference: String, location: &Location, is_pinned: bool| {
+        let list = if is_pinned {
+            &mut pinned
+        } else {
+            &mut unpinned
+        };
+        if !list.iter().any(|(r, _)| *r == reference) {
+            list.push((reference, location.clone()));
+        }
+    };
     for (_, _, step) in facts.pipelines.steps() {
         let Some(uses_ref) = step.uses_ref.as_deref() else {
             continue;
@@ -240,19 +251,35 @@ pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
         {
             continue;
         }
-        if is_sha_pinned(uses_ref) {
-            pinned.push(step.location.clone());
-        } else if !unpinned.iter().any(|(u, _)| u == uses_ref) {
-            unpinned.push((uses_ref.to_string(), step.location.clone()));
-        }
+        record(
+            uses_ref.to_string(),
+            &step.location,
+            is_sha_pinned(uses_ref),
+        );
     }
     for (_, job) in facts.pipelines.jobs() {
+        if let Some(called) = job
+            .calls
+            .as_deref()
+            .filter(|c| !c.starts_with("./") && !is_first_party(c))
+        {
+            record(
+                format!("workflow {called}"),
+                &job.location,
+                is_sha_pinned(called),
+            );
+        }
         for (image, location) in &job.images {
-            if !image.contains("@sha256:") && !image.contains("${{") && !image.starts_with('$') {
-                unpinned.push((format!("image {image}"), location.clone()));
+            if !image.contains("${{") && !image.starts_with('$') {
+                record(
+                    format!("image {image}"),
+                    location,
+                    image.contains("@sha256:"),
+                );
             }
         }
     }
+    let pinned: Vec<Location> = pinned.into_iter().map(|(_, l)| l).collect();
     let total = pinned.len() + unpinned.len();
     if total == 0 {
         let reason = "no third-party actions or job images to pin".to_string();
@@ -277,7 +304,9 @@ pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
             facts,
             State::Present,
             pinned[0].clone(),
-            format!("all {total} third-party actions are pinned to commit SHAs"),
+            format!(
+                "all {total} third-party actions, workflows and images are pinned to commit SHAs or digests"
+            ),
             None,
         );
         verdict(State::Present, None, vec![first])

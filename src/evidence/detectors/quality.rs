@@ -184,10 +184,22 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
             }
         }
     }
+    // GitLab reads coverage from job logs (`coverage:`) or a `coverage_report` artifact.
+    let gitlab_coverage = facts.inventory.texts().find_map(|(f, t)| {
+        if f.kind != FileKind::GitlabCi {
+            return None;
+        }
+        let at = t
+            .find("\n  coverage:")
+            .map(|i| i + 3)
+            .or_else(|| t.find("coverage_report:"))?;
+        Some(crate::evidence::signals_location_at(&f.path, t, at, at + 9))
+    });
     let measured = ci_commands
         .iter()
         .find(|c| MEASURED.is_match(&c.text))
         .map(|c| c.location.clone())
+        .or(gitlab_coverage)
         .or_else(|| {
             facts
                 .pipelines

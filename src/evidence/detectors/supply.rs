@@ -120,7 +120,8 @@ pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
 const SECRET_KINDS: &[(&str, &str)] = &[
     (
         "private key",
-        r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----",
+        // The header must be followed by a base64 body: "(snip)" or "..." marks an example.
+        r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----[ \t]*\r?\n(?:[ \t]*[A-Za-z-]+: [^\n]*\r?\n)*[ \t]*\r?\n?[ \t]*[A-Za-z0-9+/=]{40,}",
     ),
     ("AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     (

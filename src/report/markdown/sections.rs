@@ -69,7 +69,7 @@ pub fn executive_summary(out: &mut String, a: &Assessment) {
     if !s.capped_by.is_empty() {
         let _ = writeln!(
             out,
-            "The score alone would place the repository at Level {} ({}); the level is capped because these core practices are missing or only mentioned: {}.\n",
+            "The score alone would place the repository at Level {} ({}); the level is capped because these core practices are missing or incomplete: {}.\n",
             s.score_level,
             level_name(s.score_level),
             s.capped_by
