@@ -16,6 +16,26 @@ fn bare_app_without_ci_is_level_one_no_go() {
     assert!(a.summary.score < 25, "score {}", a.summary.score);
     expect(&a, "AUT-01", State::Absent, &["no CI pipeline"]);
     expect(&a, "AUT-04", State::Absent, &["no lockfile for python"]);
+    expect(
+        &a,
+        "AUT-24",
+        State::Partial,
+        &["missing LICENSE, CONTRIBUTING guide, .gitignore"],
+    );
+    // Creating CI comes before everything that runs in it.
+    let first = a
+        .recommendations
+        .iter()
+        .position(|r| r.practice == "AUT-01")
+        .expect("AUT-01 planned");
+    for later in ["AUT-02", "TST-02", "SEC-01", "SEC-06"] {
+        let at = a
+            .recommendations
+            .iter()
+            .position(|r| r.practice == later)
+            .expect("planned");
+        assert!(first < at, "{later} planned before AUT-01");
+    }
     let g01 = a.gates.iter().find(|g| g.id == "G-01").expect("G-01");
     assert_eq!(g01.status, GateStatus::Fail);
     // Nothing to deploy, no containers and no database: those practices do not apply.
@@ -34,7 +54,13 @@ fn mature_service_scores_high_with_evidence_on_the_right_lines() {
     expect(&a, "AUT-05", State::Present, &[]);
     expect(&a, "SEC-14", State::Present, &[]);
     expect(&a, "SEC-16", State::Present, &[]);
-    expect(&a, "DEP-18", State::Present, &[]);
+    expect(&a, "DEP-18", State::Present, &["all 2 migrations"]);
+    let down = &practice(&a, "DEP-18").evidence[0];
+    assert_eq!(
+        (down.location.path.as_str(), down.location.line),
+        ("alembic/versions/1a2b3c4d5e6f_create_orders.py", 13)
+    );
+    assert_eq!(down.snippet, "def downgrade() -> None:");
     expect(&a, "DEP-03", State::Present, &[]);
     expect(&a, "TST-04", State::Present, &[]);
 

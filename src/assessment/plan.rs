@@ -11,6 +11,12 @@ use crate::evidence::State;
 
 /// Work that must land before other work makes sense (later ← earlier).
 const PREREQUISITES: &[(&str, &[&str])] = &[
+    // Nothing runs in CI before there is CI.
+    ("AUT-02", &["AUT-01"]),
+    ("TST-02", &["AUT-01"]),
+    ("SEC-01", &["AUT-01"]),
+    ("SEC-04", &["AUT-01"]),
+    ("SEC-06", &["AUT-01"]),
     ("AUT-12", &["TST-02"]),
     ("DEP-04", &["DEP-03"]),
     ("DEP-06", &["DEP-05"]),

@@ -254,6 +254,7 @@ pub const DETECTORS: &[&str] = &[
     "staging_promotion",
     "production_approval",
     "versioned_migrations",
+    "repository_hygiene",
     "reversible_migrations",
 ];
 

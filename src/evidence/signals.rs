@@ -511,8 +511,12 @@ fn dependency_matches(name: &str, wanted: &str) -> bool {
 
 /// A location from byte offsets into a file's text.
 pub fn location_at(path: &str, text: &str, start: usize, end: usize) -> Location {
-    let start = floor_boundary(text, start);
+    let mut start = floor_boundary(text, start);
     let end = floor_boundary(text, end.max(start));
+    // A pattern may begin by matching line ends or indentation; point at what follows.
+    while start < end && text.as_bytes()[start].is_ascii_whitespace() {
+        start += 1;
+    }
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -573,7 +577,9 @@ mod tests {
     #[test]
     fn locations_from_offsets() {
         let text = "a\nbé c\n";
-        let at = location_at("f", text, 5, 6);
-        assert_eq!((at.line, at.column, at.end_column), (2, 3, 4));
+        let at = location_at("f", text, 6, 7);
+        assert_eq!((at.line, at.column, at.end_column), (2, 4, 5));
+        let padded = location_at("f", "a\n\n  key: 1\n", 1, 10);
+        assert_eq!((padded.line, padded.column), (3, 3));
     }
 }

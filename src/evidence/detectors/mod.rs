@@ -36,6 +36,7 @@ pub fn run(
         "coverage_threshold" => quality::coverage_threshold(facts, practice),
         "versioned_migrations" => quality::versioned_migrations(facts),
         "reversible_migrations" => quality::reversible_migrations(facts),
+        "repository_hygiene" => quality::repository_hygiene(facts),
         _ => None,
     }
 }

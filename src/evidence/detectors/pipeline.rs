@@ -94,12 +94,21 @@ fn pipeline_location(pipeline: &Pipeline) -> Location {
         .unwrap_or_else(|| Location::file(&pipeline.path))
 }
 
-pub fn ci_pipeline(facts: &Facts) -> Option<Verdict> {
-    let pipelines = &facts.pipelines.pipelines;
-    let working: Vec<&Pipeline> = pipelines
+/// Pipelines that build or test, those that run tests first: the best evidence of CI.
+fn working_pipelines<'a>(facts: &'a Facts) -> Vec<&'a Pipeline> {
+    let mut working: Vec<&Pipeline> = facts
+        .pipelines
+        .pipelines
         .iter()
         .filter(|p| p.jobs.iter().any(does_work))
         .collect();
+    working.sort_by_key(|p| !p.jobs.iter().any(is_test_job));
+    working
+}
+
+pub fn ci_pipeline(facts: &Facts) -> Option<Verdict> {
+    let pipelines = &facts.pipelines.pipelines;
+    let working = working_pipelines(facts);
     if let Some(first) = working.first() {
         let found = working.iter().take(5).map(|p| {
             let job = p.jobs.iter().find(|j| does_work(j));
@@ -155,12 +164,7 @@ pub fn ci_pipeline(facts: &Facts) -> Option<Verdict> {
 }
 
 pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
-    let working: Vec<&Pipeline> = facts
-        .pipelines
-        .pipelines
-        .iter()
-        .filter(|p| p.jobs.iter().any(does_work))
-        .collect();
+    let working = working_pipelines(facts);
     if working.is_empty() {
         return verdict(
             State::Absent,

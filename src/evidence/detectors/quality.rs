@@ -379,10 +379,24 @@ pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
         );
     }
     if irreversible.is_empty() {
+        let reversible = files
+            .iter()
+            .filter(|f| f.reversibility == Reversibility::Reversible)
+            .take(3)
+            .map(|f| {
+                evidence(
+                    facts,
+                    State::Present,
+                    f.location.clone(),
+                    format!("{} can be reverted", f.path),
+                    None,
+                )
+            })
+            .collect();
         return verdict(
             State::Present,
             Some(format!("all {known} migrations have a working down path")),
-            Vec::new(),
+            reversible,
         );
     }
     let names: Vec<String> = irreversible
@@ -400,4 +414,61 @@ pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
         State::Partial
     };
     verdict(state, Some(reason), found)
+}
+
+/// README, licence, contribution guide and ignore rules at the top of the repository.
+pub fn repository_hygiene(facts: &Facts) -> Option<Verdict> {
+    let top = |prefixes: &[&str]| {
+        facts.inventory.files.iter().find(|f| {
+            let lower = f.path.to_ascii_lowercase();
+            let at_top =
+                !lower.contains('/') || lower.starts_with(".github/") || lower.starts_with("docs/");
+            at_top
+                && prefixes
+                    .iter()
+                    .any(|p| lower.rsplit('/').next().is_some_and(|n| n.starts_with(p)))
+        })
+    };
+    let parts = [
+        ("README", top(&["readme"])),
+        ("LICENSE", top(&["license", "licence", "copying"])),
+        ("CONTRIBUTING guide", top(&["contributing"])),
+        (".gitignore", top(&[".gitignore"])),
+    ];
+    let found = parts
+        .iter()
+        .filter_map(|(_, f)| *f)
+        .map(|f| {
+            evidence(
+                facts,
+                State::Present,
+                Location::file(&f.path),
+                format!("{} exists", f.path),
+                None,
+            )
+        })
+        .collect::<Vec<_>>();
+    let missing: Vec<&str> = parts
+        .iter()
+        .filter(|(_, f)| f.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    match (parts[0].1, missing.len()) {
+        (_, 0) => verdict(State::Present, None, found),
+        (None, 4) => verdict(
+            State::Absent,
+            Some("no README, licence, contribution guide or .gitignore".into()),
+            found,
+        ),
+        (None, _) => verdict(
+            State::Mentioned,
+            Some(format!("no README; missing {}", missing.join(", "))),
+            found,
+        ),
+        (Some(_), _) => verdict(
+            State::Partial,
+            Some(format!("missing {}", missing.join(", "))),
+            found,
+        ),
+    }
 }
