@@ -25,7 +25,9 @@ pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::I
     let parsed = parse::parse(&inventory);
     let pipelines = pipeline::build(&inventory);
     let traits = evidence::detect_traits(&inventory, &parsed, &pipelines);
+    let production_jobs = evidence::production::jobs_on_production_paths(&pipelines);
     let facts = evidence::Facts {
+        production_jobs,
         catalog,
         inventory: &inventory,
         parsed: &parsed,

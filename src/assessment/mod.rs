@@ -224,6 +224,7 @@ pub fn assess(
         summary,
         categories,
         inventory: summary::inventory(facts),
+        production_paths: crate::evidence::production::production_paths(facts),
         key_findings: summary::key_findings(&practices, &recommendations),
         practices,
         recommendations,

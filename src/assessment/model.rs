@@ -21,6 +21,8 @@ pub struct Assessment {
     pub summary: Summary,
     pub categories: Vec<CategoryResult>,
     pub inventory: InventoryReport,
+    /// Every production deploy and the controls in front of and behind it.
+    pub production_paths: Vec<crate::evidence::production::ProductionPath>,
     pub practices: Vec<PracticeResult>,
     pub key_findings: KeyFindings,
     pub recommendations: Vec<Recommendation>,

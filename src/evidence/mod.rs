@@ -4,6 +4,7 @@
 
 pub mod blocking;
 mod detectors;
+pub mod production;
 mod signals;
 mod traits;
 
@@ -15,7 +16,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Practice, Trait};
 use crate::inventory::Inventory;
 use crate::parse::Parsed;
-use crate::pipeline::{Job, Pipeline, Pipelines, Scope};
+use crate::pipeline::{Job, Pipeline, Pipelines};
 use crate::source::Location;
 
 pub use signals::{location_at as signals_location_at, uses_matches};
@@ -98,6 +99,8 @@ pub struct Facts<'a> {
     pub parsed: &'a Parsed,
     pub pipelines: &'a Pipelines,
     pub traits: BTreeSet<Trait>,
+    /// Jobs on some production path, as (pipeline path, job id).
+    pub production_jobs: BTreeSet<(String, String)>,
 }
 
 impl Facts<'_> {
@@ -113,15 +116,13 @@ impl Facts<'_> {
     /// Jobs that deploy to production: deploy jobs whose environment is production, or not
     /// named at all (a single deploy target is production).
     pub fn production_deploys(&self) -> Vec<(&Pipeline, &Job)> {
-        self.deploys()
-            .into_iter()
-            .filter(|(p, j)| {
-                matches!(
-                    crate::pipeline::roles_scope(p, j),
-                    Scope::Production | Scope::Unspecified
-                )
-            })
-            .collect()
+        production::production_deploys(self.pipelines)
+    }
+
+    /// Whether a job deploys to production or runs before a production deploy.
+    pub fn is_on_production_path(&self, pipeline: &Pipeline, job: &Job) -> bool {
+        self.production_jobs
+            .contains(&(pipeline.path.clone(), job.id.clone()))
     }
 
     pub fn deploys(&self) -> Vec<(&Pipeline, &Job)> {

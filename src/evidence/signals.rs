@@ -186,28 +186,10 @@ fn ci_evidence(
             ));
         }
     }
-    if practice.requires.contains(&Requirement::Production) {
-        let scope = roles_scope(pipeline, job);
-        if matches!(scope, Scope::Staging | Scope::Preview) {
-            let production: Vec<String> = facts
-                .production_deploys()
-                .iter()
-                .filter(|(p, _)| p.path != pipeline.path)
-                .map(|(p, j)| format!("{} (job {})", p.path, j.id))
-                .collect();
-            let mut reason = format!(
-                "it runs only in the {} pipeline {}",
-                scope.label(),
-                pipeline.path
-            );
-            if !production.is_empty() {
-                reason.push_str(&format!(
-                    ", while production deploys from {} without it",
-                    production.join(", ")
-                ));
-            }
-            reasons.push(reason);
-        }
+    if practice.requires.contains(&Requirement::Production)
+        && let Some(reason) = production_shortfall(facts, pipeline, job)
+    {
+        reasons.push(reason);
     }
     Evidence {
         state: if reasons.is_empty() {
@@ -221,6 +203,44 @@ fn ci_evidence(
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         confidence,
     }
+}
+
+/// Why a control in this job does not guard production: it runs only for staging or preview,
+/// or production deploys never wait for it.
+fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option<String> {
+    let scope = roles_scope(pipeline, job);
+    let deploys = facts.production_deploys();
+    let elsewhere: Vec<String> = deploys
+        .iter()
+        .filter(|(p, j)| !(p.path == pipeline.path && j.id == job.id))
+        .map(|(p, j)| format!("{} (job {})", p.path, j.id))
+        .collect();
+    let staging = matches!(scope, Scope::Staging | Scope::Preview);
+    if deploys.is_empty() {
+        return staging.then(|| {
+            format!(
+                "it runs only in the {} pipeline {}",
+                scope.label(),
+                pipeline.path
+            )
+        });
+    }
+    if facts.is_on_production_path(pipeline, job) {
+        return None;
+    }
+    Some(if staging {
+        format!(
+            "it runs only in the {} pipeline {}, while production deploys from {} without it",
+            scope.label(),
+            pipeline.path,
+            elsewhere.join(", ")
+        )
+    } else {
+        format!(
+            "no production deploy waits for it; {} deploy without it",
+            elsewhere.join(", ")
+        )
+    })
 }
 
 fn template_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::inventory::{FileKind, Inventory};
 use crate::source::Location;
 
-pub use paths::upstream;
+pub use paths::{Upstream, downstream, upstream};
 pub use roles::{Scope, is_deploy_command, is_host_deploy_command, is_simulated};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]

@@ -1,5 +1,6 @@
-//! What must have run before a job: the jobs it needs (transitively), the earlier GitLab
-//! stages, and the workflows whose completion starts its workflow.
+//! What must have run before a job — the jobs it needs (transitively), the earlier GitLab
+//! stages, the workflows whose completion starts its workflow, and the local reusable
+//! workflows those jobs call — and what runs after it.
 
 use super::{CiSystem, Job, Pipeline, Pipelines};
 
@@ -9,16 +10,13 @@ pub struct Upstream<'a> {
     pub pipeline: &'a Pipeline,
     pub job: &'a Job,
     /// False when the later job runs whatever this one concluded (a `workflow_run` chain
-    /// without a success condition).
+    /// without a success condition, or a job allowed to fail).
     pub guards: bool,
 }
 
-pub fn upstream<'a>(
-    pipelines: &'a Pipelines,
-    pipeline: &'a Pipeline,
-    job: &'a Job,
-) -> Vec<Upstream<'a>> {
-    let mut out: Vec<Upstream<'a>> = Vec::new();
+/// Jobs of the same pipeline that this job waits for, directly or through others.
+fn needed<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
+    let mut out: Vec<&Job> = Vec::new();
     let mut queue: Vec<&Job> = vec![job];
     while let Some(current) = queue.pop() {
         let before: Vec<&Job> = match pipeline.system {
@@ -44,31 +42,128 @@ pub fn upstream<'a>(
                 .collect(),
         };
         for earlier in before {
-            if !out.iter().any(|u| std::ptr::eq(u.job, earlier)) && !std::ptr::eq(earlier, job) {
-                out.push(Upstream {
-                    pipeline,
-                    job: earlier,
-                    guards: !earlier.allow_failure,
-                });
+            if !out.iter().any(|j| std::ptr::eq(*j, earlier)) && !std::ptr::eq(earlier, job) {
+                out.push(earlier);
                 queue.push(earlier);
             }
         }
     }
+    out
+}
 
-    let guarded = job
+/// Jobs of a local reusable workflow that a job calls (`uses: ./.github/workflows/x.yml`).
+fn called_jobs<'a>(pipelines: &'a Pipelines, job: &Job) -> Vec<(&'a Pipeline, &'a Job)> {
+    let Some(target) = job.calls.as_deref().and_then(|c| c.strip_prefix("./")) else {
+        return Vec::new();
+    };
+    let target = target.split('@').next().unwrap_or(target);
+    pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.path == target)
+        .flat_map(|p| p.jobs.iter().map(move |j| (p, j)))
+        .collect()
+}
+
+pub fn upstream<'a>(
+    pipelines: &'a Pipelines,
+    pipeline: &'a Pipeline,
+    job: &'a Job,
+) -> Vec<Upstream<'a>> {
+    let mut out = Vec::new();
+    collect_upstream(pipelines, pipeline, job, true, 0, &mut out);
+    out
+}
+
+fn collect_upstream<'a>(
+    pipelines: &'a Pipelines,
+    pipeline: &'a Pipeline,
+    job: &'a Job,
+    guarded: bool,
+    depth: usize,
+    out: &mut Vec<Upstream<'a>>,
+) {
+    if depth > 4 {
+        return;
+    }
+    let push = |u: Upstream<'a>, out: &mut Vec<Upstream<'a>>| {
+        if !out.iter().any(|x| std::ptr::eq(x.job, u.job)) {
+            out.push(u);
+        }
+    };
+    for earlier in needed(pipeline, job) {
+        push(
+            Upstream {
+                pipeline,
+                job: earlier,
+                guards: guarded && !earlier.allow_failure,
+            },
+            out,
+        );
+        for (p, j) in called_jobs(pipelines, earlier) {
+            push(
+                Upstream {
+                    pipeline: p,
+                    job: j,
+                    guards: guarded && !j.allow_failure,
+                },
+                out,
+            );
+        }
+    }
+
+    // A workflow started by another's completion waits for it only with a success check.
+    let success_checked = job
         .condition
         .as_deref()
         .is_some_and(|c| c.contains("conclusion") && c.contains("success"));
     for name in &pipeline.triggers.after_workflows {
         for other in pipelines.pipelines.iter().filter(|p| &p.name == name) {
             for earlier in &other.jobs {
-                out.push(Upstream {
-                    pipeline: other,
-                    job: earlier,
-                    guards: guarded && !earlier.allow_failure,
-                });
+                let guards = guarded && success_checked && !earlier.allow_failure;
+                push(
+                    Upstream {
+                        pipeline: other,
+                        job: earlier,
+                        guards,
+                    },
+                    out,
+                );
+                for (p, j) in called_jobs(pipelines, earlier) {
+                    push(
+                        Upstream {
+                            pipeline: p,
+                            job: j,
+                            guards: guards && !j.allow_failure,
+                        },
+                        out,
+                    );
+                }
             }
         }
     }
-    out
+
+    // A job in a called workflow runs after whatever its caller waits for.
+    if pipeline.triggers.call {
+        for caller_pipeline in &pipelines.pipelines {
+            for caller in caller_pipeline.jobs.iter().filter(|j| {
+                called_jobs(pipelines, j)
+                    .iter()
+                    .any(|(_, c)| std::ptr::eq(*c, job))
+            }) {
+                collect_upstream(pipelines, caller_pipeline, caller, guarded, depth + 1, out);
+            }
+        }
+    }
+}
+
+/// Jobs of the same pipeline that wait for this one, directly or through others.
+pub fn downstream<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
+    pipeline
+        .jobs
+        .iter()
+        .filter(|j| {
+            !std::ptr::eq(*j, job) && needed(pipeline, j).iter().any(|n| std::ptr::eq(*n, job))
+        })
+        .collect()
 }

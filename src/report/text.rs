@@ -107,6 +107,38 @@ pub fn render(a: &Assessment) -> String {
         );
     }
 
+    if !a.production_paths.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  {}", paint(BOLD, "Production paths"));
+        for path in &a.production_paths {
+            let gaps: Vec<String> = path
+                .controls
+                .iter()
+                .filter(|c| {
+                    !matches!(
+                        c.status,
+                        crate::evidence::production::ControlStatus::Present
+                            | crate::evidence::production::ControlStatus::NotApplicable
+                    )
+                })
+                .map(|c| format!("{} {}", c.control, c.status.label()))
+                .collect();
+            let simulated = if path.simulated { " (simulated)" } else { "" };
+            let summary = if gaps.is_empty() {
+                "every control present".to_string()
+            } else {
+                gaps.join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "    {} job {}{simulated}: {}",
+                path.pipeline,
+                path.job,
+                paint(DIM, &truncate(&summary, 110))
+            );
+        }
+    }
+
     let failing: Vec<_> = a
         .gates
         .iter()

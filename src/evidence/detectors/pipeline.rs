@@ -419,34 +419,12 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
     )
 }
 
-/// Whether any evidence of a scanning practice (SAST, dependency, image or secret scanning)
-/// runs in this job.
-fn is_scan_job(facts: &Facts, job: &Job) -> bool {
-    const SCANNERS: [&str; 4] = ["SEC-01", "SEC-04", "SEC-06", "SEC-12"];
-    let catalog = facts.catalog;
-    let is_scanner = |index: usize| SCANNERS.contains(&catalog.practices[index].id.as_str());
-    job.steps.iter().any(|s| {
-        let by_action = s.uses.as_deref().is_some_and(|u| {
-            catalog
-                .practices
-                .iter()
-                .filter(|p| SCANNERS.contains(&p.id.as_str()))
-                .any(|p| p.uses.iter().any(|x| crate::evidence::uses_matches(u, x)))
-        });
-        by_action
-            || s.commands.iter().any(|c| {
-                catalog
-                    .index
-                    .command_practices(&c.text)
-                    .into_iter()
-                    .any(is_scanner)
-            })
-    })
-}
-
+/// Read from the production paths: every production deploy must wait for tests that pass
+/// and for at least one security scan that can fail.
 pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
-    let deploys = facts.production_deploys();
-    if deploys.is_empty() {
+    use crate::evidence::production::{ControlStatus, production_paths};
+    let paths = production_paths(facts);
+    if paths.is_empty() {
         return verdict(
             State::Absent,
             Some("no job deploys to production, so nothing gates a deploy".into()),
@@ -456,52 +434,68 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
     let mut found = Vec::new();
     let mut worst = State::Present;
     let mut reasons = Vec::new();
-    for (pipeline, job) in &deploys {
-        let before = upstream(facts.pipelines, pipeline, job);
-        let tests: Vec<_> = before.iter().filter(|u| is_test_job(u.job)).collect();
-        let scans: Vec<_> = before
+    for path in &paths {
+        let status = |name: &str| {
+            path.controls
+                .iter()
+                .find(|c| c.control == name)
+                .map(|c| (c.status, c.detail.clone()))
+        };
+        let tests = status("tests");
+        let scans: Vec<ControlStatus> = ["SAST", "dependency scan", "image scan"]
             .iter()
-            .filter(|u| is_scan_job(facts, u.job))
+            .filter_map(|n| status(n))
+            .map(|(s, _)| s)
             .collect();
-        let guarded_tests = tests.iter().any(|u| u.guards);
-        let (state, reason) = if tests.is_empty() {
-            (
+        let (state, reason) = match tests {
+            _ if path.simulated => (
+                State::Mentioned,
+                Some(format!(
+                    "deploy job {} in {} only prints or sleeps",
+                    path.job, path.pipeline
+                )),
+            ),
+            Some((ControlStatus::Present, _)) if scans.contains(&ControlStatus::Present) => {
+                (State::Present, None)
+            }
+            Some((ControlStatus::Present, _)) => (
+                State::Partial,
+                Some(format!(
+                    "job {} in {} waits for tests, but no security scan that can fail runs before it",
+                    path.job, path.pipeline
+                )),
+            ),
+            Some((ControlStatus::NonBlocking, detail)) => (
+                State::Partial,
+                Some(format!(
+                    "job {} in {}: tests run first but cannot stop it ({detail})",
+                    path.job, path.pipeline
+                )),
+            ),
+            _ => (
                 State::Absent,
                 Some(format!(
                     "job {} in {} deploys without any test job before it",
-                    job.id, pipeline.path
+                    path.job, path.pipeline
                 )),
-            )
-        } else if !guarded_tests {
-            (
-                State::Partial,
-                Some(format!(
-                    "job {} in {} runs after the tests whether or not they pass",
-                    job.id, pipeline.path
-                )),
-            )
-        } else if scans.is_empty() {
-            (
-                State::Partial,
-                Some(format!(
-                    "job {} in {} needs tests, but no security scan runs before it",
-                    job.id, pipeline.path
-                )),
-            )
-        } else {
-            (State::Present, None)
-        };
-        let summary = match tests.first() {
-            Some(t) => format!(
-                "deploy job {} runs after test job {} ({})",
-                job.id, t.job.id, t.pipeline.path
             ),
-            None => format!("deploy job {} in {}", job.id, pipeline.path),
+        };
+        let summary = match path
+            .controls
+            .iter()
+            .find(|c| c.control == "tests")
+            .and_then(|c| c.location.as_ref())
+        {
+            Some(at) if state >= State::Partial => format!(
+                "deploy job {} in {} runs after tests at {at}",
+                path.job, path.pipeline
+            ),
+            _ => format!("deploy job {} in {}", path.job, path.pipeline),
         };
         found.push(evidence(
             facts,
             state,
-            job.location.clone(),
+            path.location.clone(),
             summary,
             reason.clone(),
         ));

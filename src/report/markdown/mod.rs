@@ -12,6 +12,7 @@ pub fn render(a: &Assessment) -> String {
     sections::executive_summary(&mut out, a);
     sections::key_findings(&mut out, a);
     sections::inventory(&mut out, a);
+    sections::production_paths(&mut out, a);
     sections::categories(&mut out, a);
     sections::gap_analysis(&mut out, a);
     sections::recommendations(&mut out, a);

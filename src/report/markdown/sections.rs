@@ -237,6 +237,62 @@ pub fn inventory(out: &mut String, a: &Assessment) {
     }
 }
 
+pub fn production_paths(out: &mut String, a: &Assessment) {
+    use crate::evidence::production::ControlStatus;
+    let _ = writeln!(out, "## Production paths\n");
+    if a.production_paths.is_empty() {
+        let _ = writeln!(
+            out,
+            "No job in the repository's pipelines deploys to production.\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "For each job that deploys to production, the controls that must pass before it and the checks that follow it.\n"
+    );
+    for path in &a.production_paths {
+        let simulated = if path.simulated {
+            " — simulated: the job only prints or sleeps"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "### {} → job `{}` ({}){simulated}\n",
+            code(&path.pipeline),
+            cell(&path.job),
+            cell(&path.environment)
+        );
+        let _ = writeln!(
+            out,
+            "| Control | Status | Detail | Where |\n|---|---|---|---|"
+        );
+        for c in &path.controls {
+            let mark = match c.status {
+                ControlStatus::Present => "✅ present",
+                ControlStatus::NonBlocking => "🟡 non-blocking",
+                ControlStatus::Unverified => "❔ unverified",
+                ControlStatus::Simulated => "🟠 simulated",
+                ControlStatus::Missing => "❌ missing",
+                ControlStatus::NotApplicable => "➖ n/a",
+            };
+            let location = c
+                .location
+                .as_ref()
+                .map(|l| code(&l.to_string()))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {mark} | {} | {location} |",
+                c.control,
+                cell(&c.detail)
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
 pub fn categories(out: &mut String, a: &Assessment) {
     for (index, category) in Category::ALL.iter().enumerate() {
         let Some(result) = a.categories.iter().find(|c| c.category == *category) else {

@@ -1,0 +1,183 @@
+//! Production paths: the controls in front of and behind every production deploy.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::assess;
+use shipready::assessment::model::Assessment;
+use shipready::evidence::production::{ControlStatus, PathControl, ProductionPath};
+
+fn path<'a>(a: &'a Assessment, pipeline: &str) -> &'a ProductionPath {
+    a.production_paths
+        .iter()
+        .find(|p| p.pipeline == pipeline)
+        .unwrap_or_else(|| panic!("no production path in {pipeline}"))
+}
+
+fn control<'a>(path: &'a ProductionPath, name: &str) -> &'a PathControl {
+    path.controls
+        .iter()
+        .find(|c| c.control == name)
+        .unwrap_or_else(|| panic!("no control {name}"))
+}
+
+fn at(c: &PathControl) -> (String, usize) {
+    let l = c.location.as_ref().expect("location");
+    (l.path.clone(), l.line)
+}
+
+#[test]
+fn workflow_run_chain_reaches_reusable_workflow_and_composite_action() {
+    let a = assess("prod-paths");
+    let deploy = path(&a, ".github/workflows/deploy.yml");
+    assert_eq!(control(deploy, "tests").status, ControlStatus::Present);
+    assert_eq!(
+        at(control(deploy, "tests")),
+        (".github/workflows/ci.yml".into(), 14)
+    );
+    // SAST runs in a reusable workflow that CI calls; the dependency audit in a composite action.
+    assert_eq!(control(deploy, "SAST").status, ControlStatus::Present);
+    assert_eq!(
+        at(control(deploy, "SAST")),
+        (".github/workflows/security.yml".into(), 11)
+    );
+    assert_eq!(
+        control(deploy, "dependency scan").status,
+        ControlStatus::Present
+    );
+    assert_eq!(
+        at(control(deploy, "dependency scan")),
+        (".github/actions/audit/action.yml".into(), 7)
+    );
+}
+
+#[test]
+fn non_blocking_scan_and_migration_without_backup() {
+    let a = assess("prod-paths");
+    let deploy = path(&a, ".github/workflows/deploy.yml");
+    let scan = control(deploy, "image scan");
+    assert_eq!(scan.status, ControlStatus::NonBlocking);
+    assert!(
+        scan.detail.contains("continue-on-error: true"),
+        "{}",
+        scan.detail
+    );
+    let backup = control(deploy, "backup before migration");
+    assert_eq!(backup.status, ControlStatus::Missing);
+    assert!(
+        backup.detail.contains(".github/workflows/deploy.yml:21"),
+        "{}",
+        backup.detail
+    );
+    assert_eq!(
+        control(deploy, "approval").status,
+        ControlStatus::Unverified
+    );
+    assert_eq!(
+        control(deploy, "health check").status,
+        ControlStatus::Present
+    );
+    assert_eq!(
+        control(deploy, "automatic rollback").status,
+        ControlStatus::Missing
+    );
+}
+
+#[test]
+fn workflow_run_without_success_check_does_not_wait_for_ci() {
+    let a = assess("prod-paths");
+    let hotfix = path(&a, ".github/workflows/hotfix.yml");
+    let tests = control(hotfix, "tests");
+    assert_eq!(tests.status, ControlStatus::NonBlocking);
+    assert!(
+        tests.detail.contains("does not wait for it to succeed"),
+        "{}",
+        tests.detail
+    );
+    assert_eq!(
+        control(hotfix, "backup before migration").status,
+        ControlStatus::Present
+    );
+    assert_eq!(
+        control(hotfix, "automatic rollback").status,
+        ControlStatus::Present
+    );
+    assert_eq!(control(hotfix, "approval").status, ControlStatus::Missing);
+    assert_eq!(hotfix.environment, "production (no environment named)");
+}
+
+#[test]
+fn staging_scan_does_not_guard_the_production_deploy() {
+    let a = assess("partial-reasons");
+    assert_eq!(a.production_paths.len(), 1);
+    let production = path(&a, ".github/workflows/deploy-production.yml");
+    assert_eq!(
+        control(production, "image scan").status,
+        ControlStatus::Missing
+    );
+    assert_eq!(control(production, "tests").status, ControlStatus::Missing);
+}
+
+#[test]
+fn echo_only_deploy_is_simulated() {
+    let a = assess("echo-deploy");
+    let release = path(&a, ".github/workflows/release.yml");
+    assert!(release.simulated);
+    assert_eq!(control(release, "tests").status, ControlStatus::Present);
+}
+
+#[test]
+fn gitlab_templates_and_manual_production_job() {
+    let a = assess("gitlab-pipeline");
+    let deploy = path(&a, ".gitlab-ci.yml");
+    assert_eq!(deploy.job, "deploy_production");
+    let sast = control(deploy, "SAST");
+    assert_eq!(sast.status, ControlStatus::NonBlocking);
+    assert!(
+        sast.detail.contains("allow failure by default"),
+        "{}",
+        sast.detail
+    );
+    let audit = control(deploy, "dependency scan");
+    assert_eq!(audit.status, ControlStatus::NonBlocking);
+    assert!(audit.detail.contains("allows failure"), "{}", audit.detail);
+    assert_eq!(control(deploy, "approval").status, ControlStatus::Present);
+    assert_eq!(control(deploy, "tests").status, ControlStatus::Present);
+}
+
+#[test]
+fn production_paths_appear_in_every_format() {
+    let a = assess("prod-paths");
+    let markdown = shipready::report::markdown::render(&a);
+    assert!(markdown.contains("## Production paths"));
+    assert!(markdown.contains("| image scan | 🟡 non-blocking |"));
+    let text = shipready::report::text::render(&a);
+    assert!(text.contains("Production paths"));
+    assert!(text.contains(".github/workflows/deploy.yml job deploy:"));
+    let json: serde_json::Value =
+        serde_json::from_str(&shipready::report::json::render(&a)).unwrap();
+    assert_eq!(
+        json["production_paths"][0]["controls"][3]["status"],
+        "non_blocking"
+    );
+}
+
+#[test]
+fn deploy_gating_practice_reads_the_production_paths() {
+    let a = assess("prod-paths");
+    common::expect(
+        &a,
+        "AUT-12",
+        shipready::evidence::State::Partial,
+        &["job deploy in .github/workflows/hotfix.yml: tests run first but cannot stop it"],
+    );
+    // The staging-only trivy of this repository never reaches production.
+    let b = assess("partial-reasons");
+    common::expect(
+        &b,
+        "AUT-12",
+        shipready::evidence::State::Absent,
+        &["deploys without any test job before it"],
+    );
+}
