@@ -138,7 +138,7 @@ fn assess(args: AssessArgs) -> Result<bool> {
         Format::Json => report::json::render(&assessment),
     };
     match &args.output {
-        Some(path) => write_atomically(path, &rendered)?,
+        Some(path) => write_report(path, &rendered)?,
         None => print(&rendered)?,
     }
 
@@ -168,10 +168,26 @@ fn assess(args: AssessArgs) -> Result<bool> {
     Ok(passed)
 }
 
-/// Writes through a temporary file in the same folder, so an interrupted run never leaves a
-/// half-written report in place of a good one.
-fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
-    let folder = path
+/// Writes the report. A regular file (or a link to one) is replaced through a temporary file
+/// in the same folder, so an interrupted run never leaves half a report in place of a good
+/// one. Anything else that exists — `/dev/null`, `/dev/stdout`, a FIFO — is written to in
+/// place: renaming over it would replace a device with a file.
+fn write_report(path: &std::path::Path, text: &str) -> Result<()> {
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(|m| !m.is_file()) {
+        if existing.as_ref().is_some_and(|m| m.is_dir()) {
+            bail!("{}: is a folder; give --output a file name", path.display());
+        }
+        return std::fs::write(path, text)
+            .with_context(|| format!("{}: cannot write the report", path.display()));
+    }
+    // Replace what a link points at, not the link.
+    let target = if existing.is_some() {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    let folder = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
@@ -181,16 +197,16 @@ fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
             folder.display()
         );
     }
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = folder.join(format!(".{name}.shipready-{}", std::process::id()));
     std::fs::write(&temporary, text)
         .with_context(|| format!("{}: cannot write the report", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| {
+    std::fs::rename(&temporary, &target).with_context(|| {
         let _ = std::fs::remove_file(&temporary);
-        format!("{}: cannot replace the report file", path.display())
+        format!("{}: cannot replace the report file", target.display())
     })?;
     Ok(())
 }

@@ -201,3 +201,53 @@ fn catalog_and_explain() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("shipready catalog"));
 }
+
+#[test]
+fn output_to_a_device_or_through_a_link_never_replaces_it() {
+    // Renaming a temporary file over /dev/null would turn the device into a regular file.
+    let output = shipready()
+        .args(["assess", "--format", "json", "--output", "/dev/null"])
+        .arg(fixture("bare-app"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let metadata = std::fs::metadata("/dev/null").expect("/dev/null exists");
+    assert!(
+        !metadata.is_file(),
+        "/dev/null was replaced by a regular file"
+    );
+
+    let folder = tempfile::tempdir().expect("temp dir");
+    let real = folder.path().join("real.md");
+    std::fs::write(&real, "old").expect("write");
+    let link = folder.path().join("link.md");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let output = shipready()
+        .args(["assess", "--format", "markdown", "--output"])
+        .arg(&link)
+        .arg(fixture("bare-app"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .expect("target")
+            .starts_with("# CI/CD Maturity")
+    );
+
+    let into_folder = shipready()
+        .args(["assess", "--output"])
+        .arg(folder.path())
+        .arg(fixture("bare-app"))
+        .output()
+        .expect("runs");
+    assert_eq!(into_folder.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&into_folder.stderr).contains("is a folder"));
+}

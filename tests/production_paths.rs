@@ -181,3 +181,60 @@ fn deploy_gating_practice_reads_the_production_paths() {
         &["deploys without any test job before it"],
     );
 }
+
+#[test]
+fn branch_filters_dispatch_inputs_and_job_roles() {
+    let a = assess("typed-confirmation");
+    let pipeline = a
+        .inventory
+        .pipelines
+        .iter()
+        .find(|p| p.path == ".github/workflows/deploy.yml")
+        .unwrap();
+    assert_eq!(
+        pipeline.triggers,
+        [
+            "push [branches: production; paths: src/**]",
+            "workflow_dispatch"
+        ]
+    );
+    // Pushes go only to the `production` branch, so the unnamed deploy serves production.
+    let deploy = path(&a, ".github/workflows/deploy.yml");
+    assert_eq!(deploy.environment, "production");
+    let approval = control(deploy, "approval");
+    assert_eq!(approval.status, ControlStatus::Present);
+    assert!(
+        approval.detail.contains("types the expected confirmation"),
+        "{}",
+        approval.detail
+    );
+    assert_eq!(pipeline.jobs[0].roles, ["deploy:production", "test"]);
+
+    let mature = assess("mature-service");
+    let release = mature
+        .inventory
+        .pipelines
+        .iter()
+        .find(|p| p.path == ".github/workflows/release.yml")
+        .unwrap();
+    let image = release.jobs.iter().find(|j| j.id == "image").unwrap();
+    for role in ["build", "sbom", "scan:container", "sign", "attest"] {
+        assert!(
+            image.roles.contains(&role.to_string()),
+            "{role} missing from {:?}",
+            image.roles
+        );
+    }
+    let production = release
+        .jobs
+        .iter()
+        .find(|j| j.id == "deploy-production")
+        .unwrap();
+    for role in ["deploy:production", "backup", "health-check", "rollback"] {
+        assert!(
+            production.roles.contains(&role.to_string()),
+            "{role} missing from {:?}",
+            production.roles
+        );
+    }
+}

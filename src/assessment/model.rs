@@ -93,7 +93,19 @@ pub struct PipelineReport {
     pub name: String,
     pub purpose: Vec<String>,
     pub triggers: Vec<String>,
-    pub jobs: usize,
+    pub jobs: Vec<JobReport>,
+}
+
+/// A job and what it does for the release.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct JobReport {
+    pub id: String,
+    pub location: Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    pub roles: Vec<String>,
+    /// The job only prints or sleeps.
+    pub simulated: bool,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -187,7 +187,17 @@ pub fn inventory(facts: &Facts) -> InventoryReport {
             name: p.name.clone(),
             purpose: purposes(facts, p),
             triggers: p.triggers.events.clone(),
-            jobs: p.jobs.len(),
+            jobs: p
+                .jobs
+                .iter()
+                .map(|j| super::model::JobReport {
+                    id: j.id.clone(),
+                    location: j.location.clone(),
+                    environment: j.environment.as_ref().map(|(e, _)| e.clone()),
+                    roles: crate::evidence::production::job_roles(facts, p, j),
+                    simulated: crate::pipeline::is_simulated(j),
+                })
+                .collect(),
         })
         .collect();
     let mut ci_systems: Vec<String> = facts

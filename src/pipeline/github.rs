@@ -89,13 +89,44 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
 fn parse_triggers(on: &Node) -> Triggers {
     let mut triggers = Triggers::default();
     let add = |event: &str, body: Option<&Node>, t: &mut Triggers| {
-        t.events.push(event.to_string());
+        let filters: Vec<String> = [
+            "branches",
+            "branches-ignore",
+            "tags",
+            "tags-ignore",
+            "paths",
+            "paths-ignore",
+            "types",
+            "workflows",
+        ]
+        .iter()
+        .filter_map(|k| {
+            body.and_then(|b| b.get(k))
+                .map(|v| format!("{k}: {}", v.strings().join(", ")))
+        })
+        .collect();
+        t.events.push(if filters.is_empty() {
+            event.to_string()
+        } else {
+            format!("{event} [{}]", filters.join("; "))
+        });
         match event {
             "pull_request" => t.pull_request = true,
             "pull_request_target" => t.pull_request_target = true,
             "merge_group" => t.merge_group = true,
             "schedule" => t.schedule = true,
-            "workflow_dispatch" | "repository_dispatch" => t.manual = true,
+            "workflow_dispatch" | "repository_dispatch" => {
+                t.manual = true;
+                t.dispatch_inputs = body
+                    .and_then(|b| b.get("inputs"))
+                    .map(|i| {
+                        i.entries()
+                            .iter()
+                            .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
             "workflow_call" => t.call = true,
             "release" => t.release = true,
             "workflow_run" => {
@@ -106,6 +137,10 @@ fn parse_triggers(on: &Node) -> Triggers {
             }
             "push" => {
                 t.push = true;
+                t.push_branches = body
+                    .and_then(|b| b.get("branches"))
+                    .map(|b| b.strings().iter().map(|s| s.to_string()).collect())
+                    .unwrap_or_default();
                 let has = |k: &str| body.and_then(|b| b.get(k)).is_some();
                 t.tags_only = (has("tags") || has("tags-ignore"))
                     && !has("branches")

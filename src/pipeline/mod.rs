@@ -43,7 +43,12 @@ pub struct Triggers {
     /// Names of the workflows whose completion starts this one (`workflow_run`).
     pub after_workflows: Vec<String>,
     pub release: bool,
-    /// Every event name, in file order, for the inventory.
+    /// Branches a push must be to, when the pipeline filters them.
+    pub push_branches: Vec<String>,
+    /// Inputs a person fills in when starting the pipeline by hand.
+    pub dispatch_inputs: Vec<String>,
+    /// Every event with its filters, in file order, for the inventory
+    /// (`push [branches: main; paths: src/**]`).
     pub events: Vec<String>,
 }
 

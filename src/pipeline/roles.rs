@@ -64,6 +64,18 @@ impl Scope {
 /// and file name of its pipeline.
 pub fn job_scope(pipeline: &Pipeline, job: &Job) -> Scope {
     let file = pipeline.path.rsplit('/').next().unwrap_or(&pipeline.path);
+    // A pipeline that runs only on pushes to, say, `production` or `staging` serves that
+    // environment.
+    let branches = || {
+        let scopes: Vec<Scope> = pipeline
+            .triggers
+            .push_branches
+            .iter()
+            .filter_map(|b| Scope::from_name(b))
+            .collect();
+        (!scopes.is_empty() && scopes.len() == pipeline.triggers.push_branches.len())
+            .then(|| scopes[0])
+    };
     job.environment
         .as_ref()
         .and_then(|(name, _)| Scope::from_name(name))
@@ -71,6 +83,7 @@ pub fn job_scope(pipeline: &Pipeline, job: &Job) -> Scope {
         .or_else(|| Scope::from_name(&job.name))
         .or_else(|| Scope::from_name(&pipeline.name))
         .or_else(|| Scope::from_name(file))
+        .or_else(branches)
         .unwrap_or(Scope::Unspecified)
 }
 

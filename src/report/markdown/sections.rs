@@ -190,8 +190,30 @@ pub fn inventory(out: &mut String, a: &Assessment) {
                 cell(&p.name),
                 p.purpose.join(", "),
                 cell(&p.triggers.join(", ")),
-                p.jobs
+                p.jobs.len()
             );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "### Jobs and their roles\n\nRoles come from what each job runs and uses, not from its name.\n\n| Job | Roles | Environment |\n|---|---|---|"
+        );
+        for p in &inv.pipelines {
+            for j in p.jobs.iter().filter(|j| !j.roles.is_empty() || j.simulated) {
+                let simulated = if j.simulated {
+                    " (simulated: only prints or sleeps)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} {} | {}{simulated} | {} |",
+                    code(&j.location.to_string()),
+                    cell(&j.id),
+                    j.roles.join(", "),
+                    cell(j.environment.as_deref().unwrap_or(""))
+                );
+            }
         }
         let _ = writeln!(out);
     }
