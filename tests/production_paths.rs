@@ -238,3 +238,42 @@ fn branch_filters_dispatch_inputs_and_job_roles() {
         );
     }
 }
+
+#[test]
+fn merge_queue_checks_nested_actions_and_webhook_notifications() {
+    let a = assess("merge-queue");
+    let deploy = path(&a, ".github/workflows/deploy.yml");
+    // Tests run on pull requests and in the merge queue; a deploy on push waits for them only
+    // if branch protection requires them.
+    let tests = control(deploy, "tests");
+    assert_eq!(tests.status, ControlStatus::Unverified);
+    assert!(
+        tests.detail.contains("branch protection"),
+        "{}",
+        tests.detail
+    );
+    assert_eq!(at(tests), (".github/workflows/ci.yml".into(), 13));
+    // The migration sits two local actions deep.
+    let backup = control(deploy, "backup before migration");
+    assert_eq!(backup.status, ControlStatus::Missing);
+    assert!(
+        backup.detail.contains(".github/actions/db/action.yml:6"),
+        "{}",
+        backup.detail
+    );
+    assert_eq!(
+        at(control(deploy, "deployment record")),
+        (".github/actions/deploy/action.yml".into(), 10)
+    );
+    // `|| echo "Playwright test results ..."` names a tool without running it.
+    let e2e = a
+        .practices
+        .iter()
+        .find(|p| p.id == "TST-07")
+        .expect("TST-07");
+    assert!(
+        e2e.evidence.iter().all(|e| e.location.line != 21),
+        "{:#?}",
+        e2e.evidence
+    );
+}

@@ -186,15 +186,62 @@ impl SignalIndex {
         })
     }
 
-    /// Practices whose `run` patterns match a command.
+    /// Practices whose `run` patterns match a command. Parts of the command that only print
+    /// (`|| echo "Playwright test results missing"`) are not read: naming a tool is not
+    /// running it.
     pub fn command_practices(&self, command: &str) -> Vec<usize> {
+        let working = without_prints(command);
         let mut out: Vec<usize> = self
             .commands
-            .matches(command.as_bytes())
+            .matches(working.as_bytes())
             .iter()
             .map(|i| self.command_owners[i])
             .collect();
+        out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// A command without its `echo`/`printf` parts, split at `&&`, `||` and `;`.
+fn without_prints(command: &str) -> String {
+    let mut parts = Vec::new();
+    let mut rest = command;
+    while !rest.is_empty() {
+        let cut = ["&&", "||", ";"]
+            .iter()
+            .filter_map(|sep| rest.find(sep).map(|i| (i, sep.len())))
+            .min();
+        let (part, next) = match cut {
+            Some((i, len)) => (&rest[..i], &rest[i + len..]),
+            None => (rest, ""),
+        };
+        let first = part.split_whitespace().next().unwrap_or("");
+        if !matches!(first, "echo" | "printf" | "#" | "") {
+            parts.push(part.trim());
+        }
+        rest = next;
+    }
+    parts.join(" ; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_prints;
+
+    #[test]
+    fn print_parts_are_dropped() {
+        assert_eq!(
+            without_prints("bun run report.ts > r.md || echo \"Playwright Test Results\""),
+            "bun run report.ts > r.md"
+        );
+        assert_eq!(
+            without_prints("echo start && pytest -q; printf done"),
+            "pytest -q"
+        );
+        assert_eq!(
+            without_prints("curl -fsS https://x | sh"),
+            "curl -fsS https://x | sh"
+        );
     }
 }

@@ -85,6 +85,8 @@ static MIGRATE: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)\bmigrate\b.*\s-path\b.*\bup\b",
         r"(?i)\bknex\s+migrate:latest\b",
         r"(?i)\bsqlx\s+migrate\s+run\b",
+        r"(?i)\bsupabase\s+db\s+push\b",
+        r"(?i)\bsupabase\s+migration\s+up\b",
         r"(?i)\bgoose\b.*\bup\b",
         r"(?i)\bscripts/prestart\.sh\b",
     ])
@@ -119,6 +121,14 @@ static SMOKE: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)\bk6\s+run\b",
         r"(?i)\bplaywright\s+test\b.*--grep\s+@?smoke",
         r"(?i)\bnewman\s+run\b",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+static NOTIFY: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bcurl\b.*(-X\s*POST|--data|\s-d\s).*(hook|slack|discord|teams|notif|chat\.googleapis)",
+        r"(?i)\bcurl\b.*(hook|slack|discord|notif).*(-X\s*POST|--data|\s-d\s)",
     ])
     .unwrap_or_else(|_| RegexSet::empty())
 });
@@ -245,15 +255,80 @@ fn named(mut control: PathControl, name: &str) -> PathControl {
 /// Index of the step that deploys, so the steps before it count as gates and after it as
 /// verification.
 fn deploy_step(job: &Job) -> usize {
-    job.steps
-        .iter()
-        .position(|s| {
-            s.commands
-                .iter()
-                .any(|c| is_deploy_command(&c.text) || is_host_deploy_command(&c.text))
-                || s.uses.as_deref().is_some_and(|u| u.contains("deploy"))
-        })
+    let by_command = job.steps.iter().position(|s| {
+        s.commands
+            .iter()
+            .any(|c| is_deploy_command(&c.text) || is_host_deploy_command(&c.text))
+    });
+    let by_action = || {
+        job.steps
+            .iter()
+            .position(|s| s.uses.as_deref().is_some_and(|u| u.contains("deploy")))
+    };
+    by_command
+        .or_else(by_action)
         .unwrap_or(job.steps.len().saturating_sub(1))
+}
+
+/// Checks that run on pull requests or in the merge queue guard a deploy on push to a
+/// branch only if branch protection requires them, which files cannot show.
+fn merge_time_control(
+    facts: &Facts,
+    pipeline: &Pipeline,
+    practices: &[&str],
+) -> Option<PathControl> {
+    if !pipeline.triggers.push || pipeline.triggers.tags_only {
+        return None;
+    }
+    let merge_time: Vec<Seen> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.triggers.pull_request || p.triggers.merge_group)
+        .flat_map(|p| {
+            p.jobs.iter().flat_map(move |j| {
+                j.steps.iter().map(move |step| Seen {
+                    pipeline: p,
+                    job: j,
+                    step,
+                    guards: true,
+                })
+            })
+        })
+        .collect();
+    let found = find_control(facts, &merge_time, practices, None)?;
+    let gate = merge_time
+        .iter()
+        .find(|s| {
+            found
+                .location
+                .as_ref()
+                .is_some_and(|l| l.path == s.pipeline.path)
+        })
+        .map(|s| s.pipeline.path.clone())
+        .unwrap_or_default();
+    let (status, detail) = match found.status {
+        ControlStatus::Present => (
+            ControlStatus::Unverified,
+            format!(
+                "runs on pull requests in {gate}; the deploy on push waits for it only if branch protection requires that check"
+            ),
+        ),
+        ControlStatus::NonBlocking => (
+            ControlStatus::NonBlocking,
+            format!(
+                "runs on pull requests in {gate}, but cannot fail: {}",
+                found.detail
+            ),
+        ),
+        _ => return None,
+    };
+    Some(PathControl {
+        control: String::new(),
+        status,
+        detail,
+        location: found.location,
+    })
 }
 
 pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
@@ -277,18 +352,6 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             step,
             guards: true,
         }));
-        let deploy_itself: Vec<Seen> = job
-            .steps
-            .iter()
-            .skip(at)
-            .take(1)
-            .map(|step| Seen {
-                pipeline,
-                job,
-                step,
-                guards: true,
-            })
-            .collect();
         let mut after: Vec<Seen> = job
             .steps
             .iter()
@@ -315,11 +378,23 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
                 .filter(|c| c.status == ControlStatus::Present)
                 .or_else(|| template_control(pipeline, job, name))
                 .or_else(|| find_control(facts, &before, practices, None))
-                .unwrap_or_else(|| missing(&format!("no {name} runs before this deploy")));
+                .or_else(|| merge_time_control(facts, pipeline, practices))
+                .unwrap_or_else(|| missing(&format!("no {name} before this deploy")));
             controls.push(named(found, name));
         }
+        let whole_job: Vec<Seen> = job
+            .steps
+            .iter()
+            .skip(at)
+            .map(|step| Seen {
+                pipeline,
+                job,
+                step,
+                guards: true,
+            })
+            .collect();
         controls.push(named(
-            backup_control(facts, &before, &deploy_itself),
+            backup_control(facts, &before, &whole_job),
             "backup before migration",
         ));
         controls.push(named(approval_control(pipeline, job), "approval"));
@@ -498,7 +573,7 @@ fn record_control(facts: &Facts, job: &Job, after: &[Seen]) -> PathControl {
             location: Some(location.clone()),
         };
     }
-    find_control(facts, after, &["MON-14", "AUT-22", "DEP-12"], None)
+    find_control(facts, after, &["MON-14", "AUT-22", "DEP-12"], Some(&NOTIFY))
         .unwrap_or_else(|| missing("no deployment record or notification"))
 }
 

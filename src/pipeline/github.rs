@@ -39,7 +39,39 @@ pub fn local_actions(inventory: &Inventory) -> LocalActions {
             .unwrap_or_default();
         actions.insert(folder, steps);
     }
+    // Composite actions may use other local actions; follow them a few levels deep.
     actions
+        .keys()
+        .map(|k| (k.clone(), expand_local(&actions[k], &actions, 1)))
+        .collect()
+}
+
+const MAX_ACTION_DEPTH: usize = 4;
+
+fn expand_local(steps: &[Step], raw: &LocalActions, depth: usize) -> Vec<Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step.clone());
+        let local = step
+            .uses
+            .as_deref()
+            .and_then(|u| u.strip_prefix("./"))
+            .map(|d| d.trim_end_matches('/'));
+        if let Some(inner) = local
+            .and_then(|dir| raw.get(dir))
+            .filter(|_| depth < MAX_ACTION_DEPTH)
+        {
+            out.extend(
+                expand_local(inner, raw, depth + 1)
+                    .into_iter()
+                    .map(|mut s| {
+                        s.non_blocking |= step.non_blocking;
+                        s
+                    }),
+            );
+        }
+    }
+    out
 }
 
 pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<Pipeline, String> {

@@ -118,6 +118,8 @@ static DEPLOY_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)\bcf\s+push\b",
         r"(?i)\bwrangler\s+(deploy|publish)\b",
         r"(?i)\bfastapi\s+deploy\b",
+        r"(?i)\bvercel\b.*\sdeploy\b",
+        r"(?i)\bsupabase\s+functions\s+deploy\b",
     ])
     .unwrap_or_else(|_| RegexSet::empty())
 });
