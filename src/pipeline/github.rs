@@ -88,7 +88,8 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
         .and_then(Node::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
-    let triggers = root.get("on").map(parse_triggers).unwrap_or_default();
+    let mut triggers = root.get("on").map(parse_triggers).unwrap_or_default();
+    triggers.location = root.key_node("on").map(|key| location_of(path, key));
     let permissions = root
         .key_node("permissions")
         .zip(root.get("permissions"))

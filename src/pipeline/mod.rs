@@ -47,6 +47,8 @@ pub struct Triggers {
     pub push_branches: Vec<String>,
     /// Inputs a person fills in when starting the pipeline by hand.
     pub dispatch_inputs: Vec<String>,
+    /// Where the triggers are declared (`on:`), when the system has such a key.
+    pub location: Option<Location>,
     /// Every event with its filters, in file order, for the inventory
     /// (`push [branches: main; paths: src/**]`).
     pub events: Vec<String>,

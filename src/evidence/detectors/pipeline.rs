@@ -182,7 +182,10 @@ pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
         evidence(
             facts,
             State::Present,
-            pipeline_location(p),
+            p.triggers
+                .location
+                .clone()
+                .unwrap_or_else(|| pipeline_location(p)),
             format!("{} runs on {what}", p.path),
             None,
         )
