@@ -112,3 +112,20 @@ fn scripts_called_from_ci_resolve_from_the_working_directory() {
         "backend/scripts/test.sh"
     );
 }
+
+#[test]
+fn expiring_job_artifacts_are_not_published_releases() {
+    let a = assess("gitlab-pipeline");
+    expect(
+        &a,
+        "AUT-16",
+        State::Partial,
+        &["nothing shows they are published"],
+    );
+    expect(
+        &a,
+        "DEP-13",
+        State::Partial,
+        &["nothing makes released artifacts immutable"],
+    );
+}

@@ -62,6 +62,7 @@ pub fn command_marker(command: &str) -> Option<&'static str> {
         "--exit-zero",
         "--no-fail",
         "--soft-fail",
+        "--no-thresholds",
         "--exit-code 0",
         "--exit-code=0",
         "--severity-threshold=none",
@@ -163,5 +164,9 @@ mod tests {
             Some("--exit-code 0")
         );
         assert_eq!(command_marker("trivy image --exit-code 1 app"), None);
+        assert_eq!(
+            command_marker("k6 run --no-thresholds load.js"),
+            Some("--no-thresholds")
+        );
     }
 }
