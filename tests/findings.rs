@@ -93,6 +93,10 @@ fn dockerfile_audits_point_at_the_instruction() {
         span("Dockerfile", (5, 1, 5, 12), "missing-healthcheck"),
         span("Dockerfile", (5, 6, 5, 12), "root-container"),
         span("Dockerfile", (5, 6, 5, 12), "unpinned-base-image"),
+        // Both apt problems point at the install command, the pip one at `pip install`.
+        span("Dockerfile", (9, 23, 9, 38), "package-install-hygiene"),
+        span("Dockerfile", (9, 23, 9, 38), "package-install-hygiene"),
+        span("Dockerfile", (10, 5, 10, 16), "package-install-hygiene"),
     ];
     assert_eq!(spans(&found), expected);
     let untagged = &found[6];

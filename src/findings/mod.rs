@@ -15,6 +15,7 @@ mod add_from_url;
 mod curl_pipe_shell;
 mod excessive_permissions;
 mod missing_healthcheck;
+mod package_install_hygiene;
 mod persisted_checkout_credentials;
 mod plaintext_credential;
 mod root_container;
@@ -138,6 +139,10 @@ pub const AUDITS: &[Audit] = &[
     Audit {
         rule: &missing_healthcheck::RULE,
         run: missing_healthcheck::audit,
+    },
+    Audit {
+        rule: &package_install_hygiene::RULE,
+        run: package_install_hygiene::audit,
     },
     Audit {
         rule: &suppress::INVALID_RULE,
@@ -277,8 +282,10 @@ pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec
     let sources = Sources::new(inventory, parsed);
     let mut findings: Vec<Finding> = AUDITS.iter().flat_map(|a| (a.run)(&sources)).collect();
     suppress::apply(inventory, &mut findings, today);
-    findings.sort_by(|a, b| (&a.location, &a.id).cmp(&(&b.location, &b.id)));
-    findings.dedup_by(|a, b| a.location == b.location && a.id == b.id);
+    findings
+        .sort_by(|a, b| (&a.location, &a.id, &a.message).cmp(&(&b.location, &b.id, &b.message)));
+    // The same defect reached twice (a job read through two documents, say) is reported once.
+    findings.dedup_by(|a, b| a.location == b.location && a.id == b.id && a.message == b.message);
     findings
 }
 
