@@ -30,21 +30,22 @@ pub(crate) fn problems(run: &str, pip_cache_off: bool) -> Vec<(String, String)> 
         let words: Vec<&str> = command.split_whitespace().collect();
         let has = |flag: &str| words.contains(&flag);
         let joined = words.join(" ");
-        if joined.contains("apt-get install") || joined.contains("apt install") {
-            let needle = if joined.contains("apt-get install") {
-                "apt-get install"
-            } else {
-                "apt install"
-            };
+        // `apt-get [options] install ...`: the needle is the command as written, options included.
+        let apt = words.iter().position(|w| matches!(*w, "apt-get" | "apt"));
+        let install = apt.and_then(|at| {
+            let verb = at + 1 + words[at + 1..].iter().position(|w| !w.starts_with('-'))?;
+            (words[verb] == "install").then(|| words[at..=verb].join(" "))
+        });
+        if let Some(needle) = install {
             if !has("--no-install-recommends") {
                 out.push((
-                    needle.to_string(),
+                    needle.clone(),
                     "`apt-get install` without `--no-install-recommends`".into(),
                 ));
             }
             if !run.contains("/var/lib/apt/lists") {
                 out.push((
-                    needle.to_string(),
+                    needle,
                     "apt package lists are not removed in the same `RUN`".into(),
                 ));
             }
@@ -109,6 +110,15 @@ mod tests {
             false
         )
         .is_empty());
+        assert_eq!(
+            problems("apt-get -y install --no-install-recommends pg", false).len(),
+            1
+        );
+        assert_eq!(
+            problems("apt-get -y install pg", false)[0].0,
+            "apt-get -y install"
+        );
+        assert!(problems("apt-get update", false).is_empty());
         assert_eq!(problems("apk add curl", false).len(), 1);
         assert!(problems("apk add --no-cache curl", false).is_empty());
         assert_eq!(problems("pip install -r requirements.txt", false).len(), 1);
