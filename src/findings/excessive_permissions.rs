@@ -3,7 +3,8 @@
 //! Three shapes: no top-level `permissions:` while some job sets none either (the token then
 //! has the repository's default, which is read-write on older repositories and organisations);
 //! `write-all` at workflow or job level; and write scopes granted at workflow level, where they
-//! reach every job instead of the one that needs them.
+//! reach every job instead of the one that needs them (in a workflow of one job the two are the
+//! same, so that case is not reported).
 
 use super::{Finding, Rule, Severity, Sources, jobs};
 use crate::evidence::Confidence;
@@ -39,8 +40,9 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                             file.text,
                         ));
                     }
+                    let shared = jobs(document).len() > 1;
                     for (scope, level) in permissions.entries() {
-                        if level.as_str() == Some("write") {
+                        if shared && level.as_str() == Some("write") {
                             let name = scope.as_str().unwrap_or("?");
                             let mut location = file.at(scope.span);
                             location.end_line = level.span.end_line;
