@@ -1,12 +1,13 @@
 //! `excessive-permissions`: the workflow's token gets more than its jobs need.
 //!
 //! Three shapes: no top-level `permissions:` while some job sets none either (the token then
-//! has the repository's default, which is read-write on older repositories and organisations);
+//! has the repository's default, which is read-write on older repositories and organisations;
+//! a workflow run only through `workflow_call` gets its caller's token and is not reported);
 //! `write-all` at workflow or job level; and write scopes granted at workflow level, where they
 //! reach every job instead of the one that needs them (in a workflow of one job the two are the
 //! same, so that case is not reported).
 
-use super::{Finding, Rule, Severity, Sources, jobs};
+use super::{Finding, Rule, Severity, Sources, jobs, triggers};
 use crate::evidence::Confidence;
 
 pub const RULE: Rule = Rule {
@@ -56,6 +57,7 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                         }
                     }
                 }
+                _ if triggers(document) == ["workflow_call"] => {}
                 _ => {
                     let bare: Vec<&str> = jobs(document)
                         .iter()
