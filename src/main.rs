@@ -31,7 +31,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
-    /// Explain a practice, gate or risk by id (e.g. SEC-12, G-05, R03).
+    /// Explain a practice, gate, risk or finding by id (e.g. SEC-12, G-05, R03, unpinned-uses).
     Explain { id: String },
     /// Print the JSON Schema of `assess --format json`.
     Schema,
@@ -376,5 +376,23 @@ fn explain(id: &str) -> Result<String> {
             r.mitigation
         ));
     }
-    bail!("no practice, gate or risk has the id {id:?}; `shipready catalog` lists them all")
+    if let Some(rule) = shipready::findings::rule(id) {
+        return Ok(format!(
+            "{} ({})\n\n{}.\nConfidence: {:?}\nFix: {}\nPractices: {}\n",
+            rule.id,
+            rule.severity.label(),
+            rule.summary,
+            rule.confidence,
+            rule.help,
+            if rule.practices.is_empty() {
+                "none".to_string()
+            } else {
+                rule.practices.join(", ")
+            }
+        ));
+    }
+    bail!(
+        "no practice, gate, risk or finding has the id {id:?}; `shipready catalog` lists the \
+         practices, docs/findings.md the findings"
+    )
 }

@@ -131,3 +131,16 @@ fn text_and_markdown_list_findings_compiler_style() {
     assert!(markdown.contains("## Findings"));
     assert!(markdown.contains("internal action, tags are protected"));
 }
+
+#[test]
+fn explain_knows_finding_ids() {
+    let output = Command::cargo_bin("shipready")
+        .unwrap()
+        .args(["explain", "unpinned-base-image"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("unpinned-base-image (warning)"), "{text}");
+    assert!(text.contains("Practices: SEC-14"));
+}
