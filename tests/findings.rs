@@ -207,3 +207,10 @@ fn without_a_date_nothing_expires() {
         .unwrap();
     assert!(expired.suppressed.is_some());
 }
+
+#[test]
+fn package_lists_count_only_in_stages_that_reach_the_image() {
+    // Build stages install without removing the apt lists; the final distroless stage
+    // copies only the build output, so nothing is reported.
+    assert_eq!(spans(&findings("docker-stages", None)), vec![]);
+}

@@ -174,6 +174,9 @@ pub enum SuppressionKind {
     External,
 }
 
+/// Longest message kept; longer ones (a huge `uses:` value, say) are cut.
+const MESSAGE_CHARACTERS: usize = 200;
+
 /// One defect at one place.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Finding {
@@ -194,8 +197,21 @@ pub struct Finding {
 
 impl Finding {
     /// A finding of `rule` at `location`, with the snippet cut from `text`.
+    /// The message is cut to one line of at most 200 characters without control characters:
+    /// it quotes repository text, which must not drive a terminal.
     pub fn new(rule: &Rule, location: Location, message: String, text: &str) -> Self {
         let snippet = source::snippet(source::line_of(text, location.line));
+        let mut message: String = message
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        if message.chars().count() > MESSAGE_CHARACTERS {
+            message = message
+                .chars()
+                .take(MESSAGE_CHARACTERS - 3)
+                .collect::<String>()
+                + "...";
+        }
         Self {
             id: rule.id.to_string(),
             severity: rule.severity,
@@ -338,7 +354,7 @@ pub(crate) fn locate_in_text(
     text.lines()
         .enumerate()
         .skip(from.saturating_sub(1))
-        .take(to + 1 - from.max(1))
+        .take((to + 1).saturating_sub(from.max(1)))
         .find_map(|(i, line)| {
             let byte = line.find(needle)?;
             let column = line[..byte].chars().count() + 1;

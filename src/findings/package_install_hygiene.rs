@@ -4,11 +4,14 @@
 //! `apt-get install` without `--no-install-recommends` pulls in packages nobody asked for, and
 //! without removing `/var/lib/apt/lists` in the same `RUN` keeps the index in the layer;
 //! `apk add` without `--no-cache` keeps the index; `pip install` without `--no-cache-dir` keeps
-//! wheels. Each adds size and attack surface to the image. A `RUN --mount=type=cache` keeps
+//! wheels. Each adds size and attack surface to the image. Package lists are reported only in
+//! stages that end up in the image; the other checks also apply to build stages, where they
+//! cost build time and cache size. A `RUN --mount=type=cache` keeps
 //! caches out of the layer and is accepted, as is `PIP_NO_CACHE_DIR` set in the stage.
 
 use super::{Finding, Rule, Severity, Sources, line_location, locate_in_text};
 use crate::evidence::Confidence;
+use crate::parse::dockerfile::{Dockerfile, Stage};
 
 pub const RULE: Rule = Rule {
     id: "package-install-hygiene",
@@ -74,16 +77,41 @@ pub(crate) fn problems(run: &str, pip_cache_off: bool) -> Vec<(String, String)> 
     out
 }
 
+/// Stages whose layers end up in the shipped image: the final stage and the stages of the same
+/// file it is built `FROM`, transitively.
+fn shipped_stages(file: &Dockerfile) -> Vec<&Stage> {
+    let mut chain: Vec<&Stage> = file.final_stage().into_iter().collect();
+    while let Some(parent) = chain.last().and_then(|current| {
+        file.stages.iter().find(|s| {
+            s.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&current.image))
+        })
+    }) {
+        if chain.iter().any(|s| std::ptr::eq(*s, parent)) {
+            break;
+        }
+        chain.push(parent);
+    }
+    chain
+}
+
 pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
     for docker in &sources.dockerfiles {
         let path = &docker.file.path;
+        let shipped = shipped_stages(docker.file);
         for stage in &docker.file.stages {
+            // Package lists left in a build stage never reach the image.
+            let in_image = shipped.iter().any(|s| std::ptr::eq(*s, stage));
             let pip_cache_off = stage.instructions.iter().any(|i| {
                 matches!(i.keyword.as_str(), "ENV" | "ARG") && i.args.contains("PIP_NO_CACHE_DIR")
             });
             for run in stage.all("RUN") {
                 for (needle, message) in problems(&run.args, pip_cache_off) {
+                    if !in_image && message.starts_with("apt package lists") {
+                        continue;
+                    }
                     let location =
                         locate_in_text(path, docker.text, run.line, run.line + 50, &needle)
                             .unwrap_or_else(|| line_location(path, docker.text, run.line));

