@@ -45,8 +45,23 @@ static UNTRUSTED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// The untrusted context named in the expression text, if any.
+/// The untrusted context named in the expression text, if any. Expressions that can only
+/// evaluate to a boolean (`contains(...)`, `a == b`) expand to `true` or `false` and are safe.
 pub(crate) fn untrusted_context(expression: &str) -> Option<&str> {
+    let inner = expression
+        .trim_start_matches("${{")
+        .trim_end_matches("}}")
+        .trim()
+        .to_ascii_lowercase();
+    let boolean_call = ["contains(", "startswith(", "endswith("]
+        .iter()
+        .any(|f| inner.starts_with(f) && inner.ends_with(')'));
+    let comparison = (inner.contains("==") || inner.contains("!="))
+        && !inner.contains("||")
+        && !inner.contains("&&");
+    if boolean_call || comparison {
+        return None;
+    }
     UNTRUSTED.as_ref()?.find(expression).map(|m| m.as_str())
 }
 
@@ -124,5 +139,11 @@ mod tests {
         assert!(untrusted_context("${{ github.event.label.name }}").is_some());
         assert!(untrusted_context("${{ toJSON(github.event.pull_request.labels) }}").is_some());
         assert!(untrusted_context("${{ inputs.version }}").is_none());
+        assert!(
+            untrusted_context("${{ contains(github.event.pull_request.labels.*.name, 'x') }}")
+                .is_none()
+        );
+        assert!(untrusted_context("${{ github.event.issue.title == 'x' }}").is_none());
+        assert!(untrusted_context("${{ github.event.issue.title || 'x' }}").is_some());
     }
 }
