@@ -71,10 +71,19 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                         out.push(Finding::new(
                             &RULE,
                             file.at(anchor.span),
-                            format!(
-                                "no top-level `permissions:`; job {} runs with the default token",
-                                bare.join(", ")
-                            ),
+                            if bare.len() == 1 {
+                                format!(
+                                    "no top-level `permissions:`; job {} runs with the default \
+                                     token",
+                                    bare[0]
+                                )
+                            } else {
+                                format!(
+                                    "no top-level `permissions:`; jobs {} run with the default \
+                                     token",
+                                    bare.join(", ")
+                                )
+                            },
                             file.text,
                         ));
                     }
