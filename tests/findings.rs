@@ -214,3 +214,28 @@ fn package_lists_count_only_in_stages_that_reach_the_image() {
     // copies only the build output, so nothing is reported.
     assert_eq!(spans(&findings("docker-stages", None)), vec![]);
 }
+
+#[test]
+fn repository_text_in_messages_cannot_drive_a_terminal() {
+    let repo = tempfile::tempdir().unwrap();
+    let workflows = repo.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    // A YAML escape puts a real ESC character into the action name.
+    std::fs::write(
+        workflows.join("ci.yml"),
+        "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"evil/a\\e[2J@v1\"\n",
+    )
+    .unwrap();
+    let assessment =
+        shipready::assess(repo.path(), &shipready::Options::default()).expect("assesses");
+    let finding = assessment
+        .findings
+        .iter()
+        .find(|f| f.id == "unpinned-uses")
+        .expect("unpinned action reported");
+    assert!(!finding.message.contains('\u{1b}'), "{:?}", finding.message);
+    let text = shipready::report::text::render(&assessment);
+    assert!(!text.contains("\u{1b}[2J"));
+    let annotations = shipready::report::github::render(&assessment);
+    assert_eq!(annotations.lines().count(), 1, "{annotations}");
+}
