@@ -105,7 +105,7 @@ struct PhysicalLocation<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation<'a> {
-    uri: &'a str,
+    uri: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uri_base_id: Option<&'static str>,
 }
@@ -130,6 +130,25 @@ struct Fingerprints {
 struct SarifSuppression<'a> {
     kind: &'static str,
     justification: &'a str,
+}
+
+/// A repository path as a relative URI reference: `/` kept, every byte outside RFC 3986's
+/// unreserved set percent-encoded (a space or `#` in a file name would otherwise change the
+/// meaning of the URI).
+fn uri(path: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/');
+    if path.bytes().all(plain) {
+        return path.into();
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    for byte in path.bytes() {
+        if plain(byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out.into()
 }
 
 /// FNV-1a, 64 bits: small, stable across platforms and releases, enough to tell lines apart.
@@ -162,7 +181,7 @@ fn result(finding: &Finding) -> SarifResult<'_> {
         locations: vec![ResultLocation {
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
-                    uri: &location.path,
+                    uri: uri(&location.path),
                     uri_base_id: Some("%SRCROOT%"),
                 },
                 region: Region {
@@ -230,7 +249,7 @@ pub fn render(a: &Assessment) -> String {
             column_kind: "unicodeCodePoints",
             original_uri_base_ids: OriginalUriBaseIds {
                 srcroot: ArtifactLocation {
-                    uri: "./",
+                    uri: "./".into(),
                     uri_base_id: None,
                 },
             },
@@ -240,4 +259,16 @@ pub fn render(a: &Assessment) -> String {
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri(".github/workflows/ci.yml"), ".github/workflows/ci.yml");
+        assert_eq!(uri("docs/my file#1.yml"), "docs/my%20file%231.yml");
+        assert_eq!(uri("é"), "%C3%A9");
+    }
 }
