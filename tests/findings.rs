@@ -97,6 +97,7 @@ fn dockerfile_audits_point_at_the_instruction() {
         span("Dockerfile", (9, 23, 9, 38), "package-install-hygiene"),
         span("Dockerfile", (9, 23, 9, 38), "package-install-hygiene"),
         span("Dockerfile", (10, 5, 10, 16), "package-install-hygiene"),
+        span("Dockerfile", (11, 5, 11, 14), "secret-build-arg"),
     ];
     assert_eq!(spans(&found), expected);
     let untagged = &found[6];

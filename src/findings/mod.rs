@@ -19,6 +19,7 @@ mod package_install_hygiene;
 mod persisted_checkout_credentials;
 mod plaintext_credential;
 mod root_container;
+mod secret_build_arg;
 mod secrets_inherit;
 mod self_hosted_fork_trigger;
 pub mod suppress;
@@ -123,6 +124,10 @@ pub const AUDITS: &[Audit] = &[
     Audit {
         rule: &plaintext_credential::RULE,
         run: plaintext_credential::audit,
+    },
+    Audit {
+        rule: &secret_build_arg::RULE,
+        run: secret_build_arg::audit,
     },
     Audit {
         rule: &root_container::RULE,
