@@ -2,11 +2,13 @@
 //!
 //! The stages follow the data flow: [`inventory`] walks and classifies the files, [`parse`]
 //! and [`pipeline`] build typed models with source positions, [`evidence`] matches the
-//! [`catalog`] against them, [`assessment`] scores and plans, and [`report`] renders.
+//! [`catalog`] against them, [`findings`] audits the files for defects at exact lines,
+//! [`assessment`] scores and plans, and [`report`] renders.
 
 pub mod assessment;
 pub mod catalog;
 pub mod evidence;
+pub mod findings;
 pub mod inventory;
 pub mod parse;
 pub mod pipeline;
@@ -36,7 +38,9 @@ pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::I
     };
     let found = evidence::gather(catalog, &facts);
     let name = repository_name(root);
-    Ok(assessment::assess(catalog, &facts, &found, &name, options))
+    let mut assessment = assessment::assess(catalog, &facts, &found, &name, options);
+    assessment.findings = findings::audit(&inventory, &parsed, options.today.as_deref());
+    Ok(assessment)
 }
 
 /// The folder name of the repository, which is the same on every machine (an absolute path

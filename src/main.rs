@@ -31,7 +31,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
-    /// Explain a practice, gate or risk by id (e.g. SEC-12, G-05, R03).
+    /// Explain a practice, gate, risk or finding by id (e.g. SEC-12, G-05, R03, unpinned-uses).
     Explain { id: String },
     /// Print the JSON Schema of `assess --format json`.
     Schema,
@@ -69,6 +69,10 @@ enum Format {
     Text,
     Markdown,
     Json,
+    /// SARIF 2.1.0, the findings only, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow commands that annotate the findings' lines.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -123,6 +127,7 @@ fn assess(args: AssessArgs) -> Result<bool> {
     let options = shipready::Options {
         team_size: args.team_size,
         days_per_week: args.days_per_week,
+        today: Some(today()),
     };
     let assessment = shipready::assess(&args.path, &options)?;
     if args.verbose {
@@ -136,6 +141,8 @@ fn assess(args: AssessArgs) -> Result<bool> {
         Format::Text => report::text::render(&assessment),
         Format::Markdown => report::markdown::render(&assessment),
         Format::Json => report::json::render(&assessment),
+        Format::Sarif => report::sarif::render(&assessment),
+        Format::Github => report::github::render(&assessment),
     };
     match &args.output {
         Some(path) => write_report(path, &rendered)?,
@@ -166,6 +173,30 @@ fn assess(args: AssessArgs) -> Result<bool> {
         }
     }
     Ok(passed)
+}
+
+/// Today's date in UTC as `YYYY-MM-DD`, for suppression expiries.
+fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
+    let days = (seconds / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// Writes the report. A regular file (or a link to one) is replaced through a temporary file
@@ -361,5 +392,23 @@ fn explain(id: &str) -> Result<String> {
             r.mitigation
         ));
     }
-    bail!("no practice, gate or risk has the id {id:?}; `shipready catalog` lists them all")
+    if let Some(rule) = shipready::findings::rule(id) {
+        return Ok(format!(
+            "{} ({})\n\n{}.\nConfidence: {:?}\nFix: {}\nPractices: {}\n",
+            rule.id,
+            rule.severity.label(),
+            rule.summary,
+            rule.confidence,
+            rule.help,
+            if rule.practices.is_empty() {
+                "none".to_string()
+            } else {
+                rule.practices.join(", ")
+            }
+        ));
+    }
+    bail!(
+        "no practice, gate, risk or finding has the id {id:?}; `shipready catalog` lists the \
+         practices, docs/findings.md the findings"
+    )
 }

@@ -19,6 +19,9 @@ use scoring::Scored;
 pub struct Options {
     pub team_size: u32,
     pub days_per_week: f64,
+    /// Today as `YYYY-MM-DD`, against which suppression expiries are compared; `None` lets
+    /// no suppression expire. Passed in so that the library stays deterministic.
+    pub today: Option<String>,
 }
 
 impl Default for Options {
@@ -26,6 +29,7 @@ impl Default for Options {
         Self {
             team_size: 1,
             days_per_week: 4.0,
+            today: None,
         }
     }
 }
@@ -231,6 +235,7 @@ pub fn assess(
         roadmap,
         risks,
         gates,
+        findings: Vec::new(),
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Assessment {
     pub roadmap: Roadmap,
     pub risks: Vec<RiskResult>,
     pub gates: Vec<GateResult>,
+    /// Defects at exact locations, sorted by file and position; suppressed ones included.
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

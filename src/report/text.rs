@@ -7,6 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::assessment::model::{Assessment, GateStatus, Verdict};
 use crate::catalog::GateSeverity;
+use crate::findings::Severity;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -178,6 +179,8 @@ pub fn render(a: &Assessment) -> String {
         }
     }
 
+    findings(&mut out, a);
+
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -211,6 +214,48 @@ pub fn render(a: &Assessment) -> String {
         paint(DIM, "Full report: shipready assess --format markdown")
     );
     out
+}
+
+/// Most findings listed in the terminal summary; the rest are counted.
+const FINDINGS_SHOWN: usize = 20;
+
+/// Compiler-style lines: `path:line:col severity[id] message`, the source line below.
+fn findings(out: &mut String, a: &Assessment) {
+    let active: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    let suppressed = a.findings.len() - active.len();
+    if active.is_empty() && suppressed == 0 {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  {}", paint(BOLD, "Findings"));
+    for f in active.iter().take(FINDINGS_SHOWN) {
+        let severity = match f.severity {
+            Severity::Error => paint(colour(AnsiColor::Red), "error"),
+            Severity::Warning => paint(colour(AnsiColor::Yellow), "warning"),
+            Severity::Note => paint(colour(AnsiColor::Cyan), "note"),
+        };
+        let _ = writeln!(
+            out,
+            "    {}: {severity}[{}] {}",
+            f.location, f.id, f.message
+        );
+        let _ = writeln!(out, "        {}", paint(DIM, &format!("| {}", f.snippet)));
+    }
+    let hidden = active.len().saturating_sub(FINDINGS_SHOWN);
+    if hidden > 0 || suppressed > 0 {
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint(
+                DIM,
+                &format!("{hidden} more and {suppressed} suppressed in the full report")
+            )
+        );
+    }
 }
 
 fn truncate(text: &str, max: usize) -> String {

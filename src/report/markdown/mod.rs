@@ -2,6 +2,7 @@
 //! key findings, inventory, one section per category, gap analysis, recommendations, roadmap,
 //! gates and success criteria, risks, conclusion, and every practice in an appendix.
 
+mod findings;
 mod sections;
 
 use crate::assessment::model::Assessment;
@@ -11,6 +12,7 @@ pub fn render(a: &Assessment) -> String {
     sections::title(&mut out, a);
     sections::executive_summary(&mut out, a);
     sections::key_findings(&mut out, a);
+    findings::findings(&mut out, a);
     sections::inventory(&mut out, a);
     sections::production_paths(&mut out, a);
     sections::categories(&mut out, a);

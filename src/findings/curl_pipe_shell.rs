@@ -1,0 +1,117 @@
+//! `curl-pipe-shell`: a script downloaded and run in one step (`curl ... | sh`), in workflow
+//! `run:` scripts, GitLab `script:` lines and Dockerfile `RUN` instructions.
+//!
+//! Nothing checks what was downloaded: a compromised server, a moved URL or a truncated
+//! download runs as is. Lines are matched one at a time, so a pipe continued onto the next
+//! line with `\` is not seen.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Finding, Rule, Severity, Sources, jobs, steps};
+use crate::evidence::Confidence;
+use crate::source::Location;
+
+pub const RULE: Rule = Rule {
+    id: "curl-pipe-shell",
+    severity: Severity::Warning,
+    confidence: Confidence::High,
+    summary: "downloaded script piped straight into a shell",
+    help: "download to a file, verify its checksum or signature, then run it; or install a \
+           pinned package instead",
+    practices: &["AUT-05"],
+};
+
+static PIPE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(?:curl|wget)\b[^|\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:/\S*/)?(?:ba|z|da|k)?sh\b")
+        .ok()
+});
+
+/// Reports each download-to-shell pipe in lines `from..=to` (1-based) of `text`.
+fn scan(path: &str, text: &str, from: usize, to: usize, out: &mut Vec<Finding>) {
+    let Some(pipe) = PIPE.as_ref() else { return };
+    for (index, line) in text
+        .lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take((to + 1).saturating_sub(from.max(1)))
+    {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(found) = pipe.find(line) {
+            let column = line[..found.start()].chars().count() + 1;
+            let location = Location {
+                path: path.to_string(),
+                line: index + 1,
+                column,
+                end_line: index + 1,
+                end_column: column + found.as_str().chars().count(),
+            };
+            out.push(Finding::new(
+                &RULE,
+                location,
+                "downloaded script is piped into a shell unverified".to_string(),
+                text,
+            ));
+        }
+    }
+}
+
+pub fn audit(sources: &Sources) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in &sources.workflows {
+        for document in &file.documents {
+            for (_, job) in jobs(document) {
+                for run in steps(job).iter().filter_map(|s| s.get("run")) {
+                    scan(
+                        file.path,
+                        file.text,
+                        run.span.line,
+                        run.span.end_line,
+                        &mut out,
+                    );
+                }
+            }
+        }
+    }
+    for file in &sources.gitlab {
+        for document in &file.documents {
+            for (_, job) in document.entries() {
+                for key in ["before_script", "script", "after_script"] {
+                    if let Some(script) = job.get(key) {
+                        let span = script.span;
+                        scan(file.path, file.text, span.line, span.end_line, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    for docker in &sources.dockerfiles {
+        let instructions: Vec<_> = docker
+            .file
+            .stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .collect();
+        for (i, instruction) in instructions.iter().enumerate() {
+            if instruction.keyword != "RUN" {
+                continue;
+            }
+            let last = instructions
+                .get(i + 1)
+                .map(|next| next.line.saturating_sub(1))
+                .unwrap_or(usize::MAX / 2);
+            scan(
+                &docker.file.path,
+                docker.text,
+                instruction.line,
+                last,
+                &mut out,
+            );
+        }
+    }
+    out
+}

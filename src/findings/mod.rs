@@ -1,0 +1,383 @@
+//! Findings: concrete defects at exact locations, each produced by one audit.
+//!
+//! Practices say what a repository does; findings say what is wrong in a given line. Every
+//! audit lives in a file named after its id and is listed once in [`AUDITS`]. Audits read the
+//! repository's text through [`Sources`]: workflow files are parsed again here with
+//! [`crate::parse::yaml`], because the pipeline model keeps no YAML nodes and a finding must
+//! point at the exact node (an expression inside a `run:` block, the value of a `uses:`).
+//!
+//! Severity uses SARIF's three levels so that every output agrees without a mapping table:
+//! `error` for what an outsider can exploit (injection, untrusted checkout, leaked
+//! credentials), `warning` for weakened defences (unpinned code, root containers, broad
+//! permissions) and `note` for hygiene.
+
+mod add_from_url;
+mod curl_pipe_shell;
+mod excessive_permissions;
+mod missing_healthcheck;
+mod package_install_hygiene;
+mod persisted_checkout_credentials;
+mod plaintext_credential;
+mod root_container;
+mod secret_build_arg;
+mod secrets_inherit;
+mod self_hosted_fork_trigger;
+pub mod suppress;
+mod template_injection;
+mod unpinned_base_image;
+mod unpinned_image;
+mod unpinned_uses;
+mod untrusted_checkout;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::evidence::Confidence;
+use crate::inventory::{FileKind, Inventory};
+use crate::parse::Parsed;
+use crate::parse::dockerfile::Dockerfile;
+use crate::parse::yaml::{self, Node, Span};
+use crate::source::{self, Location};
+
+/// How serious a finding is; the names and meaning are SARIF's `level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Exploitable by someone outside the project, or a leaked credential.
+    Error,
+    /// A weakened defence: mutable dependencies, root containers, broad credentials.
+    Warning,
+    /// Hygiene that makes images or pipelines larger or slower to debug.
+    Note,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// What an audit reports, independent of any one finding: the rule shown by `explain`
+/// and listed in SARIF's `tool.driver.rules`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Kebab-case, stable: suppressions and SARIF consumers key on it.
+    pub id: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// How to fix it.
+    pub help: &'static str,
+    /// Catalog practices the defect weakens.
+    pub practices: &'static [&'static str],
+}
+
+/// An audit: its rule and the function that finds its defects.
+pub struct Audit {
+    pub rule: &'static Rule,
+    pub run: fn(&Sources) -> Vec<Finding>,
+}
+
+/// Every audit, in the order reports list rules.
+pub const AUDITS: &[Audit] = &[
+    Audit {
+        rule: &unpinned_uses::RULE,
+        run: unpinned_uses::audit,
+    },
+    Audit {
+        rule: &unpinned_image::RULE,
+        run: unpinned_image::audit,
+    },
+    Audit {
+        rule: &excessive_permissions::RULE,
+        run: excessive_permissions::audit,
+    },
+    Audit {
+        rule: &template_injection::RULE,
+        run: template_injection::audit,
+    },
+    Audit {
+        rule: &untrusted_checkout::RULE,
+        run: untrusted_checkout::audit,
+    },
+    Audit {
+        rule: &persisted_checkout_credentials::RULE,
+        run: persisted_checkout_credentials::audit,
+    },
+    Audit {
+        rule: &secrets_inherit::RULE,
+        run: secrets_inherit::audit,
+    },
+    Audit {
+        rule: &self_hosted_fork_trigger::RULE,
+        run: self_hosted_fork_trigger::audit,
+    },
+    Audit {
+        rule: &curl_pipe_shell::RULE,
+        run: curl_pipe_shell::audit,
+    },
+    Audit {
+        rule: &plaintext_credential::RULE,
+        run: plaintext_credential::audit,
+    },
+    Audit {
+        rule: &secret_build_arg::RULE,
+        run: secret_build_arg::audit,
+    },
+    Audit {
+        rule: &root_container::RULE,
+        run: root_container::audit,
+    },
+    Audit {
+        rule: &unpinned_base_image::RULE,
+        run: unpinned_base_image::audit,
+    },
+    Audit {
+        rule: &add_from_url::RULE,
+        run: add_from_url::audit,
+    },
+    Audit {
+        rule: &missing_healthcheck::RULE,
+        run: missing_healthcheck::audit,
+    },
+    Audit {
+        rule: &package_install_hygiene::RULE,
+        run: package_install_hygiene::audit,
+    },
+    Audit {
+        rule: &suppress::INVALID_RULE,
+        run: |_| Vec::new(),
+    },
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    AUDITS.iter().map(|a| a.rule).find(|r| r.id == id)
+}
+
+/// Why a finding does not count, as written by the repository's owners.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    /// `YYYY-MM-DD`; the suppression stops applying after this day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionKind {
+    /// A `# shipready: ignore[id] reason` comment in the file.
+    InSource,
+    /// An entry in `.shipready.toml`.
+    External,
+}
+
+/// Longest message kept; longer ones (a huge `uses:` value, say) are cut.
+const MESSAGE_CHARACTERS: usize = 200;
+
+/// One defect at one place. Named `AuditFinding` in the JSON schema, apart from the key
+/// findings of the summary.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "AuditFinding")]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// One line, naming what is wrong here; never contains a secret value.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+    pub location: Location,
+    /// The source line, made safe for a terminal; secret values are masked.
+    pub snippet: String,
+    pub practices: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// A finding of `rule` at `location`, with the snippet cut from `text`.
+    /// The message is cut to one line of at most 200 characters without control characters:
+    /// it quotes repository text, which must not drive a terminal.
+    pub fn new(rule: &Rule, location: Location, message: String, text: &str) -> Self {
+        let snippet = source::snippet(source::line_of(text, location.line));
+        let mut message: String = message
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        if message.chars().count() > MESSAGE_CHARACTERS {
+            message = message
+                .chars()
+                .take(MESSAGE_CHARACTERS - 3)
+                .collect::<String>()
+                + "...";
+        }
+        Self {
+            id: rule.id.to_string(),
+            severity: rule.severity,
+            confidence: rule.confidence,
+            message,
+            help: rule.help.to_string(),
+            location,
+            snippet,
+            practices: rule.practices.iter().map(|p| p.to_string()).collect(),
+            suppressed: None,
+        }
+    }
+}
+
+/// A YAML pipeline file with its parsed documents.
+pub struct YamlFile<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub documents: Vec<Node>,
+}
+
+impl YamlFile<'_> {
+    /// The location of a node in this file.
+    pub fn at(&self, span: Span) -> Location {
+        Location {
+            path: self.path.to_string(),
+            line: span.line,
+            column: span.column,
+            end_line: span.end_line,
+            end_column: span.end_column,
+        }
+    }
+}
+
+/// A Dockerfile with its text.
+pub struct DockerfileSource<'a> {
+    pub text: &'a str,
+    pub file: &'a Dockerfile,
+}
+
+/// What the audits read.
+pub struct Sources<'a> {
+    pub workflows: Vec<YamlFile<'a>>,
+    pub gitlab: Vec<YamlFile<'a>>,
+    pub dockerfiles: Vec<DockerfileSource<'a>>,
+}
+
+impl<'a> Sources<'a> {
+    pub fn new(inventory: &'a Inventory, parsed: &'a Parsed) -> Self {
+        let yaml_of = |kind: FileKind| -> Vec<YamlFile<'a>> {
+            inventory
+                .of_kind(kind)
+                .filter_map(|f| {
+                    let text = f.text.as_deref()?;
+                    // A file that does not parse is already reported by the pipeline stage.
+                    let documents = yaml::parse(text).ok()?;
+                    Some(YamlFile {
+                        path: &f.path,
+                        text,
+                        documents,
+                    })
+                })
+                .collect()
+        };
+        let dockerfiles = parsed
+            .dockerfiles
+            .iter()
+            .filter_map(|file| {
+                let text = inventory.get(&file.path)?.text.as_deref()?;
+                Some(DockerfileSource { text, file })
+            })
+            .collect();
+        Self {
+            workflows: yaml_of(FileKind::GithubWorkflow),
+            gitlab: yaml_of(FileKind::GitlabCi),
+            dockerfiles,
+        }
+    }
+}
+
+/// Runs every audit and applies the repository's suppressions; findings come sorted by
+/// path, line and column.
+pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec<Finding> {
+    let sources = Sources::new(inventory, parsed);
+    let mut findings: Vec<Finding> = AUDITS.iter().flat_map(|a| (a.run)(&sources)).collect();
+    suppress::apply(inventory, &mut findings, today);
+    findings
+        .sort_by(|a, b| (&a.location, &a.id, &a.message).cmp(&(&b.location, &b.id, &b.message)));
+    // The same defect reached twice (a job read through two documents, say) is reported once.
+    findings.dedup_by(|a, b| a.location == b.location && a.id == b.id && a.message == b.message);
+    findings
+}
+
+// Helpers shared by the workflow audits.
+
+/// The jobs of a workflow document, as (name key, job) pairs.
+pub(crate) fn jobs(document: &Node) -> &[(Node, Node)] {
+    document.get("jobs").map(Node::entries).unwrap_or(&[])
+}
+
+/// The steps of a job.
+pub(crate) fn steps(job: &Node) -> &[Node] {
+    job.get("steps").map(Node::items).unwrap_or(&[])
+}
+
+/// The event names a workflow runs on, whatever the shape of `on:`.
+pub(crate) fn triggers(document: &Node) -> Vec<&str> {
+    let Some(on) = document.get("on") else {
+        return Vec::new();
+    };
+    if on.is_map() {
+        on.entries()
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .collect()
+    } else {
+        on.strings()
+    }
+}
+
+/// The action a step or job calls, without its `@ref`, lower-cased.
+pub(crate) fn action_name(uses: &str) -> String {
+    uses.split('@').next().unwrap_or(uses).to_ascii_lowercase()
+}
+
+/// Whether `text` is a full 40-character commit SHA.
+pub(crate) fn is_commit_sha(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The location of the first occurrence of `needle` between lines `from` and `to`
+/// (1-based, inclusive) of `text`.
+pub(crate) fn locate_in_text(
+    path: &str,
+    text: &str,
+    from: usize,
+    to: usize,
+    needle: &str,
+) -> Option<Location> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take((to + 1).saturating_sub(from.max(1)))
+        .find_map(|(i, line)| {
+            let byte = line.find(needle)?;
+            let column = line[..byte].chars().count() + 1;
+            Some(Location {
+                path: path.to_string(),
+                line: i + 1,
+                column,
+                end_line: i + 1,
+                end_column: column + needle.chars().count(),
+            })
+        })
+}
+
+/// A whole line of `text` as a location, without its indentation.
+pub(crate) fn line_location(path: &str, text: &str, line: usize) -> Location {
+    let raw = source::line_of(text, line);
+    let indent = raw.chars().take_while(|c| c.is_whitespace()).count();
+    Location::line(path, line, indent + 1, raw.chars().count() + 1)
+}

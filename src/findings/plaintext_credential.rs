@@ -1,0 +1,181 @@
+//! `plaintext-credential`: a password, token or key written as a literal in a pipeline file or
+//! a Dockerfile, in `env:`/`with:` of a workflow, GitLab `variables:`, or `ENV`/`ARG`.
+//!
+//! The finding gives the location and the name of the variable, never the value: the message
+//! names the kind and the snippet masks the value.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
+use crate::evidence::Confidence;
+use crate::parse::yaml::Node;
+use crate::source::{self, Location};
+
+pub const RULE: Rule = Rule {
+    id: "plaintext-credential",
+    severity: Severity::Error,
+    confidence: Confidence::Medium,
+    summary: "credential written in plain text",
+    help: "rotate the credential, remove it from the file (and its history), and read it from \
+           the CI system's secret store (`${{ secrets.NAME }}`, a masked GitLab variable) or a \
+           build secret (`RUN --mount=type=secret`)",
+    practices: &["SEC-02", "SEC-03"],
+};
+
+static CREDENTIAL_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)$",
+    )
+    .ok()
+});
+
+/// Whether `name` names a credential (and not, say, a path to one).
+pub(crate) fn is_credential_name(name: &str) -> bool {
+    CREDENTIAL_NAME
+        .as_ref()
+        .is_some_and(|r| r.is_match(name.trim()))
+}
+
+/// Whether `value` is written out rather than read from elsewhere.
+pub(crate) fn is_literal(value: &str) -> bool {
+    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    value.chars().count() >= 4
+        && !value.contains('$')
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "none" | "null"
+        )
+}
+
+/// A finding at `location` whose snippet has `value` masked.
+fn finding(name: &str, value: &str, location: Location, text: &str) -> Finding {
+    let mut found = Finding::new(
+        &RULE,
+        location.clone(),
+        format!("`{name}` holds a literal credential"),
+        text,
+    );
+    let line = source::line_of(text, location.line);
+    // When the value is not written verbatim on the line (escapes, a block scalar), nothing
+    // of the line after the name is shown.
+    found.snippet = if value.is_empty() || !line.contains(value) {
+        format!("{name}: ****")
+    } else {
+        source::snippet(&line.replace(value, "****"))
+    };
+    found
+}
+
+fn check_map(map: Option<&Node>, file: &YamlFile, out: &mut Vec<Finding>) {
+    let Some(map) = map else { return };
+    for (key, value) in map.entries() {
+        let Some(name) = key.as_str() else { continue };
+        // GitLab's long form: `NAME: { value: ..., description: ... }`.
+        let value = value.get("value").unwrap_or(value);
+        let Some(text) = value.as_str() else { continue };
+        if is_credential_name(name) && is_literal(text) {
+            out.push(finding(name, text, file.at(value.span), file.text));
+        }
+    }
+}
+
+pub fn audit(sources: &Sources) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in &sources.workflows {
+        for document in &file.documents {
+            check_map(document.get("env"), file, &mut out);
+            for (_, job) in jobs(document) {
+                check_map(job.get("env"), file, &mut out);
+                for step in steps(job) {
+                    check_map(step.get("env"), file, &mut out);
+                    check_map(step.get("with"), file, &mut out);
+                }
+            }
+        }
+    }
+    for file in &sources.gitlab {
+        for document in &file.documents {
+            check_map(document.get("variables"), file, &mut out);
+            for (_, job) in document.entries() {
+                check_map(job.get("variables"), file, &mut out);
+            }
+        }
+    }
+    for docker in &sources.dockerfiles {
+        for instruction in docker.file.stages.iter().flat_map(|s| &s.instructions) {
+            if !matches!(instruction.keyword.as_str(), "ENV" | "ARG") {
+                continue;
+            }
+            for (name, value) in assignments(&instruction.args) {
+                if !is_credential_name(name) || !is_literal(value) {
+                    continue;
+                }
+                let path = &docker.file.path;
+                let location = super::locate_in_text(
+                    path,
+                    docker.text,
+                    instruction.line,
+                    instruction.line + 20,
+                    value,
+                )
+                .unwrap_or_else(|| super::line_location(path, docker.text, instruction.line));
+                out.push(finding(name, value, location, docker.text));
+            }
+        }
+    }
+    out
+}
+
+/// `NAME=value` pairs of an `ENV`/`ARG` line, or the legacy `ENV NAME value` form.
+fn assignments(args: &str) -> Vec<(&str, &str)> {
+    let args = args.trim();
+    if !args
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.contains('='))
+    {
+        return match args.split_once(char::is_whitespace) {
+            Some((name, value)) => vec![(name, value.trim())],
+            None => Vec::new(),
+        };
+    }
+    args.split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(n, v)| (n, v.trim_matches(|c| c == '"' || c == '\'')))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_values() {
+        assert!(is_credential_name("AWS_SECRET_ACCESS_KEY"));
+        assert!(is_credential_name("password"));
+        assert!(is_credential_name("GITHUB_TOKEN"));
+        assert!(!is_credential_name("PASSWORD_FILE"));
+        assert!(is_literal("hunter2"));
+        assert!(!is_literal("${{ secrets.PASSWORD }}"));
+        assert!(!is_literal("$DB_PASSWORD"));
+        assert!(!is_literal("true"));
+    }
+
+    #[test]
+    fn values_not_written_verbatim_are_masked_whole() {
+        let text = "env:\n  PASSWORD: \"hunter\\x32hunter\"\n";
+        let location = Location::line("w.yml", 2, 13, 30);
+        let found = finding("PASSWORD", "hunter2hunter", location, text);
+        assert_eq!(found.snippet, "PASSWORD: ****");
+        let control = finding("TOKEN\u{1b}[31m", "x", Location::file("w.yml"), "");
+        assert!(!control.message.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn dockerfile_assignments() {
+        assert_eq!(assignments("A=1 B=\"two\""), vec![("A", "1"), ("B", "two")]);
+        assert_eq!(assignments("API_KEY abc def"), vec![("API_KEY", "abc def")]);
+    }
+}

@@ -1,0 +1,238 @@
+//! Suppressions: the repository's owners say a finding does not apply, and why.
+//!
+//! Two sources: a comment on the finding's line or the line above,
+//! `# shipready: ignore[finding-id, other-id] reason`, and `[[suppress]]` entries in
+//! `.shipready.toml` at the repository root (`id`, optional `path` glob, `reason`, optional
+//! `expires = "YYYY-MM-DD"`). A reason is required: a suppression without one is reported as
+//! an `invalid-suppression` finding and not applied. An expired entry stops applying the day
+//! after its date, measured against the date the caller passes (the CLI passes today, so output
+//! depends on the date only in repositories that set expiries); without a date nothing expires.
+//! Suppressed findings stay in the report, marked with the reason.
+
+use std::sync::LazyLock;
+
+use globset::Glob;
+use regex::Regex;
+use serde::Deserialize;
+
+use super::{Finding, Rule, Severity, Suppression, SuppressionKind, line_location};
+use crate::evidence::Confidence;
+use crate::inventory::Inventory;
+use crate::source::{self, Location};
+
+pub const INVALID_RULE: Rule = Rule {
+    id: "invalid-suppression",
+    severity: Severity::Warning,
+    confidence: Confidence::High,
+    summary: "suppression without a reason, or with an unreadable expiry",
+    help: "give every suppression a reason (`# shipready: ignore[id] why it does not apply`, \
+           or `reason = \"...\"` in .shipready.toml) and write expiries as YYYY-MM-DD",
+    practices: &[],
+};
+
+/// The configuration file read from the repository root.
+pub const CONFIG_FILE: &str = ".shipready.toml";
+
+static INLINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"shipready:\s*ignore\[([^\]]*)\]\s*(.*)$").ok());
+
+#[derive(Deserialize, Default)]
+struct Config {
+    #[serde(default)]
+    suppress: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    id: String,
+    path: Option<String>,
+    reason: Option<String>,
+    expires: Option<String>,
+}
+
+/// Whether `date` reads as `YYYY-MM-DD`.
+fn is_date(date: &str) -> bool {
+    let bytes = date.as_bytes();
+    bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+}
+
+/// An inline suppression comment on `line`: the ids it names and its reason.
+fn inline(line: &str) -> Option<(Vec<String>, String)> {
+    let captures = INLINE.as_ref()?.captures(line)?;
+    let ids = captures
+        .get(1)?
+        .as_str()
+        .split(',')
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let reason = captures.get(2).map(|r| r.as_str().trim()).unwrap_or("");
+    Some((ids, reason.to_string()))
+}
+
+fn invalid(location: Location, message: String, text: &str) -> Finding {
+    Finding::new(&INVALID_RULE, location, message, text)
+}
+
+/// Marks suppressed findings and adds `invalid-suppression` findings for the unusable ones.
+pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&str>) {
+    let mut problems = Vec::new();
+
+    // Inline comments, on the finding's line or the one above.
+    let mut reported_comments = std::collections::BTreeSet::new();
+    for finding in findings.iter_mut() {
+        let Some(text) = inventory
+            .get(&finding.location.path)
+            .and_then(|f| f.text.as_deref())
+        else {
+            continue;
+        };
+        for line in [
+            finding.location.line,
+            finding.location.line.saturating_sub(1),
+        ] {
+            if line == 0 {
+                continue;
+            }
+            let Some((ids, reason)) = inline(source::line_of(text, line)) else {
+                continue;
+            };
+            if !ids.iter().any(|id| id == &finding.id) {
+                continue;
+            }
+            if reason.is_empty() {
+                if reported_comments.insert((finding.location.path.clone(), line)) {
+                    problems.push(invalid(
+                        line_location(&finding.location.path, text, line),
+                        format!("suppression of `{}` gives no reason", finding.id),
+                        text,
+                    ));
+                }
+                continue;
+            }
+            finding.suppressed = Some(Suppression {
+                kind: SuppressionKind::InSource,
+                reason,
+                expires: None,
+            });
+            break;
+        }
+    }
+
+    // Entries of the configuration file.
+    let Some(config_text) = inventory.get(CONFIG_FILE).and_then(|f| f.text.as_deref()) else {
+        findings.extend(problems);
+        return;
+    };
+    let config: Config = match toml::from_str(config_text) {
+        Ok(config) => config,
+        Err(error) => {
+            problems.push(invalid(
+                Location::file(CONFIG_FILE),
+                format!("{CONFIG_FILE} cannot be read: {}", error.message()),
+                config_text,
+            ));
+            findings.extend(problems);
+            return;
+        }
+    };
+    let headers: Vec<usize> = config_text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[suppress]]"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    for (index, entry) in config.suppress.iter().enumerate() {
+        let at = headers
+            .get(index)
+            .map(|line| line_location(CONFIG_FILE, config_text, *line))
+            .unwrap_or_else(|| Location::file(CONFIG_FILE));
+        let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
+        if reason.is_empty() {
+            problems.push(invalid(
+                at,
+                format!(
+                    "suppression of `{}` gives no reason and is not applied",
+                    entry.id
+                ),
+                config_text,
+            ));
+            continue;
+        }
+        if let Some(expires) = &entry.expires {
+            if !is_date(expires) {
+                problems.push(invalid(
+                    at,
+                    format!(
+                        "suppression of `{}` has an expiry that is not YYYY-MM-DD",
+                        entry.id
+                    ),
+                    config_text,
+                ));
+                continue;
+            }
+            if today.is_some_and(|today| today > expires.as_str()) {
+                continue;
+            }
+        }
+        let matcher = match entry.path.as_deref().map(Glob::new) {
+            Some(Ok(glob)) => Some(glob.compile_matcher()),
+            Some(Err(_)) => {
+                problems.push(invalid(
+                    at,
+                    format!("suppression of `{}` has an unreadable path glob", entry.id),
+                    config_text,
+                ));
+                continue;
+            }
+            None => None,
+        };
+        for finding in findings.iter_mut() {
+            let path_matches = matcher
+                .as_ref()
+                .is_none_or(|m| m.is_match(&finding.location.path));
+            if finding.suppressed.is_none() && finding.id == entry.id && path_matches {
+                finding.suppressed = Some(Suppression {
+                    kind: SuppressionKind::External,
+                    reason: reason.to_string(),
+                    expires: entry.expires.clone(),
+                });
+            }
+        }
+    }
+    findings.extend(problems);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_comments() {
+        assert_eq!(
+            inline("  uses: a/b@v1 # shipready: ignore[unpinned-uses] vendored fork"),
+            Some((
+                vec!["unpinned-uses".to_string()],
+                "vendored fork".to_string()
+            ))
+        );
+        assert_eq!(
+            inline("# shipready: ignore[a, b]").map(|(i, r)| (i.len(), r)),
+            Some((2, String::new()))
+        );
+        assert!(inline("uses: a/b@v1").is_none());
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2026-01-31"));
+        assert!(!is_date("2026-1-31"));
+        assert!(!is_date("tomorrow!!"));
+    }
+}

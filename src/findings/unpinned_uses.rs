@@ -1,0 +1,83 @@
+//! `unpinned-uses`: actions and reusable workflows referenced by a tag or branch.
+//!
+//! A tag can be moved to any commit by whoever controls the action's repository, so the code a
+//! workflow runs can change without a commit in this repository. Only a full 40-hex commit SHA
+//! is immutable. Local actions (`./...`) are part of the repository and are never reported;
+//! `docker://` images must carry an `@sha256:` digest. GitHub's own `actions/*` and `github/*`
+//! are exempt: they come from the platform that already runs the workflow, so pinning them adds
+//! no new party to trust (pin them anyway under a strict policy; a suppression is not needed).
+
+use super::{Finding, Rule, Severity, Sources, is_commit_sha, jobs, steps};
+use crate::evidence::Confidence;
+use crate::parse::yaml::Node;
+
+pub const RULE: Rule = Rule {
+    id: "unpinned-uses",
+    severity: Severity::Warning,
+    confidence: Confidence::High,
+    summary: "third-party action or reusable workflow not pinned to a commit SHA",
+    help: "pin to the full 40-character commit SHA and keep the tag in a comment \
+           (`uses: owner/action@<sha> # v1.2.3`); let Dependabot or Renovate update it",
+    practices: &["AUT-05"],
+};
+
+/// Why a `uses:` reference is mutable, or `None` when it is pinned or local.
+pub(crate) fn unpinned(uses: &str) -> Option<String> {
+    if uses.starts_with("./") || uses.starts_with('.') && !uses.contains('@') {
+        return None;
+    }
+    if let Some(image) = uses.strip_prefix("docker://") {
+        return (!image.contains("@sha256:"))
+            .then(|| format!("container action `{image}` is not pinned to a digest"));
+    }
+    let lower = uses.to_ascii_lowercase();
+    if lower.starts_with("actions/") || lower.starts_with("github/") {
+        return None;
+    }
+    match uses.split_once('@') {
+        Some((name, reference)) if !is_commit_sha(reference) => Some(format!(
+            "`{name}` is pinned to `{reference}`, which its owner can move"
+        )),
+        Some(_) => None,
+        None => Some(format!("`{uses}` has no version at all")),
+    }
+}
+
+fn check(node: Option<&Node>, file: &super::YamlFile, out: &mut Vec<Finding>) {
+    let Some(node) = node else { return };
+    let Some(uses) = node.as_str() else { return };
+    if let Some(message) = unpinned(uses.trim()) {
+        out.push(Finding::new(&RULE, file.at(node.span), message, file.text));
+    }
+}
+
+pub fn audit(sources: &Sources) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in &sources.workflows {
+        for document in &file.documents {
+            for (_, job) in jobs(document) {
+                check(job.get("uses"), file, &mut out);
+                for step in steps(job) {
+                    check(step.get("uses"), file, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpinned;
+
+    #[test]
+    fn references() {
+        assert!(unpinned("./.github/actions/setup").is_none());
+        assert!(unpinned("actions/checkout@v4").is_none());
+        assert!(unpinned("docker/login-action@v3").is_some());
+        assert!(unpinned("docker/login-action@0123456789abcdef0123456789abcdef01234567").is_none());
+        assert!(unpinned("docker://alpine:3.20").is_some());
+        assert!(unpinned("docker://alpine@sha256:abcd").is_none());
+        assert!(unpinned("org/repo/.github/workflows/ci.yml@main").is_some());
+    }
+}
