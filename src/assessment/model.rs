@@ -146,7 +146,7 @@ pub struct PracticeResult {
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Finding {
+pub struct KeyFinding {
     pub practice: String,
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,8 +155,8 @@ pub struct Finding {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct KeyFindings {
-    pub strengths: Vec<Finding>,
-    pub gaps: Vec<Finding>,
+    pub strengths: Vec<KeyFinding>,
+    pub gaps: Vec<KeyFinding>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

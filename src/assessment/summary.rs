@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::model::{
-    FileGroup, Finding, InventoryReport, KeyFindings, PipelineReport, PracticeResult,
+    FileGroup, InventoryReport, KeyFinding, KeyFindings, PipelineReport, PracticeResult,
     Recommendation,
 };
 use crate::evidence::{Facts, State};
@@ -374,7 +374,7 @@ pub fn key_findings(
     let strengths = present
         .iter()
         .take(8)
-        .map(|p| Finding {
+        .map(|p| KeyFinding {
             practice: p.id.clone(),
             text: format!(
                 "{}: {}",
@@ -396,7 +396,7 @@ pub fn key_findings(
                 .now
                 .clone()
                 .unwrap_or_else(|| "no evidence in the repository".to_string());
-            Finding {
+            KeyFinding {
                 practice: r.practice.clone(),
                 text: format!("{} ({:?}, {}): {why}", r.title, r.priority, r.state.label()),
                 location: practice

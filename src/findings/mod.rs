@@ -182,10 +182,8 @@ pub enum SuppressionKind {
 /// Longest message kept; longer ones (a huge `uses:` value, say) are cut.
 const MESSAGE_CHARACTERS: usize = 200;
 
-/// One defect at one place. Named `AuditFinding` in the JSON schema, apart from the key
-/// findings of the summary.
+/// One defect at one place.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-#[schemars(rename = "AuditFinding")]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
