@@ -2,6 +2,7 @@
 //! returns a verdict that replaces what the generic signals found, or `None` to leave them.
 
 mod containers;
+mod deploy;
 mod pipeline;
 mod quality;
 mod supply;
@@ -21,10 +22,10 @@ pub fn run(
         "change_triggers" => pipeline::change_triggers(facts),
         "pinned_actions" => pipeline::pinned_actions(facts),
         "workflow_permissions" => pipeline::workflow_permissions(facts),
-        "deploy_gated" => pipeline::deploy_gated(facts),
-        "automated_deploy" => pipeline::automated_deploy(facts, signals),
-        "staging_promotion" => pipeline::staging_promotion(facts, signals),
-        "production_approval" => pipeline::production_approval(facts),
+        "deploy_gated" => deploy::deploy_gated(facts),
+        "automated_deploy" => deploy::automated_deploy(facts, signals),
+        "staging_promotion" => deploy::staging_promotion(facts, signals),
+        "production_approval" => deploy::production_approval(facts),
         "lockfiles" => supply::lockfiles(facts),
         "committed_secrets" => supply::committed_secrets(facts),
         "dependency_updates" => supply::dependency_updates(facts),

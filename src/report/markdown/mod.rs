@@ -3,6 +3,7 @@
 //! gates and success criteria, risks, conclusion, and every practice in an appendix.
 
 mod findings;
+mod plan;
 mod sections;
 
 use crate::assessment::model::Assessment;
@@ -17,11 +18,11 @@ pub fn render(a: &Assessment) -> String {
     sections::production_paths(&mut out, a);
     sections::categories(&mut out, a);
     sections::gap_analysis(&mut out, a);
-    sections::recommendations(&mut out, a);
-    sections::roadmap(&mut out, a);
-    sections::gates(&mut out, a);
-    sections::risks(&mut out, a);
-    sections::conclusion(&mut out, a);
+    plan::recommendations(&mut out, a);
+    plan::roadmap(&mut out, a);
+    plan::gates(&mut out, a);
+    plan::risks(&mut out, a);
+    plan::conclusion(&mut out, a);
     sections::appendix(&mut out, a);
     out
 }

@@ -3,19 +3,23 @@
 //! test, automatic rollback, deployment record), each present, unable to stop the release,
 //! or missing, with the place it was found.
 
+mod patterns;
+mod roles;
+
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 
 use regex::RegexSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{Facts, blocking, uses_matches};
+use super::{Facts, blocking};
 use crate::pipeline::{
     Command, Job, Pipeline, Step, downstream, is_deploy_command, is_host_deploy_command,
     is_simulated, roles_scope, upstream,
 };
 use crate::source::Location;
+use patterns::{BACKUP, HEALTH, MIGRATE, NOTIFY, ROLLBACK, SMOKE, practices_of};
+pub use roles::job_roles;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -74,101 +78,12 @@ const BEFORE: &[(&str, &[&str])] = &[
     ("SBOM", &["SEC-11"]),
 ];
 
-static MIGRATE: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)\balembic\s+upgrade\b",
-        r"(?i)\bmanage\.py\s+migrate\b",
-        r"(?i)\bdb:migrate\b",
-        r"(?i)\bprisma\s+migrate\s+deploy\b",
-        r"(?i)\bflyway\b.*\bmigrate\b",
-        r"(?i)\bliquibase\b.*\bupdate\b",
-        r"(?i)\bmigrate\b.*\s-path\b.*\bup\b",
-        r"(?i)\bknex\s+migrate:latest\b",
-        r"(?i)\bsqlx\s+migrate\s+run\b",
-        r"(?i)\bsupabase\s+db\s+push\b",
-        r"(?i)\bsupabase\s+migration\s+up\b",
-        r"(?i)\bgoose\b.*\bup\b",
-        r"(?i)\bscripts/prestart\.sh\b",
-    ])
-    .unwrap_or_else(|_| RegexSet::empty())
-});
-
-static BACKUP: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)\bpg_dump(all)?\b",
-        r"(?i)\bmysqldump\b",
-        r"(?i)\bmongodump\b",
-        r"(?i)\bcreate-db(-cluster)?-snapshot\b",
-        r"(?i)\bgcloud\s+sql\s+backups\s+create\b",
-        r"(?i)\baz\s+\w+\s+.*backup\b",
-        r"(?i)\bvelero\s+backup\s+create\b",
-    ])
-    .unwrap_or_else(|_| RegexSet::empty())
-});
-
-static HEALTH: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)\bcurl\b.*\s(-f|--fail|-fsS|-sSf|-fsSL|--fail-with-body)\b.*(health|ready|live|status|ping)",
-        r"(?i)\bcurl\b.*(health|ready|livez|readyz).*\s(-f|--fail|-fsS|-sSf)\b",
-        r"(?i)\bkubectl\s+rollout\s+status\b", r"(?i)\bhelm\b.*\s--wait\b", r"(?i)\bwait-for-it\b|\bwait4x\b",
-    ])
-    .unwrap_or_else(|_| RegexSet::empty())
-});
-
-static SMOKE: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)\bsmoke\b",
-        r"(?i)\bk6\s+run\b",
-        r"(?i)\bplaywright\s+test\b.*--grep\s+@?smoke",
-        r"(?i)\bnewman\s+run\b",
-    ])
-    .unwrap_or_else(|_| RegexSet::empty())
-});
-
-static NOTIFY: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)\bcurl\b.*(-X\s*POST|--data|\s-d\s).*(hook|slack|discord|teams|notif|chat\.googleapis)",
-        r"(?i)\bcurl\b.*(hook|slack|discord|notif).*(-X\s*POST|--data|\s-d\s)",
-    ])
-    .unwrap_or_else(|_| RegexSet::empty())
-});
-
-static ROLLBACK: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)\bhelm\b.*\s--(atomic|rollback-on-failure)\b",
-        r"(?i)\bkubectl\s+rollout\s+undo\b",
-        r"(?i)\bhelm\s+rollback\b",
-        r"(?i)\baws\s+deploy\s+stop-deployment\b",
-    ])
-    .unwrap_or_else(|_| RegexSet::empty())
-});
-
 /// A step seen from the deploy job, with whether its failure stops the deploy.
 struct Seen<'a> {
     pipeline: &'a Pipeline,
     job: &'a Job,
     step: &'a Step,
     guards: bool,
-}
-
-fn practices_of<'a>(facts: &Facts, step: &'a Step) -> Vec<(String, Option<&'a Command>)> {
-    let catalog = facts.catalog;
-    let mut out = Vec::new();
-    if let Some(uses) = step.uses.as_deref() {
-        for p in catalog
-            .practices
-            .iter()
-            .filter(|p| p.uses.iter().any(|u| uses_matches(uses, u)))
-        {
-            out.push((p.id.clone(), None));
-        }
-    }
-    for command in &step.commands {
-        for index in catalog.index.command_practices(&command.text) {
-            out.push((catalog.practices[index].id.clone(), Some(command)));
-        }
-    }
-    out
 }
 
 fn location_of(step: &Step, command: Option<&Command>) -> Location {
@@ -605,96 +520,4 @@ pub fn production_deploys(pipelines: &crate::pipeline::Pipelines) -> Vec<(&Pipel
             )
         })
         .collect()
-}
-
-/// What a job does for the release, from what it runs and uses rather than its name:
-/// build, test, scan (with kind), SBOM, sign, deploy (with environment), migrate, backup,
-/// smoke test, health check, rollback, notify, release.
-pub fn job_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
-    const BY_PRACTICE: &[(&str, &str)] = &[
-        ("TST-02", "test"),
-        ("TST-07", "test"),
-        ("SEC-04", "scan:sast"),
-        ("SEC-06", "scan:dependency"),
-        ("SEC-09", "scan:dependency"),
-        ("SEC-12", "scan:container"),
-        ("SEC-01", "scan:secrets"),
-        ("SEC-20", "scan:iac"),
-        ("SEC-18", "scan:iac"),
-        ("SEC-21", "scan:dast"),
-        ("SEC-11", "sbom"),
-        ("SEC-23", "sign"),
-        ("SEC-25", "attest"),
-        ("SEC-26", "attest"),
-        ("SEC-27", "attest"),
-        ("DEP-21", "backup"),
-        ("DEP-11", "smoke-test"),
-        ("DEP-09", "rollback"),
-        ("AUT-22", "notify"),
-        ("MON-14", "notify"),
-        ("AUT-14", "release"),
-        ("AUT-16", "publish"),
-        ("AUT-08", "lint"),
-        ("AUT-09", "lint"),
-    ];
-    let mut roles: BTreeSet<String> = BTreeSet::new();
-    for step in &job.steps {
-        for (id, _) in practices_of(facts, step) {
-            if let Some((_, role)) = BY_PRACTICE.iter().find(|(p, _)| *p == id) {
-                roles.insert((*role).to_string());
-            }
-        }
-        if step.uses.as_deref().is_some_and(|u| {
-            u.starts_with("docker/build-push-action") || u.starts_with("goreleaser/")
-        }) || step.commands.iter().any(|c| {
-            let t = c.text.to_ascii_lowercase();
-            [
-                "docker build",
-                "docker buildx build",
-                "docker compose build",
-                "go build",
-                "cargo build",
-                "npm run build",
-                "pnpm build",
-                "yarn build",
-                "bun run build",
-                "mvn package",
-                "gradle build",
-                "ko build",
-                "python -m build",
-                "uv build",
-                "meson compile",
-                "ninja",
-            ]
-            .iter()
-            .any(|b| t.contains(b))
-        }) {
-            roles.insert("build".into());
-        }
-        for c in &step.commands {
-            if MIGRATE.is_match(&c.text) {
-                roles.insert("migrate".into());
-            }
-            if BACKUP.is_match(&c.text) {
-                roles.insert("backup".into());
-            }
-            if HEALTH.is_match(&c.text) {
-                roles.insert("health-check".into());
-            }
-            if SMOKE.is_match(&c.text) {
-                roles.insert("smoke-test".into());
-            }
-            if ROLLBACK.is_match(&c.text) {
-                roles.insert("rollback".into());
-            }
-        }
-    }
-    if crate::pipeline::is_deploy_job(job) {
-        let scope = match roles_scope(pipeline, job) {
-            crate::pipeline::Scope::Unspecified => "production",
-            scope => scope.label(),
-        };
-        roles.insert(format!("deploy:{scope}"));
-    }
-    roles.into_iter().collect()
 }

@@ -1,0 +1,277 @@
+//! Detectors over deployments: gated on tests and scans, automatic, promoted through
+//! staging, approved before production.
+
+use super::{evidence, verdict};
+use crate::evidence::{Evidence, Facts, State, Verdict};
+use crate::pipeline::{Scope, is_simulated, roles_scope, upstream};
+
+/// Read from the production paths: every production deploy must wait for tests that pass
+/// and for at least one security scan that can fail.
+pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
+    use crate::evidence::production::{ControlStatus, production_paths};
+    let paths = production_paths(facts);
+    if paths.is_empty() {
+        return verdict(
+            State::Absent,
+            Some("no job deploys to production, so nothing gates a deploy".into()),
+            Vec::new(),
+        );
+    }
+    let mut found = Vec::new();
+    let mut worst = State::Present;
+    let mut reasons = Vec::new();
+    for path in &paths {
+        let status = |name: &str| {
+            path.controls
+                .iter()
+                .find(|c| c.control == name)
+                .map(|c| (c.status, c.detail.clone()))
+        };
+        let tests = status("tests");
+        let scans: Vec<ControlStatus> = ["SAST", "dependency scan", "image scan"]
+            .iter()
+            .filter_map(|n| status(n))
+            .map(|(s, _)| s)
+            .collect();
+        let (state, reason) = match tests {
+            _ if path.simulated => (
+                State::Mentioned,
+                Some(format!(
+                    "deploy job {} in {} only prints or sleeps",
+                    path.job, path.pipeline
+                )),
+            ),
+            Some((ControlStatus::Present, _)) if scans.contains(&ControlStatus::Present) => {
+                (State::Present, None)
+            }
+            Some((ControlStatus::Present, _)) => (
+                State::Partial,
+                Some(format!(
+                    "job {} in {} waits for tests, but no security scan that can fail runs before it",
+                    path.job, path.pipeline
+                )),
+            ),
+            Some((ControlStatus::NonBlocking, detail)) => (
+                State::Partial,
+                Some(format!(
+                    "job {} in {}: tests run first but cannot stop it ({detail})",
+                    path.job, path.pipeline
+                )),
+            ),
+            _ => (
+                State::Absent,
+                Some(format!(
+                    "job {} in {} deploys without any test job before it",
+                    path.job, path.pipeline
+                )),
+            ),
+        };
+        let summary = match path
+            .controls
+            .iter()
+            .find(|c| c.control == "tests")
+            .and_then(|c| c.location.as_ref())
+        {
+            Some(at) if state >= State::Partial => format!(
+                "deploy job {} in {} runs after tests at {at}",
+                path.job, path.pipeline
+            ),
+            _ => format!("deploy job {} in {}", path.job, path.pipeline),
+        };
+        found.push(evidence(
+            facts,
+            state,
+            path.location.clone(),
+            summary,
+            reason.clone(),
+        ));
+        reasons.extend(reason);
+        worst = worst.min(state);
+    }
+    verdict(
+        worst,
+        (!reasons.is_empty()).then(|| reasons.join("; ")),
+        found,
+    )
+}
+
+pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let deploys = facts.deploys();
+    let real: Vec<_> = deploys.iter().filter(|(_, j)| !is_simulated(j)).collect();
+    if !real.is_empty() {
+        let found = real.iter().take(5).map(|(p, j)| {
+            evidence(
+                facts,
+                State::Present,
+                j.location.clone(),
+                format!(
+                    "job {} in {} deploys ({})",
+                    j.id,
+                    p.path,
+                    roles_scope(p, j).label()
+                ),
+                None,
+            )
+        });
+        return verdict(State::Present, None, found.collect());
+    }
+    if let Some((p, j)) = deploys.first() {
+        let reason = format!(
+            "deploy job {} in {} only prints or sleeps; it deploys nothing",
+            j.id, p.path
+        );
+        let e = evidence(
+            facts,
+            State::Mentioned,
+            j.location.clone(),
+            format!("job {} in {}", j.id, p.path),
+            Some(reason.clone()),
+        );
+        return verdict(State::Mentioned, Some(reason), vec![e]);
+    }
+    let best = signals.iter().max_by_key(|e| e.state)?;
+    let reason = best
+        .reason
+        .clone()
+        .or_else(|| Some("a platform deploys from the repository; no CI job deploys".into()));
+    verdict(best.state.min(State::Partial), reason, signals.to_vec())
+}
+
+pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let deploys = facts.deploys();
+    let staging: Vec<_> = deploys
+        .iter()
+        .filter(|(p, j)| roles_scope(p, j) == Scope::Staging)
+        .collect();
+    let production: Vec<_> = deploys
+        .iter()
+        .filter(|(p, j)| roles_scope(p, j) == Scope::Production)
+        .collect();
+    match (staging.first(), production.first()) {
+        (Some((sp, sj)), Some((pp, pj))) => {
+            let ordered_by_needs = upstream(facts.pipelines, pp, pj).iter().any(|u| {
+                roles_scope(u.pipeline, u.job) == Scope::Staging
+                    && crate::pipeline::is_deploy_job(u.job)
+            });
+            let ordered_by_release = (pp.triggers.release
+                || pp.triggers.tags_only
+                || pp.triggers.manual && !pp.triggers.push)
+                && sp.triggers.push;
+            let found = vec![
+                evidence(
+                    facts,
+                    State::Present,
+                    sj.location.clone(),
+                    format!("staging deploy: job {} in {}", sj.id, sp.path),
+                    None,
+                ),
+                evidence(
+                    facts,
+                    State::Present,
+                    pj.location.clone(),
+                    format!("production deploy: job {} in {}", pj.id, pp.path),
+                    None,
+                ),
+            ];
+            if ordered_by_needs {
+                verdict(State::Present, None, found)
+            } else if ordered_by_release {
+                let reason = "staging deploys on every push and production on a release or by hand; nothing checks that a release was on staging first".to_string();
+                verdict(State::Partial, Some(reason), found)
+            } else {
+                let reason = "staging and production deploy independently; production does not depend on a staging deploy".to_string();
+                verdict(State::Partial, Some(reason), found)
+            }
+        }
+        (Some((sp, sj)), None) => {
+            let reason =
+                "a staging deploy exists but no production deploy is in the repository".to_string();
+            let e = evidence(
+                facts,
+                State::Partial,
+                sj.location.clone(),
+                format!("staging deploy: job {} in {}", sj.id, sp.path),
+                Some(reason.clone()),
+            );
+            verdict(State::Partial, Some(reason), vec![e])
+        }
+        _ => {
+            let best = signals
+                .iter()
+                .map(|e| e.state)
+                .max()
+                .unwrap_or(State::Absent)
+                .min(State::Mentioned);
+            let reason = if best == State::Absent {
+                "no staging environment: every deploy goes straight to production".to_string()
+            } else {
+                "staging configuration exists, but no pipeline deploys to it".to_string()
+            };
+            verdict(best, Some(reason), signals.to_vec())
+        }
+    }
+}
+
+pub fn production_approval(facts: &Facts) -> Option<Verdict> {
+    let deploys = facts.production_deploys();
+    if deploys.is_empty() {
+        return verdict(
+            State::Absent,
+            Some("no production deploy job to protect".into()),
+            Vec::new(),
+        );
+    }
+    let mut best = State::Absent;
+    let mut found = Vec::new();
+    let mut reason = None;
+    for (pipeline, job) in &deploys {
+        let (state, why) = if job.manual {
+            (State::Present, None)
+        } else if let Some((name, location)) = &job.environment {
+            found.push(evidence(
+                facts,
+                State::Partial,
+                location.clone(),
+                format!("job {} deploys to environment {name}", job.id),
+                None,
+            ));
+            (
+                State::Partial,
+                Some(format!(
+                    "job {} uses environment {name}; required reviewers are a repository setting files cannot show",
+                    job.id
+                )),
+            )
+        } else if pipeline.triggers.manual && !pipeline.triggers.push || pipeline.triggers.release {
+            (
+                State::Partial,
+                Some(format!(
+                    "{} deploys when a person starts it or publishes a release, with no approval step",
+                    pipeline.path
+                )),
+            )
+        } else {
+            (
+                State::Absent,
+                Some(format!(
+                    "job {} in {} deploys to production with no approval",
+                    job.id, pipeline.path
+                )),
+            )
+        };
+        if job.manual {
+            found.push(evidence(
+                facts,
+                State::Present,
+                job.location.clone(),
+                format!("job {} runs only when started by hand", job.id),
+                None,
+            ));
+        }
+        if state > best || reason.is_none() {
+            best = best.max(state);
+            reason = why;
+        }
+    }
+    verdict(best, reason, found)
+}

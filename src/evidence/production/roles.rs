@@ -1,0 +1,99 @@
+//! Job roles: what each job does for the release.
+
+use std::collections::BTreeSet;
+
+use super::patterns::{BACKUP, HEALTH, MIGRATE, ROLLBACK, SMOKE, practices_of};
+use crate::evidence::Facts;
+use crate::pipeline::{Job, Pipeline, roles_scope};
+
+/// What a job does for the release, from what it runs and uses rather than its name:
+/// build, test, scan (with kind), SBOM, sign, deploy (with environment), migrate, backup,
+/// smoke test, health check, rollback, notify, release.
+pub fn job_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
+    const BY_PRACTICE: &[(&str, &str)] = &[
+        ("TST-02", "test"),
+        ("TST-07", "test"),
+        ("SEC-04", "scan:sast"),
+        ("SEC-06", "scan:dependency"),
+        ("SEC-09", "scan:dependency"),
+        ("SEC-12", "scan:container"),
+        ("SEC-01", "scan:secrets"),
+        ("SEC-20", "scan:iac"),
+        ("SEC-18", "scan:iac"),
+        ("SEC-21", "scan:dast"),
+        ("SEC-11", "sbom"),
+        ("SEC-23", "sign"),
+        ("SEC-25", "attest"),
+        ("SEC-26", "attest"),
+        ("SEC-27", "attest"),
+        ("DEP-21", "backup"),
+        ("DEP-11", "smoke-test"),
+        ("DEP-09", "rollback"),
+        ("AUT-22", "notify"),
+        ("MON-14", "notify"),
+        ("AUT-14", "release"),
+        ("AUT-16", "publish"),
+        ("AUT-08", "lint"),
+        ("AUT-09", "lint"),
+    ];
+    let mut roles: BTreeSet<String> = BTreeSet::new();
+    for step in &job.steps {
+        for (id, _) in practices_of(facts, step) {
+            if let Some((_, role)) = BY_PRACTICE.iter().find(|(p, _)| *p == id) {
+                roles.insert((*role).to_string());
+            }
+        }
+        if step.uses.as_deref().is_some_and(|u| {
+            u.starts_with("docker/build-push-action") || u.starts_with("goreleaser/")
+        }) || step.commands.iter().any(|c| {
+            let t = c.text.to_ascii_lowercase();
+            [
+                "docker build",
+                "docker buildx build",
+                "docker compose build",
+                "go build",
+                "cargo build",
+                "npm run build",
+                "pnpm build",
+                "yarn build",
+                "bun run build",
+                "mvn package",
+                "gradle build",
+                "ko build",
+                "python -m build",
+                "uv build",
+                "meson compile",
+                "ninja",
+            ]
+            .iter()
+            .any(|b| t.contains(b))
+        }) {
+            roles.insert("build".into());
+        }
+        for c in &step.commands {
+            if MIGRATE.is_match(&c.text) {
+                roles.insert("migrate".into());
+            }
+            if BACKUP.is_match(&c.text) {
+                roles.insert("backup".into());
+            }
+            if HEALTH.is_match(&c.text) {
+                roles.insert("health-check".into());
+            }
+            if SMOKE.is_match(&c.text) {
+                roles.insert("smoke-test".into());
+            }
+            if ROLLBACK.is_match(&c.text) {
+                roles.insert("rollback".into());
+            }
+        }
+    }
+    if crate::pipeline::is_deploy_job(job) {
+        let scope = match roles_scope(pipeline, job) {
+            crate::pipeline::Scope::Unspecified => "production",
+            scope => scope.label(),
+        };
+        roles.insert(format!("deploy:{scope}"));
+    }
+    roles.into_iter().collect()
+}
