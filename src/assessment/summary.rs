@@ -9,7 +9,7 @@ use super::model::{
 use crate::evidence::{Facts, State};
 use crate::inventory::FileKind;
 use crate::pipeline::{
-    Pipeline, Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, roles_scope,
+    Pipeline, Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, job_scope,
 };
 
 pub fn deployable_units(facts: &Facts) -> usize {
@@ -52,7 +52,7 @@ fn purposes(facts: &Facts, pipeline: &Pipeline) -> Vec<String> {
     let has = |needle: &str| commands.iter().any(|c| c.contains(needle));
     for job in &pipeline.jobs {
         if is_deploy_job(job) {
-            out.insert(match roles_scope(pipeline, job) {
+            out.insert(match job_scope(pipeline, job) {
                 Scope::Production | Scope::Unspecified => "deploy-production",
                 Scope::Staging => "deploy-staging",
                 Scope::Preview => "deploy-preview",

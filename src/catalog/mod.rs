@@ -5,7 +5,7 @@ mod index;
 
 use std::sync::OnceLock;
 
-pub use index::{Owner, SignalIndex, compile as compile_pattern};
+pub use index::{Owner, SignalIndex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -19,7 +19,7 @@ use crate::parse::Parsed;
 use crate::pipeline::{Job, Pipeline, Pipelines};
 use crate::source::Location;
 
-pub use signals::{location_at as signals_location_at, uses_matches};
+pub use signals::{location_at, uses_matches};
 pub use traits::detect_traits;
 
 /// How much a practice is in place.

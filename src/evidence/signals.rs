@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::{Confidence, Evidence, Facts, PracticeEvidence, State, blocking};
 use crate::catalog::{Catalog, Practice, Requirement, SignalState};
 use crate::inventory::FileKind;
-use crate::pipeline::{Command, Job, Pipeline, Scope, Step, is_simulated, roles_scope};
+use crate::pipeline::{Command, Job, Pipeline, Scope, Step, is_simulated, job_scope};
 use crate::source::Location;
 
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
@@ -208,7 +208,7 @@ fn ci_evidence(
 /// Why a control in this job does not guard production: it runs only for staging or preview,
 /// or production deploys never wait for it.
 fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option<String> {
-    let scope = roles_scope(pipeline, job);
+    let scope = job_scope(pipeline, job);
     let deploys = facts.production_deploys();
     let elsewhere: Vec<String> = deploys
         .iter()

@@ -17,8 +17,11 @@ use serde::Serialize;
 use crate::inventory::{FileKind, Inventory};
 use crate::source::Location;
 
+pub use gitlab::template_jobs;
 pub use paths::{Upstream, downstream, upstream};
-pub use roles::{Scope, is_deploy_command, is_host_deploy_command, is_simulated};
+pub use roles::{
+    Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, is_simulated, job_scope,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -316,6 +319,3 @@ pub(crate) fn location_of(path: &str, node: &crate::parse::yaml::Node) -> Locati
         },
     }
 }
-
-pub use gitlab::template_jobs;
-pub use roles::{is_deploy_job, job_scope as roles_scope};

@@ -3,7 +3,7 @@
 
 use super::{evidence, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
-use crate::pipeline::{Scope, is_simulated, roles_scope, upstream};
+use crate::pipeline::{Scope, is_simulated, job_scope, upstream};
 
 /// Read from the production paths: every production deploy must wait for tests that pass
 /// and for at least one security scan that can fail.
@@ -108,7 +108,7 @@ pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
                     "job {} in {} deploys ({})",
                     j.id,
                     p.path,
-                    roles_scope(p, j).label()
+                    job_scope(p, j).label()
                 ),
                 None,
             )
@@ -141,16 +141,16 @@ pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict>
     let deploys = facts.deploys();
     let staging: Vec<_> = deploys
         .iter()
-        .filter(|(p, j)| roles_scope(p, j) == Scope::Staging)
+        .filter(|(p, j)| job_scope(p, j) == Scope::Staging)
         .collect();
     let production: Vec<_> = deploys
         .iter()
-        .filter(|(p, j)| roles_scope(p, j) == Scope::Production)
+        .filter(|(p, j)| job_scope(p, j) == Scope::Production)
         .collect();
     match (staging.first(), production.first()) {
         (Some((sp, sj)), Some((pp, pj))) => {
             let ordered_by_needs = upstream(facts.pipelines, pp, pj).iter().any(|u| {
-                roles_scope(u.pipeline, u.job) == Scope::Staging
+                job_scope(u.pipeline, u.job) == Scope::Staging
                     && crate::pipeline::is_deploy_job(u.job)
             });
             let ordered_by_release = (pp.triggers.release

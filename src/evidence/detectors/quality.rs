@@ -177,8 +177,7 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
             if let Some(m) = regex.captures(text).and_then(|c| c.get(1))
                 && let Ok(value) = m.as_str().parse::<u32>()
             {
-                let location =
-                    crate::evidence::signals_location_at(&file.path, text, m.start(), m.end());
+                let location = crate::evidence::location_at(&file.path, text, m.start(), m.end());
                 let informational = codecov && text.contains("informational: true");
                 thresholds.push((value, location, informational));
             }
@@ -193,7 +192,7 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
             .find("\n  coverage:")
             .map(|i| i + 3)
             .or_else(|| t.find("coverage_report:"))?;
-        Some(crate::evidence::signals_location_at(&f.path, t, at, at + 9))
+        Some(crate::evidence::location_at(&f.path, t, at, at + 9))
     });
     let measured = ci_commands
         .iter()
@@ -279,12 +278,7 @@ pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {
             .filter(|(f, _)| f.kind == FileKind::Source)
             .find_map(|(f, t)| {
                 let at = t.find(".create_all(")?;
-                Some(crate::evidence::signals_location_at(
-                    &f.path,
-                    t,
-                    at + 1,
-                    at + 11,
-                ))
+                Some(crate::evidence::location_at(&f.path, t, at + 1, at + 11))
             });
         return match create_all {
             Some(location) => {

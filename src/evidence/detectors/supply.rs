@@ -175,7 +175,7 @@ pub fn committed_secrets(facts: &Facts) -> Option<Verdict> {
                 continue;
             };
             let location =
-                crate::evidence::signals_location_at(&file.path, text, found.start(), found.end());
+                crate::evidence::location_at(&file.path, text, found.start(), found.end());
             let mut item = evidence(
                 facts,
                 State::Absent,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::{Facts, blocking};
 use crate::pipeline::{
     Command, Job, Pipeline, Step, downstream, is_deploy_command, is_host_deploy_command,
-    is_simulated, roles_scope, upstream,
+    is_simulated, job_scope, upstream,
 };
 use crate::source::Location;
 use patterns::{BACKUP, HEALTH, MIGRATE, NOTIFY, ROLLBACK, SMOKE, practices_of};
@@ -334,7 +334,7 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
                 .environment
                 .as_ref()
                 .map(|(e, _)| e.clone())
-                .unwrap_or_else(|| match roles_scope(pipeline, job) {
+                .unwrap_or_else(|| match job_scope(pipeline, job) {
                     crate::pipeline::Scope::Unspecified => {
                         "production (no environment named)".to_string()
                     }
@@ -515,7 +515,7 @@ pub fn production_deploys(pipelines: &crate::pipeline::Pipelines) -> Vec<(&Pipel
         .filter(|(_, j)| crate::pipeline::is_deploy_job(j))
         .filter(|(p, j)| {
             matches!(
-                roles_scope(p, j),
+                job_scope(p, j),
                 crate::pipeline::Scope::Production | crate::pipeline::Scope::Unspecified
             )
         })

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::patterns::{BACKUP, HEALTH, MIGRATE, ROLLBACK, SMOKE, practices_of};
 use crate::evidence::Facts;
-use crate::pipeline::{Job, Pipeline, roles_scope};
+use crate::pipeline::{Job, Pipeline, job_scope};
 
 /// What a job does for the release, from what it runs and uses rather than its name:
 /// build, test, scan (with kind), SBOM, sign, deploy (with environment), migrate, backup,
@@ -89,7 +89,7 @@ pub fn job_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
         }
     }
     if crate::pipeline::is_deploy_job(job) {
-        let scope = match roles_scope(pipeline, job) {
+        let scope = match job_scope(pipeline, job) {
             crate::pipeline::Scope::Unspecified => "production",
             scope => scope.label(),
         };
