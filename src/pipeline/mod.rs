@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::inventory::{FileKind, Inventory};
 use crate::source::Location;
+pub use crate::source::Unparsed;
 
 pub use paths::upstream;
 pub use roles::{Scope, is_deploy_command, is_host_deploy_command, is_simulated};
@@ -168,13 +169,6 @@ impl Pipeline {
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id == id)
     }
-}
-
-/// A CI file that could not be modelled, with the reason.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-pub struct Unparsed {
-    pub path: String,
-    pub reason: String,
 }
 
 #[derive(Debug, Default)]
