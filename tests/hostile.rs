@@ -264,6 +264,53 @@ fn deeply_nested_and_long_line_script_called_from_a_workflow_is_read_safely() {
 }
 
 #[test]
+fn many_commands_packed_into_one_long_line_are_located_in_linear_time() {
+    let repo = repository();
+    // A double-quoted `run:` of 50,000 escaped lines on one 600 KB file line: locating each
+    // command by searching the whole line again was quadratic and ran for minutes.
+    let commands: Vec<String> = (0..50_000).map(|i| format!("echo {i}")).collect();
+    write(
+        repo.path(),
+        ".github/workflows/packed.yml",
+        format!(
+            "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: \"{}\"\n",
+            commands.join("\\n")
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let paths: Vec<_> = assessment
+        .inventory
+        .pipelines
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert!(paths.contains(&".github/workflows/packed.yml"), "{paths:?}");
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn a_command_that_repeats_the_start_of_the_previous_one_gets_its_own_line() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          npm ci --prefix web\n          npm ci\n",
+    );
+
+    let inventory = shipready::inventory::scan(repo.path()).unwrap();
+    let pipelines = shipready::pipeline::build(&inventory);
+
+    let lines: Vec<_> = pipelines.pipelines[0].jobs[0].steps[0]
+        .commands
+        .iter()
+        .map(|c| (c.text.as_str(), c.location.line, c.location.column))
+        .collect();
+    assert_eq!(lines, [("npm ci --prefix web", 7, 11), ("npm ci", 8, 11)]);
+}
+
+#[test]
 fn sparse_multi_gigabyte_config_files_are_skipped_by_size_without_reading() {
     let repo = repository();
     for path in [".github/workflows/big.yml", "Dockerfile", "package.json"] {
