@@ -538,6 +538,30 @@ fn binary_and_non_utf8_content_under_config_names_is_skipped() {
     assert_good_workflow_assessed(&assessment);
 }
 
+/// Linux file names are bytes; the report's paths are text.
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_are_skipped_with_that_reason() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let repo = repository();
+    let name = OsStr::from_bytes(b"w\xff.yml");
+    fs::write(
+        repo.path().join(".github/workflows").join(name),
+        "on: push\n",
+    )
+    .unwrap();
+
+    let assessment = assess_within(repo.path());
+
+    assert_reason(
+        &assessment,
+        ".github/workflows/w\u{fffd}.yml",
+        "file name is not valid UTF-8",
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
 #[test]
 fn bom_and_crlf_workflow_parses_with_true_line_numbers() {
     let repo = tempfile::tempdir().unwrap();

@@ -124,7 +124,16 @@ fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
                         push(&vendored, Skipped { path, reason: "vendored or installed dependencies, not the project's own files".into() });
                         return ignore::WalkState::Skip;
                     }
-                    if file_type.is_file() {
+                    if file_type.is_file() && entry.path().to_str().is_none() {
+                        // The lossy path in the report would not name the file on disk.
+                        push(
+                            &skipped,
+                            Skipped {
+                                path,
+                                reason: "file name is not valid UTF-8, not read".into(),
+                            },
+                        );
+                    } else if file_type.is_file() {
                         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                         push(&listed, (path, size));
                     } else if file_type.is_symlink() {
