@@ -3,6 +3,13 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// A file that was read but could not be modelled (a CI file or a manifest), with the reason.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Unparsed {
+    pub path: String,
+    pub reason: String,
+}
+
 /// A place in a repository file. Lines and columns are 1-based; columns count characters.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Location {

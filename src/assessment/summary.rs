@@ -271,8 +271,16 @@ pub fn inventory(facts: &Facts) -> InventoryReport {
             .map(|t| format!("{t:?}").to_lowercase())
             .collect(),
         skipped: facts.inventory.skipped.clone(),
-        unparsed: facts.pipelines.unparsed.clone(),
+        unparsed: unparsed(facts),
     }
+}
+
+/// CI files and manifests that were read but could not be modelled, sorted by path.
+fn unparsed(facts: &Facts) -> Vec<crate::source::Unparsed> {
+    let mut out = facts.pipelines.unparsed.clone();
+    out.extend(facts.parsed.unparsed.iter().cloned());
+    out.sort();
+    out
 }
 
 fn deploy_targets(facts: &Facts) -> Vec<String> {

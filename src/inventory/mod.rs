@@ -124,7 +124,16 @@ fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
                         push(&vendored, Skipped { path, reason: "vendored or installed dependencies, not the project's own files".into() });
                         return ignore::WalkState::Skip;
                     }
-                    if file_type.is_file() {
+                    if file_type.is_file() && entry.path().to_str().is_none() {
+                        // The lossy path in the report would not name the file on disk.
+                        push(
+                            &skipped,
+                            Skipped {
+                                path,
+                                reason: "file name is not valid UTF-8, not read".into(),
+                            },
+                        );
+                    } else if file_type.is_file() {
                         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                         push(&listed, (path, size));
                     } else if file_type.is_symlink() {
@@ -275,9 +284,19 @@ fn read_file(root: &Path, path: String, size: u64) -> (RepoFile, Option<Skipped>
 
 /// Reads at most `MAX_FILE_BYTES + 1` bytes, so a file that grew after listing cannot
 /// exhaust memory.
+///
+/// The walk saw a regular file, but the path may have been replaced since (by a FIFO, a
+/// device or a symbolic link). So the file is opened without following a final symbolic
+/// link and without blocking, and read only if the opened file itself is a regular file:
+/// opening a FIFO with no writer would otherwise wait forever.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
+    let file = open_no_follow(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (replaced after the walk listed it)",
+        ));
+    }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -286,4 +305,53 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A path listed as a regular file and then replaced by a FIFO or a symbolic link before
+    /// it is read: the read must neither block nor follow the link.
+    #[test]
+    fn file_replaced_after_listing_is_not_opened_through() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let fifo = dir.path().join("Dockerfile");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()));
+        std::fs::write(dir.path().join("outside.yml"), "on: push\n").unwrap_or_default();
+        std::os::unix::fs::symlink("outside.yml", dir.path().join("package.json"))
+            .unwrap_or_default();
+
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let root = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let fifo = read_file(&root, "Dockerfile".into(), 10);
+            let link = read_file(&root, "package.json".into(), 10);
+            let _ = sender.send((fifo, link));
+        });
+        let received = receiver.recv_timeout(std::time::Duration::from_secs(10));
+        let Ok(((fifo, fifo_skip), (link, link_skip))) = received else {
+            panic!("reading a FIFO blocked");
+        };
+        assert!(fifo.text.is_none() && link.text.is_none());
+        let fifo_reason = fifo_skip.map(|s| s.reason).unwrap_or_default();
+        assert!(fifo_reason.contains("not a regular file"), "{fifo_reason}");
+        let link_reason = link_skip.map(|s| s.reason).unwrap_or_default();
+        assert!(link_reason.starts_with("unreadable"), "{link_reason}");
+    }
 }

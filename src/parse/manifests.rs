@@ -12,14 +12,20 @@ pub struct Dependency {
     pub location: Location,
 }
 
-pub fn parse(path: &str, ecosystem: Ecosystem, text: &str) -> Vec<Dependency> {
+/// Deepest bracket nesting accepted in a TOML or JSON manifest. Real manifests stay below
+/// 10; the limit keeps hostile files from reaching the parsers' recursion.
+pub const MAX_DEPTH: usize = 128;
+
+/// The dependencies a manifest declares. A TOML or JSON manifest that does not parse is an
+/// error with the reason, so the report can list it rather than drop it silently.
+pub fn parse(path: &str, ecosystem: Ecosystem, text: &str) -> Result<Vec<Dependency>, String> {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let names: Vec<String> = match (ecosystem, name.as_str()) {
-        (Ecosystem::Python, "pyproject.toml") => pyproject(text),
+        (Ecosystem::Python, "pyproject.toml") => pyproject(text)?,
         (Ecosystem::Python, n) if n.starts_with("requirements") => requirements(text),
         (Ecosystem::Python, "setup.py" | "setup.cfg" | "pipfile") => quoted_requirements(text),
-        (Ecosystem::Npm | Ecosystem::Php, _) => package_json(text),
-        (Ecosystem::Cargo, _) => cargo_toml(text),
+        (Ecosystem::Npm | Ecosystem::Php, _) => package_json(text)?,
+        (Ecosystem::Cargo, _) => cargo_toml(text)?,
         (Ecosystem::Go, _) => go_mod(text),
         (Ecosystem::Maven, _) => maven(text),
         (Ecosystem::Gradle, _) => gradle(text),
@@ -45,7 +51,63 @@ pub fn parse(path: &str, ecosystem: Ecosystem, text: &str) -> Vec<Dependency> {
             location,
         });
     }
-    out
+    Ok(out)
+}
+
+/// Rejects TOML or JSON nested deeper than `MAX_DEPTH` before a recursive parser sees it.
+/// Brackets in quoted strings and `#` comments do not count; the scan is one pass over the
+/// bytes and allocates nothing.
+fn check_depth(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    for byte in text.bytes() {
+        if comment {
+            comment = byte != b'\n';
+            continue;
+        }
+        if let Some(open) = quote {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' && open == b'"' {
+                escaped = true;
+            } else if byte == open || byte == b'\n' {
+                quote = None;
+            }
+            continue;
+        }
+        match byte {
+            b'"' | b'\'' => quote = Some(byte),
+            b'#' => comment = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn toml_table(text: &str) -> Result<toml::Table, String> {
+    check_depth(text)?;
+    text.parse::<toml::Table>()
+        .map_err(|e| format!("invalid TOML: {}", without_snippet(&e.to_string())))
+}
+
+/// The toml crate's message is a position line, a quoted snippet of the source and the
+/// cause; the snippet can be a megabyte long, so keep the position and the cause only.
+fn without_snippet(message: &str) -> String {
+    let mut lines = message.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or(message);
+    match lines.next_back() {
+        Some(cause) if !cause.contains('|') => format!("{first}: {}", cause.trim()),
+        _ => first.to_string(),
+    }
 }
 
 /// The part of a name that appears literally in the manifest (`artifact` of `group:artifact`).
@@ -84,10 +146,8 @@ fn quoted_requirements(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn pyproject(text: &str) -> Vec<String> {
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
+fn pyproject(text: &str) -> Result<Vec<String>, String> {
+    let table = toml_table(text)?;
     let mut out = Vec::new();
     let strings = |value: Option<&toml::Value>, out: &mut Vec<String>| {
         if let Some(items) = value.and_then(toml::Value::as_array) {
@@ -137,15 +197,17 @@ fn pyproject(text: &str) -> Vec<String> {
             );
         }
     }
-    out
+    Ok(out)
 }
 
-fn package_json(text: &str) -> Vec<String> {
-    let Ok(serde_json::Value::Object(root)) = serde_json::from_str::<serde_json::Value>(text)
-    else {
-        return Vec::new();
+fn package_json(text: &str) -> Result<Vec<String>, String> {
+    check_depth(text)?;
+    let value = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| format!("invalid JSON: {e}"))?;
+    let serde_json::Value::Object(root) = value else {
+        return Err("invalid manifest: the top level is not a JSON object".to_string());
     };
-    [
+    Ok([
         "dependencies",
         "devDependencies",
         "peerDependencies",
@@ -156,21 +218,19 @@ fn package_json(text: &str) -> Vec<String> {
     .iter()
     .filter_map(|k| root.get(*k).and_then(|v| v.as_object()))
     .flat_map(|deps| deps.keys().cloned())
-    .collect()
+    .collect())
 }
 
-fn cargo_toml(text: &str) -> Vec<String> {
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
+fn cargo_toml(text: &str) -> Result<Vec<String>, String> {
+    let table = toml_table(text)?;
     let workspace = table.get("workspace").and_then(|w| w.get("dependencies"));
-    ["dependencies", "dev-dependencies", "build-dependencies"]
+    Ok(["dependencies", "dev-dependencies", "build-dependencies"]
         .iter()
         .filter_map(|k| table.get(*k))
         .chain(workspace)
         .filter_map(toml::Value::as_table)
         .flat_map(|t| t.keys().cloned())
-        .collect()
+        .collect())
 }
 
 fn go_mod(text: &str) -> Vec<String> {
@@ -248,7 +308,7 @@ mod tests {
     #[test]
     fn pyproject_dependencies_are_located() {
         let text = "[project]\nname = \"app\"\ndependencies = [\n  \"fastapi[standard]<1.0.0,>=0.114.2\",\n  \"sentry-sdk[fastapi]>=1.40.6\",\n]\n[dependency-groups]\ndev = [\"pytest<8.0.0,>=7.4.3\"]\n";
-        let deps = parse("backend/pyproject.toml", Ecosystem::Python, text);
+        let deps = parse("backend/pyproject.toml", Ecosystem::Python, text).unwrap_or_default();
         let names: Vec<_> = deps.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["fastapi", "sentry-sdk", "pytest"]);
         assert_eq!(deps[1].location.line, 5);
@@ -257,11 +317,12 @@ mod tests {
     #[test]
     fn package_json_and_go_mod() {
         let json = "{\n  \"dependencies\": {\n    \"@sentry/react\": \"^8\"\n  },\n  \"devDependencies\": {\"@playwright/test\": \"1.45\"}\n}";
-        let deps = parse("frontend/package.json", Ecosystem::Npm, json);
+        let deps = parse("frontend/package.json", Ecosystem::Npm, json).unwrap_or_default();
         assert_eq!(deps[0].name, "@sentry/react");
         assert_eq!(deps[0].location.line, 3);
         let go = "module x\n\nrequire (\n\tgo.opentelemetry.io/otel v1.2.0\n\tgithub.com/lib/pq v1.12.0 // indirect\n)\nrequire github.com/a/b v1\n";
         let names: Vec<_> = parse("go.mod", Ecosystem::Go, go)
+            .unwrap_or_default()
             .into_iter()
             .map(|d| d.name)
             .collect();
@@ -275,9 +336,47 @@ mod tests {
             Ecosystem::Python,
             "# x\n-r base.txt\nDjango==5.0\nprometheus_client>=0.2\n",
         )
+        .unwrap_or_default()
         .into_iter()
         .map(|d| d.name)
         .collect();
         assert_eq!(names, ["django", "prometheus-client"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_before_the_parsers_recurse() {
+        let deep = format!(
+            "[tool]\nx = {}1{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let err = parse("pyproject.toml", Ecosystem::Python, &deep).err();
+        assert!(err.is_some_and(|e| e.contains("nesting deeper")));
+        let json = "{\"a\": ".repeat(50_000) + "1" + &"}".repeat(50_000);
+        let err = parse("package.json", Ecosystem::Npm, &json).err();
+        assert!(err.is_some_and(|e| e.contains("nesting deeper")));
+    }
+
+    #[test]
+    fn brackets_in_strings_and_comments_do_not_count_as_nesting() {
+        let brackets = "[".repeat(200);
+        let toml = format!(
+            "# {brackets}\n[dependencies]\nserde = \"1\"\n[package]\ndescription = '{brackets}'\nname = \"a\\\"{brackets}\"\n"
+        );
+        let deps = parse("Cargo.toml", Ecosystem::Cargo, &toml);
+        assert_eq!(deps.map(|d| d.len()), Ok(1));
+        let json = format!(
+            "{{\"scripts\": {{\"t\": \"\\\"{brackets}\"}}, \"dependencies\": {{\"a\": \"1\"}}}}"
+        );
+        let deps = parse("package.json", Ecosystem::Npm, &json);
+        assert_eq!(deps.map(|d| d.len()), Ok(1));
+    }
+
+    #[test]
+    fn invalid_manifests_are_errors_with_the_reason() {
+        let err = parse("Cargo.toml", Ecosystem::Cargo, "[package\n").err();
+        assert!(err.is_some_and(|e| e.starts_with("invalid TOML")));
+        let err = parse("package.json", Ecosystem::Npm, "{\"a\": ").err();
+        assert!(err.is_some_and(|e| e.starts_with("invalid JSON")));
     }
 }

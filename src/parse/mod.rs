@@ -6,6 +6,7 @@ pub mod migrations;
 pub mod yaml;
 
 use crate::inventory::{FileKind, Inventory};
+use crate::source::Unparsed;
 
 /// Everything parsed from the repository except CI pipelines (see `pipeline`).
 #[derive(Debug, Default)]
@@ -13,6 +14,8 @@ pub struct Parsed {
     pub dockerfiles: Vec<dockerfile::Dockerfile>,
     pub dependencies: Vec<manifests::Dependency>,
     pub migrations: migrations::Migrations,
+    /// Manifests that did not parse, with the reason; their dependencies are unknown.
+    pub unparsed: Vec<Unparsed>,
 }
 
 pub fn parse(inventory: &Inventory) -> Parsed {
@@ -20,11 +23,13 @@ pub fn parse(inventory: &Inventory) -> Parsed {
     for (file, text) in inventory.texts() {
         match file.kind {
             FileKind::Dockerfile => parsed.dockerfiles.push(dockerfile::parse(&file.path, text)),
-            FileKind::Manifest(ecosystem) => {
-                parsed
-                    .dependencies
-                    .extend(manifests::parse(&file.path, ecosystem, text));
-            }
+            FileKind::Manifest(ecosystem) => match manifests::parse(&file.path, ecosystem, text) {
+                Ok(dependencies) => parsed.dependencies.extend(dependencies),
+                Err(reason) => parsed.unparsed.push(Unparsed {
+                    path: file.path.clone(),
+                    reason,
+                }),
+            },
             _ => {}
         }
     }

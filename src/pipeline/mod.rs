@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::inventory::{FileKind, Inventory};
 use crate::source::Location;
+pub use crate::source::Unparsed;
 
 pub use gitlab::template_jobs;
 pub use paths::{Upstream, downstream, upstream};
@@ -180,13 +181,6 @@ impl Pipeline {
     }
 }
 
-/// A CI file that could not be modelled, with the reason.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-pub struct Unparsed {
-    pub path: String,
-    pub reason: String,
-}
-
 #[derive(Debug, Default)]
 pub struct Pipelines {
     pub pipelines: Vec<Pipeline>,
@@ -256,7 +250,7 @@ pub(crate) fn script_commands(
     let Some(value) = node.as_str() else {
         return Vec::new();
     };
-    let mut cursor = node.span.line.saturating_sub(1);
+    let mut finder = LineFinder::new(file_lines, node);
     let mut commands = Vec::new();
     let mut pending: Option<Command> = None;
     for raw in value.lines() {
@@ -264,17 +258,9 @@ pub(crate) fn script_commands(
         if trimmed.is_empty() {
             continue;
         }
-        let found = file_lines
-            .iter()
-            .enumerate()
-            .skip(cursor)
-            .take(2000)
-            .find_map(|(i, l)| l.find(trimmed).map(|byte| (i, l[..byte].chars().count())));
-        let location = match found {
-            Some((index, chars_before)) => {
-                cursor = index;
-                let column = chars_before + 1;
-                Location::line(path, index + 1, column, column + trimmed.chars().count())
+        let location = match finder.find(trimmed) {
+            Some((line, column)) => {
+                Location::line(path, line, column, column + trimmed.chars().count())
             }
             None => Location::line(path, node.span.line, node.span.column, node.span.end_column),
         };
@@ -300,6 +286,77 @@ pub(crate) fn script_commands(
     }
     commands.extend(pending);
     commands
+}
+
+/// Finds the lines of a script value in its file, in order, within the value's own span.
+///
+/// The search resumes where the previous line was found, and the bytes it may scan are
+/// bounded by a few times the span's size, so a value of many lines packed into one long
+/// line (a double-quoted `run: "a\\nb\\n..."`) costs linear time, not quadratic. Lines not
+/// found once the budget is spent take the value's own location.
+struct LineFinder<'a> {
+    lines: &'a [&'a str],
+    /// Index of the line the search resumes on, its byte offset and the characters before it.
+    line: usize,
+    byte: usize,
+    chars: usize,
+    /// One past the last line index the value spans.
+    end: usize,
+    budget: usize,
+}
+
+impl<'a> LineFinder<'a> {
+    fn new(lines: &'a [&'a str], node: &crate::parse::yaml::Node) -> Self {
+        let start = node.span.line.saturating_sub(1).min(lines.len());
+        let end = node
+            .span
+            .end_line
+            .max(node.span.line)
+            .saturating_add(1)
+            .min(lines.len());
+        let span_bytes: usize = lines[start..end.max(start)]
+            .iter()
+            .map(|l| l.len() + 1)
+            .sum();
+        Self {
+            lines,
+            line: start,
+            byte: 0,
+            chars: 0,
+            end: end.max(start),
+            budget: span_bytes.saturating_mul(4).saturating_add(64 * 1024),
+        }
+    }
+
+    /// The 1-based line and column of `needle` at or after the cursor, moving the cursor
+    /// past it.
+    fn find(&mut self, needle: &str) -> Option<(usize, usize)> {
+        for index in self.line..self.end {
+            let line = self.lines[index];
+            let from = if index == self.line {
+                self.byte.min(line.len())
+            } else {
+                0
+            };
+            let Some(rest) = line.get(from..) else {
+                continue;
+            };
+            if self.budget < rest.len() {
+                self.budget = 0;
+                return None;
+            }
+            self.budget -= rest.len();
+            if let Some(offset) = rest.find(needle) {
+                let before = if index == self.line { self.chars } else { 0 };
+                let column = before + rest[..offset].chars().count() + 1;
+                self.line = index;
+                self.byte = from + offset + needle.len();
+                self.chars = column - 1 + needle.chars().count();
+                return Some((index + 1, column));
+            }
+        }
+        None
+    }
 }
 
 pub fn location_of_node(path: &str, node: &crate::parse::yaml::Node) -> Location {

@@ -1,0 +1,25 @@
+//! Pipeline building from one workflow text (GitHub Actions and GitLab CI), through the
+//! public stage entry point.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shipready::inventory::{FileKind, Inventory, RepoFile};
+
+fuzz_target!(|text: &str| {
+    for (path, kind) in [
+        (".github/workflows/ci.yml", FileKind::GithubWorkflow),
+        (".gitlab-ci.yml", FileKind::GitlabCi),
+    ] {
+        let inventory = Inventory {
+            root: "/nonexistent".into(),
+            files: vec![RepoFile {
+                path: path.to_string(),
+                kind,
+                size: text.len() as u64,
+                text: Some(text.to_string()),
+            }],
+            skipped: Vec::new(),
+        };
+        let _ = shipready::pipeline::build(&inventory);
+    }
+});

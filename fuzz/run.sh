@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time on the stable toolchain (no sanitizer) and
+# prints executions and crashes per target. Crashes are kept in fuzz/artifacts/TARGET/.
+#
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests assess)
+
+cargo fuzz build --sanitizer none --release
+for target in "${targets[@]}"; do
+    mkdir -p "fuzz/corpus/$target"
+    # Seed from the test fixtures so the fuzzer starts from real-looking files.
+    case $target in
+        yaml | workflow) find tests/fixtures -path '*/.github/workflows/*.yml' -o -name '.gitlab-ci.yml' ;;
+        dockerfile) find tests/fixtures -name 'Dockerfile*' ;;
+        *) true ;;
+    esac | while read -r seed; do cp "$seed" "fuzz/corpus/$target/seed-$(echo "$seed" | tr / _)"; done
+    log=$(mktemp)
+    status=0
+    cargo fuzz run --sanitizer none --release "$target" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1 || status=$?
+    execs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' || echo "?")
+    crashes=$(find "fuzz/artifacts/$target" -type f 2>/dev/null | wc -l)
+    echo "$target: exit $status, runs $execs, artifacts $crashes"
+    [ "$status" -eq 0 ] || tail -30 "$log"
+    rm -f "$log"
+done
