@@ -39,25 +39,11 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("evidence", |b| {
         b.iter(|| {
-            let traits = evidence::detect_traits(&inventory, &parsed, &pipelines);
-            let facts = Facts {
-                catalog,
-                inventory: &inventory,
-                parsed: &parsed,
-                pipelines: &pipelines,
-                traits,
-            };
+            let facts = Facts::new(catalog, &inventory, &parsed, &pipelines);
             evidence::gather(catalog, black_box(&facts))
         })
     });
-    let traits = evidence::detect_traits(&inventory, &parsed, &pipelines);
-    let facts = Facts {
-        catalog,
-        inventory: &inventory,
-        parsed: &parsed,
-        pipelines: &pipelines,
-        traits,
-    };
+    let facts = Facts::new(catalog, &inventory, &parsed, &pipelines);
     let found = evidence::gather(catalog, &facts);
     let options = Options::default();
     group.bench_function("assessment", |b| {

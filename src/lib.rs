@@ -26,16 +26,7 @@ pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::I
     let inventory = inventory::scan(root)?;
     let parsed = parse::parse(&inventory);
     let pipelines = pipeline::build(&inventory);
-    let traits = evidence::detect_traits(&inventory, &parsed, &pipelines);
-    let production_jobs = evidence::production::jobs_on_production_paths(&pipelines);
-    let facts = evidence::Facts {
-        production_jobs,
-        catalog,
-        inventory: &inventory,
-        parsed: &parsed,
-        pipelines: &pipelines,
-        traits,
-    };
+    let facts = evidence::Facts::new(catalog, &inventory, &parsed, &pipelines);
     let found = evidence::gather(catalog, &facts);
     let name = repository_name(root);
     let mut assessment = assessment::assess(catalog, &facts, &found, &name, options);

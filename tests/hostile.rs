@@ -363,7 +363,7 @@ fn file_just_under_the_size_limit_on_one_line_is_read() {
         .iter()
         .find(|p| p.path == ".github/workflows/long.yml")
         .unwrap_or_else(|| panic!("long line not parsed: {:?}", assessment.inventory.unparsed));
-    assert_eq!(long.jobs, 1);
+    assert_eq!(long.jobs.len(), 1);
     assert_reason(
         &assessment,
         ".github/workflows/longer.yml",
@@ -609,7 +609,7 @@ fn duplicate_keys_in_a_workflow_do_not_break_the_assessment() {
         .iter()
         .find(|p| p.path == ".github/workflows/dup.yml")
         .unwrap_or_else(|| panic!("dup.yml dropped: {:?}", assessment.inventory.unparsed));
-    assert_eq!(dup.jobs, 1);
+    assert_eq!(dup.jobs.len(), 1);
     assert_good_workflow_assessed(&assessment);
 }
 

@@ -103,7 +103,25 @@ pub struct Facts<'a> {
     pub production_jobs: BTreeSet<(String, String)>,
 }
 
-impl Facts<'_> {
+impl<'a> Facts<'a> {
+    /// The facts of one repository: its traits and the jobs on its production paths are
+    /// worked out here, once.
+    pub fn new(
+        catalog: &'a Catalog,
+        inventory: &'a Inventory,
+        parsed: &'a Parsed,
+        pipelines: &'a Pipelines,
+    ) -> Self {
+        Facts {
+            catalog,
+            inventory,
+            parsed,
+            pipelines,
+            traits: detect_traits(inventory, parsed, pipelines),
+            production_jobs: production::jobs_on_production_paths(pipelines),
+        }
+    }
+
     /// The line of source a location points at, as a snippet.
     pub fn snippet(&self, location: &Location) -> String {
         self.inventory
