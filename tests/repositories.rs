@@ -176,3 +176,22 @@ fn committed_credentials_are_reported_by_place_and_kind_never_by_value() {
         );
     }
 }
+
+#[test]
+fn sentry_initialised_with_release_is_present() {
+    let b = assess("mature-service");
+    // mature-service calls sentry_sdk.init(..., release=...) on one line and creates releases.
+    expect(&b, "MON-08", State::Present, &[]);
+}
+
+#[test]
+fn the_most_specific_evidence_gives_the_reason() {
+    // A SENTRY_DSN variable in compose.yml and an init call without `release=` are both
+    // partial; the code says more, so its reason is the one reported.
+    let a = assess("sentry-no-release");
+    expect(&a, "MON-08", State::Partial, &["sets no release"]);
+    assert_eq!(
+        practice(&a, "MON-08").evidence[0].location.path,
+        "app/main.py"
+    );
+}

@@ -164,9 +164,19 @@ pub fn gather(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvid
         }
     }
     for entry in found.values_mut() {
+        // Best first: the higher state, then the stronger evidence — a parsed CI step before a
+        // pattern, application code before a configuration mention.
+        let in_code = |e: &Evidence| {
+            facts
+                .inventory
+                .get(&e.location.path)
+                .is_some_and(|f| f.kind == crate::inventory::FileKind::Source)
+        };
         entry.evidence.sort_by(|a, b| {
             b.state
                 .cmp(&a.state)
+                .then_with(|| b.confidence.cmp(&a.confidence))
+                .then_with(|| in_code(b).cmp(&in_code(a)))
                 .then_with(|| a.location.cmp(&b.location))
         });
         entry
