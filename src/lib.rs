@@ -22,10 +22,20 @@ pub use assessment::model::Assessment;
 
 /// Assesses the repository checked out at `root` with the built-in catalog.
 pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::InventoryError> {
-    let catalog = catalog::Catalog::builtin();
-    let inventory = inventory::scan(root)?;
-    let parsed = parse::parse(&inventory);
-    let pipelines = pipeline::build(&inventory);
+    // Compiling the catalog's patterns and reading the repository do not depend on each other;
+    // on a small repository they cost about the same, so they run side by side.
+    let (catalog, inventory, parsed, pipelines) = std::thread::scope(|scope| {
+        let catalog = scope.spawn(catalog::Catalog::builtin);
+        let read = inventory::scan(root).map(|inventory| {
+            let parsed = parse::parse(&inventory);
+            let pipelines = pipeline::build(&inventory);
+            (inventory, parsed, pipelines)
+        });
+        let catalog = catalog
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.map(|(inventory, parsed, pipelines)| (catalog, inventory, parsed, pipelines))
+    })?;
     let facts = evidence::Facts::new(catalog, &inventory, &parsed, &pipelines);
     let found = evidence::gather(catalog, &facts);
     let name = repository_name(root);
