@@ -228,7 +228,7 @@ pub fn assess(
         summary,
         categories,
         inventory: summary::inventory(facts),
-        production_paths: crate::evidence::production::production_paths(facts),
+        production_paths: facts.production_paths().to_vec(),
         key_findings: summary::key_findings(&practices, &recommendations),
         practices,
         recommendations,

@@ -101,6 +101,13 @@ pub struct Facts<'a> {
     pub traits: BTreeSet<Trait>,
     /// Jobs on some production path, as (pipeline path, job id).
     pub production_jobs: BTreeSet<(String, String)>,
+    /// The catalog practices each step's action and commands match, worked out once: practice
+    /// index and, for a command match, the command's index in the step. Keyed by the step's
+    /// address, which is stable while the pipelines are borrowed.
+    step_matches:
+        std::collections::HashMap<*const crate::pipeline::Step, Vec<(usize, Option<usize>)>>,
+    /// Production paths, computed on first use.
+    paths: std::cell::OnceCell<Vec<production::ProductionPath>>,
 }
 
 impl<'a> Facts<'a> {
@@ -119,7 +126,26 @@ impl<'a> Facts<'a> {
             pipelines,
             traits: detect_traits(inventory, parsed, pipelines),
             production_jobs: production::jobs_on_production_paths(pipelines),
+            step_matches: pipelines
+                .steps()
+                .map(|(_, _, step)| (step as *const _, match_step(catalog, step)))
+                .collect(),
+            paths: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Practices matched by a step: (practice index, index of the matching command).
+    pub fn step_practices(&self, step: &crate::pipeline::Step) -> &[(usize, Option<usize>)] {
+        self.step_matches
+            .get(&(step as *const _))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every production deploy with the controls around it.
+    pub fn production_paths(&self) -> &[production::ProductionPath] {
+        self.paths
+            .get_or_init(|| production::production_paths(self))
     }
 
     /// The line of source a location points at, as a snippet.
@@ -149,6 +175,27 @@ impl<'a> Facts<'a> {
             .filter(|(_, j)| crate::pipeline::is_deploy_job(j))
             .collect()
     }
+}
+
+fn match_step(catalog: &Catalog, step: &crate::pipeline::Step) -> Vec<(usize, Option<usize>)> {
+    let mut out = Vec::new();
+    if let Some(uses) = step.uses.as_deref() {
+        for (index, p) in catalog.practices.iter().enumerate() {
+            if p.uses.iter().any(|u| uses_matches(uses, u)) {
+                out.push((index, None));
+            }
+        }
+    }
+    for (position, command) in step.commands.iter().enumerate() {
+        out.extend(
+            catalog
+                .index
+                .command_practices(&command.text)
+                .into_iter()
+                .map(|index| (index, Some(position))),
+        );
+    }
+    out
 }
 
 /// Gathers evidence for every practice of the catalog.

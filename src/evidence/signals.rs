@@ -31,9 +31,10 @@ pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, Pract
 
 /// `owner/repo` matches `owner/repo` and `owner/repo/path`, never `owner/repository`.
 pub fn uses_matches(uses: &str, prefix: &str) -> bool {
-    let uses = uses.to_ascii_lowercase();
-    let prefix = prefix.to_ascii_lowercase();
-    uses == prefix || uses.starts_with(&format!("{prefix}/"))
+    let (uses, prefix) = (uses.as_bytes(), prefix.as_bytes());
+    uses.len() >= prefix.len()
+        && uses[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && (uses.len() == prefix.len() || uses[prefix.len()] == b'/')
 }
 
 /// A command that only prints a tool's name mentions it; it does not run it.

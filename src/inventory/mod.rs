@@ -292,12 +292,14 @@ fn read_file(root: &Path, path: String, size: u64) -> (RepoFile, Option<Skipped>
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = open_no_follow(path)?;
-    if !file.metadata()?.is_file() {
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
         return Err(std::io::Error::other(
             "not a regular file (replaced after the walk listed it)",
         ));
     }
-    let mut bytes = Vec::new();
+    // Sized up front: a growing buffer would hold up to twice each text for the whole run.
+    let mut bytes = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other(

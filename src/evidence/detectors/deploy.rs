@@ -8,8 +8,8 @@ use crate::pipeline::{Scope, is_simulated, job_scope, upstream};
 /// Read from the production paths: every production deploy must wait for tests that pass
 /// and for at least one security scan that can fail.
 pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
-    use crate::evidence::production::{ControlStatus, production_paths};
-    let paths = production_paths(facts);
+    use crate::evidence::production::ControlStatus;
+    let paths = facts.production_paths();
     if paths.is_empty() {
         return verdict(
             State::Absent,
@@ -20,7 +20,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
     let mut found = Vec::new();
     let mut worst = State::Present;
     let mut reasons = Vec::new();
-    for path in &paths {
+    for path in paths {
         let status = |name: &str| {
             path.controls
                 .iter()

@@ -103,7 +103,7 @@ fn find_control(
     for s in seen {
         let mut hits: Vec<Option<&Command>> = practices_of(facts, s.step)
             .into_iter()
-            .filter(|(id, _)| practices.contains(&id.as_str()))
+            .filter(|(id, _)| practices.contains(id))
             .map(|(_, c)| c)
             .collect();
         if let Some(regex) = regex {
@@ -187,14 +187,7 @@ fn deploy_step(job: &Job) -> usize {
 
 /// Checks that run on pull requests or in the merge queue guard a deploy on push to a
 /// branch only if branch protection requires them, which files cannot show.
-fn merge_time_control(
-    facts: &Facts,
-    pipeline: &Pipeline,
-    practices: &[&str],
-) -> Option<PathControl> {
-    if !pipeline.triggers.push || pipeline.triggers.tags_only {
-        return None;
-    }
+fn merge_time_control(facts: &Facts, practices: &[&str]) -> Option<PathControl> {
     let merge_time: Vec<Seen> = facts
         .pipelines
         .pipelines
@@ -248,6 +241,9 @@ fn merge_time_control(
 
 pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
     let mut out = Vec::new();
+    // What pull-request pipelines check is the same for every deploy; work it out once.
+    let mut merge_time: std::collections::HashMap<&str, Option<PathControl>> =
+        std::collections::HashMap::new();
     for (pipeline, job) in facts.production_deploys() {
         let at = deploy_step(job);
         let mut before: Vec<Seen> = upstream(facts.pipelines, pipeline, job)
@@ -293,7 +289,17 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
                 .filter(|c| c.status == ControlStatus::Present)
                 .or_else(|| template_control(pipeline, job, name))
                 .or_else(|| find_control(facts, &before, practices, None))
-                .or_else(|| merge_time_control(facts, pipeline, practices))
+                .or_else(|| {
+                    let on_push = pipeline.triggers.push && !pipeline.triggers.tags_only;
+                    on_push
+                        .then(|| {
+                            merge_time
+                                .entry(*name)
+                                .or_insert_with(|| merge_time_control(facts, practices))
+                                .clone()
+                        })
+                        .flatten()
+                })
                 .unwrap_or_else(|| missing(&format!("no {name} before this deploy")));
             controls.push(named(found, name));
         }

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::RegexSet;
 
-use crate::evidence::{Facts, uses_matches};
+use crate::evidence::Facts;
 use crate::pipeline::{Command, Step};
 
 pub(super) static MIGRATE: LazyLock<RegexSet> = LazyLock::new(|| {
@@ -78,24 +78,17 @@ pub(super) static ROLLBACK: LazyLock<RegexSet> = LazyLock::new(|| {
 });
 
 pub(super) fn practices_of<'a>(
-    facts: &Facts,
+    facts: &'a Facts,
     step: &'a Step,
-) -> Vec<(String, Option<&'a Command>)> {
-    let catalog = facts.catalog;
-    let mut out = Vec::new();
-    if let Some(uses) = step.uses.as_deref() {
-        for p in catalog
-            .practices
-            .iter()
-            .filter(|p| p.uses.iter().any(|u| uses_matches(uses, u)))
-        {
-            out.push((p.id.clone(), None));
-        }
-    }
-    for command in &step.commands {
-        for index in catalog.index.command_practices(&command.text) {
-            out.push((catalog.practices[index].id.clone(), Some(command)));
-        }
-    }
-    out
+) -> Vec<(&'a str, Option<&'a Command>)> {
+    facts
+        .step_practices(step)
+        .iter()
+        .map(|(index, command)| {
+            (
+                facts.catalog.practices[*index].id.as_str(),
+                command.and_then(|c| step.commands.get(c)),
+            )
+        })
+        .collect()
 }
