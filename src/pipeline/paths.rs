@@ -86,30 +86,24 @@ fn collect_upstream<'a>(
     if depth > 4 {
         return;
     }
-    let push = |u: Upstream<'a>, out: &mut Vec<Upstream<'a>>| {
-        if !out.iter().any(|x| std::ptr::eq(x.job, u.job)) {
-            out.push(u);
-        }
-    };
+    // A job, and the jobs of the local reusable workflow it calls, run before this one.
+    let add =
+        |pipeline: &'a Pipeline, earlier: &'a Job, guards: bool, out: &mut Vec<Upstream<'a>>| {
+            let called = called_jobs(pipelines, earlier);
+            for (p, j, g) in std::iter::once((pipeline, earlier, guards))
+                .chain(called.into_iter().map(|(p, j)| (p, j, guards)))
+            {
+                if !out.iter().any(|x| std::ptr::eq(x.job, j)) {
+                    out.push(Upstream {
+                        pipeline: p,
+                        job: j,
+                        guards: g && !j.allow_failure,
+                    });
+                }
+            }
+        };
     for earlier in needed(pipeline, job) {
-        push(
-            Upstream {
-                pipeline,
-                job: earlier,
-                guards: guarded && !earlier.allow_failure,
-            },
-            out,
-        );
-        for (p, j) in called_jobs(pipelines, earlier) {
-            push(
-                Upstream {
-                    pipeline: p,
-                    job: j,
-                    guards: guarded && !j.allow_failure,
-                },
-                out,
-            );
-        }
+        add(pipeline, earlier, guarded, out);
     }
 
     // A workflow started by another's completion waits for it only with a success check.
@@ -120,25 +114,7 @@ fn collect_upstream<'a>(
     for name in &pipeline.triggers.after_workflows {
         for other in pipelines.pipelines.iter().filter(|p| &p.name == name) {
             for earlier in &other.jobs {
-                let guards = guarded && success_checked && !earlier.allow_failure;
-                push(
-                    Upstream {
-                        pipeline: other,
-                        job: earlier,
-                        guards,
-                    },
-                    out,
-                );
-                for (p, j) in called_jobs(pipelines, earlier) {
-                    push(
-                        Upstream {
-                            pipeline: p,
-                            job: j,
-                            guards: guards && !j.allow_failure,
-                        },
-                        out,
-                    );
-                }
+                add(other, earlier, guarded && success_checked, out);
             }
         }
     }

@@ -263,17 +263,16 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             step,
             guards: true,
         }));
-        let mut after: Vec<Seen> = job
-            .steps
-            .iter()
-            .skip(at)
-            .map(|step| Seen {
+        // The deploy step and what follows it in the same job, then the jobs that wait for it.
+        let from_deploy = || {
+            job.steps.iter().skip(at).map(|step| Seen {
                 pipeline,
                 job,
                 step,
                 guards: true,
             })
-            .collect();
+        };
+        let mut after: Vec<Seen> = from_deploy().collect();
         after.extend(downstream(pipeline, job).into_iter().flat_map(|j| {
             j.steps.iter().map(move |step| Seen {
                 pipeline,
@@ -285,10 +284,12 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
 
         let mut controls = Vec::new();
         for (name, practices) in BEFORE {
-            let found = find_control(facts, &before, practices, None)
+            let on_path = find_control(facts, &before, practices, None);
+            let found = on_path
+                .clone()
                 .filter(|c| c.status == ControlStatus::Present)
                 .or_else(|| template_control(pipeline, job, name))
-                .or_else(|| find_control(facts, &before, practices, None))
+                .or(on_path)
                 .or_else(|| {
                     let on_push = pipeline.triggers.push && !pipeline.triggers.tags_only;
                     on_push
@@ -303,17 +304,7 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
                 .unwrap_or_else(|| missing(&format!("no {name} before this deploy")));
             controls.push(named(found, name));
         }
-        let whole_job: Vec<Seen> = job
-            .steps
-            .iter()
-            .skip(at)
-            .map(|step| Seen {
-                pipeline,
-                job,
-                step,
-                guards: true,
-            })
-            .collect();
+        let whole_job: Vec<Seen> = from_deploy().collect();
         controls.push(named(
             backup_control(facts, &before, &whole_job),
             "backup before migration",
