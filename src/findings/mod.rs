@@ -13,8 +13,16 @@
 
 mod add_from_url;
 mod curl_pipe_shell;
+mod destructive_migration;
 mod excessive_permissions;
+mod index_locks_writes;
+mod irreversible_migration;
+mod migration_cycle;
+mod migration_missing_parent;
+mod migration_multiple_heads;
 mod missing_healthcheck;
+mod missing_lock_timeout;
+mod not_null_without_default;
 mod package_install_hygiene;
 mod persisted_checkout_credentials;
 mod plaintext_credential;
@@ -28,6 +36,8 @@ mod unpinned_base_image;
 mod unpinned_image;
 mod unpinned_uses;
 mod untrusted_checkout;
+mod validating_constraint;
+mod volatile_default;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -36,6 +46,8 @@ use crate::evidence::Confidence;
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::Parsed;
 use crate::parse::dockerfile::Dockerfile;
+use crate::parse::hazards::{GraphProblemKind, HazardKind};
+use crate::parse::migrations::Migrations;
 use crate::parse::yaml::{self, Node, Span};
 use crate::source::{self, Location};
 
@@ -150,6 +162,46 @@ pub const AUDITS: &[Audit] = &[
         run: package_install_hygiene::audit,
     },
     Audit {
+        rule: &migration_multiple_heads::RULE,
+        run: migration_multiple_heads::audit,
+    },
+    Audit {
+        rule: &migration_missing_parent::RULE,
+        run: migration_missing_parent::audit,
+    },
+    Audit {
+        rule: &migration_cycle::RULE,
+        run: migration_cycle::audit,
+    },
+    Audit {
+        rule: &irreversible_migration::RULE,
+        run: irreversible_migration::audit,
+    },
+    Audit {
+        rule: &destructive_migration::RULE,
+        run: destructive_migration::audit,
+    },
+    Audit {
+        rule: &not_null_without_default::RULE,
+        run: not_null_without_default::audit,
+    },
+    Audit {
+        rule: &volatile_default::RULE,
+        run: volatile_default::audit,
+    },
+    Audit {
+        rule: &index_locks_writes::RULE,
+        run: index_locks_writes::audit,
+    },
+    Audit {
+        rule: &validating_constraint::RULE,
+        run: validating_constraint::audit,
+    },
+    Audit {
+        rule: &missing_lock_timeout::RULE,
+        run: missing_lock_timeout::audit,
+    },
+    Audit {
         rule: &suppress::INVALID_RULE,
         run: |_| Vec::new(),
     },
@@ -262,6 +314,9 @@ pub struct Sources<'a> {
     pub workflows: Vec<YamlFile<'a>>,
     pub gitlab: Vec<YamlFile<'a>>,
     pub dockerfiles: Vec<DockerfileSource<'a>>,
+    /// Schema migrations with their hazards and revision graph; texts come from `inventory`.
+    pub migrations: &'a Migrations,
+    pub inventory: &'a Inventory,
 }
 
 impl<'a> Sources<'a> {
@@ -293,8 +348,50 @@ impl<'a> Sources<'a> {
             workflows: yaml_of(FileKind::GithubWorkflow),
             gitlab: yaml_of(FileKind::GitlabCi),
             dockerfiles,
+            migrations: &parsed.migrations,
+            inventory,
         }
     }
+
+    /// The text of a repository file, empty when it was not read.
+    pub fn text(&self, path: &str) -> &'a str {
+        self.inventory
+            .get(path)
+            .and_then(|f| f.text.as_deref())
+            .unwrap_or("")
+    }
+}
+
+/// The migration hazards of one kind as findings of `rule`.
+pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) -> Vec<Finding> {
+    sources
+        .migrations
+        .hazards
+        .iter()
+        .filter(|h| h.kind == kind)
+        .map(|h| {
+            let text = sources.text(&h.location.path);
+            Finding::new(rule, h.location.clone(), h.message.clone(), text)
+        })
+        .collect()
+}
+
+/// The revision graph problems of one kind as findings of `rule`.
+pub(crate) fn graph_findings(
+    sources: &Sources,
+    rule: &Rule,
+    kind: GraphProblemKind,
+) -> Vec<Finding> {
+    sources
+        .migrations
+        .graph_problems
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| {
+            let text = sources.text(&p.location.path);
+            Finding::new(rule, p.location.clone(), p.message.clone(), text)
+        })
+        .collect()
 }
 
 /// Runs every audit and applies the repository's suppressions; findings come sorted by

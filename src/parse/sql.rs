@@ -1,0 +1,536 @@
+//! PostgreSQL migration rules over SQL text: which statements lock, rewrite or lose data.
+//!
+//! A small tokenizer turns the text into words and punctuation, skipping comments (`--`,
+//! nested `/* */`), string literals (`'...'`, `E'...'`, dollar-quoted bodies) and reading
+//! quoted identifiers as words, so a keyword inside a comment or a string never matches.
+//! Statements are split at top-level `;` and matched word by word. The input is cut at
+//! [`MAX_BYTES`] and every loop advances, so hostile text cannot make this slow or panic.
+//!
+//! Tables created in the same file are empty when later statements of the file touch them,
+//! so nothing done to them is reported: a first migration that creates tables and then adds
+//! their foreign keys (as Prisma writes them) is safe.
+
+use std::collections::BTreeSet;
+
+use super::hazards::HazardKind;
+
+/// Longest SQL text read; the rest of a larger file is ignored.
+pub const MAX_BYTES: usize = 1 << 20;
+
+/// Functions whose value differs per row, so a default using them rewrites the table.
+const VOLATILE: &[&str] = &[
+    "NOW",
+    "RANDOM",
+    "GEN_RANDOM_UUID",
+    "CLOCK_TIMESTAMP",
+    "UUID_GENERATE_V4",
+    "TIMEOFDAY",
+    "STATEMENT_TIMESTAMP",
+];
+
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    /// A keyword or identifier, upper-cased (quoted identifiers keep their case).
+    Word(String),
+    /// A string or dollar-quoted literal.
+    Literal,
+    Punct(u8),
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+impl Token {
+    fn is(&self, word: &str) -> bool {
+        matches!(&self.kind, Kind::Word(w) if w == word)
+    }
+    fn is_punct(&self, c: u8) -> bool {
+        self.kind == Kind::Punct(c)
+    }
+    fn word(&self) -> &str {
+        match &self.kind {
+            Kind::Word(w) => w,
+            _ => "",
+        }
+    }
+}
+
+/// A hazard with byte offsets into the checked text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlHazard {
+    pub kind: HazardKind,
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+}
+
+/// What [`check`] found in one text.
+#[derive(Debug, Default)]
+pub struct SqlReport {
+    pub hazards: Vec<SqlHazard>,
+    /// The first statement that takes a strong lock on an existing table.
+    pub first_strong_lock: Option<(usize, usize)>,
+    /// Whether the text sets `lock_timeout`.
+    pub sets_lock_timeout: bool,
+}
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let bytes = &text.as_bytes()[..text.len().min(MAX_BYTES)];
+    let n = bytes.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = bytes[i];
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            while i < n && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            let mut depth = 0usize;
+            while i < n {
+                if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                    depth += 1;
+                    i += 2;
+                } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c == b'\'' {
+            i = skip_quoted(bytes, i, b'\'');
+            out.push(Token {
+                kind: Kind::Literal,
+                start,
+                end: i,
+            });
+        } else if c == b'"' {
+            i = skip_quoted(bytes, i, b'"');
+            let inner = text.get(start + 1..i.saturating_sub(1)).unwrap_or("");
+            out.push(Token {
+                kind: Kind::Word(inner.to_string()),
+                start,
+                end: i,
+            });
+        } else if c == b'$' && dollar_tag(bytes, i).is_some() {
+            let tag_end = dollar_tag(bytes, i).unwrap_or(i + 1);
+            let tag = &bytes[i..tag_end];
+            i = tag_end;
+            while i < n && !bytes[i..].starts_with(tag) {
+                i += 1;
+            }
+            i = (i + tag.len()).min(n);
+            out.push(Token {
+                kind: Kind::Literal,
+                start,
+                end: i,
+            });
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
+            while i < n
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+            {
+                i += 1;
+            }
+            let word = text.get(start..i).unwrap_or("").to_ascii_uppercase();
+            // `E'...'` is one string literal.
+            if word == "E" && bytes.get(i) == Some(&b'\'') {
+                i = skip_quoted(bytes, i, b'\'');
+                out.push(Token {
+                    kind: Kind::Literal,
+                    start,
+                    end: i,
+                });
+            } else {
+                out.push(Token {
+                    kind: Kind::Word(word),
+                    start,
+                    end: i,
+                });
+            }
+        } else {
+            i += 1;
+            out.push(Token {
+                kind: Kind::Punct(c),
+                start,
+                end: i,
+            });
+        }
+    }
+    out
+}
+
+/// The end of a quoted run starting at `i`; a doubled quote or a backslash escapes.
+fn skip_quoted(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+    i += 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            i += 2;
+        } else if bytes[i] == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// The end of a `$tag$` opening at `i`, if one starts there.
+fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+        j += 1;
+    }
+    (bytes.get(j) == Some(&b'$') && !bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        .then_some(j + 1)
+}
+
+/// Splits tokens at `sep` outside parentheses.
+fn split_top(tokens: &[Token], sep: u8) -> Vec<&[Token]> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut from = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            Kind::Punct(b'(') => depth += 1,
+            Kind::Punct(b')') => depth -= 1,
+            Kind::Punct(c) if c == sep && depth <= 0 => {
+                parts.push(&tokens[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&tokens[from..]);
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+/// Skips the words of `skip` at the start of `tokens`, in any number.
+fn skip_words<'t>(mut tokens: &'t [Token], skip: &[&str]) -> &'t [Token] {
+    while tokens.first().is_some_and(|t| skip.contains(&t.word())) {
+        tokens = &tokens[1..];
+    }
+    tokens
+}
+
+fn has(tokens: &[Token], word: &str) -> bool {
+    tokens.iter().any(|t| t.is(word))
+}
+
+fn has_pair(tokens: &[Token], first: &str, second: &str) -> bool {
+    tokens.windows(2).any(|w| w[0].is(first) && w[1].is(second))
+}
+
+/// The table name a statement names, without its schema and in lower case.
+fn table_name(tokens: &[Token]) -> String {
+    let mut name = tokens
+        .first()
+        .map(|t| t.word().to_string())
+        .unwrap_or_default();
+    if tokens.get(1).is_some_and(|t| t.is_punct(b'.')) {
+        name = tokens
+            .get(2)
+            .map(|t| t.word().to_string())
+            .unwrap_or_default();
+    }
+    name.to_ascii_lowercase()
+}
+
+/// Checks every statement of `text`.
+pub fn check(text: &str) -> SqlReport {
+    let tokens = tokenize(text);
+    let mut report = SqlReport::default();
+    let mut created = BTreeSet::new();
+    for statement in split_top(&tokens, b';') {
+        check_statement(statement, &mut created, &mut report);
+    }
+    report
+}
+
+fn push(report: &mut SqlReport, kind: HazardKind, part: &[Token], message: String) {
+    let (Some(first), Some(last)) = (part.first(), part.last()) else {
+        return;
+    };
+    report.hazards.push(SqlHazard {
+        kind,
+        start: first.start,
+        end: last.end,
+        message,
+    });
+}
+
+fn strong_lock(report: &mut SqlReport, statement: &[Token]) {
+    if report.first_strong_lock.is_none()
+        && let (Some(first), Some(last)) = (statement.first(), statement.last())
+    {
+        report.first_strong_lock = Some((first.start, last.end));
+    }
+}
+
+fn check_statement(statement: &[Token], created: &mut BTreeSet<String>, report: &mut SqlReport) {
+    let words: Vec<&str> = statement.iter().take(4).map(Token::word).collect();
+    match words.as_slice() {
+        ["SET", ..] | ["SELECT", ..] if has(statement, "LOCK_TIMEOUT") => {
+            report.sets_lock_timeout = true;
+        }
+        // `set_config('lock_timeout', ...)` names it in a literal; any set_config is accepted.
+        ["SELECT", ..] if has(statement, "SET_CONFIG") => {
+            report.sets_lock_timeout = true;
+        }
+        ["CREATE", "TABLE", ..] | ["CREATE", "UNLOGGED", "TABLE", ..] => {
+            let rest = skip_words(
+                &statement[1..],
+                &["UNLOGGED", "TABLE", "IF", "NOT", "EXISTS"],
+            );
+            created.insert(table_name(rest));
+        }
+        ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE", "INDEX", ..] => {
+            let on = statement.iter().position(|t| t.is("ON"));
+            let table = on
+                .map(|i| table_name(skip_words(&statement[i + 1..], &["ONLY"])))
+                .unwrap_or_default();
+            if !has(statement, "CONCURRENTLY") && !created.contains(&table) {
+                strong_lock(report, statement);
+                push(
+                    report,
+                    HazardKind::IndexLocksWrites,
+                    statement,
+                    format!("CREATE INDEX on {table} without CONCURRENTLY blocks writes"),
+                );
+            }
+        }
+        ["DROP", "TABLE", ..] => {
+            let rest = skip_words(&statement[2..], &["IF", "EXISTS"]);
+            let table = table_name(rest);
+            if !created.contains(&table) {
+                strong_lock(report, statement);
+                push(
+                    report,
+                    HazardKind::Destructive,
+                    statement,
+                    format!("drops table {table}"),
+                );
+            }
+        }
+        ["ALTER", "TABLE", ..] => {
+            let rest = skip_words(&statement[2..], &["IF", "EXISTS", "ONLY"]);
+            let table = table_name(rest);
+            if created.contains(&table) {
+                return;
+            }
+            strong_lock(report, statement);
+            let skip = if rest.get(1).is_some_and(|t| t.is_punct(b'.')) {
+                3
+            } else {
+                1
+            };
+            let actions = rest.get(skip..).unwrap_or(&[]);
+            for action in split_top(actions, b',') {
+                alter_action(&table, action, report);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn alter_action(table: &str, action: &[Token], report: &mut SqlReport) {
+    let first = action.first().map(Token::word).unwrap_or("");
+    let second = action.get(1).map(Token::word).unwrap_or("");
+    match first {
+        "ADD" if matches!(second, "CONSTRAINT" | "FOREIGN" | "CHECK") => {
+            let checks = has_pair(action, "FOREIGN", "KEY") || has(action, "CHECK");
+            if checks && !has_pair(action, "NOT", "VALID") {
+                push(
+                    report,
+                    HazardKind::ValidatingConstraint,
+                    action,
+                    format!(
+                        "adds a constraint to {table} without NOT VALID, scanning it under lock"
+                    ),
+                );
+            }
+        }
+        "ADD" if !matches!(second, "PRIMARY" | "UNIQUE" | "EXCLUDE") => {
+            let column = skip_words(&action[1..], &["COLUMN", "IF", "NOT", "EXISTS"])
+                .first()
+                .map(|t| t.word().to_ascii_lowercase())
+                .unwrap_or_default();
+            let default = action.iter().position(|t| t.is("DEFAULT"));
+            if has_pair(action, "NOT", "NULL") && default.is_none() {
+                push(
+                    report,
+                    HazardKind::NotNullWithoutDefault,
+                    action,
+                    format!("adds NOT NULL column {table}.{column} without a DEFAULT"),
+                );
+            }
+            if let Some(d) = default
+                && let Some(function) = action[d + 1..]
+                    .iter()
+                    .take(3)
+                    .find(|t| VOLATILE.contains(&t.word()))
+            {
+                push(
+                    report,
+                    HazardKind::VolatileDefault,
+                    action,
+                    format!(
+                        "adds column {table}.{column} with volatile default {}(), rewriting the table",
+                        function.word().to_ascii_lowercase()
+                    ),
+                );
+            }
+        }
+        "ALTER" => {
+            let rest = skip_words(&action[1..], &["COLUMN"]);
+            let column = rest
+                .first()
+                .map(|t| t.word().to_ascii_lowercase())
+                .unwrap_or_default();
+            if has(rest, "TYPE") {
+                push(
+                    report,
+                    HazardKind::Destructive,
+                    action,
+                    format!("changes the type of {table}.{column}, rewriting the table"),
+                );
+            } else if has_pair(rest, "SET", "NOT") {
+                push(
+                    report,
+                    HazardKind::ValidatingConstraint,
+                    action,
+                    format!("SET NOT NULL on {table}.{column} scans the table under lock"),
+                );
+            }
+        }
+        "DROP" if !matches!(second, "CONSTRAINT" | "DEFAULT") => {
+            let column = skip_words(&action[1..], &["COLUMN", "IF", "EXISTS"])
+                .first()
+                .map(|t| t.word().to_ascii_lowercase())
+                .unwrap_or_default();
+            push(
+                report,
+                HazardKind::Destructive,
+                action,
+                format!("drops column {table}.{column}"),
+            );
+        }
+        "RENAME" if second == "TO" => push(
+            report,
+            HazardKind::Destructive,
+            action,
+            format!("renames table {table}"),
+        ),
+        "RENAME" if second != "CONSTRAINT" => {
+            let column = skip_words(&action[1..], &["COLUMN"])
+                .first()
+                .map(|t| t.word().to_ascii_lowercase())
+                .unwrap_or_default();
+            push(
+                report,
+                HazardKind::Destructive,
+                action,
+                format!("renames column {table}.{column}"),
+            );
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<HazardKind> {
+        check(text).hazards.iter().map(|h| h.kind).collect()
+    }
+
+    #[test]
+    fn comments_and_strings_never_match() {
+        assert!(
+            kinds("-- DROP TABLE users;\n/* DROP /* nested */ TABLE x; */ SELECT 'DROP TABLE y';")
+                .is_empty()
+        );
+        assert!(
+            kinds("CREATE FUNCTION f() RETURNS void AS $$ DROP TABLE z; $$ LANGUAGE sql;")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_rule_fires_once() {
+        use HazardKind::*;
+        assert_eq!(
+            kinds("ALTER TABLE t ADD COLUMN c int NOT NULL;"),
+            [NotNullWithoutDefault]
+        );
+        assert!(kinds("ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0;").is_empty());
+        assert_eq!(
+            kinds("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now();"),
+            [VolatileDefault]
+        );
+        assert_eq!(kinds("CREATE INDEX i ON public.t (c);"), [IndexLocksWrites]);
+        assert!(kinds("CREATE INDEX CONCURRENTLY i ON t (c);").is_empty());
+        assert_eq!(
+            kinds("ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+            [Destructive]
+        );
+        assert_eq!(
+            kinds("ALTER TABLE t DROP COLUMN c, RENAME COLUMN a TO b;"),
+            [Destructive, Destructive]
+        );
+        assert!(kinds("ALTER TABLE t DROP CONSTRAINT k;").is_empty());
+        assert_eq!(
+            kinds("ALTER TABLE t ADD CONSTRAINT k FOREIGN KEY (a) REFERENCES u (id);"),
+            [ValidatingConstraint]
+        );
+        assert!(kinds("ALTER TABLE t ADD CONSTRAINT k CHECK (a > 0) NOT VALID;").is_empty());
+        assert_eq!(
+            kinds("ALTER TABLE t ALTER COLUMN c SET NOT NULL;"),
+            [ValidatingConstraint]
+        );
+        assert!(kinds("CREATE TABLE t (a int); CREATE INDEX i ON t (a); ALTER TABLE t ADD COLUMN b int NOT NULL;").is_empty());
+    }
+
+    #[test]
+    fn lock_timeout_and_strong_locks() {
+        let r = check("SET lock_timeout = '2s';\nALTER TABLE t DROP COLUMN c;");
+        assert!(r.sets_lock_timeout);
+        assert_eq!(r.first_strong_lock, Some((25, 52)));
+        assert!(
+            check("CREATE INDEX CONCURRENTLY i ON t (c);")
+                .first_strong_lock
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn unterminated_input_does_not_panic() {
+        for text in [
+            "'abc",
+            "\"abc",
+            "$tag$ never",
+            "/* open",
+            "E'\\",
+            "ALTER TABLE",
+            "ALTER TABLE s.",
+            "é'",
+        ] {
+            let _ = check(text);
+        }
+    }
+}
