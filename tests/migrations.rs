@@ -172,3 +172,30 @@ fn safe_migrations_have_no_migration_findings() {
         spans(&found)
     );
 }
+
+#[test]
+fn unsafe_operations_take_zero_downtime_credit_away() {
+    use shipready::evidence::State;
+    let bad = common::assess("findings/migrations-bad");
+    common::expect(
+        &bad,
+        "DEP-22",
+        State::Absent,
+        &[
+            "16 unsafe operations in 2 migration files",
+            "nothing lints migrations",
+            "drops column orders.legacy (alembic/versions/b2_reshape_orders.py:10:5)",
+        ],
+    );
+    // Without unsafe operations the catalog signals decide: timeouts in env.py, no linter.
+    let mature = common::assess("mature-service");
+    common::expect(
+        &mature,
+        "DEP-22",
+        State::Partial,
+        &["nothing lints migrations"],
+    );
+    // CI runs upgrade, downgrade base and upgrade again against a Postgres service.
+    common::expect(&mature, "DEP-19", State::Present, &[]);
+    common::expect(&mature, "DEP-20", State::Present, &[]);
+}

@@ -256,6 +256,7 @@ pub const DETECTORS: &[&str] = &[
     "versioned_migrations",
     "repository_hygiene",
     "reversible_migrations",
+    "migration_safety",
 ];
 
 impl Catalog {
