@@ -74,7 +74,7 @@ fn every_unsafe_operation_is_found_at_its_span() {
         span(v2, (1, 1, 1, 1), "irreversible-migration"),
         span(v2, (2, 1, 2, 52), "missing-lock-timeout"),
         span(v2, (2, 23, 2, 52), "not-null-without-default"),
-        span(v2, (3, 23, 3, 67), "volatile-default"),
+        span(v2, (3, 23, 3, 79), "volatile-default"),
         span(v2, (4, 1, 4, 54), "index-locks-writes"),
         span(v2, (5, 23, 5, 51), "destructive-migration"),
         span(v2, (7, 5, 7, 20), "destructive-migration"),
@@ -136,7 +136,7 @@ fn messages_name_the_operation_and_practices_follow_the_rule() {
     );
     assert_eq!(
         message("V2__reshape_customers.sql", 3, "volatile-default"),
-        "adds column customers.seen_at with volatile default now(), rewriting the table"
+        "adds column customers.seen_at with volatile default clock_timestamp(), rewriting the table"
     );
     assert_eq!(
         message("c3_add_paid.py", 5, "migration-multiple-heads"),

@@ -1,6 +1,7 @@
-//! `volatile-default`: a column is added with a default computed per row (`now()`, `random()`,
+//! `volatile-default`: a column is added with a default computed per row (`random()`,
 //! `gen_random_uuid()`, `clock_timestamp()`), which rewrites the whole table under an exclusive
-//! lock.
+//! lock. `now()` is stable, evaluated once for the statement, and costs nothing since
+//! PostgreSQL 11.
 
 use super::{Finding, Rule, Severity, Sources, hazard_findings};
 use crate::evidence::Confidence;

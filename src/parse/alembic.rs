@@ -407,9 +407,14 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                     );
                 }
                 let lower = default.unwrap_or_default().to_ascii_lowercase();
-                if ["now(", "random(", "gen_random_uuid(", "clock_timestamp("]
-                    .iter()
-                    .any(|f| lower.contains(f))
+                if [
+                    "random(",
+                    "gen_random_uuid(",
+                    "clock_timestamp(",
+                    "uuid_generate_v4(",
+                ]
+                .iter()
+                .any(|f| lower.contains(f))
                 {
                     hazard(
                         HazardKind::VolatileDefault,

@@ -17,15 +17,16 @@ use super::hazards::HazardKind;
 /// Longest SQL text read; the rest of a larger file is ignored.
 pub const MAX_BYTES: usize = 1 << 20;
 
-/// Functions whose value differs per row, so a default using them rewrites the table.
+/// Volatile functions: their value differs per row, so a default using them makes
+/// PostgreSQL rewrite the table. `now()` and `statement_timestamp()` are only stable — computed
+/// once for the `ALTER` — so since PostgreSQL 11 a default using them is instant.
 const VOLATILE: &[&str] = &[
-    "NOW",
     "RANDOM",
     "GEN_RANDOM_UUID",
     "CLOCK_TIMESTAMP",
     "UUID_GENERATE_V4",
     "TIMEOFDAY",
-    "STATEMENT_TIMESTAMP",
+    "NEXTVAL",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -370,6 +371,17 @@ fn alter_action(table: &str, action: &[Token], report: &mut SqlReport) {
                 .map(|t| t.word().to_ascii_lowercase())
                 .unwrap_or_default();
             let default = action.iter().position(|t| t.is("DEFAULT"));
+            // A generated column computes its value for every row: never null-failing, but a
+            // rewrite of the whole table.
+            if has(action, "GENERATED") {
+                push(
+                    report,
+                    HazardKind::VolatileDefault,
+                    action,
+                    format!("adds generated column {table}.{column}, rewriting the table"),
+                );
+                return;
+            }
             if has_pair(action, "NOT", "NULL") && default.is_none() {
                 push(
                     report,
@@ -480,7 +492,16 @@ mod tests {
         );
         assert!(kinds("ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0;").is_empty());
         assert_eq!(
-            kinds("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now();"),
+            kinds("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp();"),
+            [VolatileDefault]
+        );
+        assert!(kinds("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now();").is_empty());
+        assert_eq!(
+            kinds("ALTER TABLE t ADD COLUMN id int NOT NULL DEFAULT nextval('s'::regclass);"),
+            [VolatileDefault]
+        );
+        assert_eq!(
+            kinds("ALTER TABLE t ADD COLUMN c text NOT NULL GENERATED ALWAYS AS (a || b) STORED;"),
             [VolatileDefault]
         );
         assert_eq!(kinds("CREATE INDEX i ON public.t (c);"), [IndexLocksWrites]);
