@@ -18,6 +18,7 @@ mod excessive_permissions;
 mod index_locks_writes;
 mod irreversible_migration;
 mod migration_cycle;
+mod migration_helpers;
 mod migration_missing_parent;
 mod migration_multiple_heads;
 mod missing_healthcheck;
@@ -38,6 +39,12 @@ mod unpinned_uses;
 mod untrusted_checkout;
 mod validating_constraint;
 mod volatile_default;
+mod workflow_helpers;
+
+pub(crate) use migration_helpers::{graph_findings, hazard_findings};
+pub(crate) use workflow_helpers::{
+    action_name, is_commit_sha, jobs, line_location, locate_in_text, steps, triggers,
+};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -46,7 +53,6 @@ use crate::evidence::Confidence;
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::Parsed;
 use crate::parse::dockerfile::Dockerfile;
-use crate::parse::hazards::{GraphProblemKind, HazardKind};
 use crate::parse::migrations::Migrations;
 use crate::parse::yaml::{self, Node, Span};
 use crate::source::{self, Location};
@@ -362,38 +368,6 @@ impl<'a> Sources<'a> {
     }
 }
 
-/// The migration hazards of one kind as findings of `rule`.
-pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) -> Vec<Finding> {
-    sources
-        .migrations
-        .hazards
-        .iter()
-        .filter(|h| h.kind == kind)
-        .map(|h| {
-            let text = sources.text(&h.location.path);
-            Finding::new(rule, h.location.clone(), h.message.clone(), text)
-        })
-        .collect()
-}
-
-/// The revision graph problems of one kind as findings of `rule`.
-pub(crate) fn graph_findings(
-    sources: &Sources,
-    rule: &Rule,
-    kind: GraphProblemKind,
-) -> Vec<Finding> {
-    sources
-        .migrations
-        .graph_problems
-        .iter()
-        .filter(|p| p.kind == kind)
-        .map(|p| {
-            let text = sources.text(&p.location.path);
-            Finding::new(rule, p.location.clone(), p.message.clone(), text)
-        })
-        .collect()
-}
-
 /// Runs every audit and applies the repository's suppressions; findings come sorted by
 /// path, line and column.
 pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec<Finding> {
@@ -405,74 +379,4 @@ pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec
     // The same defect reached twice (a job read through two documents, say) is reported once.
     findings.dedup_by(|a, b| a.location == b.location && a.id == b.id && a.message == b.message);
     findings
-}
-
-// Helpers shared by the workflow audits.
-
-/// The jobs of a workflow document, as (name key, job) pairs.
-pub(crate) fn jobs(document: &Node) -> &[(Node, Node)] {
-    document.get("jobs").map(Node::entries).unwrap_or(&[])
-}
-
-/// The steps of a job.
-pub(crate) fn steps(job: &Node) -> &[Node] {
-    job.get("steps").map(Node::items).unwrap_or(&[])
-}
-
-/// The event names a workflow runs on, whatever the shape of `on:`.
-pub(crate) fn triggers(document: &Node) -> Vec<&str> {
-    let Some(on) = document.get("on") else {
-        return Vec::new();
-    };
-    if on.is_map() {
-        on.entries()
-            .iter()
-            .filter_map(|(k, _)| k.as_str())
-            .collect()
-    } else {
-        on.strings()
-    }
-}
-
-/// The action a step or job calls, without its `@ref`, lower-cased.
-pub(crate) fn action_name(uses: &str) -> String {
-    uses.split('@').next().unwrap_or(uses).to_ascii_lowercase()
-}
-
-/// Whether `text` is a full 40-character commit SHA.
-pub(crate) fn is_commit_sha(text: &str) -> bool {
-    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The location of the first occurrence of `needle` between lines `from` and `to`
-/// (1-based, inclusive) of `text`.
-pub(crate) fn locate_in_text(
-    path: &str,
-    text: &str,
-    from: usize,
-    to: usize,
-    needle: &str,
-) -> Option<Location> {
-    text.lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .take((to + 1).saturating_sub(from.max(1)))
-        .find_map(|(i, line)| {
-            let byte = line.find(needle)?;
-            let column = line[..byte].chars().count() + 1;
-            Some(Location {
-                path: path.to_string(),
-                line: i + 1,
-                column,
-                end_line: i + 1,
-                end_column: column + needle.chars().count(),
-            })
-        })
-}
-
-/// A whole line of `text` as a location, without its indentation.
-pub(crate) fn line_location(path: &str, text: &str, line: usize) -> Location {
-    let raw = source::line_of(text, line);
-    let indent = raw.chars().take_while(|c| c.is_whitespace()).count();
-    Location::line(path, line, indent + 1, raw.chars().count() + 1)
 }

@@ -6,12 +6,14 @@
 //! indentation. Running them would execute repository code, and a full Python parser would add
 //! a large dependency for questions — is the body empty, `pass`, or a `raise`; which literal is
 //! assigned to `revision`; which `op.*` calls `upgrade()` makes — that indentation and bracket
-//! matching answer exactly for generated revisions, in bounded time (see [`super::alembic`]).
+//! matching answer exactly for generated revisions, in bounded time (see [`super::alembic`] and
+//! [`super::alembic_ops`]).
 //! SQL migrations go through the tokenizer of [`super::sql`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::alembic::{self, Revision};
+use super::alembic_ops;
 use super::hazards::{GraphProblem, Hazard, HazardKind, span};
 use super::sql;
 use crate::inventory::{FileKind, Inventory, MigrationSystem};
@@ -109,7 +111,8 @@ pub fn scan(inventory: &Inventory) -> Migrations {
         let text = file.text.as_deref().unwrap_or("");
         if system == MigrationSystem::Alembic {
             revisions.extend(alembic::revision(&file.path, text));
-            out.hazards.extend(alembic::operations(&file.path, text));
+            out.hazards
+                .extend(alembic_ops::operations(&file.path, text));
         } else if is_forward_sql(&file.path, system) {
             out.hazards.extend(sql_hazards(&file.path, text));
         }
