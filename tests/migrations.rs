@@ -197,5 +197,15 @@ fn unsafe_operations_take_zero_downtime_credit_away() {
     );
     // CI runs upgrade, downgrade base and upgrade again against a Postgres service.
     common::expect(&mature, "DEP-19", State::Present, &[]);
+    // The same round trip in a job without any database proves nothing about the schema.
+    common::expect(
+        &bad,
+        "DEP-19",
+        State::Partial,
+        &[
+            "job migrations of .github/workflows/ci.yml",
+            "starts no database service",
+        ],
+    );
     common::expect(&mature, "DEP-20", State::Present, &[]);
 }

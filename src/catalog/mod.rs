@@ -257,6 +257,7 @@ pub const DETECTORS: &[&str] = &[
     "repository_hygiene",
     "reversible_migrations",
     "migration_safety",
+    "migration_round_trip",
 ];
 
 impl Catalog {

@@ -4,6 +4,7 @@
 use super::{evidence, examples, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
 use crate::parse::hazards::HazardKind;
+use crate::pipeline::Job;
 
 /// DEP-22: the catalog signals say whether a policy or linter exists; unsafe operations in
 /// the migrations themselves cap the practice at Partial (tooling exists but let them through)
@@ -53,4 +54,65 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         )
     }));
     verdict(state, Some(reason), found)
+}
+
+/// Images and commands that give a CI job a real database to migrate.
+const DATABASES: &[&str] = &[
+    "postgres",
+    "postgis",
+    "timescale",
+    "mysql",
+    "mariadb",
+    "cockroach",
+    "mssql",
+    "sqlserver",
+];
+
+/// Whether a job has a database to run migrations against: a database service container, or a
+/// command that starts one (compose, `docker run`, testcontainers, a local server).
+fn has_database(job: &Job) -> bool {
+    let named = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        DATABASES.iter().any(|d| lower.contains(d))
+    };
+    job.service_images.iter().any(|i| named(i))
+        || job.images.iter().any(|(i, _)| named(i))
+        || job.steps.iter().flat_map(|s| &s.commands).any(|c| {
+            let lower = c.text.to_ascii_lowercase();
+            lower.contains("compose up")
+                || lower.contains("testcontainers")
+                || (lower.contains("docker run") && named(&lower))
+                || lower.contains("pg_ctl")
+                || lower.contains("service postgresql start")
+        })
+}
+
+/// DEP-19: a rollback command in CI earns full credit only in a job that has a real database;
+/// without one the round trip cannot have run against a schema. Evidence outside pipelines
+/// (a pytest-alembic dependency) is left to the signals.
+pub fn migration_round_trip(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let mut without = Vec::new();
+    for e in signals.iter().filter(|e| e.state == State::Present) {
+        let job = facts
+            .pipelines
+            .jobs()
+            .filter(|(p, j)| p.path == e.location.path && j.location.line <= e.location.line)
+            .max_by_key(|(_, j)| j.location.line);
+        match job {
+            Some((_, job)) if has_database(job) => return None,
+            Some((pipeline, job)) => without.push((pipeline.path.clone(), job.id.clone(), e)),
+            None => return None,
+        }
+    }
+    let (path, job, first) = without.first()?;
+    let reason = format!(
+        "migrations are rolled back in job {job} of {path}, but the job starts no database service \
+         to run them against"
+    );
+    let mut found = signals.to_vec();
+    if let Some(e) = found.iter_mut().find(|e| e.location == first.location) {
+        e.state = State::Partial;
+        e.reason = Some(reason.clone());
+    }
+    verdict(State::Partial, Some(reason), found)
 }

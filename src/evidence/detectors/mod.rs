@@ -39,6 +39,7 @@ pub fn run(
         "versioned_migrations" => quality::versioned_migrations(facts),
         "reversible_migrations" => quality::reversible_migrations(facts),
         "migration_safety" => migrations::migration_safety(facts, signals),
+        "migration_round_trip" => migrations::migration_round_trip(facts, signals),
         "repository_hygiene" => quality::repository_hygiene(facts),
         _ => None,
     }
