@@ -209,3 +209,27 @@ fn unsafe_operations_take_zero_downtime_credit_away() {
     );
     common::expect(&mature, "DEP-20", State::Present, &[]);
 }
+
+#[test]
+fn unsafe_operations_past_a_linter_leave_zero_downtime_partial() {
+    use shipready::evidence::State;
+    let linted = common::assess("findings/migrations-linted");
+    common::expect(
+        &linted,
+        "DEP-22",
+        State::Partial,
+        &[
+            "1 unsafe operation in 1 migration file despite the zero-downtime tooling found",
+            "drops table legacy_events (migrations/000002_drop_legacy.up.sql:2:1)",
+        ],
+    );
+    let found = findings("findings/migrations-linted");
+    assert_eq!(
+        spans(&found),
+        vec![span(
+            "migrations/000002_drop_legacy.up.sql",
+            (2, 1, 2, 25),
+            "destructive-migration"
+        )]
+    );
+}

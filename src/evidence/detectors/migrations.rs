@@ -33,9 +33,11 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         State::Absent
     };
     let reason = format!(
-        "{} unsafe operations in {} migration files{}: {}",
+        "{} unsafe operation{} in {} migration file{}{}: {}",
         hazards.len(),
+        if hazards.len() == 1 { "" } else { "s" },
         files.len(),
+        if files.len() == 1 { "" } else { "s" },
         if guarded {
             " despite the zero-downtime tooling found"
         } else {
