@@ -4,6 +4,9 @@
 //! found by indentation and each call is read up to its balanced closing parenthesis, skipping
 //! strings and comments, at most 16 KiB long. Generated revisions pass literals,
 //! which is all the checks need; a call built from variables is read as far as its literals go.
+//!
+//! NOTE: `op.` inside a docstring of `upgrade()` is read as a call; generated revisions put
+//! their docstring at module level, so this costs a false positive only in hand-written ones.
 
 use std::collections::BTreeSet;
 
