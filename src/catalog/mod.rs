@@ -256,6 +256,8 @@ pub const DETECTORS: &[&str] = &[
     "versioned_migrations",
     "repository_hygiene",
     "reversible_migrations",
+    "migration_safety",
+    "migration_round_trip",
 ];
 
 impl Catalog {

@@ -13,8 +13,17 @@
 
 mod add_from_url;
 mod curl_pipe_shell;
+mod destructive_migration;
 mod excessive_permissions;
+mod index_locks_writes;
+mod irreversible_migration;
+mod migration_cycle;
+mod migration_helpers;
+mod migration_missing_parent;
+mod migration_multiple_heads;
 mod missing_healthcheck;
+mod missing_lock_timeout;
+mod not_null_without_default;
 mod package_install_hygiene;
 mod persisted_checkout_credentials;
 mod plaintext_credential;
@@ -28,6 +37,14 @@ mod unpinned_base_image;
 mod unpinned_image;
 mod unpinned_uses;
 mod untrusted_checkout;
+mod validating_constraint;
+mod volatile_default;
+mod workflow_helpers;
+
+pub(crate) use migration_helpers::{graph_findings, hazard_findings};
+pub(crate) use workflow_helpers::{
+    action_name, is_commit_sha, jobs, line_location, locate_in_text, steps, triggers,
+};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -36,6 +53,7 @@ use crate::evidence::Confidence;
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::Parsed;
 use crate::parse::dockerfile::Dockerfile;
+use crate::parse::migrations::Migrations;
 use crate::parse::yaml::{self, Node, Span};
 use crate::source::{self, Location};
 
@@ -150,6 +168,46 @@ pub const AUDITS: &[Audit] = &[
         run: package_install_hygiene::audit,
     },
     Audit {
+        rule: &migration_multiple_heads::RULE,
+        run: migration_multiple_heads::audit,
+    },
+    Audit {
+        rule: &migration_missing_parent::RULE,
+        run: migration_missing_parent::audit,
+    },
+    Audit {
+        rule: &migration_cycle::RULE,
+        run: migration_cycle::audit,
+    },
+    Audit {
+        rule: &irreversible_migration::RULE,
+        run: irreversible_migration::audit,
+    },
+    Audit {
+        rule: &destructive_migration::RULE,
+        run: destructive_migration::audit,
+    },
+    Audit {
+        rule: &not_null_without_default::RULE,
+        run: not_null_without_default::audit,
+    },
+    Audit {
+        rule: &volatile_default::RULE,
+        run: volatile_default::audit,
+    },
+    Audit {
+        rule: &index_locks_writes::RULE,
+        run: index_locks_writes::audit,
+    },
+    Audit {
+        rule: &validating_constraint::RULE,
+        run: validating_constraint::audit,
+    },
+    Audit {
+        rule: &missing_lock_timeout::RULE,
+        run: missing_lock_timeout::audit,
+    },
+    Audit {
         rule: &suppress::INVALID_RULE,
         run: |_| Vec::new(),
     },
@@ -262,6 +320,9 @@ pub struct Sources<'a> {
     pub workflows: Vec<YamlFile<'a>>,
     pub gitlab: Vec<YamlFile<'a>>,
     pub dockerfiles: Vec<DockerfileSource<'a>>,
+    /// Schema migrations with their hazards and revision graph; texts come from `inventory`.
+    pub migrations: &'a Migrations,
+    pub inventory: &'a Inventory,
 }
 
 impl<'a> Sources<'a> {
@@ -293,7 +354,17 @@ impl<'a> Sources<'a> {
             workflows: yaml_of(FileKind::GithubWorkflow),
             gitlab: yaml_of(FileKind::GitlabCi),
             dockerfiles,
+            migrations: &parsed.migrations,
+            inventory,
         }
+    }
+
+    /// The text of a repository file, empty when it was not read.
+    pub fn text(&self, path: &str) -> &'a str {
+        self.inventory
+            .get(path)
+            .and_then(|f| f.text.as_deref())
+            .unwrap_or("")
     }
 }
 
@@ -308,74 +379,4 @@ pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec
     // The same defect reached twice (a job read through two documents, say) is reported once.
     findings.dedup_by(|a, b| a.location == b.location && a.id == b.id && a.message == b.message);
     findings
-}
-
-// Helpers shared by the workflow audits.
-
-/// The jobs of a workflow document, as (name key, job) pairs.
-pub(crate) fn jobs(document: &Node) -> &[(Node, Node)] {
-    document.get("jobs").map(Node::entries).unwrap_or(&[])
-}
-
-/// The steps of a job.
-pub(crate) fn steps(job: &Node) -> &[Node] {
-    job.get("steps").map(Node::items).unwrap_or(&[])
-}
-
-/// The event names a workflow runs on, whatever the shape of `on:`.
-pub(crate) fn triggers(document: &Node) -> Vec<&str> {
-    let Some(on) = document.get("on") else {
-        return Vec::new();
-    };
-    if on.is_map() {
-        on.entries()
-            .iter()
-            .filter_map(|(k, _)| k.as_str())
-            .collect()
-    } else {
-        on.strings()
-    }
-}
-
-/// The action a step or job calls, without its `@ref`, lower-cased.
-pub(crate) fn action_name(uses: &str) -> String {
-    uses.split('@').next().unwrap_or(uses).to_ascii_lowercase()
-}
-
-/// Whether `text` is a full 40-character commit SHA.
-pub(crate) fn is_commit_sha(text: &str) -> bool {
-    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The location of the first occurrence of `needle` between lines `from` and `to`
-/// (1-based, inclusive) of `text`.
-pub(crate) fn locate_in_text(
-    path: &str,
-    text: &str,
-    from: usize,
-    to: usize,
-    needle: &str,
-) -> Option<Location> {
-    text.lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .take((to + 1).saturating_sub(from.max(1)))
-        .find_map(|(i, line)| {
-            let byte = line.find(needle)?;
-            let column = line[..byte].chars().count() + 1;
-            Some(Location {
-                path: path.to_string(),
-                line: i + 1,
-                column,
-                end_line: i + 1,
-                end_column: column + needle.chars().count(),
-            })
-        })
-}
-
-/// A whole line of `text` as a location, without its indentation.
-pub(crate) fn line_location(path: &str, text: &str, line: usize) -> Location {
-    let raw = source::line_of(text, line);
-    let indent = raw.chars().take_while(|c| c.is_whitespace()).count();
-    Location::line(path, line, indent + 1, raw.chars().count() + 1)
 }

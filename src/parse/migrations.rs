@@ -1,12 +1,21 @@
-//! Schema migrations: which systems the repository uses and whether each migration can be
-//! reversed. Files are read as text and never executed.
+//! Schema migrations: which systems the repository uses, whether each migration can be
+//! reversed, how Alembic revisions chain, and which operations lock or lose data. Files are
+//! read as text and never executed.
 //!
 //! Alembic revisions are Python; a line scanner finds `def downgrade` and reads its body by
-//! indentation. A full Python parser would add a large dependency for one question — is the
-//! body empty, `pass`, or a `raise` — that indentation answers exactly for generated revisions.
+//! indentation. Running them would execute repository code, and a full Python parser would add
+//! a large dependency for questions — is the body empty, `pass`, or a `raise`; which literal is
+//! assigned to `revision`; which `op.*` calls `upgrade()` makes — that indentation and bracket
+//! matching answer exactly for generated revisions, in bounded time (see [`super::alembic`] and
+//! [`super::alembic_ops`]).
+//! SQL migrations go through the tokenizer of [`super::sql`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::alembic::{self, Revision};
+use super::alembic_ops;
+use super::hazards::{GraphProblem, Hazard, HazardKind, span};
+use super::sql;
 use crate::inventory::{FileKind, Inventory, MigrationSystem};
 use crate::source::Location;
 
@@ -31,6 +40,60 @@ pub struct MigrationFile {
 pub struct Migrations {
     pub systems: BTreeSet<MigrationSystem>,
     pub files: Vec<MigrationFile>,
+    /// Operations that lock, rewrite or lose data, in file order.
+    pub hazards: Vec<Hazard>,
+    /// Problems of the Alembic revision graphs, one graph per versions folder.
+    pub graph_problems: Vec<GraphProblem>,
+}
+
+/// Whether a migration file runs forward (not a down, undo or repeatable file).
+fn is_forward_sql(path: &str, system: MigrationSystem) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    match system {
+        MigrationSystem::Flyway => name.starts_with('v'),
+        MigrationSystem::GolangMigrate | MigrationSystem::Sqlx => !name.ends_with(".down.sql"),
+        MigrationSystem::Prisma | MigrationSystem::Sql => {
+            name.ends_with(".sql") && !name.ends_with(".down.sql")
+        }
+        _ => false,
+    }
+}
+
+/// The hazards of one forward SQL migration, with `missing-lock-timeout` when it takes
+/// strong locks and never sets `lock_timeout`.
+fn sql_hazards(path: &str, text: &str) -> Vec<Hazard> {
+    let report = sql::check(text);
+    let mut out: Vec<Hazard> = report
+        .hazards
+        .into_iter()
+        .map(|h| Hazard {
+            kind: h.kind,
+            location: span(path, text, h.start, h.end),
+            message: h.message,
+        })
+        .collect();
+    if let (Some((start, end)), false) = (report.first_strong_lock, report.sets_lock_timeout) {
+        out.push(Hazard {
+            kind: HazardKind::MissingLockTimeout,
+            location: span(path, text, start, end),
+            message: "takes a strong lock without SET lock_timeout first".to_string(),
+        });
+    }
+    out
+}
+
+/// Graph problems of every versions folder; parents may be found in any folder.
+fn graph_problems(revisions: &[Revision]) -> Vec<GraphProblem> {
+    let all: BTreeSet<String> = revisions.iter().map(|r| r.id.clone()).collect();
+    let mut folders: BTreeMap<&str, Vec<Revision>> = BTreeMap::new();
+    for r in revisions {
+        let folder = r.path.rsplit_once('/').map_or("", |(f, _)| f);
+        folders.entry(folder).or_default().push(r.clone());
+    }
+    folders
+        .values()
+        .flat_map(|revisions| alembic::graph_problems(revisions, &all))
+        .collect()
 }
 
 pub fn scan(inventory: &Inventory) -> Migrations {
@@ -39,12 +102,20 @@ pub fn scan(inventory: &Inventory) -> Migrations {
         out.systems.insert(MigrationSystem::Alembic);
     }
     let paths: BTreeSet<&str> = inventory.files.iter().map(|f| f.path.as_str()).collect();
+    let mut revisions = Vec::new();
     for file in &inventory.files {
         let FileKind::Migration(system) = file.kind else {
             continue;
         };
         out.systems.insert(system);
         let text = file.text.as_deref().unwrap_or("");
+        if system == MigrationSystem::Alembic {
+            revisions.extend(alembic::revision(&file.path, text));
+            out.hazards
+                .extend(alembic_ops::operations(&file.path, text));
+        } else if is_forward_sql(&file.path, system) {
+            out.hazards.extend(sql_hazards(&file.path, text));
+        }
         let (reversibility, location) = match system {
             MigrationSystem::Alembic => alembic(&file.path, text),
             MigrationSystem::Django => django(&file.path, text),
@@ -89,6 +160,7 @@ pub fn scan(inventory: &Inventory) -> Migrations {
             location,
         });
     }
+    out.graph_problems = graph_problems(&revisions);
     out
 }
 

@@ -1,8 +1,13 @@
 //! Parsers that turn file text into typed models with source positions.
 
+pub mod alembic;
+pub mod alembic_ops;
 pub mod dockerfile;
+pub mod hazards;
 pub mod manifests;
 pub mod migrations;
+pub mod sql;
+pub mod sql_tokens;
 pub mod yaml;
 
 use crate::inventory::{FileKind, Inventory};

@@ -3,6 +3,7 @@
 
 mod containers;
 mod deploy;
+mod migrations;
 mod pipeline;
 mod quality;
 mod supply;
@@ -37,6 +38,8 @@ pub fn run(
         "coverage_threshold" => quality::coverage_threshold(facts, practice),
         "versioned_migrations" => quality::versioned_migrations(facts),
         "reversible_migrations" => quality::reversible_migrations(facts),
+        "migration_safety" => migrations::migration_safety(facts, signals),
+        "migration_round_trip" => migrations::migration_round_trip(facts, signals),
         "repository_hygiene" => quality::repository_hygiene(facts),
         _ => None,
     }

@@ -1,0 +1,120 @@
+//! Detectors over the content of schema migrations: operations that lock, rewrite or drop
+//! data weaken a zero-downtime strategy whatever the tooling around them says.
+
+use super::{evidence, examples, verdict};
+use crate::evidence::{Evidence, Facts, State, Verdict};
+use crate::parse::hazards::HazardKind;
+use crate::pipeline::Job;
+
+/// DEP-22: the catalog signals say whether a policy or linter exists; unsafe operations in
+/// the migrations themselves cap the practice at Partial (tooling exists but let them through)
+/// or Absent (nothing guards against them). Without unsafe operations the signals decide.
+pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let hazards: Vec<_> = facts
+        .parsed
+        .migrations
+        .hazards
+        .iter()
+        .filter(|h| h.kind != HazardKind::MissingLockTimeout)
+        .collect();
+    if hazards.is_empty() {
+        return None;
+    }
+    let files: std::collections::BTreeSet<&str> =
+        hazards.iter().map(|h| h.location.path.as_str()).collect();
+    let shown: Vec<String> = hazards
+        .iter()
+        .map(|h| format!("{} ({})", h.message, h.location))
+        .collect();
+    let guarded = signals.iter().any(|e| e.state >= State::Partial);
+    let state = if guarded {
+        State::Partial
+    } else {
+        State::Absent
+    };
+    let reason = format!(
+        "{} unsafe operation{} in {} migration file{}{}: {}",
+        hazards.len(),
+        if hazards.len() == 1 { "" } else { "s" },
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        if guarded {
+            " despite the zero-downtime tooling found"
+        } else {
+            " and nothing lints migrations"
+        },
+        examples(&shown, 2)
+    );
+    let mut found: Vec<Evidence> = signals.to_vec();
+    found.extend(hazards.iter().take(5).map(|h| {
+        evidence(
+            facts,
+            State::Absent,
+            h.location.clone(),
+            h.message.clone(),
+            Some("locks, rewrites or drops data the running release uses".into()),
+        )
+    }));
+    verdict(state, Some(reason), found)
+}
+
+/// Images and commands that give a CI job a real database to migrate.
+const DATABASES: &[&str] = &[
+    "postgres",
+    "postgis",
+    "timescale",
+    "mysql",
+    "mariadb",
+    "cockroach",
+    "mssql",
+    "sqlserver",
+];
+
+/// Whether a job has a database to run migrations against: a database service container, or a
+/// command that starts one (compose, `docker run`, testcontainers, a local server).
+fn has_database(job: &Job) -> bool {
+    let named = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        DATABASES.iter().any(|d| lower.contains(d))
+    };
+    job.service_images.iter().any(|i| named(i))
+        || job.images.iter().any(|(i, _)| named(i))
+        || job.steps.iter().flat_map(|s| &s.commands).any(|c| {
+            let lower = c.text.to_ascii_lowercase();
+            lower.contains("compose up")
+                || lower.contains("testcontainers")
+                || (lower.contains("docker run") && named(&lower))
+                || lower.contains("pg_ctl")
+                || lower.contains("service postgresql start")
+        })
+}
+
+/// DEP-19: a rollback command in CI earns full credit only in a job that has a real database;
+/// without one the round trip cannot have run against a schema. Evidence outside pipelines
+/// (a pytest-alembic dependency) is left to the signals.
+pub fn migration_round_trip(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let mut without = Vec::new();
+    for e in signals.iter().filter(|e| e.state == State::Present) {
+        let job = facts
+            .pipelines
+            .jobs()
+            .filter(|(p, j)| p.path == e.location.path && j.location.line <= e.location.line)
+            .max_by_key(|(_, j)| j.location.line);
+        match job {
+            Some((_, job)) if has_database(job) => return None,
+            Some((pipeline, job)) => without.push((pipeline.path.clone(), job.id.clone(), e)),
+            None => return None,
+        }
+    }
+    let (path, job, first) = without.first()?;
+    let reason = format!(
+        "migrations are rolled back in job {job} of {path}, but the job starts no database service \
+         to run them against"
+    );
+    let mut found = signals.to_vec();
+    if let Some(e) = found.iter_mut().find(|e| e.location == first.location) {
+        e.state = State::Partial;
+        e.reason = Some(reason.clone());
+    }
+    verdict(State::Partial, Some(reason), found)
+}

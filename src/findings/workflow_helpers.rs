@@ -1,0 +1,73 @@
+//! Helpers shared by the workflow audits: jobs, steps and triggers of a parsed workflow, and
+//! locations of text inside a file.
+
+use crate::parse::yaml::Node;
+use crate::source::{self, Location};
+
+/// The jobs of a workflow document, as (name key, job) pairs.
+pub(crate) fn jobs(document: &Node) -> &[(Node, Node)] {
+    document.get("jobs").map(Node::entries).unwrap_or(&[])
+}
+
+/// The steps of a job.
+pub(crate) fn steps(job: &Node) -> &[Node] {
+    job.get("steps").map(Node::items).unwrap_or(&[])
+}
+
+/// The event names a workflow runs on, whatever the shape of `on:`.
+pub(crate) fn triggers(document: &Node) -> Vec<&str> {
+    let Some(on) = document.get("on") else {
+        return Vec::new();
+    };
+    if on.is_map() {
+        on.entries()
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .collect()
+    } else {
+        on.strings()
+    }
+}
+
+/// The action a step or job calls, without its `@ref`, lower-cased.
+pub(crate) fn action_name(uses: &str) -> String {
+    uses.split('@').next().unwrap_or(uses).to_ascii_lowercase()
+}
+
+/// Whether `text` is a full 40-character commit SHA.
+pub(crate) fn is_commit_sha(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The location of the first occurrence of `needle` between lines `from` and `to`
+/// (1-based, inclusive) of `text`.
+pub(crate) fn locate_in_text(
+    path: &str,
+    text: &str,
+    from: usize,
+    to: usize,
+    needle: &str,
+) -> Option<Location> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take((to + 1).saturating_sub(from.max(1)))
+        .find_map(|(i, line)| {
+            let byte = line.find(needle)?;
+            let column = line[..byte].chars().count() + 1;
+            Some(Location {
+                path: path.to_string(),
+                line: i + 1,
+                column,
+                end_line: i + 1,
+                end_column: column + needle.chars().count(),
+            })
+        })
+}
+
+/// A whole line of `text` as a location, without its indentation.
+pub(crate) fn line_location(path: &str, text: &str, line: usize) -> Location {
+    let raw = source::line_of(text, line);
+    let indent = raw.chars().take_while(|c| c.is_whitespace()).count();
+    Location::line(path, line, indent + 1, raw.chars().count() + 1)
+}
