@@ -2,12 +2,13 @@
 //! content, dependencies and application code — against the repository. Every pattern set is
 //! compiled once per run and each text is scanned once.
 
+mod ci;
+
 use std::collections::BTreeMap;
 
-use super::{Confidence, Evidence, Facts, PracticeEvidence, State, blocking};
-use crate::catalog::{Catalog, Practice, Requirement, SignalState};
+use super::{Confidence, Evidence, Facts, PracticeEvidence, State};
+use crate::catalog::{Catalog, Practice, SignalState};
 use crate::inventory::FileKind;
-use crate::pipeline::{Command, Job, Pipeline, Scope, Step, is_simulated, job_scope};
 use crate::source::Location;
 
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
@@ -20,8 +21,8 @@ pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, Pract
             .push(evidence);
     };
 
-    ci_signals(catalog, facts, &mut add);
-    template_signals(catalog, facts, &mut add);
+    ci::ci_signals(catalog, facts, &mut add);
+    ci::template_signals(catalog, facts, &mut add);
     file_signals(catalog, facts, &mut add);
     content_signals(catalog, facts, &mut add);
     code_signals(catalog, facts, &mut add);
@@ -35,265 +36,6 @@ pub fn uses_matches(uses: &str, prefix: &str) -> bool {
     uses.len() >= prefix.len()
         && uses[..prefix.len()].eq_ignore_ascii_case(prefix)
         && (uses.len() == prefix.len() || uses[prefix.len()] == b'/')
-}
-
-/// A command that only prints a tool's name mentions it; it does not run it.
-fn is_print(command: &str) -> bool {
-    matches!(
-        command.split_whitespace().next(),
-        Some("echo" | "printf" | "#")
-    )
-}
-
-fn ci_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
-    for (pipeline, job, step) in facts.pipelines.steps() {
-        if let Some(uses) = step.uses.as_deref() {
-            for practice in catalog
-                .practices
-                .iter()
-                .filter(|p| p.uses.iter().any(|u| uses_matches(uses, u)))
-            {
-                let summary = format!("`{}` in job {} of {}", uses, job.id, pipeline.path);
-                add(
-                    practice,
-                    ci_evidence(
-                        practice,
-                        facts,
-                        pipeline,
-                        job,
-                        step,
-                        None,
-                        summary,
-                        step.location.clone(),
-                    ),
-                );
-            }
-        }
-        for command in &step.commands {
-            if is_print(&command.text) {
-                continue;
-            }
-            for index in catalog.index.command_practices(&command.text) {
-                let practice = &catalog.practices[index];
-                let summary = format!(
-                    "`{}` in job {} of {}",
-                    crate::source::snippet(&command.text),
-                    job.id,
-                    pipeline.path
-                );
-                add(
-                    practice,
-                    ci_evidence(
-                        practice,
-                        facts,
-                        pipeline,
-                        job,
-                        step,
-                        Some(command),
-                        summary,
-                        command.location.clone(),
-                    ),
-                );
-            }
-        }
-    }
-    // Remote reusable workflows are called from a job, not a step.
-    for (pipeline, job) in facts.pipelines.jobs() {
-        let Some(called) = job.calls.as_deref().filter(|c| !c.starts_with("./")) else {
-            continue;
-        };
-        let called = called.split('@').next().unwrap_or(called);
-        for practice in catalog
-            .practices
-            .iter()
-            .filter(|p| p.uses.iter().any(|u| uses_matches(called, u)))
-        {
-            let step = Step {
-                name: None,
-                uses: Some(called.to_string()),
-                uses_ref: None,
-                inputs: Vec::new(),
-                commands: Vec::new(),
-                non_blocking: false,
-                location: job.location.clone(),
-                working_directory: None,
-            };
-            let summary = format!("job {} of {} calls `{}`", job.id, pipeline.path, called);
-            add(
-                practice,
-                ci_evidence(
-                    practice,
-                    facts,
-                    pipeline,
-                    job,
-                    &step,
-                    None,
-                    summary,
-                    job.location.clone(),
-                ),
-            );
-        }
-    }
-}
-
-/// Evidence from a CI step, downgraded for every requirement of the practice it misses.
-#[allow(clippy::too_many_arguments)]
-fn ci_evidence(
-    practice: &Practice,
-    facts: &Facts,
-    pipeline: &Pipeline,
-    job: &Job,
-    step: &Step,
-    command: Option<&Command>,
-    summary: String,
-    location: Location,
-) -> Evidence {
-    let mut reasons = Vec::new();
-    let mut confidence = Confidence::High;
-    if is_simulated(job) {
-        return Evidence {
-            state: State::Mentioned,
-            snippet: facts.snippet(&location),
-            location,
-            summary,
-            reason: Some(format!(
-                "job {} only prints or sleeps; it does no real work",
-                job.id
-            )),
-            confidence,
-        };
-    }
-    if practice.requires.contains(&Requirement::Blocking) {
-        if let Some(reason) = blocking::non_blocking_reason(pipeline, job, step, command) {
-            reasons.push(reason);
-        } else if let Some(reason) = step.uses.as_deref().and_then(blocking::platform_gated) {
-            reasons.push(reason.to_string());
-            confidence = Confidence::Medium;
-        }
-    }
-    if practice.requires.contains(&Requirement::OnChange) {
-        if job.manual {
-            reasons.push(format!(
-                "job {} runs only when started by hand (when: manual)",
-                job.id
-            ));
-        } else if job.schedule_only {
-            reasons.push(format!("job {} runs only on a schedule", job.id));
-        } else if !pipeline.triggers.on_change() {
-            reasons.push(format!(
-                "{} {}",
-                pipeline.path,
-                pipeline.triggers.describe_off_change()
-            ));
-        }
-    }
-    if practice.requires.contains(&Requirement::Production)
-        && let Some(reason) = production_shortfall(facts, pipeline, job)
-    {
-        reasons.push(reason);
-    }
-    Evidence {
-        state: if reasons.is_empty() {
-            State::Present
-        } else {
-            State::Partial
-        },
-        snippet: facts.snippet(&location),
-        location,
-        summary,
-        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
-        confidence,
-    }
-}
-
-/// Why a control in this job does not guard production: it runs only for staging or preview,
-/// or production deploys never wait for it.
-fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option<String> {
-    let scope = job_scope(pipeline, job);
-    let deploys = facts.production_deploys();
-    let elsewhere: Vec<String> = deploys
-        .iter()
-        .filter(|(p, j)| !(p.path == pipeline.path && j.id == job.id))
-        .map(|(p, j)| format!("{} (job {})", p.path, j.id))
-        .collect();
-    let staging = matches!(scope, Scope::Staging | Scope::Preview);
-    if deploys.is_empty() {
-        return staging.then(|| {
-            format!(
-                "it runs only in the {} pipeline {}",
-                scope.label(),
-                pipeline.path
-            )
-        });
-    }
-    if facts.is_on_production_path(pipeline, job) {
-        return None;
-    }
-    Some(if staging {
-        format!(
-            "it runs only in the {} pipeline {}, while production deploys from {} without it",
-            scope.label(),
-            pipeline.path,
-            elsewhere.join(", ")
-        )
-    } else {
-        format!(
-            "no production deploy waits for it; {} deploy without it",
-            elsewhere.join(", ")
-        )
-    })
-}
-
-fn template_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
-    for pipeline in &facts.pipelines.pipelines {
-        for (template, location) in &pipeline.templates {
-            let short = template.rsplit('/').next().unwrap_or(template);
-            for practice in catalog.practices.iter().filter(|p| {
-                p.gitlab_templates.iter().any(|t| {
-                    t.eq_ignore_ascii_case(template)
-                        || t.rsplit('/')
-                            .next()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(short))
-                })
-            }) {
-                let jobs = crate::pipeline::template_jobs(short);
-                let override_job = pipeline.jobs.iter().find(|j| jobs.contains(&j.id.as_str()));
-                let mut reasons = Vec::new();
-                if practice.requires.contains(&Requirement::Blocking) {
-                    match override_job {
-                        Some(job) if !job.allow_failure => {}
-                        Some(job) => reasons.push(format!("job {} keeps allow_failure from the template", job.id)),
-                        None => reasons.push(format!(
-                            "GitLab's {template} template lets its jobs fail without failing the pipeline (allow_failure: true) and no job here overrides it"
-                        )),
-                    }
-                }
-                if practice.requires.contains(&Requirement::OnChange)
-                    && override_job.is_some_and(|j| j.manual)
-                {
-                    reasons.push("the scan job runs only when started by hand".to_string());
-                }
-                add(
-                    practice,
-                    Evidence {
-                        state: if reasons.is_empty() {
-                            State::Present
-                        } else {
-                            State::Partial
-                        },
-                        snippet: facts.snippet(location),
-                        location: location.clone(),
-                        summary: format!(
-                            "GitLab template {template} included in {}",
-                            pipeline.path
-                        ),
-                        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
-                        confidence: Confidence::High,
-                    },
-                );
-            }
-        }
-    }
 }
 
 fn state_of(signal: SignalState) -> State {
