@@ -195,3 +195,31 @@ fn the_most_specific_evidence_gives_the_reason() {
         "app/main.py"
     );
 }
+
+#[test]
+fn knex_and_liquibase_migrations_are_checked_for_a_way_back() {
+    let a = assess("knex-liquibase");
+    expect(
+        &a,
+        "DEP-18",
+        State::Partial,
+        &["2 of 3 migrations cannot be reversed"],
+    );
+    let irreversible: Vec<(String, usize)> = a
+        .findings
+        .iter()
+        .filter(|f| f.id == "irreversible-migration")
+        .map(|f| (f.location.path.clone(), f.location.line))
+        .collect();
+    assert!(
+        irreversible.contains(&(
+            "migrations/20240102120000_backfill_status.js".to_string(),
+            1
+        )),
+        "{irreversible:?}"
+    );
+    assert!(
+        irreversible.contains(&("db/changelog/db.changelog-master.xml".to_string(), 5)),
+        "{irreversible:?}"
+    );
+}

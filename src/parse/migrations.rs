@@ -151,6 +151,8 @@ pub fn scan(inventory: &Inventory) -> Migrations {
                 }
             }
             MigrationSystem::Rails => rails(&file.path, text),
+            MigrationSystem::Knex => knex(&file.path, text),
+            MigrationSystem::Liquibase => liquibase(&file.path, text),
             _ => (Reversibility::Unknown, Location::file(&file.path)),
         };
         out.files.push(MigrationFile {
@@ -244,9 +246,140 @@ fn rails(path: &str, text: &str) -> (Reversibility, Location) {
     (Reversibility::Reversible, Location::file(path))
 }
 
+fn line_location(path: &str, index: usize, line: &str) -> Location {
+    let column = line.len() - line.trim_start().len() + 1;
+    Location::line(
+        path,
+        index + 1,
+        column,
+        column + line.trim().chars().count(),
+    )
+}
+
+/// Knex: a migration is reversible when it exports a `down` with a body.
+fn knex(path: &str, text: &str) -> (Reversibility, Location) {
+    let lines: Vec<&str> = text.lines().collect();
+    let down = lines.iter().position(|l| {
+        let l = l.trim_start();
+        l.starts_with("exports.down")
+            || l.contains("function down(")
+            || l.starts_with("export const down")
+            || l.starts_with("down:")
+    });
+    let Some(start) = down else {
+        return (
+            Reversibility::Irreversible("no down migration is exported".into()),
+            Location::file(path),
+        );
+    };
+    let location = line_location(path, start, lines[start]);
+    // The body is empty when the function closes on its own line with nothing in between.
+    let after: String = lines[start..]
+        .iter()
+        .take(6)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = after
+        .split_once('{')
+        .map(|(_, rest)| rest.split('}').next().unwrap_or(""))
+        .unwrap_or("x");
+    let meaningful = body.lines().map(str::trim).any(|l| {
+        !l.is_empty() && !l.starts_with("//") && l != "return;" && l != "return Promise.resolve();"
+    });
+    if meaningful {
+        (Reversibility::Reversible, location)
+    } else {
+        (
+            Reversibility::Irreversible("the exported down migration is empty".into()),
+            location,
+        )
+    }
+}
+
+/// Liquibase: change types Liquibase cannot invert on its own (raw SQL, drops, data
+/// deletes) need an explicit rollback in their changeSet.
+fn liquibase(path: &str, text: &str) -> (Reversibility, Location) {
+    let lines: Vec<&str> = text.lines().collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.contains("<changeSet")
+                || l.trim_start().starts_with("- changeSet:")
+                || l.trim_start().starts_with("\"changeSet\"")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for (n, &start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).copied().unwrap_or(lines.len());
+        let body = lines[start..end].join("\n").to_ascii_lowercase();
+        let needs_rollback = [
+            "<sql",
+            "<sqlfile",
+            "<droptable",
+            "<dropcolumn",
+            "<delete",
+            "- sql:",
+            "- droptable:",
+            "- dropcolumn:",
+            "- delete:",
+            "sqlfile:",
+        ]
+        .iter()
+        .any(|c| body.contains(c));
+        if needs_rollback && !body.contains("rollback") {
+            let reason = "a changeSet with raw SQL or a drop has no <rollback>".to_string();
+            return (
+                Reversibility::Irreversible(reason),
+                line_location(path, start, lines[start]),
+            );
+        }
+    }
+    if starts.is_empty() {
+        (Reversibility::Unknown, Location::file(path))
+    } else {
+        (
+            Reversibility::Reversible,
+            line_location(path, starts[0], lines[starts[0]]),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn knex_down_migrations() {
+        let good = "exports.up = function (knex) {\n  return knex.schema.createTable('t', (t) => t.increments());\n};\n\nexports.down = function (knex) {\n  return knex.schema.dropTable('t');\n};\n";
+        assert_eq!(knex("m.js", good).0, Reversibility::Reversible);
+        assert_eq!(knex("m.js", good).1.line, 5);
+        let empty = "exports.up = async (knex) => { await knex.raw('select 1'); };\nexports.down = async () => {};\n";
+        assert!(
+            matches!(knex("m.js", empty).0, Reversibility::Irreversible(r) if r.contains("empty"))
+        );
+        let missing = "exports.up = async (knex) => { await knex.raw('select 1'); };\n";
+        assert!(
+            matches!(knex("m.js", missing).0, Reversibility::Irreversible(r) if r.contains("no down"))
+        );
+    }
+
+    #[test]
+    fn liquibase_changesets_need_rollbacks_for_sql_and_drops() {
+        let xml = "<databaseChangeLog>\n  <changeSet id=\"1\" author=\"a\">\n    <createTable tableName=\"t\"/>\n  </changeSet>\n  <changeSet id=\"2\" author=\"a\">\n    <sql>update t set x = 1</sql>\n  </changeSet>\n</databaseChangeLog>\n";
+        let (state, at) = liquibase("db/changelog.xml", xml);
+        assert!(matches!(state, Reversibility::Irreversible(r) if r.contains("no <rollback>")));
+        assert_eq!(at.line, 5);
+        let fixed = xml.replace(
+            "<sql>update t set x = 1</sql>",
+            "<sql>update t set x = 1</sql>\n    <rollback>update t set x = 0</rollback>",
+        );
+        assert_eq!(
+            liquibase("db/changelog.xml", &fixed).0,
+            Reversibility::Reversible
+        );
+    }
 
     #[test]
     fn alembic_downgrade_states() {
