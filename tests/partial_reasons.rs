@@ -129,3 +129,17 @@ fn expiring_job_artifacts_are_not_published_releases() {
         &["nothing makes released artifacts immutable"],
     );
 }
+
+#[test]
+fn commented_out_configuration_is_not_evidence() {
+    let a = assess("commented-config");
+    let tst04 = practice(&a, "TST-04");
+    assert!(
+        tst04
+            .evidence
+            .iter()
+            .all(|e| e.location.path != "jest.config.js"),
+        "{:#?}",
+        tst04.evidence
+    );
+}

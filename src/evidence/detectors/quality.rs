@@ -130,6 +130,13 @@ fn unreachable() -> Regex {
     Regex::new("a^").expect("a constant pattern compiles")
 }
 
+/// Whether the line holding byte `at` is commented out (`//`, `#`, `/*`, `*`).
+fn is_commented(text: &str, at: usize) -> bool {
+    let start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line = text[start..].trim_start();
+    ["//", "#", "/*", "* "].iter().any(|c| line.starts_with(c))
+}
+
 pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict> {
     let mut thresholds: Vec<(u32, Location, bool)> = Vec::new();
     let ci_commands: Vec<&crate::pipeline::Command> = facts
@@ -174,7 +181,11 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
             if is_codecov_target != codecov {
                 continue;
             }
-            if let Some(m) = regex.captures(text).and_then(|c| c.get(1))
+            let uncommented = regex
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .find(|m| !is_commented(text, m.start()));
+            if let Some(m) = uncommented
                 && let Ok(value) = m.as_str().parse::<u32>()
             {
                 let location = crate::evidence::location_at(&file.path, text, m.start(), m.end());

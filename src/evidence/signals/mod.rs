@@ -88,7 +88,7 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
         for signal in wanted.into_iter().filter(|s| present.matched(*s)) {
             let Some(found) = index.content_regexes[signal]
                 .get()
-                .and_then(|r| r.find(text.as_bytes()))
+                .and_then(|r| first_outside_comments(r, text, &file.path))
             else {
                 continue;
             };
@@ -109,6 +109,34 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
             );
         }
     }
+}
+
+/// The first match that is not on a commented-out line: `// coverageThreshold: ...` or
+/// `# sentry_sdk.init(...)` configures nothing.
+/// In prose (Markdown and the like) a `#` starts a heading, not a comment.
+fn first_outside_comments<'t>(
+    regex: &regex::bytes::Regex,
+    text: &'t str,
+    path: &str,
+) -> Option<regex::bytes::Match<'t>> {
+    let prose = [".md", ".rst", ".txt", ".adoc", ".org"]
+        .iter()
+        .any(|e| path.to_ascii_lowercase().ends_with(e));
+    let markers: &[&str] = if prose {
+        &["<!--"]
+    } else {
+        &["//", "#", "/*", "* ", "<!--", "--", ";"]
+    };
+    let bytes = text.as_bytes();
+    regex.find_iter(bytes).take(64).find(|m| {
+        let line_start = bytes[..m.start()]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let line = bytes[line_start..].trim_ascii_start();
+        !markers.iter().any(|c| line.starts_with(c.as_bytes()))
+    })
 }
 
 /// Why a file, content, dependency or code signal earns less than full credit: the signal's
@@ -204,7 +232,7 @@ fn code_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice
             }
             let Some(found) = index.code_regexes[signal]
                 .get()
-                .and_then(|r| r.find(text.as_bytes()))
+                .and_then(|r| first_outside_comments(r, text, &file.path))
             else {
                 continue;
             };
