@@ -8,68 +8,27 @@ use crate::evidence::{Confidence, Evidence, Facts, State, blocking};
 use crate::pipeline::{Command, Job, Pipeline, Scope, Step, is_simulated, job_scope};
 use crate::source::Location;
 
-/// A command that only prints a tool's name mentions it; it does not run it.
-fn is_print(command: &str) -> bool {
-    matches!(
-        command.split_whitespace().next(),
-        Some("echo" | "printf" | "#")
-    )
-}
-
 pub(super) fn ci_signals(
     catalog: &Catalog,
     facts: &Facts,
     add: &mut impl FnMut(&Practice, Evidence),
 ) {
+    // Each step's matches were worked out once when the facts were built.
     for (pipeline, job, step) in facts.pipelines.steps() {
-        if let Some(uses) = step.uses.as_deref() {
-            for practice in catalog
-                .practices
-                .iter()
-                .filter(|p| p.uses.iter().any(|u| uses_matches(uses, u)))
-            {
-                let summary = format!("`{}` in job {} of {}", uses, job.id, pipeline.path);
-                add(
-                    practice,
-                    ci_evidence(
-                        practice,
-                        facts,
-                        pipeline,
-                        job,
-                        step,
-                        None,
-                        summary,
-                        step.location.clone(),
-                    ),
-                );
-            }
-        }
-        for command in &step.commands {
-            if is_print(&command.text) {
-                continue;
-            }
-            for index in catalog.index.command_practices(&command.text) {
-                let practice = &catalog.practices[index];
-                let summary = format!(
-                    "`{}` in job {} of {}",
-                    crate::source::snippet(&command.text),
-                    job.id,
-                    pipeline.path
-                );
-                add(
-                    practice,
-                    ci_evidence(
-                        practice,
-                        facts,
-                        pipeline,
-                        job,
-                        step,
-                        Some(command),
-                        summary,
-                        command.location.clone(),
-                    ),
-                );
-            }
+        for &(index, command) in facts.step_practices(step) {
+            let practice = &catalog.practices[index];
+            let command = command.and_then(|c| step.commands.get(c));
+            let (what, location) = match command {
+                Some(c) => (crate::source::snippet(&c.text), c.location.clone()),
+                None => (step.uses.clone().unwrap_or_default(), step.location.clone()),
+            };
+            let summary = format!("`{what}` in job {} of {}", job.id, pipeline.path);
+            add(
+                practice,
+                ci_evidence(
+                    practice, facts, pipeline, job, step, command, summary, location,
+                ),
+            );
         }
     }
     // Remote reusable workflows are called from a job, not a step.

@@ -1,0 +1,365 @@
+//! Hostile content: alias bombs, deep nesting, very long lines, binary and non-UTF-8 text,
+//! byte-order marks and CRLF, duplicate keys, one invalid workflow among valid ones. Each
+//! case finishes in bounded time, names the bad file with its reason and still assesses the
+//! rest.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod hostile_support;
+
+use hostile_support::*;
+
+#[test]
+fn yaml_alias_bomb_in_a_workflow_is_unparsed() {
+    let repo = repository();
+    let mut text = String::from("on: push\na0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    write(repo.path(), ".github/workflows/bomb.yml", text);
+
+    let assessment = assess_within(repo.path());
+
+    assert_reason(&assessment, ".github/workflows/bomb.yml", "aliases expand");
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn deep_block_nesting_in_a_workflow_is_unparsed() {
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/deep.yml",
+        "- ".repeat(25_000) + "x\n",
+    );
+    // Indentation grows with depth, so 1,500 levels already make a 1 MiB file.
+    write(
+        repo.path(),
+        ".github/workflows/deep-map.yml",
+        deep_block_map(1_500),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    assert_reason(&assessment, ".github/workflows/deep.yml", "nesting deeper");
+    assert_reason(
+        &assessment,
+        ".github/workflows/deep-map.yml",
+        "nesting deeper",
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+/// `a:\n  a:\n    a: ...` nested `levels` deep (indentation grows, so the file is large).
+fn deep_block_map(levels: usize) -> String {
+    let mut text = String::new();
+    for depth in 0..levels {
+        text.push_str(&" ".repeat(depth));
+        text.push_str("a:\n");
+    }
+    text
+}
+
+#[test]
+fn deep_flow_nesting_in_a_workflow_is_unparsed() {
+    let repo = repository();
+    let sequences = "[".repeat(100_000) + &"]".repeat(100_000);
+    let mappings = "{a: ".repeat(30_000) + "x" + &"}".repeat(30_000);
+    write(repo.path(), ".github/workflows/flow.yml", sequences);
+    write(repo.path(), ".github/workflows/flow-map.yml", mappings);
+
+    let assessment = assess_within(repo.path());
+
+    // The event parser caps flow nesting itself; either limit must name the nesting.
+    for path in [
+        ".github/workflows/flow.yml",
+        ".github/workflows/flow-map.yml",
+    ] {
+        let reason = reason_for(&assessment, path);
+        assert!(
+            reason.contains("nesting deeper") || reason.contains("recursion limit"),
+            "{path}: {reason}"
+        );
+    }
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn deep_json_in_package_json_is_unparsed() {
+    let repo = repository();
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    write(
+        repo.path(),
+        "package.json",
+        format!("{{\"dependencies\": {{\"express\": \"4\"}}, \"x\": {deep}}}"),
+    );
+    write(
+        repo.path(),
+        "web/package.json",
+        "{\"dependencies\": {\"@sentry/node\": \"8\"}}",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    assert_reason(&assessment, "package.json", "nesting deeper");
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn deep_toml_in_manifests_is_unparsed() {
+    let repo = repository();
+    let arrays = format!(
+        "[project]\nname = \"x\"\ndependencies = [\"fastapi\"]\ndeep = {}1{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let tables = format!(
+        "[dependencies]\nserde = \"1\"\n[package]\nname = \"x\"\ndeep = {}1{}\n",
+        "{a = ".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    write(repo.path(), "pyproject.toml", arrays);
+    write(repo.path(), "Cargo.toml", tables);
+
+    let assessment = assess_within(repo.path());
+
+    assert_reason(&assessment, "pyproject.toml", "nesting deeper");
+    assert_reason(&assessment, "Cargo.toml", "nesting deeper");
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn deeply_nested_and_long_line_script_called_from_a_workflow_is_read_safely() {
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/script.yml",
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: bash scripts/build.sh\n",
+    );
+    let mut script = String::from("#!/bin/sh\n");
+    script.push_str(&"$(echo ".repeat(50_000));
+    script.push_str(&")".repeat(50_000));
+    script.push('\n');
+    script.push_str(&"if true; then ".repeat(20_000));
+    script.push_str(&"fi; ".repeat(20_000));
+    script.push('\n');
+    script.push_str(&"x".repeat(1_500_000));
+    script.push_str(" scripts/build.sh\n");
+    // A continuation line that never ends.
+    script.push_str(&"a \\\n".repeat(20_000));
+    write(repo.path(), "scripts/build.sh", &script);
+
+    let assessment = assess_within(repo.path());
+
+    let paths: Vec<_> = assessment
+        .inventory
+        .pipelines
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert!(paths.contains(&".github/workflows/script.yml"), "{paths:?}");
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn many_commands_packed_into_one_long_line_are_located_in_linear_time() {
+    let repo = repository();
+    // A double-quoted `run:` of 50,000 escaped lines on one 600 KB file line: locating each
+    // command by searching the whole line again was quadratic and ran for minutes.
+    let commands: Vec<String> = (0..50_000).map(|i| format!("echo {i}")).collect();
+    write(
+        repo.path(),
+        ".github/workflows/packed.yml",
+        format!(
+            "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: \"{}\"\n",
+            commands.join("\\n")
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let paths: Vec<_> = assessment
+        .inventory
+        .pipelines
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert!(paths.contains(&".github/workflows/packed.yml"), "{paths:?}");
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn a_command_that_repeats_the_start_of_the_previous_one_gets_its_own_line() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          npm ci --prefix web\n          npm ci\n",
+    );
+
+    let inventory = shipready::inventory::scan(repo.path()).unwrap();
+    let pipelines = shipready::pipeline::build(&inventory);
+
+    let lines: Vec<_> = pipelines.pipelines[0].jobs[0].steps[0]
+        .commands
+        .iter()
+        .map(|c| (c.text.as_str(), c.location.line, c.location.column))
+        .collect();
+    assert_eq!(lines, [("npm ci --prefix web", 7, 11), ("npm ci", 8, 11)]);
+}
+
+#[test]
+fn file_just_under_the_size_limit_on_one_line_is_read() {
+    let repo = repository();
+    // One flow mapping on a single line of nearly 2 MiB, with a real trigger in it.
+    let mut text = String::from("{on: push, jobs: {big: {runs-on: ubuntu-latest, env: {");
+    let mut i = 0;
+    while text.len() < 2 * 1024 * 1024 - 100 {
+        text.push_str(&format!("K{i}: v{i}, "));
+        i += 1;
+    }
+    text.push_str("last: x}, steps: [{run: make}]}}}");
+    assert!(!text.contains('\n'));
+    write(repo.path(), ".github/workflows/long.yml", &text);
+    // And a 10 MB single line, over the limit.
+    write(
+        repo.path(),
+        ".github/workflows/longer.yml",
+        "x".repeat(10_000_000),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let long = assessment
+        .inventory
+        .pipelines
+        .iter()
+        .find(|p| p.path == ".github/workflows/long.yml")
+        .unwrap_or_else(|| panic!("long line not parsed: {:?}", assessment.inventory.unparsed));
+    assert_eq!(long.jobs.len(), 1);
+    assert_reason(
+        &assessment,
+        ".github/workflows/longer.yml",
+        "larger than 2 MiB",
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn binary_and_non_utf8_content_under_config_names_is_skipped() {
+    let repo = repository();
+    let mut binary = b"on: push\n".to_vec();
+    binary.extend([0u8, 1, 2, 3, 0, 0xff]);
+    write(repo.path(), ".github/workflows/binary.yml", &binary);
+    write(
+        repo.path(),
+        "Dockerfile",
+        b"FROM alpine\nRUN echo \xff\xfe caf\xe9\n",
+    );
+    write(repo.path(), "package.json", b"{\"name\": \"\xc3\x28\"}");
+    write(
+        repo.path(),
+        ".github/workflows/latin1.yml",
+        b"on: push\nname: caf\xe9\n",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    assert_reason(&assessment, ".github/workflows/binary.yml", "binary");
+    assert_reason(&assessment, "Dockerfile", "not valid UTF-8");
+    assert_reason(&assessment, "package.json", "not valid UTF-8");
+    assert_reason(
+        &assessment,
+        ".github/workflows/latin1.yml",
+        "not valid UTF-8",
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn bom_and_crlf_workflow_parses_with_true_line_numbers() {
+    let repo = tempfile::tempdir().unwrap();
+    let text = "\u{feff}name: CI\r\non:\r\n  pull_request:\r\njobs:\r\n  test:\r\n    runs-on: ubuntu-latest\r\n    steps:\r\n      - uses: actions/checkout@v4\r\n      - run: |\r\n          cargo build\r\n          cargo test\r\n";
+    write(repo.path(), ".github/workflows/crlf.yml", text);
+
+    let assessment = assess_within(repo.path());
+    assert!(
+        assessment.inventory.unparsed.is_empty(),
+        "{:?}",
+        assessment.inventory.unparsed
+    );
+
+    let inventory = shipready::inventory::scan(repo.path()).unwrap();
+    let pipelines = shipready::pipeline::build(&inventory);
+    let pipeline = &pipelines.pipelines[0];
+    assert!(pipeline.triggers.pull_request);
+    let job = pipeline.job("test").expect("job test");
+    assert_eq!(job.location.line, 5);
+    assert_eq!(job.steps[0].location.line, 8);
+    assert_eq!(job.steps[0].uses.as_deref(), Some("actions/checkout"));
+    let commands: Vec<_> = job.steps[1]
+        .commands
+        .iter()
+        .map(|c| (c.text.as_str(), c.location.line))
+        .collect();
+    assert_eq!(commands, [("cargo build", 10), ("cargo test", 11)]);
+}
+
+#[test]
+fn duplicate_keys_in_a_workflow_do_not_break_the_assessment() {
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/dup.yml",
+        "on: push\non: pull_request\njobs:\n  a:\n    runs-on: x\n    steps: [{run: one}]\njobs:\n  b:\n    runs-on: y\n    runs-on: z\n    steps: [{run: two}]\n",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    // The last value wins, as in GitLab; the file is not dropped.
+    let dup = assessment
+        .inventory
+        .pipelines
+        .iter()
+        .find(|p| p.path == ".github/workflows/dup.yml")
+        .unwrap_or_else(|| panic!("dup.yml dropped: {:?}", assessment.inventory.unparsed));
+    assert_eq!(dup.jobs.len(), 1);
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn one_invalid_workflow_among_valid_ones_is_unparsed_alone() {
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/release.yml",
+        "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make release\n",
+    );
+    write(
+        repo.path(),
+        ".github/workflows/broken.yml",
+        "on: push\njobs:\n  test:\n    steps: [unclosed\n  - : :\n",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let reason = reason_for(&assessment, ".github/workflows/broken.yml");
+    assert!(
+        reason.contains("line"),
+        "the reason should locate the error: {reason}"
+    );
+    let paths: Vec<_> = assessment
+        .inventory
+        .pipelines
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert!(
+        paths.contains(&".github/workflows/release.yml"),
+        "{paths:?}"
+    );
+    assert_good_workflow_assessed(&assessment);
+}
