@@ -28,12 +28,28 @@ pub fn render(a: &Assessment) -> String {
 }
 
 /// Makes repository text safe inside a table cell: no pipes, no line breaks, no HTML.
+/// Inside a code span (`` `…` ``) `<` and `>` are shown as written, so they are escaped only
+/// outside one: an entity there would be shown literally.
 pub(crate) fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    let text = text
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ");
+    let pieces: Vec<&str> = text.split('`').collect();
+    let last = pieces.len() - 1;
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let in_code = i % 2 == 1 && i < last;
+            if in_code {
+                (*piece).to_string()
+            } else {
+                piece.replace('<', "&lt;").replace('>', "&gt;")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 /// Inline code that survives backticks and pipes in the content (inside a GitHub table a
@@ -58,6 +74,11 @@ mod tests {
     fn cells_escape_pipes_and_breaks() {
         assert_eq!(cell("a | b\nc"), "a \\| b c");
         assert_eq!(cell("<script>"), "&lt;script&gt;");
+        assert_eq!(
+            cell("use `USER <name>` not <b>"),
+            "use `USER <name>` not &lt;b&gt;"
+        );
+        assert_eq!(cell("odd ` <x>"), "odd ` &lt;x&gt;");
     }
 
     #[test]
