@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use shipready::catalog::Catalog;
-use shipready::evidence::{self, Facts};
+use shipready::evidence::{self, Facts, TextScans};
 use shipready::{Options, assessment, inventory, parse, pipeline};
 
 fn repository() -> PathBuf {
@@ -28,10 +28,14 @@ fn stages(c: &mut Criterion) {
     let inventory = inventory::scan(&root).expect("repository");
     let parsed = parse::parse(&inventory);
     let pipelines = pipeline::build(&inventory);
+    let scans = TextScans::of(catalog, &inventory);
 
     let mut group = c.benchmark_group("stages");
     group.bench_function("inventory", |b| {
         b.iter(|| inventory::scan(black_box(&root)).unwrap())
+    });
+    group.bench_function("text pass", |b| {
+        b.iter(|| TextScans::of(catalog, black_box(&inventory)))
     });
     group.bench_function("parse", |b| b.iter(|| parse::parse(black_box(&inventory))));
     group.bench_function("pipeline", |b| {
@@ -39,11 +43,11 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("evidence", |b| {
         b.iter(|| {
-            let facts = Facts::new(catalog, &inventory, &parsed, &pipelines);
+            let facts = Facts::new(catalog, &inventory, &parsed, &pipelines, &scans);
             evidence::gather(catalog, black_box(&facts))
         })
     });
-    let facts = Facts::new(catalog, &inventory, &parsed, &pipelines);
+    let facts = Facts::new(catalog, &inventory, &parsed, &pipelines, &scans);
     let found = evidence::gather(catalog, &facts);
     let options = Options::default();
     group.bench_function("assessment", |b| {

@@ -22,21 +22,21 @@ pub use assessment::model::Assessment;
 
 /// Assesses the repository checked out at `root` with the built-in catalog.
 pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::InventoryError> {
-    // Compiling the catalog's patterns and reading the repository do not depend on each other;
-    // on a small repository they cost about the same, so they run side by side.
-    let (catalog, inventory, parsed, pipelines) = std::thread::scope(|scope| {
+    // Listing the repository and compiling the catalog do not depend on each other; reading
+    // needs the catalog, because each text is searched as soon as it is read.
+    let (catalog, listing) = std::thread::scope(|scope| {
         let catalog = scope.spawn(catalog::Catalog::builtin);
-        let read = inventory::scan(root).map(|inventory| {
-            let parsed = parse::parse(&inventory);
-            let pipelines = pipeline::build(&inventory);
-            (inventory, parsed, pipelines)
-        });
+        let listing = inventory::list(root);
         let catalog = catalog
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        read.map(|(inventory, parsed, pipelines)| (catalog, inventory, parsed, pipelines))
+        listing.map(|listing| (catalog, listing))
     })?;
-    let facts = evidence::Facts::new(catalog, &inventory, &parsed, &pipelines);
+    let (inventory, scans) = listing.read(|file, text| evidence::scan_file(catalog, file, text));
+    let scans = evidence::TextScans::new(scans);
+    let parsed = parse::parse(&inventory);
+    let pipelines = pipeline::build(&inventory);
+    let facts = evidence::Facts::new(catalog, &inventory, &parsed, &pipelines, &scans);
     let found = evidence::gather(catalog, &facts);
     let name = repository_name(root);
     let mut assessment = assessment::assess(catalog, &facts, &found, &name, options);

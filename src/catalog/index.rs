@@ -1,12 +1,14 @@
-//! The catalog's signals compiled once into matchers: one regex set over commands, one over
-//! application code, glob sets over paths. Patterns are matched as bytes with ASCII classes,
-//! which keeps hundreds of long patterns cheap to compile and run.
+//! The catalog's signals compiled once into matchers: a literal prefilter over commands, one
+//! over application code and one over configuration content, and glob sets over paths.
+//! Patterns are matched as bytes with ASCII classes; each is compiled alone, the first time
+//! the prefilter says it could match, which keeps start-up cheap for hundreds of patterns.
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::sync::OnceLock;
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
 
+use super::literals::Prefilter;
 use super::{Practice, SignalState};
 
 fn builder(pattern: &str) -> RegexBuilder {
@@ -23,7 +25,7 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
 }
 
 /// A pattern compiled the first time it is needed: most patterns never match a given
-/// repository, and the regex sets already proved that every pattern compiles.
+/// repository, and the prefilter already proved that every pattern parses.
 #[derive(Debug)]
 pub struct LazyRegex {
     pattern: String,
@@ -45,30 +47,18 @@ impl LazyRegex {
     }
 }
 
-/// Compiles a set; when that fails, names the practice and pattern at fault.
-fn checked_set(patterns: &[(&str, &str)]) -> Result<RegexSet, String> {
-    let only: Vec<&str> = patterns.iter().map(|(_, p)| *p).collect();
-    set(&only).map_err(|error| {
+/// Builds the prefilter for a list of patterns; when one does not parse, names its practice.
+fn checked_filter(patterns: &[(&str, &str)]) -> Result<Prefilter, String> {
+    Prefilter::new(patterns.iter().map(|(_, p)| *p)).map_err(|error| {
         patterns
             .iter()
             .find_map(|(id, p)| {
-                compile(p)
+                super::literals::required_literals(p)
                     .err()
                     .map(|e| format!("practice {id}: bad pattern {p}: {e}"))
             })
             .unwrap_or(error)
     })
-}
-
-fn set(patterns: &[&str]) -> Result<RegexSet, String> {
-    RegexSetBuilder::new(patterns)
-        .case_insensitive(true)
-        .multi_line(true)
-        .unicode(false)
-        .size_limit(200 << 20)
-        .dfa_size_limit(20 << 20)
-        .build()
-        .map_err(|e| e.to_string())
 }
 
 fn globs<'a>(globs: impl Iterator<Item = &'a str>) -> Result<GlobSet, String> {
@@ -96,16 +86,17 @@ pub struct Owner {
 #[derive(Debug)]
 pub struct SignalIndex {
     /// `run` patterns over CI commands.
-    pub commands: RegexSet,
+    pub commands: Prefilter,
     pub command_regexes: Vec<LazyRegex>,
     pub command_owners: Vec<usize>,
+    /// `code` patterns, then `content` patterns, in one prefilter: a file's text is scanned
+    /// once for both.
+    text: Prefilter,
     /// `code` patterns over application source.
-    pub code: RegexSet,
     pub code_regexes: Vec<LazyRegex>,
     pub code_owners: Vec<Owner>,
-    /// `content` signals: glob, then pattern. The set finds which patterns occur in a file;
-    /// only those are compiled alone to locate the match.
-    pub content: RegexSet,
+    /// `content` signals: glob, then pattern; only the patterns the prefilter lets through
+    /// are compiled and run.
     pub content_globs: GlobSet,
     pub content_regexes: Vec<LazyRegex>,
     pub content_owners: Vec<Owner>,
@@ -160,30 +151,32 @@ impl SignalIndex {
         let all_files = practices
             .iter()
             .flat_map(|p| p.files.iter().map(|f| f.glob.as_str()));
-        // The three sets are the bulk of start-up time; build them side by side.
-        let (commands, (code, content)) = rayon::join(
-            || checked_set(&command_patterns),
-            || {
-                rayon::join(
-                    || checked_set(&code_patterns),
-                    || checked_set(&content_patterns),
-                )
-            },
-        );
         Ok(SignalIndex {
-            commands: commands?,
+            commands: checked_filter(&command_patterns)?,
             command_regexes: lazy(&command_patterns),
             command_owners,
-            code: code?,
+            text: checked_filter(&[code_patterns.as_slice(), &content_patterns].concat())?,
             code_regexes: lazy(&code_patterns),
             code_owners,
-            content: content?,
             content_globs: globs(all_content)?,
             content_regexes: lazy(&content_patterns),
             content_owners,
             file_globs: globs(all_files)?,
             file_owners,
         })
+    }
+
+    /// The `code` and the `content` signals that could match a text, by index in
+    /// `code_regexes` and `content_regexes`, each ascending.
+    pub fn text_candidates(&self, text: &[u8]) -> (Vec<usize>, Vec<usize>) {
+        let code = self.code_regexes.len();
+        let (code_signals, content_signals): (Vec<usize>, Vec<usize>) = self
+            .text
+            .candidates(text)
+            .into_iter()
+            .partition(|&i| i < code);
+        let content_signals = content_signals.into_iter().map(|i| i - code).collect();
+        (code_signals, content_signals)
     }
 
     /// Practices whose `run` patterns match a command. Parts of the command that only print
@@ -193,8 +186,13 @@ impl SignalIndex {
         let working = without_prints(command);
         let mut out: Vec<usize> = self
             .commands
-            .matches(working.as_bytes())
-            .iter()
+            .candidates(working.as_bytes())
+            .into_iter()
+            .filter(|&i| {
+                self.command_regexes[i]
+                    .get()
+                    .is_some_and(|r| r.is_match(working.as_bytes()))
+            })
             .map(|i| self.command_owners[i])
             .collect();
         out.sort_unstable();

@@ -2,6 +2,7 @@
 //! (`catalog/*.toml`, format in `catalog/FORMAT.md`), checked once when loaded.
 
 mod index;
+pub mod literals;
 
 use std::sync::OnceLock;
 

@@ -5,6 +5,7 @@
 pub mod blocking;
 mod detectors;
 pub mod production;
+mod secrets;
 mod signals;
 mod traits;
 
@@ -19,6 +20,7 @@ use crate::parse::Parsed;
 use crate::pipeline::{Job, Pipeline, Pipelines};
 use crate::source::Location;
 
+pub use signals::text::{FileScan, TextScans, scan_file};
 pub use signals::{location_at, uses_matches};
 pub use traits::detect_traits;
 
@@ -98,6 +100,8 @@ pub struct Facts<'a> {
     pub inventory: &'a Inventory,
     pub parsed: &'a Parsed,
     pub pipelines: &'a Pipelines,
+    /// What the text pass found in each file.
+    pub scans: &'a TextScans,
     pub traits: BTreeSet<Trait>,
     /// Jobs on some production path, as (pipeline path, job id).
     pub production_jobs: BTreeSet<(String, String)>,
@@ -118,12 +122,14 @@ impl<'a> Facts<'a> {
         inventory: &'a Inventory,
         parsed: &'a Parsed,
         pipelines: &'a Pipelines,
+        scans: &'a TextScans,
     ) -> Self {
         Facts {
             catalog,
             inventory,
             parsed,
             pipelines,
+            scans,
             traits: detect_traits(inventory, parsed, pipelines),
             production_jobs: production::jobs_on_production_paths(pipelines),
             step_matches: pipelines
@@ -150,11 +156,19 @@ impl<'a> Facts<'a> {
 
     /// The line of source a location points at, as a snippet.
     pub fn snippet(&self, location: &Location) -> String {
-        self.inventory
+        match self
+            .inventory
             .get(&location.path)
             .and_then(|f| f.text.as_deref())
-            .map(|t| crate::source::snippet(crate::source::line_of(t, location.line)))
-            .unwrap_or_default()
+        {
+            Some(text) => crate::source::snippet(crate::source::line_of(text, location.line)),
+            None if location.line == 1 => self
+                .scans
+                .head(self.inventory, &location.path)
+                .unwrap_or_default()
+                .to_string(),
+            None => String::new(),
+        }
     }
 
     /// Jobs that deploy to production: deploy jobs whose environment is production, or not

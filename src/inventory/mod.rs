@@ -24,7 +24,6 @@ pub struct RepoFile {
     /// Path relative to the repository root, `/`-separated.
     pub path: String,
     pub kind: FileKind,
-    pub size: u64,
     /// The text, for files that are read and readable; a UTF-8 byte-order mark is removed.
     pub text: Option<String>,
 }
@@ -63,43 +62,96 @@ impl Inventory {
     }
 
     pub fn get(&self, path: &str) -> Option<&RepoFile> {
+        self.position(path).map(|i| &self.files[i])
+    }
+
+    /// The index of a file in `files`.
+    pub fn position(&self, path: &str) -> Option<usize> {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
-            .map(|i| &self.files[i])
     }
 }
 
 /// Walks `root` and reads what later stages need.
 pub fn scan(root: &Path) -> Result<Inventory, InventoryError> {
+    list(root).map(|listing| listing.read(|_, _| ((), true)).0)
+}
+
+/// The files of a repository, listed but not yet read.
+pub struct Listing {
+    root: PathBuf,
+    files: Vec<String>,
+    skipped: Vec<Skipped>,
+}
+
+/// Walks `root` and lists its files without reading them.
+pub fn list(root: &Path) -> Result<Listing, InventoryError> {
     let metadata =
         std::fs::metadata(root).map_err(|_| InventoryError::NotFound(root.to_path_buf()))?;
     if !metadata.is_dir() {
         return Err(InventoryError::NotADirectory(root.to_path_buf()));
     }
-
-    let (listed, mut skipped) = walk(root);
-    let read: Vec<(RepoFile, Option<Skipped>)> = listed
-        .into_par_iter()
-        .map(|(path, size)| read_file(root, path, size))
-        .collect();
-
-    let mut files = Vec::with_capacity(read.len());
-    for (file, skip) in read {
-        skipped.extend(skip);
-        files.push(file);
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    skipped.sort();
-    Ok(Inventory {
+    let (files, skipped) = walk(root);
+    Ok(Listing {
         root: root.to_path_buf(),
         files,
         skipped,
     })
 }
 
-/// Lists regular files with their sizes; entries the walker cannot use become `Skipped`.
-fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
+impl Listing {
+    /// Reads the listed files in parallel. `visit` sees each text as soon as it is read and
+    /// returns what it found there, and whether the inventory should keep the text for later
+    /// stages (a large repository's source code need not stay in memory once it has been
+    /// searched). What `visit` returns comes back in the order of `Inventory::files`; files
+    /// without text get the default.
+    pub fn read<T, V>(self, visit: V) -> (Inventory, Vec<T>)
+    where
+        T: Default + Send,
+        V: Fn(&RepoFile, &str) -> (T, bool) + Sync,
+    {
+        let root = self.root;
+        let read: Vec<(RepoFile, Option<Skipped>, T)> = self
+            .files
+            .into_par_iter()
+            .map(|path| {
+                let (mut file, skip) = read_file(&root, path);
+                let found = match file.text.as_deref() {
+                    Some(text) => {
+                        let (found, keep) = visit(&file, text);
+                        if !keep {
+                            file.text = None;
+                        }
+                        found
+                    }
+                    None => T::default(),
+                };
+                (file, skip, found)
+            })
+            .collect();
+
+        let mut skipped = self.skipped;
+        let mut files = Vec::with_capacity(read.len());
+        for (file, skip, found) in read {
+            skipped.extend(skip);
+            files.push((file, found));
+        }
+        files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        skipped.sort();
+        let (files, found) = files.into_iter().unzip();
+        let inventory = Inventory {
+            root,
+            files,
+            skipped,
+        };
+        (inventory, found)
+    }
+}
+
+/// Lists regular files; entries the walker cannot use become `Skipped`. Nothing is opened or
+/// stat-ed here: a file's size is read from the open file, and only for files that are read.
+fn walk(root: &Path) -> (Vec<String>, Vec<Skipped>) {
     let listed = Mutex::new(Vec::new());
     let skipped = Mutex::new(Vec::new());
     let walker = ignore::WalkBuilder::new(root)
@@ -134,8 +186,7 @@ fn walk(root: &Path) -> (Vec<(String, u64)>, Vec<Skipped>) {
                             },
                         );
                     } else if file_type.is_file() {
-                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                        push(&listed, (path, size));
+                        push(&listed, path);
                     } else if file_type.is_symlink() {
                         push(
                             &skipped,
@@ -224,31 +275,30 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn read_file(root: &Path, path: String, size: u64) -> (RepoFile, Option<Skipped>) {
+fn read_file(root: &Path, path: String) -> (RepoFile, Option<Skipped>) {
     let kind = classify(&path);
     let mut file = RepoFile {
         path,
         kind,
-        size,
         text: None,
     };
     if !kind.is_read() {
         return (file, None);
     }
-    if size > MAX_FILE_BYTES {
-        let reason = format!(
-            "larger than {} MiB ({} bytes), not read",
-            MAX_FILE_BYTES / 1024 / 1024,
-            size
-        );
-        let skip = Skipped {
-            path: file.path.clone(),
-            reason,
-        };
-        return (file, Some(skip));
-    }
     let bytes = match read_bounded(&root.join(&file.path)) {
-        Ok(bytes) => bytes,
+        Ok(Contents::Bytes(bytes)) => bytes,
+        Ok(Contents::TooLarge(size)) => {
+            let reason = format!(
+                "larger than {} MiB ({} bytes), not read",
+                MAX_FILE_BYTES / 1024 / 1024,
+                size
+            );
+            let skip = Skipped {
+                path: file.path.clone(),
+                reason,
+            };
+            return (file, Some(skip));
+        }
         Err(error) => {
             let skip = Skipped {
                 path: file.path.clone(),
@@ -282,14 +332,21 @@ fn read_file(root: &Path, path: String, size: u64) -> (RepoFile, Option<Skipped>
     }
 }
 
-/// Reads at most `MAX_FILE_BYTES + 1` bytes, so a file that grew after listing cannot
+/// What reading a listed file gave.
+enum Contents {
+    Bytes(Vec<u8>),
+    /// Larger than `MAX_FILE_BYTES`, with its size; not read.
+    TooLarge(u64),
+}
+
+/// Reads at most `MAX_FILE_BYTES + 1` bytes, so a file that grows while it is read cannot
 /// exhaust memory.
 ///
 /// The walk saw a regular file, but the path may have been replaced since (by a FIFO, a
 /// device or a symbolic link). So the file is opened without following a final symbolic
 /// link and without blocking, and read only if the opened file itself is a regular file:
 /// opening a FIFO with no writer would otherwise wait forever.
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_bounded(path: &Path) -> std::io::Result<Contents> {
     use std::io::Read;
     let file = open_no_follow(path)?;
     let metadata = file.metadata()?;
@@ -298,15 +355,18 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
             "not a regular file (replaced after the walk listed it)",
         ));
     }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Ok(Contents::TooLarge(metadata.len()));
+    }
     // Sized up front: a growing buffer would hold up to twice each text for the whole run.
-    let mut bytes = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES) as usize + 1);
+    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other(
             "file grew past the size limit while being read",
         ));
     }
-    Ok(bytes)
+    Ok(Contents::Bytes(bytes))
 }
 
 #[cfg(unix)]
@@ -342,8 +402,8 @@ mod tests {
         let (sender, receiver) = std::sync::mpsc::channel();
         let root = dir.path().to_path_buf();
         std::thread::spawn(move || {
-            let fifo = read_file(&root, "Dockerfile".into(), 10);
-            let link = read_file(&root, "package.json".into(), 10);
+            let fifo = read_file(&root, "Dockerfile".into());
+            let link = read_file(&root, "package.json".into());
             let _ = sender.send((fifo, link));
         });
         let received = receiver.recv_timeout(std::time::Duration::from_secs(10));

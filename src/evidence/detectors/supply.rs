@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::RegexSet;
 
 use super::{evidence, examples, verdict};
 use crate::evidence::{Facts, State, Verdict};
@@ -117,40 +117,6 @@ pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
     )
 }
 
-const SECRET_KINDS: &[(&str, &str)] = &[
-    (
-        "private key",
-        // The header must be followed by a base64 body: "(snip)" or "..." marks an example.
-        r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----[ \t]*\r?\n(?:[ \t]*[A-Za-z-]+: [^\n]*\r?\n)*[ \t]*\r?\n?[ \t]*[A-Za-z0-9+/=]{40,}",
-    ),
-    ("AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-    (
-        "GitHub token",
-        r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}",
-    ),
-    ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-    ("Slack token", r"\bxox[abpors]-[A-Za-z0-9-]{10,}"),
-    ("Stripe live key", r"\b[sr]k_live_[A-Za-z0-9]{20,}"),
-    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-    ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
-];
-
-/// All secret patterns in one set, so each file is read once; the single patterns only
-/// locate what the set found.
-static SECRET_SET: LazyLock<Option<regex::bytes::RegexSet>> = LazyLock::new(|| {
-    regex::bytes::RegexSetBuilder::new(SECRET_KINDS.iter().map(|(_, p)| *p))
-        .unicode(false)
-        .build()
-        .ok()
-});
-static SECRET_PATTERNS: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
-    SECRET_KINDS
-        .iter()
-        .map(|(_, p)| Regex::new(p).ok())
-        .collect()
-});
-
 /// Paths where a credential is most likely a fixture or an example, not a live secret.
 fn is_sample_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
@@ -165,22 +131,14 @@ fn is_sample_path(path: &str) -> bool {
 pub fn committed_secrets(facts: &Facts) -> Option<Verdict> {
     let mut live = Vec::new();
     let mut samples = Vec::new();
-    let mut scanned = 0usize;
-    let set = SECRET_SET.as_ref()?;
-    for (file, text) in facts.inventory.texts() {
-        scanned += 1;
-        for index in set.matches(text.as_bytes()).iter() {
-            let kind = SECRET_KINDS[index].0;
-            let Some(found) = SECRET_PATTERNS[index].as_ref().and_then(|r| r.find(text)) else {
-                continue;
-            };
-            let location =
-                crate::evidence::location_at(&file.path, text, found.start(), found.end());
+    let scanned = facts.scans.scanned();
+    for (file, found) in facts.scans.secrets(facts.inventory) {
+        for hit in found {
             let mut item = evidence(
                 facts,
                 State::Absent,
-                location,
-                format!("{kind} committed in {}", file.path),
+                hit.location.clone(),
+                format!("{} committed in {}", hit.kind, file.path),
                 None,
             );
             item.snippet = String::new();

@@ -1,15 +1,18 @@
 //! Matching the catalog's data signals — actions, commands, GitLab templates, files, file
-//! content, dependencies and application code — against the repository. Every pattern set is
-//! compiled once per run and each text is scanned once.
+//! content, dependencies and application code — against the repository. File content and
+//! code were searched by the text pass as each file was read (`text`); this turns its hits
+//! into evidence.
 
 mod ci;
+pub mod text;
 
 use std::collections::BTreeMap;
 
 use super::{Confidence, Evidence, Facts, PracticeEvidence, State};
-use crate::catalog::{Catalog, Practice, SignalState};
+use crate::catalog::{Catalog, Owner, Practice, SignalState};
 use crate::inventory::FileKind;
 use crate::source::Location;
+use text::{SignalHit, SignalList};
 
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
     let mut found: BTreeMap<String, PracticeEvidence> = BTreeMap::new();
@@ -79,42 +82,30 @@ fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice
 
 fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
     let index = &catalog.index;
-    for (file, text) in facts.inventory.texts() {
-        let wanted = index.content_globs.matches(&file.path);
-        if wanted.is_empty() || is_reference_material(&file.path) || is_schema_definition(text) {
-            continue;
-        }
-        let present = index.content.matches(text.as_bytes());
-        for signal in wanted.into_iter().filter(|s| present.matched(*s)) {
-            let Some(found) = index.content_regexes[signal]
-                .get()
-                .and_then(|r| first_outside_comments(r, text, &file.path))
-            else {
-                continue;
-            };
-            let owner = &index.content_owners[signal];
-            let practice = &catalog.practices[owner.practice];
-            let location = location_at(&file.path, text, found.start(), found.end());
-            let state = state_of(owner.state);
-            add(
-                practice,
-                Evidence {
-                    state,
-                    snippet: facts.snippet(&location),
-                    location,
-                    summary: format!("configured in {}", file.path),
-                    reason: signal_reason(practice, owner.state, owner.note.as_deref()),
-                    confidence: Confidence::Medium,
-                },
-            );
-        }
+    for (file, hit) in facts.scans.signals(facts.inventory, SignalList::Content) {
+        let owner = &index.content_owners[hit.signal];
+        let practice = &catalog.practices[owner.practice];
+        let summary = format!("configured in {}", file.path);
+        add(practice, hit_evidence(practice, owner, hit, summary));
+    }
+}
+
+/// Evidence for a signal the text pass found.
+fn hit_evidence(practice: &Practice, owner: &Owner, hit: &SignalHit, summary: String) -> Evidence {
+    Evidence {
+        state: state_of(owner.state),
+        snippet: hit.snippet.clone(),
+        location: hit.location.clone(),
+        summary,
+        reason: signal_reason(practice, owner.state, owner.note.as_deref()),
+        confidence: Confidence::Medium,
     }
 }
 
 /// The first match that is not on a commented-out line: `// coverageThreshold: ...` or
 /// `# sentry_sdk.init(...)` configures nothing.
 /// In prose (Markdown and the like) a `#` starts a heading, not a comment.
-fn first_outside_comments<'t>(
+pub(super) fn first_outside_comments<'t>(
     regex: &regex::bytes::Regex,
     text: &'t str,
     path: &str,
@@ -179,14 +170,8 @@ pub fn is_reference_material(path: &str) -> bool {
         || lower.ends_with(".mdx")
 }
 
-/// A Kubernetes CustomResourceDefinition names every field a resource may have; a
-/// `readinessProbe:` in its schema is not a probe.
-fn is_schema_definition(text: &str) -> bool {
-    text.contains("kind: CustomResourceDefinition")
-}
-
 /// Test code, examples and vendored code prove nothing about the application.
-fn is_application_code(path: &str) -> bool {
+pub(super) fn is_application_code(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     ![
         "test/",
@@ -217,40 +202,18 @@ fn is_application_code(path: &str) -> bool {
         })
 }
 
+/// Application code: the first file, in path order, that shows each practice.
 fn code_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
     let index = &catalog.index;
     let mut seen = std::collections::BTreeSet::new();
-    for (file, text) in facts
-        .inventory
-        .texts()
-        .filter(|(f, _)| f.kind == FileKind::Source && is_application_code(&f.path))
-    {
-        for signal in index.code.matches(text.as_bytes()).iter() {
-            let owner = &index.code_owners[signal];
-            if !seen.insert(owner.practice) {
-                continue;
-            }
-            let Some(found) = index.code_regexes[signal]
-                .get()
-                .and_then(|r| first_outside_comments(r, text, &file.path))
-            else {
-                continue;
-            };
-            let practice = &catalog.practices[owner.practice];
-            let location = location_at(&file.path, text, found.start(), found.end());
-            let state = state_of(owner.state);
-            add(
-                practice,
-                Evidence {
-                    state,
-                    snippet: facts.snippet(&location),
-                    location,
-                    summary: "in application code".to_string(),
-                    reason: signal_reason(practice, owner.state, owner.note.as_deref()),
-                    confidence: Confidence::Medium,
-                },
-            );
+    for (_, hit) in facts.scans.signals(facts.inventory, SignalList::Code) {
+        let owner = &index.code_owners[hit.signal];
+        if !seen.insert(owner.practice) {
+            continue;
         }
+        let practice = &catalog.practices[owner.practice];
+        let summary = "in application code".to_string();
+        add(practice, hit_evidence(practice, owner, hit, summary));
     }
 }
 
@@ -293,10 +256,23 @@ fn dependency_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pr
 
 /// Exact names; a trailing `*` matches a prefix; Go module names match their sub-packages.
 fn dependency_matches(name: &str, wanted: &str) -> bool {
-    let wanted = wanted.to_ascii_lowercase();
-    match wanted.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => name == wanted || name.starts_with(&format!("{wanted}/")),
+    // Compared without allocating: a large monorepo has tens of thousands of dependencies.
+    let same = |name: &[u8], wanted: &[u8]| {
+        name.len() == wanted.len()
+            && name
+                .iter()
+                .zip(wanted)
+                .all(|(n, w)| *n == w.to_ascii_lowercase())
+    };
+    let name = name.as_bytes();
+    match wanted.as_bytes().strip_suffix(b"*") {
+        Some(prefix) => name.len() >= prefix.len() && same(&name[..prefix.len()], prefix),
+        None => {
+            let wanted = wanted.as_bytes();
+            name.len() >= wanted.len()
+                && same(&name[..wanted.len()], wanted)
+                && (name.len() == wanted.len() || name[wanted.len()] == b'/')
+        }
     }
 }
 
@@ -363,6 +339,9 @@ mod tests {
             "go.opentelemetry.io/otel"
         ));
         assert!(!dependency_matches("sentry-sdk-extra", "sentry-sdk"));
+        assert!(dependency_matches("sentry-sdk", "Sentry-SDK"));
+        assert!(!dependency_matches("sentry", "sentry-sdk"));
+        assert!(!dependency_matches("Sentry-SDK", "sentry-sdk"));
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! Credentials committed in plain text: private keys and provider tokens whose shape is
+//! specific enough to be found without false alarms.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::catalog::literals::Prefilter;
+use crate::source::Location;
+
+const SECRET_KINDS: &[(&str, &str)] = &[
+    (
+        "private key",
+        // The header must be followed by a base64 body: "(snip)" or "..." marks an example.
+        r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----[ \t]*\r?\n(?:[ \t]*[A-Za-z-]+: [^\n]*\r?\n)*[ \t]*\r?\n?[ \t]*[A-Za-z0-9+/=]{40,}",
+    ),
+    ("AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (
+        "GitHub token",
+        r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}",
+    ),
+    ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
+    ("Slack token", r"\bxox[abpors]-[A-Za-z0-9-]{10,}"),
+    ("Stripe live key", r"\b[sr]k_live_[A-Za-z0-9]{20,}"),
+    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+];
+
+/// Every kind's required literals in one automaton, so each file is scanned once; the
+/// single patterns run only where their literals occur.
+static FILTER: LazyLock<Option<Prefilter>> =
+    LazyLock::new(|| Prefilter::new(SECRET_KINDS.iter().map(|(_, p)| *p)).ok());
+static PATTERNS: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
+    SECRET_KINDS
+        .iter()
+        .map(|(_, p)| Regex::new(p).ok())
+        .collect()
+});
+
+/// One credential-shaped value. The value itself is never kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecretHit {
+    pub kind: &'static str,
+    pub location: Location,
+}
+
+/// The credentials in one file, at most one per kind.
+pub fn find(path: &str, text: &str) -> Vec<SecretHit> {
+    let Some(filter) = FILTER.as_ref() else {
+        return Vec::new();
+    };
+    filter
+        .candidates(text.as_bytes())
+        .into_iter()
+        .filter_map(|index| {
+            let found = PATTERNS[index].as_ref()?.find(text)?;
+            Some(SecretHit {
+                kind: SECRET_KINDS[index].0,
+                location: crate::evidence::location_at(path, text, found.start(), found.end()),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_and_filters() {
+        assert!(PATTERNS.iter().all(Option::is_some));
+        assert!(FILTER.is_some());
+    }
+
+    #[test]
+    fn tokens_are_found_whatever_else_is_on_the_line() {
+        let key = ["AKIA", "ABCDEFGHIJKLMNOP"].concat();
+        let text = format!("x = 1\naws_key = \"{key}\"\n");
+        let found = find("settings.py", &text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, "AWS access key id");
+        assert_eq!((found[0].location.line, found[0].location.column), (2, 12));
+        assert!(find("settings.py", "akia is not a key\n").is_empty());
+    }
+}

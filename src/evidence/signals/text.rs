@@ -1,0 +1,177 @@
+//! The text pass: each file's text is searched once, as soon as it is read, for the catalog's
+//! `code` and `content` signals and for committed credentials. What is found is kept with its
+//! location and snippet, so a large repository's source code need not stay in memory for the
+//! later stages.
+
+use rayon::prelude::*;
+
+use super::{first_outside_comments, is_application_code, is_reference_material};
+use crate::catalog::Catalog;
+use crate::evidence::secrets::{self, SecretHit};
+use crate::inventory::{FileKind, Inventory, RepoFile};
+use crate::source::Location;
+
+/// Which list of catalog signals a hit belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalList {
+    Code,
+    Content,
+}
+
+/// One catalog signal found in one file: its first match outside comments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalHit {
+    pub list: SignalList,
+    /// Index of the signal in its list of the catalog's signal index.
+    pub signal: usize,
+    pub location: Location,
+    pub snippet: String,
+}
+
+/// What the text pass found in one file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileScan {
+    /// Whether the file had text to search.
+    pub searched: bool,
+    pub signals: Vec<SignalHit>,
+    pub secrets: Vec<SecretHit>,
+    /// The first line, as a snippet, of a file whose text is not kept: evidence that names a
+    /// whole file (a test file, say) still shows how it begins.
+    pub head: Option<String>,
+}
+
+/// Text that detectors read from source files after the pass; a source file holding one of
+/// these keeps its text.
+const READ_LATER: &[&str] = &["#[test]", ".create_all("];
+
+/// Searches one file's text; returns what was found and whether the inventory must keep the
+/// text. Source code is kept only where something was found in it, configuration always.
+pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, bool) {
+    let index = &catalog.index;
+    let code = file.kind == FileKind::Source && is_application_code(&file.path);
+    let wanted = if is_reference_material(&file.path) || is_schema_definition(text) {
+        Vec::new()
+    } else {
+        index.content_globs.matches(&file.path)
+    };
+    let mut signals = Vec::new();
+    if code || !wanted.is_empty() {
+        let (code_candidates, content_candidates) = index.text_candidates(text.as_bytes());
+        let mut add = |list: SignalList, signal: usize, regex: Option<&regex::bytes::Regex>| {
+            let Some(found) = regex.and_then(|r| first_outside_comments(r, text, &file.path))
+            else {
+                return;
+            };
+            let location = super::location_at(&file.path, text, found.start(), found.end());
+            let snippet = crate::source::snippet(crate::source::line_of(text, location.line));
+            signals.push(SignalHit {
+                list,
+                signal,
+                location,
+                snippet,
+            });
+        };
+        if code {
+            for signal in code_candidates {
+                add(SignalList::Code, signal, index.code_regexes[signal].get());
+            }
+        }
+        for signal in content_candidates
+            .into_iter()
+            .filter(|s| wanted.binary_search(s).is_ok())
+        {
+            add(
+                SignalList::Content,
+                signal,
+                index.content_regexes[signal].get(),
+            );
+        }
+    }
+    let secrets = secrets::find(&file.path, text);
+    let keep = file.kind != FileKind::Source
+        || !signals.is_empty()
+        || !secrets.is_empty()
+        || READ_LATER.iter().any(|marker| text.contains(marker));
+    let head = (!keep).then(|| crate::source::snippet(crate::source::line_of(text, 1)));
+    let scan = FileScan {
+        searched: true,
+        signals,
+        secrets,
+        head,
+    };
+    (scan, keep)
+}
+
+/// A Kubernetes CustomResourceDefinition names every field a resource may have; a
+/// `readinessProbe:` in its schema is not a probe.
+fn is_schema_definition(text: &str) -> bool {
+    text.contains("kind: CustomResourceDefinition")
+}
+
+/// The text pass of a whole repository, one entry per file of the inventory, in its order.
+#[derive(Clone, Debug, Default)]
+pub struct TextScans {
+    files: Vec<FileScan>,
+}
+
+impl TextScans {
+    /// Results of [`scan_file`] in the order of `Inventory::files`.
+    pub fn new(files: Vec<FileScan>) -> Self {
+        Self { files }
+    }
+
+    /// Searches every text of an inventory that was read in full.
+    pub fn of(catalog: &Catalog, inventory: &Inventory) -> Self {
+        let files = inventory
+            .files
+            .par_iter()
+            .map(|file| match file.text.as_deref() {
+                Some(text) => scan_file(catalog, file, text).0,
+                None => FileScan::default(),
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// The first line of a file whose text the inventory did not keep.
+    pub fn head<'a>(&'a self, inventory: &Inventory, path: &str) -> Option<&'a str> {
+        let index = inventory.position(path)?;
+        self.files.get(index)?.head.as_deref()
+    }
+
+    /// How many files were searched.
+    pub fn scanned(&self) -> usize {
+        self.files.iter().filter(|f| f.searched).count()
+    }
+
+    /// Each file with the hits of one signal list, in path order.
+    pub fn signals<'a>(
+        &'a self,
+        inventory: &'a Inventory,
+        list: SignalList,
+    ) -> impl Iterator<Item = (&'a RepoFile, &'a SignalHit)> {
+        inventory
+            .files
+            .iter()
+            .zip(&self.files)
+            .flat_map(move |(file, scan)| {
+                scan.signals
+                    .iter()
+                    .filter(move |hit| hit.list == list)
+                    .map(move |hit| (file, hit))
+            })
+    }
+
+    /// Each file with the credentials found in it, in path order.
+    pub fn secrets<'a>(
+        &'a self,
+        inventory: &'a Inventory,
+    ) -> impl Iterator<Item = (&'a RepoFile, &'a [SecretHit])> {
+        inventory
+            .files
+            .iter()
+            .zip(&self.files)
+            .filter(|(_, scan)| !scan.secrets.is_empty())
+            .map(|(file, scan)| (file, scan.secrets.as_slice()))
+    }
+}

@@ -1,0 +1,170 @@
+//! The text pass: every catalog pattern is run only where its required literals occur, and
+//! source code leaves memory once it has been searched. Both are optimisations, so both are
+//! checked against the plain result: nothing the full regular expressions find may be lost.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use shipready::catalog::Catalog;
+use shipready::catalog::literals::Prefilter;
+use shipready::evidence::State;
+
+/// Every text under the fixtures, plus lines written to hit the catalog's signals in odd
+/// spellings (other case, other spacing).
+fn corpus() -> Vec<String> {
+    fn collect(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect(&path, out);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                out.push(text);
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    collect(&common::fixture(""), &mut texts);
+    texts.extend(
+        [
+            "SENTRY_SDK.INIT(dsn=DSN, release=VERSION)",
+            "  Timeout-Minutes: 10\n  cancel-in-progress: TRUE",
+            "x = os.Getenv(\"A\")\ny := os.LookupEnv(\"B\")",
+            "app.get('/healthz', handler)\n@app.get(\"/readyz\")",
+            "pytest --cov=app --cov-fail-under=80\ncoverage run -m pytest",
+            "uses: github/codeql-action/analyze@v3\nrun: trivy image --exit-code 1 app",
+        ]
+        .map(String::from),
+    );
+    texts
+}
+
+/// Soundness of the prefilter over the whole built-in catalog: for every `run`, `code` and
+/// `content` pattern and every text of the corpus, a pattern that matches is a candidate.
+#[test]
+fn the_prefilter_never_drops_a_matching_pattern() {
+    let catalog = Catalog::builtin();
+    let patterns: Vec<&str> = catalog
+        .practices
+        .iter()
+        .flat_map(|p| {
+            p.run
+                .iter()
+                .map(String::as_str)
+                .chain(p.code.iter().map(|c| c.pattern.as_str()))
+                .chain(p.content.iter().map(|c| c.pattern.as_str()))
+        })
+        .collect();
+    assert!(patterns.len() > 900, "{} patterns", patterns.len());
+    let filter = Prefilter::new(patterns.iter().copied()).unwrap();
+    let regexes: Vec<regex::bytes::Regex> = patterns
+        .iter()
+        .map(|p| {
+            regex::bytes::RegexBuilder::new(p)
+                .case_insensitive(true)
+                .multi_line(true)
+                .unicode(false)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let mut matched = 0;
+    for text in corpus() {
+        let candidates = filter.candidates(text.as_bytes());
+        for (index, regex) in regexes.iter().enumerate() {
+            if regex.is_match(text.as_bytes()) {
+                matched += 1;
+                assert!(
+                    candidates.binary_search(&index).is_ok(),
+                    "pattern {} matches but was filtered out",
+                    patterns[index]
+                );
+            }
+        }
+    }
+    assert!(matched > 100, "the corpus exercises only {matched} matches");
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Source code without hits is dropped after the pass; evidence found in it keeps its line,
+/// and evidence that names a whole source file still shows its first line.
+#[test]
+fn source_code_is_searched_once_and_evidence_keeps_its_lines() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "app/main.py",
+        "import sentry_sdk\n\nsentry_sdk.init(dsn=DSN)\n",
+    );
+    write(root, "app/util.py", "def add(a, b):\n    return a + b\n");
+    // A shipped image makes the repository deployable, so error tracking applies.
+    write(
+        root,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY app /app\nCMD [\"python\", \"/app/main.py\"]\n",
+    );
+    write(
+        root,
+        "tests/test_util.py",
+        "from app.util import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+    );
+    let assessment = shipready::assess(root, &shipready::Options::default()).unwrap();
+
+    let errors = common::practice(&assessment, "MON-08");
+    let sentry = errors
+        .evidence
+        .iter()
+        .find(|e| e.location.path == "app/main.py")
+        .unwrap_or_else(|| panic!("no evidence in app/main.py: {:#?}", errors.evidence));
+    assert_eq!((sentry.location.line, sentry.location.column), (3, 1));
+    assert_eq!(sentry.snippet, "sentry_sdk.init(dsn=DSN)");
+
+    let tests = common::practice(&assessment, "TST-01");
+    let test_file = tests
+        .evidence
+        .iter()
+        .find(|e| e.location.path == "tests/test_util.py")
+        .unwrap_or_else(|| panic!("no test file evidence: {:#?}", tests.evidence));
+    assert_eq!(test_file.state, State::Present);
+    assert_eq!(test_file.snippet, "from app.util import add");
+}
+
+/// What the streaming pass finds equals what a pass over a fully read inventory finds.
+#[test]
+fn streaming_and_full_passes_agree() {
+    let root = common::fixture("mature-service");
+    let catalog = Catalog::builtin();
+    let full = shipready::inventory::scan(&root).unwrap();
+    let after = shipready::evidence::TextScans::of(catalog, &full);
+    let (streamed, scans) = shipready::inventory::list(&root)
+        .unwrap()
+        .read(|file, text| shipready::evidence::scan_file(catalog, file, text));
+    let streamed_scans = shipready::evidence::TextScans::new(scans);
+    assert_eq!(after.scanned(), streamed_scans.scanned());
+    assert!(after.scanned() > 10);
+    let paths = |i: &shipready::inventory::Inventory| -> Vec<String> {
+        i.files.iter().map(|f| f.path.clone()).collect()
+    };
+    assert_eq!(paths(&full), paths(&streamed));
+    let dropped: Vec<&str> = streamed
+        .files
+        .iter()
+        .zip(&full.files)
+        .filter(|(s, f)| s.text.is_none() && f.text.is_some())
+        .map(|(s, _)| s.path.as_str())
+        .collect();
+    assert!(
+        dropped
+            .iter()
+            .all(|p| shipready::inventory::classify(p) == shipready::inventory::FileKind::Source),
+        "only source code may be dropped: {dropped:?}"
+    );
+}
