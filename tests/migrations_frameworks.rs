@@ -6,22 +6,8 @@
 
 mod common;
 
+use common::{MIGRATION_RULES, span, spans};
 use shipready::findings::Finding;
-
-const MIGRATION_RULES: &[&str] = &[
-    "migration-multiple-heads",
-    "migration-missing-parent",
-    "migration-cycle",
-    "irreversible-migration",
-    "destructive-migration",
-    "not-null-without-default",
-    "volatile-default",
-    "index-locks-writes",
-    "validating-constraint",
-    "missing-lock-timeout",
-];
-
-type Span = (String, (usize, usize, usize, usize), String);
 
 fn migration_findings(name: &str) -> Vec<Finding> {
     shipready::assess(&common::fixture(name), &shipready::Options::default())
@@ -30,24 +16,6 @@ fn migration_findings(name: &str) -> Vec<Finding> {
         .into_iter()
         .filter(|f| MIGRATION_RULES.contains(&f.id.as_str()))
         .collect()
-}
-
-fn spans(found: &[Finding]) -> Vec<Span> {
-    found
-        .iter()
-        .map(|f| {
-            let l = &f.location;
-            (
-                l.path.clone(),
-                (l.line, l.column, l.end_line, l.end_column),
-                f.id.clone(),
-            )
-        })
-        .collect()
-}
-
-fn span(path: &str, at: (usize, usize, usize, usize), id: &str) -> Span {
-    (path.to_string(), at, id.to_string())
 }
 
 /// The message of the finding `id` at `path:line`.

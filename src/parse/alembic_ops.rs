@@ -10,11 +10,9 @@
 //! NOTE: `op.` inside a docstring of `upgrade()` is read as a call; generated revisions put
 //! their docstring at module level, so this costs a false positive only in hand-written ones.
 
-use std::collections::BTreeSet;
-
 use super::calls::{
-    Syntax, arguments, block_after, calls, find_line_start, keyword, literal_ranges, name_of,
-    sql_hazards,
+    Operation, Syntax, arguments, block_after, calls, created_tables, find_line_start,
+    literal_ranges, name_of, sql_hazards,
 };
 use super::hazards::{Hazard, HazardKind, span};
 
@@ -25,22 +23,6 @@ const VOLATILE_DEFAULTS: &[&str] = &[
     "clock_timestamp(",
     "uuid_generate_v4(",
 ];
-
-/// One `op.*` or `batch_op.*` call with the table it works on.
-struct Operation<'t> {
-    start: usize,
-    end: usize,
-    name: &'t str,
-    table: String,
-    /// The arguments other than the table.
-    rest: Vec<&'t str>,
-}
-
-impl Operation<'_> {
-    fn argument(&self, index: usize) -> String {
-        name_of(self.rest.get(index).copied().unwrap_or(""), Syntax::Python)
-    }
-}
 
 /// Which positional argument of `op.<name>(...)` names the table; `batch_op.*` calls take
 /// it from their `with` line instead.
@@ -79,6 +61,8 @@ fn upgrade_operations(text: &str) -> Vec<Operation<'_>> {
             name: call.name,
             table,
             rest,
+            head: &text[call.start..call.end],
+            syntax: Syntax::Python,
         });
     }
     out.sort_by_key(|o| o.start);
@@ -111,6 +95,8 @@ fn batch_operations<'t>(
             name: call.name,
             table: table.to_string(),
             rest: arguments(&text[call.start..call.end], Syntax::Python),
+            head: &text[call.start..call.end],
+            syntax: Syntax::Python,
         })
         .collect()
 }
@@ -118,11 +104,7 @@ fn batch_operations<'t>(
 /// The risky operations of `upgrade()`.
 pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
     let operations = upgrade_operations(text);
-    let created: BTreeSet<&str> = operations
-        .iter()
-        .filter(|o| o.name == "create_table")
-        .map(|o| o.table.as_str())
-        .collect();
+    let created = created_tables(&operations, "create_table");
     let mut out = Vec::new();
     for operation in &operations {
         let (start, end) = (operation.start, operation.end);
@@ -144,13 +126,13 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
             ),
             "alter_column" => {
                 let column = operation.argument(0);
-                if keyword(call, "type_", Syntax::Python).is_some() {
+                if operation.keyword("type_").is_some() {
                     hazard(
                         HazardKind::Destructive,
                         format!("changes the type of {table}.{column}, rewriting the table"),
                     );
                 }
-                if let Some(new) = keyword(call, "new_column_name", Syntax::Python) {
+                if let Some(new) = operation.keyword("new_column_name") {
                     hazard(
                         HazardKind::Destructive,
                         format!(
@@ -159,7 +141,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                         ),
                     );
                 }
-                if keyword(call, "nullable", Syntax::Python).as_deref() == Some("False") {
+                if operation.is_keyword("nullable", "False") {
                     hazard(
                         HazardKind::ValidatingConstraint,
                         format!("sets {table}.{column} NOT NULL, scanning the table under lock"),
@@ -168,9 +150,8 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
             }
             "add_column" if !is_new => {
                 let column = operation.argument(0);
-                let default = keyword(call, "server_default", Syntax::Python);
-                let not_null =
-                    keyword(call, "nullable", Syntax::Python).as_deref() == Some("False");
+                let default = operation.keyword("server_default");
+                let not_null = operation.is_keyword("nullable", "False");
                 if not_null && default.is_none() {
                     hazard(
                         HazardKind::NotNullWithoutDefault,
@@ -186,9 +167,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 }
             }
             "create_index"
-                if !is_new
-                    && keyword(call, "postgresql_concurrently", Syntax::Python).as_deref()
-                        != Some("True") =>
+                if !is_new && !operation.is_keyword("postgresql_concurrently", "True") =>
             {
                 hazard(
                     HazardKind::IndexLocksWrites,

@@ -8,6 +8,8 @@
 //! call is read at most [`MAX_CALL_BYTES`] long) and every loop advances, so hostile text can
 //! neither slow these down nor make them panic.
 
+use std::collections::BTreeSet;
+
 use super::hazards::{Hazard, span};
 use super::sql;
 
@@ -32,6 +34,50 @@ pub(super) struct Call<'t> {
     pub start: usize,
     pub end: usize,
     pub name: &'t str,
+}
+
+/// One schema operation of a migration, whichever way its framework writes it: its span, what
+/// it does (`drop_column`), the table it works on and its other arguments.
+#[derive(Clone, Debug)]
+pub(super) struct Operation<'t> {
+    pub start: usize,
+    pub end: usize,
+    pub name: &'t str,
+    pub table: String,
+    /// The arguments other than the table.
+    pub rest: Vec<&'t str>,
+    /// The text where keyword arguments are looked up: the call, without any block or
+    /// heredoc body that follows it.
+    pub head: &'t str,
+    pub syntax: Syntax,
+}
+
+impl Operation<'_> {
+    /// The name (string literal or symbol) passed as the `index`-th argument after the table.
+    pub fn argument(&self, index: usize) -> String {
+        name_of(self.rest.get(index).copied().unwrap_or(""), self.syntax)
+    }
+
+    pub fn keyword(&self, name: &str) -> Option<String> {
+        keyword(self.head, name, self.syntax)
+    }
+
+    pub fn is_keyword(&self, name: &str, value: &str) -> bool {
+        self.keyword(name).as_deref() == Some(value)
+    }
+}
+
+/// The tables that operations named `create` make: empty while the rest of the same
+/// migration touches them, so nothing done to them there is a hazard.
+pub(super) fn created_tables<'o, 't: 'o>(
+    operations: impl IntoIterator<Item = &'o Operation<'t>>,
+    create: &str,
+) -> BTreeSet<&'o str> {
+    operations
+        .into_iter()
+        .filter(|o| o.name == create)
+        .map(|o| o.table.as_str())
+        .collect()
 }
 
 /// The largest character boundary of `text` at or before `at`.

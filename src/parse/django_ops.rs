@@ -437,5 +437,9 @@ mod tests {
         ] {
             let _ = operations("m.py", text, &mut Fields::default());
         }
+        let long = "é".repeat(10_000);
+        let text = format!("operations = [migrations.RunSQL('{long}");
+        let _ = operations("m.py", &text, &mut Fields::default());
+        let _ = reversibility("m.py", &text);
     }
 }

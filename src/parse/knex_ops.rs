@@ -57,12 +57,12 @@ fn is_identifier_byte(b: u8) -> bool {
 /// chain (`knex.schema`) to the closing parenthesis, in text order.
 fn schema_calls(text: &str, (from, to): (usize, usize)) -> Vec<(usize, usize, &str)> {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     for method in SCHEMA_METHODS {
         let needle = format!(".{method}(");
         let mut search = from;
-        while let Some(found) = text[search..to].find(&needle) {
-            let dot = search + found;
+        while let Some(at) = text[search..to].find(&needle) {
+            let dot = search + at;
             search = dot + needle.len();
             if is_commented(text, dot, Syntax::JavaScript) {
                 continue;
@@ -72,12 +72,28 @@ fn schema_calls(text: &str, (from, to): (usize, usize)) -> Vec<(usize, usize, &s
                 .take_while(|&i| is_identifier_byte(bytes[i]) || bytes[i] == b'.')
                 .last()
                 .unwrap_or(dot);
-            let open = search - 1;
-            let end = floor_boundary(text, call_end(bytes, open, Syntax::JavaScript).min(to));
-            out.push((start, end, *method));
+            found.push((start, search - 1, *method));
         }
     }
-    out.sort_by_key(|c| c.0);
+    found.sort_by_key(|c| c.0);
+    // Schema calls chain (`createTable(...).alterTable(...)`) rather than nest; a call inside
+    // another of its kind (`raw` inside `raw`, `table` inside `table`) is not read again, which
+    // keeps hostile nesting linear.
+    let (mut raw_read_to, mut schema_read_to) = (0, 0);
+    let mut out = Vec::new();
+    for (start, open, method) in found {
+        let read_to = if method == "raw" {
+            &mut raw_read_to
+        } else {
+            &mut schema_read_to
+        };
+        if start < *read_to {
+            continue;
+        }
+        let end = floor_boundary(text, call_end(bytes, open, Syntax::JavaScript).min(to));
+        *read_to = end;
+        out.push((start, end, method));
+    }
     out
 }
 
@@ -92,11 +108,12 @@ fn callback_parameter(callback: &str) -> &str {
     &inner[..end]
 }
 
-/// The end of the builder statement starting at `at`: a top-level `;`, a closing bracket of
-/// the enclosing callback, or the end of a line the next line does not continue with `.`.
-fn statement_end(text: &str, at: usize, to: usize) -> usize {
+/// The end of the builder statement starting at `at` — a top-level `;`, a closing bracket of
+/// the enclosing callback, or the end of a line the next line does not continue with `.` —
+/// and where reading stopped (past any trailing comment).
+fn statement_end(text: &str, at: usize, to: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
-    let limit = (at + MAX_CALL_BYTES).min(to);
+    let limit = floor_boundary(text, (at + MAX_CALL_BYTES).min(to));
     let (mut depth, mut last_code, mut i) = (0i32, at, at);
     while i < limit {
         let c = bytes[i];
@@ -120,7 +137,7 @@ fn statement_end(text: &str, at: usize, to: usize) -> usize {
         }
         i += 1;
     }
-    last_code
+    (last_code, floor_boundary(text, i).max(last_code))
 }
 
 /// The hazards of the statements on `parameter` inside an `alterTable` callback.
@@ -143,8 +160,8 @@ fn builder_hazards(
         if preceded || !chained.starts_with('.') || is_commented(text, at, Syntax::JavaScript) {
             continue;
         }
-        let end = statement_end(text, at, to);
-        search = end.max(search);
+        let (end, stop) = statement_end(text, at, to);
+        search = stop.max(search);
         let statement = &text[at..end];
         let method: String = chained[1..]
             .chars()
@@ -323,6 +340,13 @@ mod tests {
             "exports.up = (k) => k.schema.alterTable('t', t => t.",
         ] {
             let _ = operations("m.js", text);
+        }
+        let long = "é".repeat(10_000);
+        for text in [
+            format!("exports.up = (k) => k.schema.table('t', (t) => {{ t.x('{long}"),
+            format!("exports.up = (k) => k.schema.table('t', (t) => {{ t.x() // {long}"),
+        ] {
+            let _ = operations("m.js", &text);
         }
     }
 }

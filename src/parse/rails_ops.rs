@@ -6,10 +6,9 @@
 //! the body of `dir.up { ... }` is read as forward code; `change_table :t do |t|` blocks are
 //! read as the operations they stand for (`t.remove` as `remove_column`).
 
-use std::collections::BTreeSet;
-
 use super::calls::{
-    Syntax, block_after, find_line_start, keyword, literal_ranges, name_of, sql_hazards,
+    Operation, Syntax, block_after, created_tables, find_line_start, literal_ranges, name_of,
+    sql_hazards,
 };
 use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
@@ -37,32 +36,12 @@ const COLUMN_TYPES: &[&str] = &[
     "column",
 ];
 
-/// One operation with its table and its other arguments; `change_table` block calls are
-/// given the names of the operations they stand for.
-struct Operation<'t> {
-    start: usize,
-    end: usize,
-    name: &'t str,
-    table: String,
-    rest: Vec<&'t str>,
-    /// The statement without its block or heredoc body, where keywords are looked up.
-    head: &'t str,
+/// One operation with what follows its arguments; `change_table` block calls are given the
+/// names of the operations they stand for.
+struct Step<'t> {
+    operation: Operation<'t>,
     block: Option<(usize, usize)>,
     heredoc: Option<(usize, usize)>,
-}
-
-impl Operation<'_> {
-    fn keyword(&self, name: &str) -> Option<String> {
-        keyword(self.head, name, Syntax::Ruby)
-    }
-
-    fn is_keyword(&self, name: &str, value: &str) -> bool {
-        self.keyword(name).as_deref() == Some(value)
-    }
-
-    fn argument(&self, index: usize) -> String {
-        name_of(self.rest.get(index).copied().unwrap_or(""), Syntax::Ruby)
-    }
 }
 
 /// The name a `t.<method>` call of a `change_table` block stands for.
@@ -82,23 +61,24 @@ fn table_method(method: &str) -> Option<&'static str> {
     })
 }
 
-fn operation<'t>(text: &'t str, s: &Statement<'t>, name: &'t str, table: String) -> Operation<'t> {
+fn step<'t>(text: &'t str, s: &Statement<'t>, name: &'t str, table: String) -> Step<'t> {
     let head_end = s.block.or(s.heredoc).map_or(s.end, |(start, _)| start);
     let mut rest = s.arguments.clone();
-    if table.is_empty() && !rest.is_empty() {
-        rest.remove(0);
-    }
-    Operation {
-        start: s.start,
-        end: s.end,
-        name,
-        table: if table.is_empty() {
-            name_of(s.arguments.first().copied().unwrap_or(""), Syntax::Ruby)
-        } else {
-            table
+    let table = if table.is_empty() && !rest.is_empty() {
+        name_of(rest.remove(0), Syntax::Ruby)
+    } else {
+        table
+    };
+    Step {
+        operation: Operation {
+            start: s.start,
+            end: s.end,
+            name,
+            table,
+            rest,
+            head: &text[s.start..head_end.max(s.start)],
+            syntax: Syntax::Ruby,
         },
-        rest,
-        head: &text[s.start..head_end.max(s.start)],
         block: s.block,
         heredoc: s.heredoc,
     }
@@ -106,7 +86,7 @@ fn operation<'t>(text: &'t str, s: &Statement<'t>, name: &'t str, table: String)
 
 /// The operations of the body `text[from..to]`, `change_table` blocks opened, and the ranges
 /// of its `reversible` and `up_only` blocks.
-fn operations_in(text: &str, body: (usize, usize)) -> (Vec<Operation<'_>>, Vec<(usize, usize)>) {
+fn steps_in(text: &str, body: (usize, usize)) -> (Vec<Step<'_>>, Vec<(usize, usize)>) {
     let mut out = Vec::new();
     let mut guarded = Vec::new();
     for s in statements(text, body) {
@@ -122,11 +102,11 @@ fn operations_in(text: &str, body: (usize, usize)) -> (Vec<Operation<'_>>, Vec<(
                         .strip_prefix(alias)
                         .and_then(|m| m.strip_prefix('.'));
                     if let Some(name) = method.and_then(table_method) {
-                        out.push(operation(text, &inner, name, table.clone()));
+                        out.push(step(text, &inner, name, table.clone()));
                     }
                 }
             }
-            _ => out.push(operation(text, &s, s.name, String::new())),
+            _ => out.push(step(text, &s, s.name, String::new())),
         }
     }
     (out, guarded)
@@ -147,17 +127,14 @@ fn forward_bodies(text: &str) -> Vec<(usize, usize)> {
 
 /// The risky operations of a migration's forward bodies.
 pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
-    let operations: Vec<Operation> = forward_bodies(text)
+    let steps: Vec<Step> = forward_bodies(text)
         .into_iter()
-        .flat_map(|body| operations_in(text, body).0)
+        .flat_map(|body| steps_in(text, body).0)
         .collect();
-    let created: BTreeSet<&str> = operations
-        .iter()
-        .filter(|o| o.name == "create_table")
-        .map(|o| o.table.as_str())
-        .collect();
+    let created = created_tables(steps.iter().map(|s| &s.operation), "create_table");
     let mut out = Vec::new();
-    for o in &operations {
+    for step in &steps {
+        let o = &step.operation;
         let table = &o.table;
         let is_new = created.contains(table.as_str());
         let mut hazard = |kind, message: String| {
@@ -245,19 +222,17 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                     ),
                 )
             }
-            "change_column_null" if o.argument(1).is_empty() && o.rest.get(1) == Some(&"false") => {
-                hazard(
-                    HazardKind::ValidatingConstraint,
-                    format!(
-                        "sets {table}.{} NOT NULL, scanning the table under lock",
-                        o.argument(0)
-                    ),
-                )
-            }
+            "change_column_null" if o.rest.get(1) == Some(&"false") => hazard(
+                HazardKind::ValidatingConstraint,
+                format!(
+                    "sets {table}.{} NOT NULL, scanning the table under lock",
+                    o.argument(0)
+                ),
+            ),
             _ => {}
         }
         if o.name == "execute" {
-            let literal = o.heredoc.or_else(|| {
+            let literal = step.heredoc.or_else(|| {
                 literal_ranges(o.head, Syntax::Ruby)
                     .first()
                     .map(|(s, e)| (o.start + s, o.start + e))
@@ -269,14 +244,15 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
 }
 
 /// Why Rails cannot run an operation of `def change` backwards, if it cannot.
-fn irreversible_in_change(o: &Operation) -> Option<&'static str> {
+fn irreversible_in_change(step: &Step) -> Option<&'static str> {
+    let o = &step.operation;
     match o.name {
         "change_column" => Some("change_column"),
         "execute" => Some("execute outside a reversible block"),
         "remove_column" if o.rest.len() < 2 && o.keyword("type").is_none() => {
             Some("remove_column without the column type")
         }
-        "drop_table" if o.block.is_none() => Some("drop_table without a block"),
+        "drop_table" if step.block.is_none() => Some("drop_table without a block"),
         "change_column_default" if o.keyword("to").is_none() => {
             Some("change_column_default without from: and to:")
         }
@@ -298,10 +274,11 @@ pub fn reversibility(path: &str, text: &str) -> (Reversibility, Location) {
         return (Reversibility::Irreversible(reason), line_span(at));
     }
     if let Some(header) = find_line_start(text, |l| l == "def change") {
-        let (operations, guarded) = operations_in(text, block_after(text, header));
-        for o in &operations {
+        let (steps, guarded) = steps_in(text, block_after(text, header));
+        for step in &steps {
+            let o = &step.operation;
             let inside = guarded.iter().any(|(s, e)| (*s..*e).contains(&o.start));
-            if let (false, Some(what)) = (inside, irreversible_in_change(o)) {
+            if let (false, Some(what)) = (inside, irreversible_in_change(step)) {
                 let reason = format!("def change calls {what}, which Rails cannot reverse");
                 return (
                     Reversibility::Irreversible(reason),
@@ -423,6 +400,16 @@ mod tests {
         ] {
             let _ = operations("m.rb", text);
             let _ = reversibility("m.rb", text);
+        }
+        // Statements longer than the read limit end on a character boundary.
+        let long = "é".repeat(10_000);
+        for text in [
+            format!("def change\n  execute \"{long}"),
+            format!("def change\n  add_column :t, <<~X\n{long}"),
+            format!("def change\n  x({long}\n  # {long}"),
+        ] {
+            let _ = operations("m.rb", &text);
+            let _ = reversibility("m.rb", &text);
         }
     }
 }

@@ -7,8 +7,8 @@
 //! [`MAX_CALL_BYTES`](super::calls::MAX_CALL_BYTES) and every loop advances.
 
 use super::calls::{
-    MAX_CALL_BYTES, Syntax, arguments, block_after, find_line_start, skip_quoted_or_comment,
-    top_level_split,
+    MAX_CALL_BYTES, Syntax, arguments, block_after, find_line_start, floor_boundary,
+    skip_quoted_or_comment, top_level_split,
 };
 
 /// One Ruby statement: its span, the method called, its arguments and what follows them.
@@ -45,7 +45,7 @@ fn heredoc_opener(text: &str, i: usize) -> Option<(String, usize)> {
 /// The statement whose first word starts at `at`.
 fn statement(text: &str, at: usize) -> Statement<'_> {
     let bytes = text.as_bytes();
-    let limit = (at + MAX_CALL_BYTES).min(bytes.len());
+    let limit = floor_boundary(text, at + MAX_CALL_BYTES);
     let name_end = (at..limit)
         .find(|&i| !(bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.' | b'!')))
         .unwrap_or(limit);
@@ -65,7 +65,12 @@ fn statement(text: &str, at: usize) -> Statement<'_> {
                 i = last_code;
                 continue;
             }
-            if depth <= 0 && !matches!(bytes[last_code - 1], b',' | b'\\') {
+            if depth <= 0
+                && !matches!(
+                    last_code.checked_sub(1).map(|l| bytes[l]),
+                    Some(b',' | b'\\')
+                )
+            {
                 break;
             }
         } else if c == b'<' && heredoc_opener(text, i).is_some() {
@@ -112,7 +117,8 @@ fn statement(text: &str, at: usize) -> Statement<'_> {
     let mut out = Statement {
         start: at,
         end: last_code,
-        resume: last_code,
+        // Comments read past the last code belong to the statement too.
+        resume: floor_boundary(text, i).max(last_code),
         name: &text[at..name_end],
         arguments,
         block: None,
@@ -124,7 +130,7 @@ fn statement(text: &str, at: usize) -> Statement<'_> {
         let closing = text[end..].lines().next().unwrap_or("");
         out.block = Some((start, end));
         out.end = end + closing.trim_end().len();
-        out.resume = out.end;
+        out.resume = out.resume.max(out.end);
     }
     out
 }
