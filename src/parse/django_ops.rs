@@ -12,51 +12,17 @@
 //! migrating and then drops it, so only a field with neither `null=True` nor a default fails
 //! outright on a table with rows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::calls::{
     Syntax, block_after, call_end, find_line_start, keyword, literal_ranges, name_of, sql_hazards,
     top_level_split,
 };
+pub use super::django_fields::Fields;
+use super::django_fields::{Field, field_class};
 use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
 use crate::source::Location;
-
-/// What a field was, as far as the app's earlier migrations say.
-#[derive(Clone, Debug, PartialEq)]
-struct Field {
-    /// The field class (`CharField`), which decides the column type.
-    class: String,
-    null: bool,
-    indexed: bool,
-}
-
-impl Field {
-    fn of(expression: &str) -> Self {
-        let flag = |name| keyword(expression, name, Syntax::Python).as_deref() == Some("True");
-        let class = field_class(expression);
-        let indexed = flag("db_index")
-            || flag("unique")
-            || (matches!(class.as_str(), "ForeignKey" | "OneToOneField")
-                && keyword(expression, "db_index", Syntax::Python).as_deref() != Some("False"));
-        Self {
-            null: flag("null"),
-            indexed,
-            class,
-        }
-    }
-}
-
-/// The fields of one app's models, keyed by lower-case model name and field name, as the
-/// migrations read so far leave them.
-#[derive(Debug, Default)]
-pub struct Fields(BTreeMap<(String, String), Field>);
-
-/// The class named by a call expression: `models.CharField(...)` gives `CharField`.
-fn field_class(expression: &str) -> String {
-    let callee = expression.split('(').next().unwrap_or("").trim();
-    callee.rsplit('.').next().unwrap_or("").to_string()
-}
 
 /// The byte offset of `piece`, a slice of `text`, within `text`.
 fn offset_in(text: &str, piece: &str) -> usize {
@@ -142,19 +108,6 @@ fn operation_list(text: &str) -> Vec<Operation<'_>> {
         .collect()
 }
 
-/// The `(name, expression)` pairs of a `CreateModel(fields=[...])` list.
-fn model_fields(list: &str) -> Vec<(String, &str)> {
-    let inner = list.trim().trim_start_matches('[').trim_end_matches(']');
-    top_level_split(inner, 0, inner.len(), Syntax::Python)
-        .into_iter()
-        .filter_map(|pair| {
-            let pair = pair.strip_prefix('(')?.strip_suffix(')')?;
-            let parts = top_level_split(pair, 0, pair.len(), Syntax::Python);
-            Some((name_of(parts.first()?, Syntax::Python), *parts.get(1)?))
-        })
-        .collect()
-}
-
 /// The risky operations of one migration; `fields` holds the app's fields as its earlier
 /// migrations left them and is brought up to date with this one.
 pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
@@ -178,16 +131,10 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
         };
         match operation.name.as_str() {
             "CreateModel" => {
-                for (name, expression) in
-                    model_fields(operation.parameter("fields", 1).unwrap_or(""))
-                {
-                    fields
-                        .0
-                        .insert((model.clone(), name), Field::of(expression));
-                }
+                fields.define_model(&model, operation.parameter("fields", 1).unwrap_or(""));
             }
             "RemoveField" => {
-                fields.0.remove(&(model.clone(), field_name.clone()));
+                fields.remove(&model, &field_name);
                 hazard(
                     HazardKind::Destructive,
                     format!("removes field {model}.{field_name}, dropping its column"),
@@ -203,22 +150,24 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
             "RenameField" => {
                 let old = operation.name_parameter("old_name", 1);
                 let new = operation.name_parameter("new_name", 2);
-                if let Some(field) = fields.0.remove(&(model.clone(), old.clone())) {
-                    fields.0.insert((model.clone(), new.clone()), field);
-                }
+                fields.rename_field(&model, &old, &new);
                 hazard(
                     HazardKind::Destructive,
                     format!("renames field {model}.{old} to {new}, renaming its column"),
                 );
             }
-            "RenameModel" => hazard(
-                HazardKind::Destructive,
-                format!(
-                    "renames model {} to {}, renaming its table",
-                    operation.name_parameter("old_name", 0),
-                    operation.name_parameter("new_name", 1)
-                ),
-            ),
+            "RenameModel" => {
+                let new = operation.name_parameter("new_name", 1).to_ascii_lowercase();
+                fields.rename_model(&model, &new);
+                hazard(
+                    HazardKind::Destructive,
+                    format!(
+                        "renames model {} to {}, renaming its table",
+                        operation.name_parameter("old_name", 0),
+                        operation.name_parameter("new_name", 1)
+                    ),
+                );
+            }
             "AddField" => {
                 let expression = operation.parameter("field", 2).unwrap_or("");
                 let field = Field::of(expression);
@@ -245,12 +194,11 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                         );
                     }
                 }
-                fields.0.insert((model, field_name), field);
+                fields.insert(&model, &field_name, field);
             }
             "AlterField" => {
                 let field = Field::of(operation.parameter("field", 2).unwrap_or(""));
-                let key = (model.clone(), field_name.clone());
-                if let (false, Some(before)) = (is_new, fields.0.get(&key)) {
+                if let (false, Some(before)) = (is_new, fields.get(&model, &field_name)) {
                     if before.class != field.class {
                         hazard(
                             HazardKind::Destructive,
@@ -280,7 +228,7 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                         );
                     }
                 }
-                fields.0.insert(key, field);
+                fields.insert(&model, &field_name, field);
             }
             "AddIndex" if !is_new => hazard(
                 HazardKind::IndexLocksWrites,
@@ -397,6 +345,13 @@ mod tests {
         assert!(kinds(&second, &mut fields).is_empty());
         // A field never seen is not judged.
         assert!(kinds(&second.replace("'total'", "'other'"), &mut fields).is_empty());
+        // A renamed model keeps its fields.
+        let renamed = migration(
+            "        migrations.RenameModel(old_name='Order', new_name='Purchase'),\n        migrations.AlterField('purchase', 'total', models.BigIntegerField()),",
+        );
+        let found = kinds(&renamed, &mut fields);
+        assert_eq!(found.len(), 2);
+        assert!(found[1].1.contains("from DecimalField to BigIntegerField"));
     }
 
     #[test]

@@ -37,6 +37,9 @@ fn is_header(line: &str, name: &str) -> bool {
         format!("export const {name} "),
         format!("async function {name}("),
         format!("function {name}("),
+        // Methods of `module.exports = { up, down }`.
+        format!("{name}: "),
+        format!("async {name}("),
     ];
     starts.iter().any(|s| line.starts_with(s.as_str()))
 }
@@ -186,6 +189,10 @@ fn builder_hazards(
             "index" | "unique" | "foreign" | "primary" | "renameColumn"
         ) && !method.starts_with("drop");
         match method.as_str() {
+            "dropTimestamps" => hazard(
+                HazardKind::Destructive,
+                format!("drops columns {table}.created_at and {table}.updated_at"),
+            ),
             "dropColumn" | "dropColumns" => hazard(
                 HazardKind::Destructive,
                 format!("drops column {table}.{}", columns.join(", ")),
@@ -320,6 +327,12 @@ mod tests {
         );
         let l = &found[0].location;
         assert_eq!((l.line, l.column, l.end_line, l.end_column), (3, 5, 5, 21));
+    }
+
+    #[test]
+    fn object_exports_are_read() {
+        let text = "module.exports = {\n  async up(knex) {\n    await knex.schema.table('t', (t) => t.dropTimestamps());\n  },\n  async down(knex) {\n    await knex.schema.dropTable('t');\n  },\n};\n";
+        assert_eq!(kinds(text), [HazardKind::Destructive]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod alembic;
 pub mod alembic_ops;
 mod calls;
+mod django_fields;
 pub mod django_ops;
 pub mod dockerfile;
 pub mod hazards;
