@@ -232,3 +232,31 @@ fn sqlx_migrations_get_the_sql_rules_and_need_a_down_file() {
         ],
     );
 }
+
+#[test]
+fn framework_operations_count_against_zero_downtime_and_reversibility() {
+    use shipready::evidence::State;
+    let rails = common::assess("migrations-rails");
+    common::expect(
+        &rails,
+        "DEP-22",
+        State::Absent,
+        &[
+            "17 unsafe operations in 4 migration files",
+            "removes column orders.legacy_code (db/migrate/20240310080000_reshape_orders.rb:3:5)",
+        ],
+    );
+    common::expect(
+        &rails,
+        "DEP-18",
+        State::Partial,
+        &["2 of 6 migrations cannot be reversed"],
+    );
+    let django = common::assess("migrations-django");
+    common::expect(
+        &django,
+        "DEP-22",
+        State::Absent,
+        &["12 unsafe operations in 2 migration files"],
+    );
+}
