@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use shipready::assessment::model::{Assessment, PracticeResult};
 use shipready::evidence::State;
+use shipready::findings::Finding;
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -40,4 +41,39 @@ pub fn expect(a: &Assessment, id: &str, state: State, fragments: &[&str]) {
             "{id}: reason {reason:?} lacks {fragment:?}"
         );
     }
+}
+
+/// The ids of the migration-safety findings.
+pub const MIGRATION_RULES: &[&str] = &[
+    "migration-multiple-heads",
+    "migration-missing-parent",
+    "migration-cycle",
+    "irreversible-migration",
+    "destructive-migration",
+    "not-null-without-default",
+    "volatile-default",
+    "index-locks-writes",
+    "validating-constraint",
+    "missing-lock-timeout",
+];
+
+/// A finding's path, `(line, column, end_line, end_column)` and id.
+pub type Span = (String, (usize, usize, usize, usize), String);
+
+pub fn spans(found: &[Finding]) -> Vec<Span> {
+    found
+        .iter()
+        .map(|f| {
+            let l = &f.location;
+            (
+                l.path.clone(),
+                (l.line, l.column, l.end_line, l.end_column),
+                f.id.clone(),
+            )
+        })
+        .collect()
+}
+
+pub fn span(path: &str, at: (usize, usize, usize, usize), id: &str) -> Span {
+    (path.to_string(), at, id.to_string())
 }

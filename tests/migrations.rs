@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::{MIGRATION_RULES, span, spans};
 use shipready::findings::{Finding, Severity};
 
 fn findings(name: &str) -> Vec<Finding> {
@@ -12,39 +13,6 @@ fn findings(name: &str) -> Vec<Finding> {
         .expect("fixture assesses")
         .findings
 }
-
-type Span = (String, (usize, usize, usize, usize), String);
-
-fn spans(found: &[Finding]) -> Vec<Span> {
-    found
-        .iter()
-        .map(|f| {
-            let l = &f.location;
-            (
-                l.path.clone(),
-                (l.line, l.column, l.end_line, l.end_column),
-                f.id.clone(),
-            )
-        })
-        .collect()
-}
-
-fn span(path: &str, at: (usize, usize, usize, usize), id: &str) -> Span {
-    (path.to_string(), at, id.to_string())
-}
-
-const MIGRATION_RULES: &[&str] = &[
-    "migration-multiple-heads",
-    "migration-missing-parent",
-    "migration-cycle",
-    "irreversible-migration",
-    "destructive-migration",
-    "not-null-without-default",
-    "volatile-default",
-    "index-locks-writes",
-    "validating-constraint",
-    "missing-lock-timeout",
-];
 
 #[test]
 fn every_unsafe_operation_is_found_at_its_span() {

@@ -1,219 +1,116 @@
-//! The operations an Alembic revision's `upgrade()` performs, read from its `op.*(...)` calls.
+//! The operations an Alembic revision's `upgrade()` performs, read from its `op.*(...)` calls
+//! and from the `batch_op.*(...)` calls of its `with op.batch_alter_table("t") as batch_op:`
+//! blocks, which take their table from the `with` line.
 //!
 //! Like [`super::alembic`], this reads text and runs nothing: the body of `def upgrade()` is
-//! found by indentation and each call is read up to its balanced closing parenthesis, skipping
-//! strings and comments, at most 16 KiB long. Generated revisions pass literals,
-//! which is all the checks need; a call built from variables is read as far as its literals go.
+//! found by indentation and each call is read up to its balanced closing parenthesis with the
+//! helpers of [`super::calls`]. Generated revisions pass literals, which is all the checks
+//! need; a call built from variables is read as far as its literals go.
 //!
 //! NOTE: `op.` inside a docstring of `upgrade()` is read as a call; generated revisions put
 //! their docstring at module level, so this costs a false positive only in hand-written ones.
 
-use std::collections::BTreeSet;
-
-use super::alembic::literals;
+use super::calls::{
+    Operation, Syntax, arguments, block_after, calls, created_tables, find_line_start,
+    literal_ranges, name_of, sql_hazards,
+};
 use super::hazards::{Hazard, HazardKind, span};
-use super::sql;
 
-/// Longest `op.*(...)` call read; a longer one is cut there.
-const MAX_CALL_BYTES: usize = 16 * 1024;
+/// Functions that make a column default differ per row, which rewrites the table.
+const VOLATILE_DEFAULTS: &[&str] = &[
+    "random(",
+    "gen_random_uuid(",
+    "clock_timestamp(",
+    "uuid_generate_v4(",
+];
 
-/// The byte range of `def upgrade(...)`'s body, read by indentation.
-fn upgrade_body(text: &str) -> Option<(usize, usize)> {
-    let mut offset = 0;
-    let mut start = None;
-    let mut indent = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        let this_indent = line.len() - trimmed.len();
-        match start {
-            None if trimmed.starts_with("def upgrade(") => {
-                start = Some(offset + line.len());
-                indent = this_indent;
-            }
-            // The signature may wrap; its closing `)` line is not the end of the body.
-            Some(s)
-                if !trimmed.trim().is_empty()
-                    && this_indent <= indent
-                    && !trimmed.starts_with(')') =>
-            {
-                return Some((s, offset));
-            }
-            _ => {}
-        }
-        offset += line.len();
+/// Which positional argument of `op.<name>(...)` names the table; `batch_op.*` calls take
+/// it from their `with` line instead.
+fn table_position(name: &str) -> usize {
+    match name {
+        "create_index"
+        | "create_foreign_key"
+        | "create_check_constraint"
+        | "create_unique_constraint" => 1,
+        _ => 0,
     }
-    start.map(|s| (s, text.len()))
 }
 
-/// The end (exclusive) of the call whose `(` is at `open`, skipping strings and comments.
-fn call_end(bytes: &[u8], open: usize) -> usize {
-    let limit = (open + MAX_CALL_BYTES).min(bytes.len());
-    let mut depth = 0usize;
-    let mut i = open;
-    while i < limit {
-        match bytes[i] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            b'#' => {
-                while i < limit && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            q @ (b'"' | b'\'') => {
-                let triple = bytes[i..].starts_with(&[q, q, q]);
-                i += if triple { 3 } else { 1 };
-                while i < limit {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    } else if triple && bytes[i..].starts_with(&[q, q, q]) {
-                        i += 2;
-                        break;
-                    } else if !triple && bytes[i] == q {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    limit
-}
-
-/// The first string literal of `call` as a byte range of its content, triple quotes included.
-fn first_literal(call: &str) -> Option<(usize, usize)> {
-    let open = call.find(['"', '\''])?;
-    let q = &call[open..open + 1];
-    let triple = q.repeat(3);
-    let (start, closing) = if call[open..].starts_with(&triple) {
-        (open + 3, triple.as_str())
-    } else {
-        (open + 1, q)
+/// The `op.*` calls of `upgrade()` and the `batch_op.*` calls of its
+/// `with op.batch_alter_table("t") as batch_op:` blocks, in text order.
+fn upgrade_operations(text: &str) -> Vec<Operation<'_>> {
+    let Some(header) = find_line_start(text, |l| l.starts_with("def upgrade(")) else {
+        return Vec::new();
     };
-    let end = call[start..]
-        .find(closing)
-        .map_or(call.len(), |e| start + e);
-    Some((start, end))
-}
-
-/// Arguments of a call's text, split at top-level commas (brackets and strings respected
-/// only as far as needed for literal arguments).
-fn arguments(call: &str) -> Vec<&str> {
-    let inner = call.find('(').map_or("", |o| {
-        call[o + 1..].strip_suffix(')').unwrap_or(&call[o + 1..])
-    });
+    let body = block_after(text, header);
     let mut out = Vec::new();
-    let (mut depth, mut from, mut quote) = (0i32, 0, None);
-    for (i, c) in inner.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                out.push(inner[from..i].trim());
-                from = i + 1;
-            }
-            _ => {}
+    for call in calls(text, body, "op", Syntax::Python) {
+        let mut rest = arguments(&text[call.start..call.end], Syntax::Python);
+        let position = table_position(call.name);
+        let table = if position < rest.len() {
+            name_of(rest.remove(position), Syntax::Python)
+        } else {
+            String::new()
+        };
+        if call.name == "batch_alter_table" {
+            out.extend(batch_operations(text, call.start, call.end, &table));
         }
+        out.push(Operation {
+            start: call.start,
+            end: call.end,
+            name: call.name,
+            table,
+            rest,
+            head: &text[call.start..call.end],
+            syntax: Syntax::Python,
+        });
     }
-    out.push(inner[from..].trim());
+    out.sort_by_key(|o| o.start);
     out
 }
 
-fn literal_of(argument: &str) -> String {
-    literals(argument).into_iter().next().unwrap_or_default()
-}
-
-/// The value passed as `name=` anywhere in `call` (inside `sa.Column(...)` too), up to the
-/// next comma or closing bracket at its own depth.
-fn keyword(call: &str, name: &str) -> Option<String> {
-    let mut search = 0;
-    while let Some(found) = call[search..].find(name) {
-        let at = search + found;
-        search = at + name.len();
-        let boundary = call[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
-        let rest = call[search..].trim_start();
-        let Some(value) = rest.strip_prefix('=') else {
-            continue;
-        };
-        if !boundary || value.starts_with('=') {
-            continue;
-        }
-        let mut depth = 0i32;
-        let end = value
-            .char_indices()
-            .find(|(_, c)| {
-                match c {
-                    '(' | '[' | '{' => depth += 1,
-                    ')' | ']' | '}' if depth == 0 => return true,
-                    ')' | ']' | '}' => depth -= 1,
-                    ',' if depth == 0 => return true,
-                    _ => {}
-                }
-                false
-            })
-            .map_or(value.len(), |(i, _)| i);
-        return Some(value[..end].trim().to_string());
+/// The `<alias>.*` calls in the block of `with op.batch_alter_table(...) as <alias>:`.
+fn batch_operations<'t>(
+    text: &'t str,
+    start: usize,
+    end: usize,
+    table: &str,
+) -> Vec<Operation<'t>> {
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let alias = text[end..line_end]
+        .trim()
+        .strip_prefix("as ")
+        .and_then(|a| a.trim().strip_suffix(':'))
+        .unwrap_or("")
+        .trim();
+    if alias.is_empty() {
+        return Vec::new();
     }
-    None
+    let header = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    calls(text, block_after(text, header), alias, Syntax::Python)
+        .into_iter()
+        .map(|call| Operation {
+            start: call.start,
+            end: call.end,
+            name: call.name,
+            table: table.to_string(),
+            rest: arguments(&text[call.start..call.end], Syntax::Python),
+            head: &text[call.start..call.end],
+            syntax: Syntax::Python,
+        })
+        .collect()
 }
 
 /// The risky operations of `upgrade()`.
 pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
-    let Some((body_start, body_end)) = upgrade_body(text) else {
-        return Vec::new();
-    };
-    let body = &text[body_start..body_end];
-    let mut calls = Vec::new();
-    let mut search = 0;
-    while let Some(found) = body[search..].find("op.") {
-        let at = search + found;
-        search = at + 3;
-        let name_end = body[search..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(body.len(), |e| search + e);
-        let preceded = body[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-        // A call commented out (`# op.add_column(...)`) does not run.
-        let line_start = body[..at].rfind('\n').map_or(0, |i| i + 1);
-        let commented = body[line_start..at].contains('#');
-        if preceded || commented || !body[name_end..].starts_with('(') {
-            continue;
-        }
-        let end = call_end(body.as_bytes(), name_end);
-        let end = (0..=end.min(body.len()))
-            .rev()
-            .find(|e| body.is_char_boundary(*e))
-            .unwrap_or(name_end);
-        calls.push((body_start + at, body_start + end, &body[search..name_end]));
-        search = end.max(search);
-    }
-    let created: BTreeSet<String> = calls
-        .iter()
-        .filter(|(_, _, name)| *name == "create_table")
-        .map(|(s, e, _)| literal_of(arguments(&text[*s..*e]).first().copied().unwrap_or("")))
-        .collect();
+    let operations = upgrade_operations(text);
+    let created = created_tables(&operations, "create_table");
     let mut out = Vec::new();
-    for (start, end, name) in calls {
+    for operation in &operations {
+        let (start, end) = (operation.start, operation.end);
         let call = &text[start..end];
-        let args = arguments(call);
-        let table = match name {
-            "create_index" => literal_of(args.get(1).copied().unwrap_or("")),
-            _ => literal_of(args.first().copied().unwrap_or("")),
-        };
+        let table = &operation.table;
+        let is_new = created.contains(table.as_str());
         let mut hazard = |kind, message: String| {
             out.push(Hazard {
                 kind,
@@ -221,55 +118,48 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 message,
             })
         };
-        match name {
+        match operation.name {
             "drop_table" => hazard(HazardKind::Destructive, format!("drops table {table}")),
             "drop_column" => hazard(
                 HazardKind::Destructive,
-                format!(
-                    "drops column {table}.{}",
-                    literal_of(args.get(1).copied().unwrap_or(""))
-                ),
+                format!("drops column {table}.{}", operation.argument(0)),
             ),
             "alter_column" => {
-                let column = literal_of(args.get(1).copied().unwrap_or(""));
-                if keyword(call, "type_").is_some() {
+                let column = operation.argument(0);
+                if operation.keyword("type_").is_some() {
                     hazard(
                         HazardKind::Destructive,
                         format!("changes the type of {table}.{column}, rewriting the table"),
                     );
                 }
-                if let Some(new) = keyword(call, "new_column_name") {
+                if let Some(new) = operation.keyword("new_column_name") {
                     hazard(
                         HazardKind::Destructive,
-                        format!("renames column {table}.{column} to {}", literal_of(&new)),
+                        format!(
+                            "renames column {table}.{column} to {}",
+                            name_of(&new, Syntax::Python)
+                        ),
                     );
                 }
-                if keyword(call, "nullable").as_deref() == Some("False") {
+                if operation.is_keyword("nullable", "False") {
                     hazard(
                         HazardKind::ValidatingConstraint,
                         format!("sets {table}.{column} NOT NULL, scanning the table under lock"),
                     );
                 }
             }
-            "add_column" if !created.contains(&table) => {
-                let column = literal_of(args.get(1).copied().unwrap_or(""));
-                let default = keyword(call, "server_default");
-                if keyword(call, "nullable").as_deref() == Some("False") && default.is_none() {
+            "add_column" if !is_new => {
+                let column = operation.argument(0);
+                let default = operation.keyword("server_default");
+                let not_null = operation.is_keyword("nullable", "False");
+                if not_null && default.is_none() {
                     hazard(
                         HazardKind::NotNullWithoutDefault,
                         format!("adds NOT NULL column {table}.{column} without a server_default"),
                     );
                 }
                 let lower = default.unwrap_or_default().to_ascii_lowercase();
-                if [
-                    "random(",
-                    "gen_random_uuid(",
-                    "clock_timestamp(",
-                    "uuid_generate_v4(",
-                ]
-                .iter()
-                .any(|f| lower.contains(f))
-                {
+                if VOLATILE_DEFAULTS.iter().any(|f| lower.contains(f)) {
                     hazard(
                         HazardKind::VolatileDefault,
                         format!("adds column {table}.{column} with a volatile server_default"),
@@ -277,24 +167,36 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 }
             }
             "create_index"
-                if !created.contains(&table)
-                    && keyword(call, "postgresql_concurrently").as_deref() != Some("True") =>
+                if !is_new && !operation.is_keyword("postgresql_concurrently", "True") =>
             {
                 hazard(
                     HazardKind::IndexLocksWrites,
                     format!("creates an index on {table} without postgresql_concurrently=True"),
                 );
             }
+            "create_unique_constraint" if !is_new => hazard(
+                HazardKind::IndexLocksWrites,
+                format!("adds a unique constraint to {table}, building its index under lock"),
+            ),
+            "create_foreign_key" if !is_new => hazard(
+                HazardKind::ValidatingConstraint,
+                format!(
+                    "adds a foreign key from {table} to {}, validated under lock (Alembic has \
+                     no NOT VALID option: write the constraint in op.execute with NOT VALID)",
+                    operation.argument(1)
+                ),
+            ),
+            "create_check_constraint" if !is_new => hazard(
+                HazardKind::ValidatingConstraint,
+                format!(
+                    "adds a check constraint to {table}, validated under lock (Alembic has no \
+                     NOT VALID option: write the constraint in op.execute with NOT VALID)"
+                ),
+            ),
             "execute" => {
-                if let Some((s, e)) = first_literal(call) {
-                    let from = start + s;
-                    for h in sql::check(&call[s..e]).hazards {
-                        out.push(Hazard {
-                            kind: h.kind,
-                            location: span(path, text, from + h.start, from + h.end),
-                            message: h.message,
-                        });
-                    }
+                let literal = literal_ranges(call, Syntax::Python).first().copied();
+                if let Some((s, e)) = literal {
+                    out.extend(sql_hazards(path, text, (start + s, start + e)));
                 }
             }
             _ => {}
@@ -317,11 +219,32 @@ mod tests {
     }
 
     #[test]
+    fn batch_operations_take_their_table_from_the_with_line() {
+        let text = "def upgrade():\n    with op.batch_alter_table(\"orders\", schema=None) as b:\n        b.drop_column(\"note\")\n        b.create_foreign_key(\"fk\", \"users\", [\"user_id\"], [\"id\"])\n    b.drop_column(\"outside\")\n";
+        let found = operations("v.py", text);
+        let messages: Vec<&str> = found.iter().map(|h| h.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert_eq!(messages[0], "drops column orders.note");
+        assert!(messages[1].starts_with("adds a foreign key from orders to users"));
+    }
+
+    #[test]
+    fn constraints_on_a_table_created_here_are_safe() {
+        let text = "def upgrade():\n    op.create_table(\"t\", sa.Column(\"id\"))\n    op.create_foreign_key(\"fk\", \"t\", \"u\", [\"u_id\"], [\"id\"])\n    op.create_check_constraint(\"ck\", \"t\", \"id > 0\")\n    op.create_check_constraint(\"ck\", \"old\", \"id > 0\")\n";
+        let found = operations("v.py", text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, HazardKind::ValidatingConstraint);
+        assert_eq!(found[0].location.line, 5);
+    }
+
+    #[test]
     fn hostile_text_does_not_panic() {
         for text in [
             "def upgrade():\n    op.execute(\"\"\"",
             "def upgrade():\n    op.x(é",
             "def upgrade():\n op.(",
+            "def upgrade():\n    with op.batch_alter_table(\"t\") as",
+            "def upgrade():\n    with op.batch_alter_table(\"t\") as b:\n        b.x(",
         ] {
             let _ = operations("v.py", text);
         }

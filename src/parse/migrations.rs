@@ -7,14 +7,18 @@
 //! a large dependency for questions — is the body empty, `pass`, or a `raise`; which literal is
 //! assigned to `revision`; which `op.*` calls `upgrade()` makes — that indentation and bracket
 //! matching answer exactly for generated revisions, in bounded time (see [`super::alembic`] and
-//! [`super::alembic_ops`]).
+//! [`super::alembic_ops`]). Django, Rails and Knex migrations are read the same way, by
+//! [`super::django_ops`], [`super::rails_ops`] and [`super::knex_ops`].
 //! SQL migrations go through the tokenizer of [`super::sql`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::alembic::{self, Revision};
 use super::alembic_ops;
+use super::django_ops::{self, Fields};
 use super::hazards::{GraphProblem, Hazard, HazardKind, span};
+use super::knex_ops;
+use super::rails_ops;
 use super::sql;
 use crate::inventory::{FileKind, Inventory, MigrationSystem};
 use crate::source::Location;
@@ -103,22 +107,36 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     }
     let paths: BTreeSet<&str> = inventory.files.iter().map(|f| f.path.as_str()).collect();
     let mut revisions = Vec::new();
+    // Django fields followed through each app's migrations, which come in path order.
+    let mut django_fields: BTreeMap<&str, Fields> = BTreeMap::new();
     for file in &inventory.files {
         let FileKind::Migration(system) = file.kind else {
             continue;
         };
         out.systems.insert(system);
         let text = file.text.as_deref().unwrap_or("");
-        if system == MigrationSystem::Alembic {
-            revisions.extend(alembic::revision(&file.path, text));
-            out.hazards
-                .extend(alembic_ops::operations(&file.path, text));
-        } else if is_forward_sql(&file.path, system) {
-            out.hazards.extend(sql_hazards(&file.path, text));
+        match system {
+            MigrationSystem::Alembic => {
+                revisions.extend(alembic::revision(&file.path, text));
+                out.hazards
+                    .extend(alembic_ops::operations(&file.path, text));
+            }
+            MigrationSystem::Django if django_ops::is_migration(text) => {
+                let app = file.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+                let fields = django_fields.entry(app).or_default();
+                out.hazards
+                    .extend(django_ops::operations(&file.path, text, fields));
+            }
+            MigrationSystem::Rails => out.hazards.extend(rails_ops::operations(&file.path, text)),
+            MigrationSystem::Knex => out.hazards.extend(knex_ops::operations(&file.path, text)),
+            _ if is_forward_sql(&file.path, system) => {
+                out.hazards.extend(sql_hazards(&file.path, text));
+            }
+            _ => {}
         }
         let (reversibility, location) = match system {
             MigrationSystem::Alembic => alembic(&file.path, text),
-            MigrationSystem::Django => django(&file.path, text),
+            MigrationSystem::Django => django_ops::reversibility(&file.path, text),
             MigrationSystem::GolangMigrate | MigrationSystem::Sqlx => {
                 if file.path.ends_with(".down.sql") {
                     continue;
@@ -150,7 +168,7 @@ pub fn scan(inventory: &Inventory) -> Migrations {
                     )
                 }
             }
-            MigrationSystem::Rails => rails(&file.path, text),
+            MigrationSystem::Rails => rails_ops::reversibility(&file.path, text),
             MigrationSystem::Knex => knex(&file.path, text),
             MigrationSystem::Liquibase => liquibase(&file.path, text),
             _ => (Reversibility::Unknown, Location::file(&file.path)),
@@ -214,36 +232,6 @@ fn alembic(path: &str, text: &str) -> (Reversibility, Location) {
     } else {
         (Reversibility::Reversible, location)
     }
-}
-
-fn django(path: &str, text: &str) -> (Reversibility, Location) {
-    for (i, line) in text.lines().enumerate() {
-        if line.contains("RunPython(")
-            && !line.contains("reverse_code")
-            && !text.contains("reverse_code")
-            && !line.contains(',')
-        {
-            let column = line.len() - line.trim_start().len() + 1;
-            return (
-                Reversibility::Irreversible("RunPython without reverse_code".into()),
-                Location::line(path, i + 1, column, column + line.trim().chars().count()),
-            );
-        }
-    }
-    (Reversibility::Reversible, Location::file(path))
-}
-
-fn rails(path: &str, text: &str) -> (Reversibility, Location) {
-    for (i, line) in text.lines().enumerate() {
-        if line.contains("raise ActiveRecord::IrreversibleMigration") {
-            let column = line.len() - line.trim_start().len() + 1;
-            return (
-                Reversibility::Irreversible("raises ActiveRecord::IrreversibleMigration".into()),
-                Location::line(path, i + 1, column, column + line.trim().chars().count()),
-            );
-        }
-    }
-    (Reversibility::Reversible, Location::file(path))
 }
 
 fn line_location(path: &str, index: usize, line: &str) -> Location {

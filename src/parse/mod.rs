@@ -2,10 +2,16 @@
 
 pub mod alembic;
 pub mod alembic_ops;
+mod calls;
+mod django_fields;
+pub mod django_ops;
 pub mod dockerfile;
 pub mod hazards;
+pub mod knex_ops;
 pub mod manifests;
 pub mod migrations;
+pub mod rails_ops;
+mod ruby_statements;
 pub mod sql;
 pub mod sql_tokens;
 pub mod yaml;
