@@ -316,18 +316,53 @@ fn duplicate_keys_in_a_workflow_do_not_break_the_assessment() {
         ".github/workflows/dup.yml",
         "on: push\non: pull_request\njobs:\n  a:\n    runs-on: x\n    steps: [{run: one}]\njobs:\n  b:\n    runs-on: y\n    runs-on: z\n    steps: [{run: two}]\n",
     );
+    write(
+        repo.path(),
+        ".gitlab-ci.yml",
+        ".base: &base\n  image: a\n  image: b\njob1:\n  <<: *base\n  script: [x]\njob2:\n  <<: *base\n  script: [y]\n  script: [z]\n",
+    );
 
     let assessment = assess_within(repo.path());
 
-    // The last value wins, as in GitLab; the file is not dropped.
-    let dup = assessment
+    // GitHub refuses a workflow with a repeated key, so it earns nothing and says why.
+    let unparsed = assessment
+        .inventory
+        .unparsed
+        .iter()
+        .find(|u| u.path == ".github/workflows/dup.yml")
+        .unwrap_or_else(|| panic!("dup.yml credited: {:?}", assessment.inventory.pipelines));
+    assert_eq!(
+        unparsed.reason,
+        "`on` is set twice (lines 1 and 2); GitHub rejects the workflow, so it never runs"
+    );
+    assert_good_workflow_assessed(&assessment);
+    // GitLab keeps the last value; the pipeline is assessed.
+    let gitlab = assessment
         .inventory
         .pipelines
         .iter()
-        .find(|p| p.path == ".github/workflows/dup.yml")
-        .unwrap_or_else(|| panic!("dup.yml dropped: {:?}", assessment.inventory.unparsed));
-    assert_eq!(dup.jobs.len(), 1);
-    assert_good_workflow_assessed(&assessment);
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap_or_else(|| panic!("GitLab pipeline dropped"));
+    assert_eq!(gitlab.jobs.len(), 2);
+
+    // Each repeated key is a finding at the second key; the alias repeats `image` under
+    // job1 and job2 but it is reported once, where it is written.
+    let found: Vec<(&str, usize, usize)> = assessment
+        .findings
+        .iter()
+        .filter(|f| f.id == "duplicate-key")
+        .map(|f| (f.location.path.as_str(), f.location.line, f.location.column))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (".github/workflows/dup.yml", 2, 1),
+            (".github/workflows/dup.yml", 7, 1),
+            (".github/workflows/dup.yml", 10, 5),
+            (".gitlab-ci.yml", 3, 3),
+            (".gitlab-ci.yml", 10, 3),
+        ]
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@
 mod add_from_url;
 mod curl_pipe_shell;
 mod destructive_migration;
+mod duplicate_key;
 mod excessive_permissions;
 mod index_locks_writes;
 mod irreversible_migration;
@@ -134,6 +135,10 @@ pub const AUDITS: &[Audit] = &[
     Audit {
         rule: &self_hosted_fork_trigger::RULE,
         run: self_hosted_fork_trigger::audit,
+    },
+    Audit {
+        rule: &duplicate_key::RULE,
+        run: duplicate_key::audit,
     },
     Audit {
         rule: &curl_pipe_shell::RULE,

@@ -307,7 +307,7 @@ fn read_file(root: &Path, path: String) -> (RepoFile, Option<Skipped>) {
             return (file, Some(skip));
         }
     };
-    if bytes.iter().take(8192).any(|&b| b == 0) {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
         let skip = Skipped {
             path: file.path.clone(),
             reason: "binary content under a text file name".into(),

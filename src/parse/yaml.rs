@@ -292,6 +292,54 @@ fn joined(start: Span, end: Span) -> Span {
     }
 }
 
+/// A key set a second time in the same mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateKey {
+    pub name: String,
+    /// The repeated key.
+    pub span: Span,
+    /// The line of the first time it is set.
+    pub first_line: usize,
+}
+
+/// Every key set twice in one mapping, in document order, each place once (an alias repeats
+/// its anchor's nodes, spans included). Mappings deeper than `MAX_DEPTH` are not reached.
+pub fn duplicate_keys(documents: &[Node]) -> Vec<DuplicateKey> {
+    let mut found = Vec::new();
+    let mut places = std::collections::BTreeSet::new();
+    let mut pending: Vec<&Node> = documents.iter().rev().collect();
+    while let Some(node) = pending.pop() {
+        match &node.value {
+            Value::Map(entries) => {
+                let mut first_line: HashMap<&str, usize> = HashMap::new();
+                for (key, _) in entries {
+                    let Some(name) = key.as_str() else {
+                        continue;
+                    };
+                    match first_line.get(name) {
+                        None => {
+                            first_line.insert(name, key.span.line);
+                        }
+                        Some(&line) if places.insert((key.span.line, key.span.column)) => {
+                            found.push(DuplicateKey {
+                                name: name.to_string(),
+                                span: key.span,
+                                first_line: line,
+                            });
+                        }
+                        Some(_) => {}
+                    }
+                }
+                pending.extend(entries.iter().rev().map(|(_, v)| v));
+            }
+            Value::Seq(items) => pending.extend(items.iter().rev()),
+            _ => {}
+        }
+    }
+    found.sort_by_key(|d| (d.span.line, d.span.column));
+    found
+}
+
 /// Applies `<<: *base` and `<<: [*a, *b]`: keys of the merged mappings that the mapping does
 /// not set itself are added; the `<<` entry is removed.
 fn resolve_merge_keys(entries: &mut Vec<(Node, Node)>) {

@@ -82,6 +82,13 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
     if !root.is_map() {
         return Err("a workflow must be a mapping with `on:` and `jobs:`".to_string());
     }
+    // GitHub refuses a workflow with a repeated key: it never runs, so it earns no credit.
+    if let Some(duplicate) = yaml::duplicate_keys(&documents).first() {
+        return Err(format!(
+            "`{}` is set twice (lines {} and {}); GitHub rejects the workflow, so it never runs",
+            duplicate.name, duplicate.first_line, duplicate.span.line
+        ));
+    }
     let lines: Vec<&str> = text.lines().collect();
     let name = root
         .get("name")

@@ -140,6 +140,19 @@ pub fn render(a: &Assessment) -> String {
         }
     }
 
+    if !a.inventory.unparsed.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  {}", paint(BOLD, "Not assessed (no credit given)"));
+        for u in &a.inventory.unparsed {
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                u.path,
+                paint(DIM, &truncate(&u.reason, 110))
+            );
+        }
+    }
+
     let failing: Vec<_> = a
         .gates
         .iter()
