@@ -35,12 +35,18 @@ pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::I
     let (inventory, scans) = listing.read(|file, text| evidence::scan_file(catalog, file, text));
     let scans = evidence::TextScans::new(scans);
     let parsed = parse::parse(&inventory);
-    let pipelines = pipeline::build(&inventory);
-    let facts = evidence::Facts::new(catalog, &inventory, &parsed, &pipelines, &scans);
-    let found = evidence::gather(catalog, &facts);
-    let name = repository_name(root);
-    let mut assessment = assessment::assess(catalog, &facts, &found, &name, options);
-    assessment.findings = findings::audit(&inventory, &parsed, options.today.as_deref());
+    // Findings read only the files and their parsed forms: they run beside the assessment.
+    let (mut assessment, found) = rayon::join(
+        || {
+            let pipelines = pipeline::build(&inventory);
+            let facts = evidence::Facts::new(catalog, &inventory, &parsed, &pipelines, &scans);
+            let found = evidence::gather(catalog, &facts);
+            let name = repository_name(root);
+            assessment::assess(catalog, &facts, &found, &name, options)
+        },
+        || findings::audit(&inventory, &parsed, options.today.as_deref()),
+    );
+    assessment.findings = found;
     Ok(assessment)
 }
 

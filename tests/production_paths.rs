@@ -105,6 +105,15 @@ fn workflow_run_without_success_check_does_not_wait_for_ci() {
     );
     assert_eq!(control(hotfix, "approval").status, ControlStatus::Missing);
     assert_eq!(hotfix.environment, "production (no environment named)");
+    // The deploy practice names the environment in the same words as the path.
+    let deploy = common::practice(&a, "DEP-01");
+    let summaries: Vec<&str> = deploy.evidence.iter().map(|e| e.summary.as_str()).collect();
+    assert!(
+        summaries.contains(
+            &"job deploy in .github/workflows/hotfix.yml deploys to production (no environment named)"
+        ),
+        "{summaries:#?}"
+    );
 }
 
 #[test]

@@ -105,10 +105,10 @@ pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
                 State::Present,
                 j.location.clone(),
                 format!(
-                    "job {} in {} deploys ({})",
+                    "job {} in {} deploys to {}",
                     j.id,
                     p.path,
-                    job_scope(p, j).label()
+                    crate::evidence::production::environment_label(p, j)
                 ),
                 None,
             )

@@ -327,16 +327,7 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
         out.push(ProductionPath {
             pipeline: pipeline.path.clone(),
             job: job.id.clone(),
-            environment: job
-                .environment
-                .as_ref()
-                .map(|(e, _)| e.clone())
-                .unwrap_or_else(|| match job_scope(pipeline, job) {
-                    crate::pipeline::Scope::Unspecified => {
-                        "production (no environment named)".to_string()
-                    }
-                    scope => scope.label().to_string(),
-                }),
+            environment: environment_label(pipeline, job),
             location: job.location.clone(),
             simulated: is_simulated(job),
             controls,
@@ -517,4 +508,16 @@ pub fn production_deploys(pipelines: &crate::pipeline::Pipelines) -> Vec<(&Pipel
             )
         })
         .collect()
+}
+
+/// The environment a deploy job serves, in words: its `environment:`, else the scope its
+/// names give, where a deploy that names none counts as production.
+pub fn environment_label(pipeline: &Pipeline, job: &Job) -> String {
+    job.environment
+        .as_ref()
+        .map(|(e, _)| e.clone())
+        .unwrap_or_else(|| match job_scope(pipeline, job) {
+            crate::pipeline::Scope::Unspecified => "production (no environment named)".to_string(),
+            scope => scope.label().to_string(),
+        })
 }
