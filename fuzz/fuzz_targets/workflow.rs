@@ -15,7 +15,6 @@ fuzz_target!(|text: &str| {
             files: vec![RepoFile {
                 path: path.to_string(),
                 kind,
-                size: text.len() as u64,
                 text: Some(text.to_string()),
             }],
             skipped: Vec::new(),

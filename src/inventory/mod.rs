@@ -339,7 +339,7 @@ enum Contents {
     TooLarge(u64),
 }
 
-/// Reads at most `MAX_FILE_BYTES + 1` bytes, so a file that grows while it is read cannot
+/// Reads at most `MAX_FILE_BYTES` bytes, so a file that grows while it is read cannot
 /// exhaust memory.
 ///
 /// The walk saw a regular file, but the path may have been replaced since (by a FIFO, a
@@ -358,14 +358,21 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
     if metadata.len() > MAX_FILE_BYTES {
         return Ok(Contents::TooLarge(metadata.len()));
     }
-    // Sized up front: a growing buffer would hold up to twice each text for the whole run.
-    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(
-            "file grew past the size limit while being read",
-        ));
+    // The size the file had when it was opened is what is read: sized up front (a growing
+    // buffer would hold up to twice each text for the whole run), and no extra read is spent
+    // looking for bytes appended since. A file that reports no size (some virtual file
+    // systems) is read to its end, within the limit.
+    let size = metadata.len();
+    if size == 0 {
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Ok(Contents::TooLarge(bytes.len() as u64));
+        }
+        return Ok(Contents::Bytes(bytes));
     }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(size).read_to_end(&mut bytes)?;
     Ok(Contents::Bytes(bytes))
 }
 

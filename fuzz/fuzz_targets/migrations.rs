@@ -1,0 +1,30 @@
+//! Every migration reader (Alembic, Django, Rails, Knex, plain SQL) on one text, through the
+//! public stage entry point: the text is placed where each framework keeps its migrations.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shipready::inventory::{Inventory, RepoFile, classify};
+
+const PATHS: &[&str] = &[
+    "alembic/versions/a1_fuzz.py",
+    "shop/migrations/0002_fuzz.py",
+    "db/migrate/20240101000000_fuzz.rb",
+    "migrations/20240101000000_fuzz.js",
+    "db/migration/V2__fuzz.sql",
+    "supabase/migrations/20240101000000_fuzz.sql",
+];
+
+fuzz_target!(|text: &str| {
+    for path in PATHS {
+        let inventory = Inventory {
+            root: "/nonexistent".into(),
+            files: vec![RepoFile {
+                path: path.to_string(),
+                kind: classify(path),
+                text: Some(text.to_string()),
+            }],
+            skipped: Vec::new(),
+        };
+        let _ = shipready::parse::migrations::scan(&inventory);
+    }
+});
