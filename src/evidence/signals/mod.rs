@@ -193,13 +193,20 @@ pub(super) fn is_application_code(path: &str) -> bool {
         "playwright/",
     ]
     .iter()
-    .any(|p| lower.starts_with(p) || lower.contains(&format!("/{p}")))
+    .any(|p| starts_a_segment(&lower, p))
         && !lower.rsplit('/').next().is_some_and(|n| {
             n.starts_with("test_")
                 || n.contains(".test.")
                 || n.contains(".spec.")
                 || n.ends_with("_test.go")
         })
+}
+
+/// Whether `part` occurs in `path` at the start of a path segment (checked for every file of
+/// a large repository, so without allocating).
+fn starts_a_segment(path: &str, part: &str) -> bool {
+    path.match_indices(part)
+        .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
 }
 
 /// Application code: the first file, in path order, that shows each practice.
@@ -329,6 +336,20 @@ mod tests {
             "aquasecurity/trivy-action"
         ));
         assert!(!uses_matches("actions/checkout-extra", "actions/checkout"));
+    }
+
+    #[test]
+    fn application_code_excludes_tests_examples_and_vendored_code() {
+        assert!(is_application_code("services/orders/app/main.py"));
+        assert!(is_application_code("src/latest/handler.go"));
+        assert!(is_application_code("src/contest/view.js"));
+        assert!(!is_application_code("tests/test_app.py"));
+        assert!(!is_application_code("services/orders/tests/conftest.py"));
+        assert!(!is_application_code("examples/demo/main.go"));
+        assert!(!is_application_code("pkg/loadtest/main.go"));
+        assert!(!is_application_code("Docs/guide.py"));
+        assert!(!is_application_code("app/handler_test.go"));
+        assert!(!is_application_code("web/src/app.spec.ts"));
     }
 
     #[test]
