@@ -418,3 +418,18 @@ fn alembic_primary_keys_on_existing_tables_build_an_index_under_lock() {
         "adds a primary key to invoices, building its unique index under an ACCESS EXCLUSIVE lock"
     );
 }
+
+#[test]
+fn irreversible_migrations_are_named_by_their_path_in_the_repository() {
+    use shipready::evidence::State;
+    // Apps often reuse migration file names, so only the path tells them apart.
+    common::expect(
+        &common::assess("migrations-django"),
+        "DEP-18",
+        State::Partial,
+        &[
+            "2 of 7 migrations cannot be reversed: shop/migrations/0004_retire_customer.py, \
+             shop/migrations/0006_rename_order_comment.py",
+        ],
+    );
+}
