@@ -59,6 +59,16 @@ fn django_operations_are_found_at_their_spans() {
         span(retire, (17, 9, 17, 42), "irreversible-migration"),
         span(retire, (18, 9, 21, 10), "destructive-migration"),
         span(retire, (22, 9, 24, 10), "destructive-migration"),
+        span(DROP_ARCHIVES, (17, 21, 17, 50), "destructive-migration"),
+        span(DROP_ARCHIVES, (18, 21, 18, 51), "destructive-migration"),
+        span(RENAME_COMMENT, (10, 5, 14, 6), "destructive-migration"),
+        span(RENAME_COMMENT, (19, 5, 19, 39), "irreversible-migration"),
+        span(RENAME_COMMENT, (20, 5, 20, 65), "destructive-migration"),
+        span(RENAME_COMMENT, (34, 13, 37, 14), "index-locks-writes"),
+        span(ORDER_DETAILS, (37, 9, 41, 10), "not-null-without-default"),
+        span(ORDER_DETAILS, (47, 9, 51, 10), "validating-constraint"),
+        span(ORDER_DETAILS, (52, 9, 56, 10), "index-locks-writes"),
+        span(ORDER_DETAILS, (52, 9, 56, 10), "validating-constraint"),
     ];
     assert_eq!(spans(&found), expected);
     assert_safe(
@@ -70,8 +80,8 @@ fn django_operations_are_found_at_their_spans() {
     );
     assert_eq!(
         message(&found, reshape, 22, "destructive-migration"),
-        "changes order.total from IntegerField to DecimalField, rewriting the table if the \
-         column type changes"
+        "changes order.total from IntegerField (integer) to DecimalField (numeric), rewriting \
+         the table"
     );
     assert_eq!(
         message(&found, reshape, 32, "not-null-without-default"),
@@ -116,6 +126,10 @@ fn rails_operations_and_reversibility_are_found_at_their_spans() {
         span(drop, (9, 5, 9, 38), "destructive-migration"),
         span(remove, (3, 5, 3, 35), "destructive-migration"),
         span(remove, (3, 5, 3, 35), "irreversible-migration"),
+        span(REVIEWED_REMOVAL, (3, 22, 3, 66), "destructive-migration"),
+        span(REVIEWED_COLUMNS, (5, 7, 7, 35), "destructive-migration"),
+        span(REVIEWED_COLUMNS, (11, 7, 11, 36), "index-locks-writes"),
+        span(WIDEN_NOTES, (4, 7, 4, 43), "destructive-migration"),
     ];
     assert_eq!(spans(&found), expected);
     // A table created in the same migration is empty; guarded operations are safe.
@@ -130,6 +144,10 @@ fn rails_operations_and_reversibility_are_found_at_their_spans() {
     assert_eq!(
         message(&found, reshape, 14, "destructive-migration"),
         "changes the type of orders.total, rewriting the table"
+    );
+    assert_eq!(
+        message(&found, change, 3, "destructive-migration"),
+        "changes the type of orders.total to decimal, which may rewrite the table"
     );
     assert_eq!(
         message(&found, change, 3, "irreversible-migration"),
@@ -198,6 +216,8 @@ fn alembic_foreign_keys_checks_and_batch_operations_are_found() {
         span(reshape, (29, 9, 29, 88), "not-null-without-default"),
         span(reshape, (31, 9, 31, 94), "index-locks-writes"),
         span(reshape, (32, 5, 32, 36), "destructive-migration"),
+        span(PRIMARY_KEY, (20, 5, 20, 67), "index-locks-writes"),
+        span(PRIMARY_KEY, (21, 5, 21, 70), "index-locks-writes"),
     ];
     assert_eq!(spans(&found), expected);
     assert!(
@@ -242,7 +262,7 @@ fn framework_operations_count_against_zero_downtime_and_reversibility() {
         "DEP-22",
         State::Absent,
         &[
-            "17 unsafe operations in 4 migration files",
+            "21 unsafe operations in 7 migration files",
             "removes column orders.legacy_code (db/migrate/20240310080000_reshape_orders.rb:3:5)",
         ],
     );
@@ -250,13 +270,166 @@ fn framework_operations_count_against_zero_downtime_and_reversibility() {
         &rails,
         "DEP-18",
         State::Partial,
-        &["2 of 6 migrations cannot be reversed"],
+        &["2 of 9 migrations cannot be reversed"],
     );
     let django = common::assess("migrations-django");
     common::expect(
         &django,
         "DEP-22",
         State::Absent,
-        &["12 unsafe operations in 2 migration files"],
+        &["21 unsafe operations in 5 migration files"],
+    );
+}
+
+const DROP_ARCHIVES: &str = "shop/migrations/0005_drop_archive_tables.py";
+const RENAME_COMMENT: &str = "shop/migrations/0006_rename_order_comment.py";
+const ORDER_DETAILS: &str = "shop/migrations/0007_order_details.py";
+const REVIEWED_REMOVAL: &str = "db/migrate/20240401100000_remove_coupon_code_from_orders.rb";
+const REVIEWED_COLUMNS: &str = "db/migrate/20240402100000_remove_tracking_from_orders.rb";
+const WIDEN_NOTES: &str = "db/migrate/20240403100000_widen_order_notes.rb";
+const PRIMARY_KEY: &str = "alembic/versions/e3_invoice_primary_key.py";
+
+/// The findings of one file of a fixture, as spans.
+fn spans_of(found: &[Finding], path: &str) -> Vec<common::Span> {
+    let of_file: Vec<Finding> = found
+        .iter()
+        .filter(|f| f.location.path == path)
+        .cloned()
+        .collect();
+    spans(&of_file)
+}
+
+#[test]
+fn django_database_operations_of_separate_database_and_state_are_checked() {
+    let found = migration_findings("migrations-django");
+    assert_eq!(
+        spans_of(&found, DROP_ARCHIVES),
+        [
+            span(DROP_ARCHIVES, (17, 21, 17, 50), "destructive-migration"),
+            span(DROP_ARCHIVES, (18, 21, 18, 51), "destructive-migration"),
+        ]
+    );
+    // The RemoveField of state_operations only changes Django's model state.
+    assert_eq!(
+        message(&found, DROP_ARCHIVES, 17, "destructive-migration"),
+        "drops table shop_order_archive"
+    );
+}
+
+#[test]
+fn django_operations_built_from_module_level_lists_are_checked() {
+    let found = migration_findings("migrations-django");
+    assert_eq!(
+        spans_of(&found, RENAME_COMMENT),
+        [
+            span(RENAME_COMMENT, (10, 5, 14, 6), "destructive-migration"),
+            span(RENAME_COMMENT, (19, 5, 19, 39), "irreversible-migration"),
+            span(RENAME_COMMENT, (20, 5, 20, 65), "destructive-migration"),
+            span(RENAME_COMMENT, (34, 13, 37, 14), "index-locks-writes"),
+        ]
+    );
+}
+
+#[test]
+fn django_blank_string_fields_comments_and_same_column_types_are_not_reported() {
+    let found = migration_findings("migrations-django");
+    // `[*RETYPE, ...]` is read; CharField to TextField and a field class not known here
+    // change no column type; a blank CharField is filled with ''; a comment between the
+    // arguments of AddField hides none of them.
+    assert_eq!(
+        spans_of(&found, ORDER_DETAILS),
+        [
+            span(ORDER_DETAILS, (37, 9, 41, 10), "not-null-without-default"),
+            span(ORDER_DETAILS, (47, 9, 51, 10), "validating-constraint"),
+            span(ORDER_DETAILS, (52, 9, 56, 10), "index-locks-writes"),
+            span(ORDER_DETAILS, (52, 9, 56, 10), "validating-constraint"),
+        ]
+    );
+    assert_eq!(
+        message(&found, ORDER_DETAILS, 47, "validating-constraint"),
+        "makes order.quantity a PositiveIntegerField, whose CHECK constraint is validated under \
+         lock"
+    );
+    assert_eq!(
+        message(&found, ORDER_DETAILS, 52, "validating-constraint"),
+        "adds a foreign key constraint for order.referrer, validated against every row under lock"
+    );
+}
+
+#[test]
+fn rails_statements_inside_blocks_are_read_and_safety_assured_is_noted() {
+    use shipready::evidence::Confidence;
+    let found = migration_findings("migrations-rails");
+    assert_eq!(
+        spans_of(&found, REVIEWED_REMOVAL),
+        [span(
+            REVIEWED_REMOVAL,
+            (3, 22, 3, 66),
+            "destructive-migration"
+        )]
+    );
+    assert_eq!(
+        spans_of(&found, REVIEWED_COLUMNS),
+        [
+            span(REVIEWED_COLUMNS, (5, 7, 7, 35), "destructive-migration"),
+            span(REVIEWED_COLUMNS, (11, 7, 11, 36), "index-locks-writes"),
+        ]
+    );
+    assert_eq!(
+        message(&found, REVIEWED_COLUMNS, 5, "destructive-migration"),
+        "removes columns orders.tracked_at, orders.tracking_source (marked safety_assured)"
+    );
+    let confidence = |path: &str, line: usize| {
+        found
+            .iter()
+            .find(|f| f.location.path == path && f.location.line == line)
+            .map(|f| f.confidence)
+    };
+    assert_eq!(confidence(REVIEWED_REMOVAL, 3), Some(Confidence::Low));
+    assert_eq!(confidence(REVIEWED_COLUMNS, 11), Some(Confidence::High));
+}
+
+#[test]
+fn rails_change_column_to_text_does_not_claim_a_rewrite() {
+    let found = migration_findings("migrations-rails");
+    assert_eq!(
+        spans_of(&found, WIDEN_NOTES),
+        [span(WIDEN_NOTES, (4, 7, 4, 43), "destructive-migration")]
+    );
+    assert_eq!(
+        message(&found, WIDEN_NOTES, 4, "destructive-migration"),
+        "changes the type of orders.notes to text, which rewrites the table unless the old type \
+         is varchar (binary-compatible with text)"
+    );
+}
+
+#[test]
+fn alembic_primary_keys_on_existing_tables_build_an_index_under_lock() {
+    let found = migration_findings("migrations-alembic");
+    assert_eq!(
+        spans_of(&found, PRIMARY_KEY),
+        [
+            span(PRIMARY_KEY, (20, 5, 20, 67), "index-locks-writes"),
+            span(PRIMARY_KEY, (21, 5, 21, 70), "index-locks-writes"),
+        ]
+    );
+    assert_eq!(
+        message(&found, PRIMARY_KEY, 20, "index-locks-writes"),
+        "adds a primary key to invoices, building its unique index under an ACCESS EXCLUSIVE lock"
+    );
+}
+
+#[test]
+fn irreversible_migrations_are_named_by_their_path_in_the_repository() {
+    use shipready::evidence::State;
+    // Apps often reuse migration file names, so only the path tells them apart.
+    common::expect(
+        &common::assess("migrations-django"),
+        "DEP-18",
+        State::Partial,
+        &[
+            "2 of 7 migrations cannot be reversed: shop/migrations/0004_retire_customer.py, \
+             shop/migrations/0006_rename_order_comment.py",
+        ],
     );
 }

@@ -1,8 +1,9 @@
 //! Helpers shared by the migration audits: the hazards and graph problems found by
 //! [`crate::parse::migrations`], turned into findings of one rule each.
 
-use super::{Finding, Rule, Sources};
-use crate::parse::hazards::{GraphProblemKind, HazardKind};
+use super::{Finding, MESSAGE_CHARACTERS, Rule, Sources};
+use crate::evidence::Confidence;
+use crate::parse::hazards::{GraphProblemKind, HazardKind, REVIEWED};
 
 /// The migration hazards of one kind as findings of `rule`.
 pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) -> Vec<Finding> {
@@ -13,7 +14,19 @@ pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) 
         .filter(|h| h.kind == kind)
         .map(|h| {
             let text = sources.text(&h.location.path);
-            Finding::new(rule, h.location.clone(), h.message.clone(), text)
+            let Some(base) = h.message.strip_suffix(REVIEWED) else {
+                return Finding::new(rule, h.location.clone(), h.message.clone(), text);
+            };
+            // The mark is kept whole when a long message is cut.
+            let mut finding = Finding::new(rule, h.location.clone(), base.to_string(), text);
+            let room = MESSAGE_CHARACTERS - REVIEWED.chars().count();
+            if finding.message.chars().count() > room {
+                let cut: String = finding.message.chars().take(room - 3).collect();
+                finding.message = cut + "...";
+            }
+            finding.message.push_str(REVIEWED);
+            finding.confidence = Confidence::Low;
+            finding
         })
         .collect()
 }

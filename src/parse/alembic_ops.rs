@@ -31,7 +31,8 @@ fn table_position(name: &str) -> usize {
         "create_index"
         | "create_foreign_key"
         | "create_check_constraint"
-        | "create_unique_constraint" => 1,
+        | "create_unique_constraint"
+        | "create_primary_key" => 1,
         _ => 0,
     }
 }
@@ -177,6 +178,13 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
             "create_unique_constraint" if !is_new => hazard(
                 HazardKind::IndexLocksWrites,
                 format!("adds a unique constraint to {table}, building its index under lock"),
+            ),
+            "create_primary_key" if !is_new => hazard(
+                HazardKind::IndexLocksWrites,
+                format!(
+                    "adds a primary key to {table}, building its unique index under an ACCESS \
+                     EXCLUSIVE lock"
+                ),
             ),
             "create_foreign_key" if !is_new => hazard(
                 HazardKind::ValidatingConstraint,

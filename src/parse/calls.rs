@@ -229,16 +229,29 @@ pub(super) fn top_level_split(text: &str, from: usize, to: usize, syntax: Syntax
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth -= 1,
             b',' if depth == 0 => {
-                out.push(text[piece..i].trim());
+                out.push(without_leading_comments(&text[piece..i], syntax));
                 piece = i + 1;
             }
             _ => {}
         }
         i += 1;
     }
-    out.push(text[piece.min(to)..to].trim());
+    out.push(without_leading_comments(&text[piece.min(to)..to], syntax));
     out.retain(|a| !a.is_empty());
     out
+}
+
+/// `piece` trimmed, without the comments that open it: a comment after a comma belongs to
+/// no argument, and left in place it would hide the keyword that follows it.
+fn without_leading_comments(piece: &str, syntax: Syntax) -> &str {
+    let mut piece = piece.trim();
+    while piece.starts_with(['#', '/']) {
+        let Some(end) = skip_quoted_or_comment(piece.as_bytes(), 0, piece.len(), syntax) else {
+            break;
+        };
+        piece = piece[end..].trim();
+    }
+    piece
 }
 
 /// The value passed as keyword `name` anywhere in `call`, nested calls included, up to the
@@ -406,6 +419,8 @@ mod tests {
             Some("False")
         );
         assert_eq!(keyword("x(a == b)", "a", Syntax::Python), None);
+        let commented = "f(a=1,  # why\n  # and more\n  b=2)";
+        assert_eq!(arguments(commented, Syntax::Python), ["a=1", "b=2"]);
         assert_eq!(name_of("\"\"\"doc\"\"\"", Syntax::Python), "doc");
     }
 

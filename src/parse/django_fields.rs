@@ -18,23 +18,91 @@ pub(super) struct Field {
     /// `db_index=True`, `unique=True`, or a `ForeignKey` / `OneToOneField` (indexed unless
     /// `db_index=False`).
     pub indexed: bool,
+    /// A `ForeignKey` or `OneToOneField` whose constraint Django creates (no
+    /// `db_constraint=False`).
+    pub foreign_key: bool,
+    /// Whether Django has a value to fill existing rows with when it adds the column (see
+    /// [`Field::fills_existing_rows`]); `None` when that depends on a class not known here.
+    pub fills_existing_rows: Option<bool>,
 }
 
 impl Field {
     /// The field defined by an expression such as `models.CharField(max_length=20)`.
     pub fn of(expression: &str) -> Self {
-        let flag = |name| keyword(expression, name, Syntax::Python).as_deref() == Some("True");
+        let value = |name| keyword(expression, name, Syntax::Python);
+        let flag = |name| value(name).as_deref() == Some("True");
         let class = field_class(expression);
+        let relation = matches!(class.as_str(), "ForeignKey" | "OneToOneField");
         let indexed = flag("db_index")
             || flag("unique")
-            || (matches!(class.as_str(), "ForeignKey" | "OneToOneField")
-                && keyword(expression, "db_index", Syntax::Python).as_deref() != Some("False"));
+            || (relation && value("db_index").as_deref() != Some("False"));
+        let has_default = value("default").is_some()
+            || value("db_default").is_some()
+            || flag("auto_now")
+            || flag("auto_now_add");
+        let fills_existing_rows = if has_default {
+            Some(true)
+        } else if flag("blank") {
+            column_type(&class).map(|_| allows_empty_strings(&class))
+        } else {
+            Some(false)
+        };
         Self {
             null: flag("null"),
             indexed,
+            foreign_key: relation && value("db_constraint").as_deref() != Some("False"),
+            fills_existing_rows,
             class,
         }
     }
+}
+
+/// Whether Django stores an empty string for a blank value of `class`, a known class.
+///
+/// When it adds a column, Django's schema editor fills the existing rows with the field's
+/// effective default: its `default` (or `db_default`), else, for a field that is neither
+/// `null` nor required (`blank=True`) and whose class allows empty strings, the empty string
+/// (empty bytes for `BinaryField`), else the current time for `auto_now` and
+/// `auto_now_add`, else nothing. A string field without `blank=True` has no effective default.
+fn allows_empty_strings(class: &str) -> bool {
+    matches!(column_type(class), Some("varchar" | "text" | "bytea"))
+}
+
+/// The PostgreSQL column type Django gives a field of `class`, for the classes Django ships;
+/// `None` for any other class (a subclass, a third-party field, a relation whose type is that
+/// of the key it points at).
+pub(super) fn column_type(class: &str) -> Option<&'static str> {
+    Some(match class {
+        "CharField" | "SlugField" | "EmailField" | "URLField" | "FilePathField" | "FileField"
+        | "ImageField" => "varchar",
+        "TextField" => "text",
+        "BinaryField" => "bytea",
+        "SmallIntegerField" | "PositiveSmallIntegerField" | "SmallAutoField" => "smallint",
+        "IntegerField" | "PositiveIntegerField" | "AutoField" => "integer",
+        "BigIntegerField" | "PositiveBigIntegerField" | "BigAutoField" => "bigint",
+        "BooleanField" | "NullBooleanField" => "boolean",
+        "DateField" => "date",
+        "DateTimeField" => "timestamp with time zone",
+        "TimeField" => "time",
+        "DurationField" => "interval",
+        "DecimalField" => "numeric",
+        "FloatField" => "double precision",
+        "UUIDField" => "uuid",
+        "JSONField" => "jsonb",
+        "GenericIPAddressField" | "IPAddressField" => "inet",
+        _ => return None,
+    })
+}
+
+/// Whether changing a column from type `before` to type `after` makes PostgreSQL rewrite or
+/// scan the table. `varchar` to `text` is binary-compatible and changes only the catalog.
+pub(super) fn is_column_type_change(before: &str, after: &str) -> bool {
+    before != after && !(before == "varchar" && after == "text")
+}
+
+/// Whether `class` keeps values non-negative with a CHECK constraint Django adds.
+pub(super) fn is_positive_integer(class: &str) -> bool {
+    class.starts_with("Positive")
 }
 
 /// The class named by a call expression: `models.CharField(...)` gives `CharField`.
@@ -117,6 +185,34 @@ mod tests {
         );
         assert!(fields.get("order", "id").is_none());
         let unindexed = Field::of("models.ForeignKey(to='x', db_index=False, null=True)");
-        assert!(!unindexed.indexed && unindexed.null);
+        assert!(!unindexed.indexed && unindexed.null && unindexed.foreign_key);
+    }
+
+    #[test]
+    fn blank_string_fields_fill_existing_rows_with_the_empty_string() {
+        let fills = |e| Field::of(e).fills_existing_rows;
+        assert_eq!(
+            fills("models.CharField(max_length=9, blank=True)"),
+            Some(true)
+        );
+        assert_eq!(fills("models.TextField(blank=True)"), Some(true));
+        assert_eq!(fills("models.TextField()"), Some(false));
+        assert_eq!(fills("models.IntegerField(blank=True)"), Some(false));
+        assert_eq!(fills("models.DateTimeField(auto_now_add=True)"), Some(true));
+        assert_eq!(fills("fields.CountryField(blank=True)"), None);
+        assert_eq!(fills("fields.CountryField()"), Some(false));
+    }
+
+    #[test]
+    fn column_types_decide_a_type_change() {
+        let change = |a, b| {
+            is_column_type_change(column_type(a).unwrap_or(""), column_type(b).unwrap_or(""))
+        };
+        assert!(!change("CharField", "TextField"));
+        assert!(!change("IntegerField", "PositiveIntegerField"));
+        assert!(!change("IPAddressField", "GenericIPAddressField"));
+        assert!(!change("URLField", "CharField"));
+        assert!(change("TextField", "CharField"));
+        assert!(change("IntegerField", "BigIntegerField"));
     }
 }

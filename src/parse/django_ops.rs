@@ -1,66 +1,28 @@
-//! The operations of a Django migration, read from the `operations = [...]` list of its
-//! `Migration` class: the only part of the file Django runs forward.
+//! The operations of a Django migration, as [`super::django_list`] reads them from the
+//! `operations` of its `Migration` class: the only part of the file Django runs forward.
 //!
-//! Each element of the list is one operation (`migrations.AddField(...)`), read with the
-//! helpers of [`super::calls`]. Arguments are taken by keyword, as `makemigrations` writes
-//! them, or by position. Whether an `AlterField` changes a column's type or nullability depends
-//! on what the field was before, so the fields of each app are followed through its
-//! migrations in file order ([`Fields`]); an `AlterField` on a field not seen before is not
-//! judged.
+//! Arguments are taken by keyword, as `makemigrations` writes them, or by position. Whether
+//! an `AlterField` changes a column's type or nullability depends on what the field was
+//! before, so the fields of each app are followed through its migrations in file order
+//! ([`Fields`]); an `AlterField` on a field not seen before is not judged.
 //!
-//! Django's `default=` is not a database default: Django fills existing rows with it while
-//! migrating and then drops it, so only a field with neither `null=True` nor a default fails
-//! outright on a table with rows.
+//! Django's `default=` is not a database default: Django fills existing rows with the field's
+//! effective default while migrating and then drops it (see [`super::django_fields`]), so only
+//! a field without one fails outright on a table with rows.
 
 use std::collections::BTreeSet;
 
-use super::calls::{
-    Syntax, block_after, call_end, find_line_start, keyword, literal_ranges, name_of, sql_hazards,
-    top_level_split,
-};
+use super::calls::{Syntax, block_after, find_line_start, literal_ranges, name_of, sql_hazards};
 pub use super::django_fields::Fields;
-use super::django_fields::{Field, field_class};
+use super::django_fields::{
+    Field, column_type, field_class, is_column_type_change, is_positive_integer,
+};
+use super::django_list::{Operation, offset_in, operation_list};
 use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
 use crate::source::Location;
 
-/// The byte offset of `piece`, a slice of `text`, within `text`.
-fn offset_in(text: &str, piece: &str) -> usize {
-    (piece.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
-}
-
-/// Whether an argument is passed by keyword (`name=value`).
-fn is_keyword_argument(argument: &str) -> bool {
-    let name_end = argument
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(argument.len());
-    name_end > 0 && argument[name_end..].trim_start().starts_with('=')
-}
-
-/// One element of the operations list.
-struct Operation<'t> {
-    start: usize,
-    end: usize,
-    name: String,
-    arguments: Vec<&'t str>,
-}
-
-impl<'t> Operation<'t> {
-    /// The argument `name=`, or else the `position`-th positional argument.
-    fn parameter(&self, name: &str, position: usize) -> Option<&'t str> {
-        let by_name = self.arguments.iter().find_map(|a| {
-            let rest = a.strip_prefix(name)?.trim_start().strip_prefix('=')?;
-            (!rest.starts_with('=')).then_some(rest.trim())
-        });
-        by_name.or_else(|| {
-            self.arguments
-                .iter()
-                .filter(|a| !is_keyword_argument(a))
-                .nth(position)
-                .copied()
-        })
-    }
-
+impl Operation<'_> {
     fn name_parameter(&self, name: &str, position: usize) -> String {
         name_of(self.parameter(name, position).unwrap_or(""), Syntax::Python)
     }
@@ -78,43 +40,13 @@ impl<'t> Operation<'t> {
     }
 }
 
-/// The elements of the `operations = [...]` list, each read as a call.
-fn operation_list(text: &str) -> Vec<Operation<'_>> {
-    let Some(line) = find_line_start(text, |l| {
-        l.starts_with("operations = [") || l.starts_with("operations=[")
-    }) else {
-        return Vec::new();
-    };
-    let open = line + text[line..].find('[').unwrap_or(0);
-    let close = call_end(text.as_bytes(), open, Syntax::Python);
-    top_level_split(text, open + 1, close.saturating_sub(1), Syntax::Python)
-        .into_iter()
-        .filter_map(|element| {
-            // Comments between operations stay with the element that follows them.
-            let mut element = element;
-            while element.starts_with('#') {
-                element = element.split_once('\n').map_or("", |(_, rest)| rest).trim();
-            }
-            let open = element.find('(')?;
-            let start = offset_in(text, element);
-            let arguments = super::calls::arguments(element, Syntax::Python);
-            Some(Operation {
-                start,
-                end: start + call_end(element.as_bytes(), open, Syntax::Python),
-                name: field_class(element),
-                arguments,
-            })
-        })
-        .collect()
-}
-
 /// The risky operations of one migration; `fields` holds the app's fields as its earlier
 /// migrations left them and is brought up to date with this one.
 pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
     let operations = operation_list(text);
     let created: BTreeSet<String> = operations
         .iter()
-        .filter(|o| o.name == "CreateModel")
+        .filter(|o| o.name == "CreateModel" && !o.state_only)
         .map(Operation::model)
         .collect();
     let mut out = Vec::new();
@@ -123,6 +55,9 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
         let is_new = created.contains(&model);
         let field_name = operation.name_parameter("name", 1);
         let mut hazard = |kind, message: String| {
+            if operation.state_only {
+                return;
+            }
             out.push(Hazard {
                 kind,
                 location: span(path, text, operation.start, operation.end),
@@ -169,12 +104,9 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                 );
             }
             "AddField" => {
-                let expression = operation.parameter("field", 2).unwrap_or("");
-                let field = Field::of(expression);
-                let has_default = keyword(expression, "default", Syntax::Python).is_some()
-                    || keyword(expression, "db_default", Syntax::Python).is_some();
+                let field = Field::of(operation.parameter("field", 2).unwrap_or(""));
                 if !is_new && field.class != "ManyToManyField" {
-                    if !field.null && !has_default {
+                    if !field.null && field.fills_existing_rows == Some(false) {
                         hazard(
                             HazardKind::NotNullWithoutDefault,
                             format!(
@@ -193,19 +125,38 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                             ),
                         );
                     }
+                    if field.foreign_key {
+                        hazard(
+                            HazardKind::ValidatingConstraint,
+                            foreign_key_message(&model, &field_name),
+                        );
+                    }
                 }
                 fields.insert(&model, &field_name, field);
             }
             "AlterField" => {
                 let field = Field::of(operation.parameter("field", 2).unwrap_or(""));
                 if let (false, Some(before)) = (is_new, fields.get(&model, &field_name)) {
-                    if before.class != field.class {
+                    let types = (column_type(&before.class), column_type(&field.class));
+                    if let (Some(old), Some(new)) = types
+                        && is_column_type_change(old, new)
+                    {
                         hazard(
                             HazardKind::Destructive,
                             format!(
-                                "changes {model}.{field_name} from {} to {}, rewriting the \
-                                 table if the column type changes",
+                                "changes {model}.{field_name} from {} ({old}) to {} ({new}), \
+                                 rewriting the table",
                                 before.class, field.class
+                            ),
+                        );
+                    }
+                    if !is_positive_integer(&before.class) && is_positive_integer(&field.class) {
+                        hazard(
+                            HazardKind::ValidatingConstraint,
+                            format!(
+                                "makes {model}.{field_name} a {}, whose CHECK constraint is \
+                                 validated under lock",
+                                field.class
                             ),
                         );
                     }
@@ -216,6 +167,12 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                                 "makes {model}.{field_name} NOT NULL, scanning the table \
                                  under lock"
                             ),
+                        );
+                    }
+                    if !before.foreign_key && field.foreign_key {
+                        hazard(
+                            HazardKind::ValidatingConstraint,
+                            foreign_key_message(&model, &field_name),
                         );
                     }
                     if !before.indexed && field.indexed {
@@ -268,7 +225,7 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                     ),
                 }
             }
-            "RunSQL" => {
+            "RunSQL" if !operation.state_only => {
                 let sql = operation.parameter("sql", 0).unwrap_or("");
                 let base = offset_in(text, sql);
                 for (start, end) in literal_ranges(sql, Syntax::Python) {
@@ -281,10 +238,18 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
     out
 }
 
+/// The message for a foreign key Django adds to an existing table.
+fn foreign_key_message(model: &str, field: &str) -> String {
+    format!(
+        "adds a foreign key constraint for {model}.{field}, validated against every row under \
+         lock"
+    )
+}
+
 /// Whether Django can reverse the migration: every `RunPython` needs `reverse_code` and
 /// every `RunSQL` needs `reverse_sql` (the other operations reverse themselves).
 pub fn reversibility(path: &str, text: &str) -> (Reversibility, Location) {
-    for operation in operation_list(text) {
+    for operation in operation_list(text).iter().filter(|o| !o.state_only) {
         let (missing, position) = match operation.name.as_str() {
             "RunPython" => ("reverse_code", 1),
             "RunSQL" => ("reverse_sql", 1),
@@ -340,7 +305,11 @@ mod tests {
             found.iter().map(|f| f.0).collect::<Vec<_>>(),
             [HazardKind::Destructive, HazardKind::ValidatingConstraint]
         );
-        assert!(found[0].1.contains("from IntegerField to DecimalField"));
+        assert!(
+            found[0]
+                .1
+                .contains("from IntegerField (integer) to DecimalField (numeric)")
+        );
         // The same field altered again without a change is not a hazard.
         assert!(kinds(&second, &mut fields).is_empty());
         // A field never seen is not judged.
@@ -351,7 +320,36 @@ mod tests {
         );
         let found = kinds(&renamed, &mut fields);
         assert_eq!(found.len(), 2);
-        assert!(found[1].1.contains("from DecimalField to BigIntegerField"));
+        assert!(
+            found[1]
+                .1
+                .contains("from DecimalField (numeric) to BigIntegerField")
+        );
+        // Classes with the same column type, or unknown ones, change no column type.
+        for (class, kinds_found) in [
+            (
+                "models.PositiveBigIntegerField()",
+                vec![HazardKind::ValidatingConstraint],
+            ),
+            ("models.BigIntegerField()", vec![]),
+            ("SanitizedBigIntegerField()", vec![]),
+            (
+                "models.ForeignKey(on_delete=models.CASCADE, to='x')",
+                vec![
+                    HazardKind::ValidatingConstraint,
+                    HazardKind::IndexLocksWrites,
+                ],
+            ),
+        ] {
+            let altered = migration(&format!(
+                "        migrations.AlterField('purchase', 'total', {class}),"
+            ));
+            let found: Vec<_> = kinds(&altered, &mut fields)
+                .into_iter()
+                .map(|f| f.0)
+                .collect();
+            assert_eq!(found, kinds_found, "{class}");
+        }
     }
 
     #[test]

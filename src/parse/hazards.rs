@@ -30,6 +30,13 @@ pub struct Hazard {
     pub message: String,
 }
 
+/// Appended to the message of an operation a person marked as reviewed (strong_migrations'
+/// `safety_assured`). The operation is still reported, with less confidence that it is a
+/// fault.
+// NOTE: the mark travels in the message because every reader builds hazards field by field;
+// the migration findings read it back and lower their confidence.
+pub const REVIEWED: &str = " (marked safety_assured)";
+
 /// Problems of an Alembic revision graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GraphProblemKind {

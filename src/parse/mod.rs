@@ -4,6 +4,7 @@ pub mod alembic;
 pub mod alembic_ops;
 mod calls;
 mod django_fields;
+mod django_list;
 pub mod django_ops;
 pub mod dockerfile;
 pub mod hazards;

@@ -10,7 +10,7 @@ use super::calls::{
     Operation, Syntax, block_after, created_tables, find_line_start, literal_ranges, name_of,
     sql_hazards,
 };
-use super::hazards::{Hazard, HazardKind, span};
+use super::hazards::{Hazard, HazardKind, REVIEWED, span};
 use super::migrations::Reversibility;
 use super::ruby_statements::{Statement, statements};
 use crate::source::Location;
@@ -42,6 +42,8 @@ struct Step<'t> {
     operation: Operation<'t>,
     block: Option<(usize, usize)>,
     heredoc: Option<(usize, usize)>,
+    /// Inside `safety_assured`, strong_migrations' mark that a person reviewed the operation.
+    reviewed: bool,
 }
 
 /// The name a `t.<method>` call of a `change_table` block stands for.
@@ -81,6 +83,7 @@ fn step<'t>(text: &'t str, s: &Statement<'t>, name: &'t str, table: String) -> S
         },
         block: s.block,
         heredoc: s.heredoc,
+        reviewed: false,
     }
 }
 
@@ -89,9 +92,12 @@ fn step<'t>(text: &'t str, s: &Statement<'t>, name: &'t str, table: String) -> S
 fn steps_in(text: &str, body: (usize, usize)) -> (Vec<Step<'_>>, Vec<(usize, usize)>) {
     let mut out = Vec::new();
     let mut guarded = Vec::new();
+    let mut reviewed = Vec::new();
     for s in statements(text, body) {
+        let first = out.len();
         match (s.name, s.block) {
             ("reversible" | "up_only", Some(block)) => guarded.push(block),
+            ("safety_assured", _) => reviewed.push((s.start, s.end)),
             ("change_table", Some(block)) => {
                 let table = name_of(s.arguments.first().copied().unwrap_or(""), Syntax::Ruby);
                 let head = &text[s.start..block.0];
@@ -107,6 +113,10 @@ fn steps_in(text: &str, body: (usize, usize)) -> (Vec<Step<'_>>, Vec<(usize, usi
                 }
             }
             _ => out.push(step(text, &s, s.name, String::new())),
+        }
+        for step in &mut out[first..] {
+            let at = step.operation.start;
+            step.reviewed = reviewed.iter().any(|(s, e)| (*s..*e).contains(&at));
         }
     }
     (out, guarded)
@@ -125,6 +135,44 @@ fn forward_bodies(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// The columns named by the arguments of `remove_columns :t, :a, :b` (or
+/// `*%i[a b]`), as `t.a, t.b`.
+fn column_list(table: &str, arguments: &[&str]) -> String {
+    let mut names = Vec::new();
+    for argument in arguments {
+        let words = argument.trim_start_matches('*');
+        if let Some(inner) = words
+            .strip_prefix("%i[")
+            .or_else(|| words.strip_prefix("%w["))
+            .and_then(|w| w.strip_suffix(']'))
+        {
+            names.extend(inner.split_whitespace().map(str::to_string));
+        } else if !argument.contains(':') || argument.starts_with(':') {
+            names.push(name_of(argument, Syntax::Ruby));
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
+        .iter()
+        .map(|n| format!("{table}.{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What `change_column` does, as far as the migration shows: the old type is not written
+/// there, and whether PostgreSQL rewrites the table depends on it.
+fn type_change(table: &str, o: &Operation) -> String {
+    let (column, new_type) = (o.argument(0), o.argument(1));
+    if new_type == "text" {
+        format!(
+            "changes the type of {table}.{column} to text, which rewrites the table unless the \
+             old type is varchar (binary-compatible with text)"
+        )
+    } else {
+        format!("changes the type of {table}.{column} to {new_type}, which may rewrite the table")
+    }
+}
+
 /// The risky operations of a migration's forward bodies.
 pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
     let steps: Vec<Step> = forward_bodies(text)
@@ -134,6 +182,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
     let created = created_tables(steps.iter().map(|s| &s.operation), "create_table");
     let mut out = Vec::new();
     for step in &steps {
+        let first = out.len();
         let o = &step.operation;
         let table = &o.table;
         let is_new = created.contains(table.as_str());
@@ -147,9 +196,13 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
         let not_null_without_default =
             o.is_keyword("null", "false") && o.keyword("default").is_none();
         match o.name {
-            "remove_column" | "remove_columns" => hazard(
+            "remove_column" => hazard(
                 HazardKind::Destructive,
                 format!("removes column {table}.{}", o.argument(0)),
+            ),
+            "remove_columns" => hazard(
+                HazardKind::Destructive,
+                format!("removes columns {}", column_list(table, &o.rest)),
             ),
             "drop_table" => hazard(HazardKind::Destructive, format!("drops table {table}")),
             "rename_column" => hazard(
@@ -164,13 +217,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 HazardKind::Destructive,
                 format!("renames table {table} to {}", o.argument(0)),
             ),
-            "change_column" => hazard(
-                HazardKind::Destructive,
-                format!(
-                    "changes the type of {table}.{}, rewriting the table",
-                    o.argument(0)
-                ),
-            ),
+            "change_column" => hazard(HazardKind::Destructive, type_change(table, o)),
             _ if is_new => {}
             "add_column" if not_null_without_default => hazard(
                 HazardKind::NotNullWithoutDefault,
@@ -239,6 +286,11 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
             });
             out.extend(literal.map_or_else(Vec::new, |l| sql_hazards(path, text, l)));
         }
+        if step.reviewed {
+            for hazard in &mut out[first..] {
+                hazard.message.push_str(REVIEWED);
+            }
+        }
     }
     out
 }
@@ -252,6 +304,7 @@ fn irreversible_in_change(step: &Step) -> Option<&'static str> {
         "remove_column" if o.rest.len() < 2 && o.keyword("type").is_none() => {
             Some("remove_column without the column type")
         }
+        "remove_columns" if o.keyword("type").is_none() => Some("remove_columns without type:"),
         "drop_table" if step.block.is_none() => Some("drop_table without a block"),
         "change_column_default" if o.keyword("to").is_none() => {
             Some("change_column_default without from: and to:")
@@ -349,6 +402,16 @@ mod tests {
             ))
             .is_empty()
         );
+    }
+
+    #[test]
+    fn forward_blocks_are_read_and_backward_ones_are_not() {
+        let text = change(
+            "    revert do\n      remove_column :t, :old, :text\n    end\n    reversible do |dir|\n      dir.down do\n        drop_table :t\n      end\n    end\n    transaction do\n      drop_table :legacy\n    end",
+        );
+        let found = operations("m.rb", &text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].message, "drops table legacy");
     }
 
     #[test]

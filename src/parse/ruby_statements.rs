@@ -135,9 +135,40 @@ fn statement(text: &str, at: usize) -> Statement<'_> {
     out
 }
 
+/// Methods whose block is not run as migration code in place: table definitions, which the
+/// Rails reader opens itself, and blocks run backwards (`revert`, `dir.down`).
+const NOT_DESCENDED: &[&str] = &[
+    "create_table",
+    "change_table",
+    "create_join_table",
+    "drop_table",
+    "drop_join_table",
+    "revert",
+];
+
+/// Whether the block of a call to `name` is read statement by statement after it:
+/// `reversible`, `up_only`, `safety_assured`, `transaction`, `with_lock_timeout` and any
+/// other block the forward code runs.
+fn descends_into(name: &str) -> bool {
+    !NOT_DESCENDED.contains(&name) && !name.ends_with(".down") && !name.is_empty()
+}
+
+/// The inside of a `name { ... }` block: the braces opening right after the method name.
+fn brace_block(text: &str, statement: &Statement) -> Option<(usize, usize)> {
+    let name_end = statement.start + statement.name.len();
+    let after = &text[name_end..statement.end];
+    let open = name_end + after.len() - after.trim_start().len();
+    if !after.trim_start().starts_with('{') {
+        return None;
+    }
+    let close = super::calls::call_end(text.as_bytes(), open, Syntax::Ruby);
+    Some((open + 1, close.saturating_sub(1).max(open + 1)))
+}
+
 /// The statements of `text[from..to]`, one per line unless a statement runs on. A
 /// `dir.down` statement is left out, the body of `dir.up { ... }` is read in its place, and
-/// the blocks of `reversible` and `up_only` are read statement by statement after them.
+/// the statements of other blocks (`reversible`, `safety_assured { ... }`,
+/// `transaction do`) are read one by one after the statement that opens them.
 pub(super) fn statements(text: &str, (from, to): (usize, usize)) -> Vec<Statement<'_>> {
     let mut out = Vec::new();
     let mut at = from;
@@ -160,9 +191,8 @@ pub(super) fn statements(text: &str, (from, to): (usize, usize)) -> Vec<Statemen
             at = first + body;
             continue;
         }
-        let descend = matches!(found.name, "reversible" | "up_only");
-        let next = match found.block {
-            Some((start, _)) if descend => start,
+        let next = match found.block.or_else(|| brace_block(text, &found)) {
+            Some((start, _)) if descends_into(found.name) => start,
             _ => found.resume,
         };
         at = next.max(first + 1);

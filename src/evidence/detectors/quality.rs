@@ -404,10 +404,8 @@ pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
             reversible,
         );
     }
-    let names: Vec<String> = irreversible
-        .iter()
-        .map(|f| f.path.rsplit('/').next().unwrap_or(&f.path).to_string())
-        .collect();
+    // Whole paths: migrations of different apps often share a file name.
+    let names: Vec<String> = irreversible.iter().map(|f| f.path.clone()).collect();
     let reason = format!(
         "{} of {known} migrations cannot be reversed: {}",
         irreversible.len(),
