@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod rails_ops;
 mod ruby_statements;
 pub mod sql;
+mod sql_alter;
 pub mod sql_tokens;
 pub mod yaml;
 
