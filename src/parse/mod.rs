@@ -7,6 +7,7 @@ mod django_fields;
 pub mod django_ops;
 pub mod dockerfile;
 pub mod hazards;
+mod knex_dialects;
 pub mod knex_ops;
 pub mod manifests;
 pub mod migrations;

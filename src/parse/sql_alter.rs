@@ -37,7 +37,12 @@ pub(super) fn alter_action(table: &str, action: &[Token], report: &mut SqlReport
         "ADD" if second == "CONSTRAINT" => {
             add_constraint(table, action, action.get(3..).unwrap_or(&[]), report);
         }
-        "ADD" if matches!(second, "PRIMARY" | "UNIQUE" | "EXCLUDE" | "FOREIGN" | "CHECK") => {
+        "ADD"
+            if matches!(
+                second,
+                "PRIMARY" | "UNIQUE" | "EXCLUDE" | "FOREIGN" | "CHECK"
+            ) =>
+        {
             add_constraint(table, action, &action[1..], report);
         }
         "ADD" => add_column(table, action, report),
@@ -103,25 +108,30 @@ fn add_constraint(table: &str, action: &[Token], constraint: &[Token], report: &
             action,
             format!("adds a constraint to {table} without NOT VALID, scanning it under lock"),
         ),
-        // `USING INDEX name` adopts an index built beforehand (concurrently); `USING INDEX
-        // TABLESPACE` only says where a new one goes.
-        "PRIMARY" | "UNIQUE" | "EXCLUDE"
-            if !(has_pair(constraint, "USING", "INDEX")
-                && !has_pair(constraint, "INDEX", "TABLESPACE")) =>
-        {
-            let kind = if kind == "PRIMARY" { "PRIMARY KEY" } else { kind };
+        "PRIMARY" | "UNIQUE" | "EXCLUDE" if !adopts_index(constraint) => {
+            let kind = match kind {
+                "PRIMARY" => "a PRIMARY KEY",
+                "UNIQUE" => "a UNIQUE",
+                _ => "an EXCLUDE",
+            };
             push(
                 report,
                 HazardKind::IndexLocksWrites,
                 action,
                 format!(
-                    "adds a {kind} constraint to {table}, building its index under an \
-                     ACCESS EXCLUSIVE lock"
+                    "adds {kind} constraint to {table}, building its index under an ACCESS \
+                     EXCLUSIVE lock"
                 ),
             );
         }
         _ => {}
     }
+}
+
+/// Whether a constraint adopts an index built beforehand, concurrently: `USING INDEX name`.
+/// `USING INDEX TABLESPACE` only says where a new index goes.
+fn adopts_index(constraint: &[Token]) -> bool {
+    has_pair(constraint, "USING", "INDEX") && !has_pair(constraint, "INDEX", "TABLESPACE")
 }
 
 /// `ADD [COLUMN] [IF NOT EXISTS] name type [constraints]`.
@@ -284,7 +294,10 @@ mod tests {
             kinds("ALTER TABLE t ADD COLUMN id SERIAL PRIMARY KEY;"),
             [VolatileDefault, IndexLocksWrites]
         );
-        assert_eq!(kinds("ALTER TABLE t ADD seq smallserial;"), [VolatileDefault]);
+        assert_eq!(
+            kinds("ALTER TABLE t ADD seq smallserial;"),
+            [VolatileDefault]
+        );
         assert_eq!(
             kinds("ALTER TABLE t ADD COLUMN c int UNIQUE;"),
             [IndexLocksWrites]
