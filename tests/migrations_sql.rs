@@ -212,3 +212,26 @@ fn strong_migrations_start_after_leaves_older_migrations_uncounted() {
         ]
     );
 }
+
+#[test]
+fn operations_all_before_strong_migrations_start_after_leave_the_signals_to_decide() {
+    let a = common::assess("migrations-strong-start-old");
+    common::expect(
+        &a,
+        "DEP-22",
+        State::Present,
+        &[
+            "1 unsafe operation found, all in migrations up to StrongMigrations.start_after \
+             20230825182405 (set at config/initializers/strong_migrations.rb:2:1), which \
+             strong_migrations never checked; none after it",
+        ],
+    );
+    assert_eq!(
+        spans(&findings("migrations-strong-start-old")),
+        vec![span(
+            "db/migrate/20220110090000_drop_legacy_code.rb",
+            (3, 5, 3, 49),
+            "destructive-migration"
+        )]
+    );
+}
