@@ -6,6 +6,8 @@
 //! read to their closing parenthesis with the helpers of [`super::calls`]; inside the callback
 //! of `alterTable` and `table`, each statement on the builder (`table.string('x')...`) is read
 //! to its `;`, or to the end of its line when the next line does not continue the chain.
+//! Calls and statements in branches for other databases ([`super::knex_dialects`]) are left
+//! out.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +16,7 @@ use super::calls::{
     literal_ranges, name_of, skip_quoted_or_comment, sql_hazards,
 };
 use super::hazards::{Hazard, HazardKind, span};
+use super::knex_dialects::other_database_ranges;
 
 /// Schema builder methods whose calls are read.
 const SCHEMA_METHODS: &[&str] = &[
@@ -148,8 +151,8 @@ fn builder_hazards(
     path: &str,
     text: &str,
     (from, to): (usize, usize),
-    parameter: &str,
-    table: &str,
+    (parameter, table): (&str, &str),
+    elsewhere: &[(usize, usize)],
 ) -> Vec<Hazard> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -165,6 +168,9 @@ fn builder_hazards(
         }
         let (end, stop) = statement_end(text, at, to);
         search = stop.max(search);
+        if is_elsewhere(elsewhere, at) {
+            continue;
+        }
         let statement = &text[at..end];
         let method: String = chained[1..]
             .chars()
@@ -239,12 +245,20 @@ fn builder_hazards(
     out
 }
 
+/// Whether `at` lies in code that runs only on another database.
+fn is_elsewhere(elsewhere: &[(usize, usize)], at: usize) -> bool {
+    elsewhere
+        .iter()
+        .any(|&(start, end)| (start..end).contains(&at))
+}
+
 /// The risky operations of the exported `up` function.
 pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
     let Some(range) = up_range(text) else {
         return Vec::new();
     };
     let calls = schema_calls(text, range);
+    let elsewhere = other_database_ranges(text, range);
     let table_of = |start: usize, end: usize| {
         let args = arguments(&text[start..end], Syntax::JavaScript);
         name_of(args.first().copied().unwrap_or(""), Syntax::JavaScript)
@@ -256,6 +270,9 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
         .collect();
     let mut out = Vec::new();
     for &(start, end, method) in &calls {
+        if is_elsewhere(&elsewhere, start) {
+            continue;
+        }
         let table = table_of(start, end);
         let call = &text[start..end];
         match method {
@@ -283,7 +300,8 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 let parameter = callback_parameter(callback);
                 if !parameter.is_empty() {
                     let range = (from, from + callback.len());
-                    out.extend(builder_hazards(path, text, range, parameter, &table));
+                    let names = (parameter, table.as_str());
+                    out.extend(builder_hazards(path, text, range, names, &elsewhere));
                 }
             }
             "raw" => {

@@ -48,6 +48,43 @@ pub struct Migrations {
     pub hazards: Vec<Hazard>,
     /// Problems of the Alembic revision graphs, one graph per versions folder.
     pub graph_problems: Vec<GraphProblem>,
+    /// `StrongMigrations.start_after`: Rails migrations with an earlier version were never
+    /// checked by strong_migrations, and where the setting is found.
+    pub strong_migrations_start_after: Option<(u64, Location)>,
+}
+
+impl Migrations {
+    /// Whether the hazards of `path` predate `StrongMigrations.start_after`: a Rails migration
+    /// whose version (the digits its file name starts with) is earlier.
+    pub fn predates_strong_migrations(&self, path: &str) -> bool {
+        let Some((start_after, _)) = self.strong_migrations_start_after else {
+            return false;
+        };
+        let is_rails = self
+            .files
+            .iter()
+            .any(|f| f.path == path && f.system == MigrationSystem::Rails);
+        let name = path.rsplit('/').next().unwrap_or("");
+        let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+        is_rails
+            && digits
+                .parse::<u64>()
+                .is_ok_and(|version| version <= start_after)
+    }
+}
+
+/// The version of `StrongMigrations.start_after = 20_230_825_182_405` in an initializer.
+fn strong_migrations_start_after(text: &str) -> Option<(u64, usize)> {
+    text.lines().enumerate().find_map(|(index, line)| {
+        let value = line.trim().strip_prefix("StrongMigrations.start_after")?;
+        let value = value.trim_start().strip_prefix('=')?.trim_start();
+        let digits: String = value
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '_')
+            .filter(char::is_ascii_digit)
+            .collect();
+        Some((digits.parse().ok()?, index))
+    })
 }
 
 /// Whether a migration file runs forward (not a down, undo or repeatable file).
@@ -110,6 +147,14 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     // Django fields followed through each app's migrations, which come in path order.
     let mut django_fields: BTreeMap<&str, Fields> = BTreeMap::new();
     for file in &inventory.files {
+        if out.strong_migrations_start_after.is_none()
+            && let Some((version, index)) =
+                strong_migrations_start_after(file.text.as_deref().unwrap_or(""))
+        {
+            let line = file.text.as_deref().unwrap_or("").lines().nth(index);
+            let location = line_location(&file.path, index, line.unwrap_or(""));
+            out.strong_migrations_start_after = Some((version, location));
+        }
         let FileKind::Migration(system) = file.kind else {
             continue;
         };
@@ -337,6 +382,19 @@ fn liquibase(path: &str, text: &str) -> (Reversibility, Location) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strong_migrations_start_after_is_read_with_underscores() {
+        let text = "# Mark existing migrations as safe\nStrongMigrations.start_after = 20_230_825_182_405\n";
+        assert_eq!(
+            strong_migrations_start_after(text),
+            Some((20_230_825_182_405, 1))
+        );
+        assert_eq!(
+            strong_migrations_start_after("# StrongMigrations.start_after = 1\n"),
+            None
+        );
+    }
 
     #[test]
     fn knex_down_migrations() {

@@ -8,12 +8,14 @@ mod django_list;
 pub mod django_ops;
 pub mod dockerfile;
 pub mod hazards;
+mod knex_dialects;
 pub mod knex_ops;
 pub mod manifests;
 pub mod migrations;
 pub mod rails_ops;
 mod ruby_statements;
 pub mod sql;
+mod sql_alter;
 pub mod sql_tokens;
 pub mod yaml;
 

@@ -6,26 +6,19 @@
 //! word by word; the input is bounded and every loop advances, so hostile text cannot make this
 //! slow or panic.
 //!
-//! Tables created in the same file are empty when later statements of the file touch them,
-//! so nothing done to them is reported: a first migration that creates tables and then adds
-//! their foreign keys (as Prisma writes them) is safe.
+//! Relations created in the same file — tables and materialized views — are new and empty
+//! when later statements of the file touch them, and temporary tables are private to the
+//! migration's session, so nothing done to either is reported: a first migration that creates
+//! tables and then adds their foreign keys (as Prisma writes them) is safe, and dropping a
+//! temporary table loses nothing. The ALTER TABLE actions are read by [`super::sql_alter`].
 
 use std::collections::BTreeSet;
 
 use super::hazards::HazardKind;
-use super::sql_tokens::{Token, has, has_pair, skip_words, split_top, table_name, tokenize};
-
-/// Volatile functions: their value differs per row, so a default using them makes
-/// PostgreSQL rewrite the table. `now()` and `statement_timestamp()` are only stable — computed
-/// once for the `ALTER` — so since PostgreSQL 11 a default using them is instant.
-const VOLATILE: &[&str] = &[
-    "RANDOM",
-    "GEN_RANDOM_UUID",
-    "CLOCK_TIMESTAMP",
-    "UUID_GENERATE_V4",
-    "TIMEOFDAY",
-    "NEXTVAL",
-];
+use super::sql_alter::alter_action;
+use super::sql_tokens::{
+    Token, has, name_length, qualified_name, skip_words, split_top, table_name, tokenize,
+};
 
 /// A hazard with byte offsets into the checked text.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,18 +39,56 @@ pub struct SqlReport {
     pub sets_lock_timeout: bool,
 }
 
+/// The relations a file has created so far.
+///
+/// Names are compared with their schema. An unqualified name is taken to be in `public`: the
+/// default `search_path` is `"$user", public`, and a migration that sets another search path
+/// or runs as a role with a schema of its own name is read as if it did not. Temporary tables
+/// live in the session's own schema, which PostgreSQL searches before any other, so an
+/// unqualified name that matches one created earlier is that temporary table.
+#[derive(Debug, Default)]
+struct Created {
+    /// `schema.name` of permanent tables and materialized views.
+    relations: BTreeSet<String>,
+    /// Names of temporary tables.
+    temporary: BTreeSet<String>,
+}
+
+impl Created {
+    fn add(&mut self, (schema, name): (Option<String>, String), temporary: bool) {
+        if temporary || schema.as_deref() == Some("pg_temp") {
+            self.temporary.insert(name);
+        } else {
+            let schema = schema.unwrap_or_else(|| "public".to_string());
+            self.relations.insert(format!("{schema}.{name}"));
+        }
+    }
+
+    /// Whether the relation is new in this file, or temporary: neither has rows a running
+    /// release depends on.
+    fn is_exempt(&self, (schema, name): &(Option<String>, String)) -> bool {
+        match schema.as_deref() {
+            Some("pg_temp") => true,
+            Some(schema) => self.relations.contains(&format!("{schema}.{name}")),
+            None => {
+                self.temporary.contains(name) || self.relations.contains(&format!("public.{name}"))
+            }
+        }
+    }
+}
+
 /// Checks every statement of `text`.
 pub fn check(text: &str) -> SqlReport {
     let tokens = tokenize(text);
     let mut report = SqlReport::default();
-    let mut created = BTreeSet::new();
+    let mut created = Created::default();
     for statement in split_top(&tokens, b';') {
         check_statement(statement, &mut created, &mut report);
     }
     report
 }
 
-fn push(report: &mut SqlReport, kind: HazardKind, part: &[Token], message: String) {
+pub(super) fn push(report: &mut SqlReport, kind: HazardKind, part: &[Token], message: String) {
     let (Some(first), Some(last)) = (part.first(), part.last()) else {
         return;
     };
@@ -77,7 +108,27 @@ fn strong_lock(report: &mut SqlReport, statement: &[Token]) {
     }
 }
 
-fn check_statement(statement: &[Token], created: &mut BTreeSet<String>, report: &mut SqlReport) {
+/// The relation a `CREATE` statement makes, and whether it is temporary: tables of every
+/// persistence (`TEMP`, `UNLOGGED`, `GLOBAL TEMPORARY`), with or without `AS SELECT`, and
+/// materialized views.
+fn created_relation(statement: &[Token]) -> Option<((Option<String>, String), bool)> {
+    const PERSISTENCE: &[&str] = &["GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"];
+    let rest = skip_words(statement.get(1..)?, PERSISTENCE);
+    let temporary = statement[1..statement.len() - rest.len()]
+        .iter()
+        .any(|t| t.is("TEMP") || t.is("TEMPORARY"));
+    let rest = match rest {
+        [table, rest @ ..] if table.is("TABLE") => rest,
+        [materialized, view, rest @ ..] if materialized.is("MATERIALIZED") && view.is("VIEW") => {
+            rest
+        }
+        _ => return None,
+    };
+    let rest = skip_words(rest, &["IF", "NOT", "EXISTS"]);
+    Some((qualified_name(rest), temporary))
+}
+
+fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlReport) {
     let words: Vec<&str> = statement.iter().take(4).map(Token::word).collect();
     match words.as_slice() {
         ["SET", ..] | ["SELECT", ..] if has(statement, "LOCK_TIMEOUT") => {
@@ -87,172 +138,53 @@ fn check_statement(statement: &[Token], created: &mut BTreeSet<String>, report: 
         ["SELECT", ..] if has(statement, "SET_CONFIG") => {
             report.sets_lock_timeout = true;
         }
-        ["CREATE", "TABLE", ..] | ["CREATE", "UNLOGGED", "TABLE", ..] => {
-            let rest = skip_words(
-                &statement[1..],
-                &["UNLOGGED", "TABLE", "IF", "NOT", "EXISTS"],
-            );
-            created.insert(table_name(rest));
-        }
         ["CREATE", "INDEX", ..] | ["CREATE", "UNIQUE", "INDEX", ..] => {
             let on = statement.iter().position(|t| t.is("ON"));
-            let table = on
-                .map(|i| table_name(skip_words(&statement[i + 1..], &["ONLY"])))
+            let relation = on
+                .map(|i| qualified_name(skip_words(&statement[i + 1..], &["ONLY"])))
                 .unwrap_or_default();
-            if !has(statement, "CONCURRENTLY") && !created.contains(&table) {
+            if !has(statement, "CONCURRENTLY") && !created.is_exempt(&relation) {
                 strong_lock(report, statement);
                 push(
                     report,
                     HazardKind::IndexLocksWrites,
                     statement,
-                    format!("CREATE INDEX on {table} without CONCURRENTLY blocks writes"),
+                    format!(
+                        "CREATE INDEX on {} without CONCURRENTLY blocks writes",
+                        relation.1
+                    ),
                 );
+            }
+        }
+        ["CREATE", ..] => {
+            if let Some((relation, temporary)) = created_relation(statement) {
+                created.add(relation, temporary);
             }
         }
         ["DROP", "TABLE", ..] => {
             let rest = skip_words(&statement[2..], &["IF", "EXISTS"]);
-            let table = table_name(rest);
-            if !created.contains(&table) {
+            let relation = qualified_name(rest);
+            if !created.is_exempt(&relation) {
                 strong_lock(report, statement);
                 push(
                     report,
                     HazardKind::Destructive,
                     statement,
-                    format!("drops table {table}"),
+                    format!("drops table {}", relation.1),
                 );
             }
         }
         ["ALTER", "TABLE", ..] => {
             let rest = skip_words(&statement[2..], &["IF", "EXISTS", "ONLY"]);
-            let table = table_name(rest);
-            if created.contains(&table) {
+            if created.is_exempt(&qualified_name(rest)) {
                 return;
             }
             strong_lock(report, statement);
-            let skip = if rest.get(1).is_some_and(|t| t.is_punct(b'.')) {
-                3
-            } else {
-                1
-            };
-            let actions = rest.get(skip..).unwrap_or(&[]);
+            let table = table_name(rest);
+            let actions = rest.get(name_length(rest)..).unwrap_or(&[]);
             for action in split_top(actions, b',') {
                 alter_action(&table, action, report);
             }
-        }
-        _ => {}
-    }
-}
-
-fn alter_action(table: &str, action: &[Token], report: &mut SqlReport) {
-    let first = action.first().map(Token::word).unwrap_or("");
-    let second = action.get(1).map(Token::word).unwrap_or("");
-    match first {
-        "ADD" if matches!(second, "CONSTRAINT" | "FOREIGN" | "CHECK") => {
-            let checks = has_pair(action, "FOREIGN", "KEY") || has(action, "CHECK");
-            if checks && !has_pair(action, "NOT", "VALID") {
-                push(
-                    report,
-                    HazardKind::ValidatingConstraint,
-                    action,
-                    format!(
-                        "adds a constraint to {table} without NOT VALID, scanning it under lock"
-                    ),
-                );
-            }
-        }
-        "ADD" if !matches!(second, "PRIMARY" | "UNIQUE" | "EXCLUDE") => {
-            let column = skip_words(&action[1..], &["COLUMN", "IF", "NOT", "EXISTS"])
-                .first()
-                .map(|t| t.word().to_ascii_lowercase())
-                .unwrap_or_default();
-            let default = action.iter().position(|t| t.is("DEFAULT"));
-            // A generated column computes its value for every row: never null-failing, but a
-            // rewrite of the whole table.
-            if has(action, "GENERATED") {
-                push(
-                    report,
-                    HazardKind::VolatileDefault,
-                    action,
-                    format!("adds generated column {table}.{column}, rewriting the table"),
-                );
-                return;
-            }
-            if has_pair(action, "NOT", "NULL") && default.is_none() {
-                push(
-                    report,
-                    HazardKind::NotNullWithoutDefault,
-                    action,
-                    format!("adds NOT NULL column {table}.{column} without a DEFAULT"),
-                );
-            }
-            if let Some(d) = default
-                && let Some(function) = action[d + 1..]
-                    .iter()
-                    .take(3)
-                    .find(|t| VOLATILE.contains(&t.word()))
-            {
-                push(
-                    report,
-                    HazardKind::VolatileDefault,
-                    action,
-                    format!(
-                        "adds column {table}.{column} with volatile default {}(), rewriting the table",
-                        function.word().to_ascii_lowercase()
-                    ),
-                );
-            }
-        }
-        "ALTER" => {
-            let rest = skip_words(&action[1..], &["COLUMN"]);
-            let column = rest
-                .first()
-                .map(|t| t.word().to_ascii_lowercase())
-                .unwrap_or_default();
-            if has(rest, "TYPE") {
-                push(
-                    report,
-                    HazardKind::Destructive,
-                    action,
-                    format!("changes the type of {table}.{column}, rewriting the table"),
-                );
-            } else if has_pair(rest, "SET", "NOT") {
-                push(
-                    report,
-                    HazardKind::ValidatingConstraint,
-                    action,
-                    format!("SET NOT NULL on {table}.{column} scans the table under lock"),
-                );
-            }
-        }
-        "DROP" if !matches!(second, "CONSTRAINT" | "DEFAULT") => {
-            let column = skip_words(&action[1..], &["COLUMN", "IF", "EXISTS"])
-                .first()
-                .map(|t| t.word().to_ascii_lowercase())
-                .unwrap_or_default();
-            push(
-                report,
-                HazardKind::Destructive,
-                action,
-                format!("drops column {table}.{column}"),
-            );
-        }
-        "RENAME" if second == "TO" => push(
-            report,
-            HazardKind::Destructive,
-            action,
-            format!("renames table {table}"),
-        ),
-        "RENAME" if second != "CONSTRAINT" => {
-            let column = skip_words(&action[1..], &["COLUMN"])
-                .first()
-                .map(|t| t.word().to_ascii_lowercase())
-                .unwrap_or_default();
-            push(
-                report,
-                HazardKind::Destructive,
-                action,
-                format!("renames column {table}.{column}"),
-            );
         }
         _ => {}
     }
@@ -320,6 +252,23 @@ mod tests {
             [ValidatingConstraint]
         );
         assert!(kinds("CREATE TABLE t (a int); CREATE INDEX i ON t (a); ALTER TABLE t ADD COLUMN b int NOT NULL;").is_empty());
+    }
+
+    #[test]
+    fn created_relations_are_exempt_by_schema() {
+        use HazardKind::*;
+        let text = "CREATE MATERIALIZED VIEW IF NOT EXISTS \"public\".\"v\" AS SELECT 1 AS a;\n\
+                    CREATE UNIQUE INDEX i ON public.v (a);\n\
+                    CREATE TEMP TABLE scratch AS SELECT 1;\n\
+                    DROP TABLE IF EXISTS scratch;\n\
+                    DROP TABLE pg_temp.other;\n\
+                    CREATE TABLE audit.events (id int);\n\
+                    CREATE INDEX j ON audit.events (id);\n\
+                    ALTER TABLE events ADD COLUMN c int NOT NULL;\n\
+                    DROP TABLE public.events;";
+        assert_eq!(kinds(text), [NotNullWithoutDefault, Destructive]);
+        let r = check("CREATE TEMPORARY TABLE t (a int);\nALTER TABLE t DROP COLUMN a;");
+        assert!(r.hazards.is_empty() && r.first_strong_lock.is_none());
     }
 
     #[test]

@@ -195,6 +195,26 @@ pub(super) fn has_pair(tokens: &[Token], first: &str, second: &str) -> bool {
     tokens.windows(2).any(|w| w[0].is(first) && w[1].is(second))
 }
 
+/// A relation named at the start of `tokens`, in lower case: its schema when the name is
+/// qualified, and the name itself.
+pub(super) fn qualified_name(tokens: &[Token]) -> (Option<String>, String) {
+    let lower = |t: Option<&Token>| t.map(|t| t.word().to_ascii_lowercase()).unwrap_or_default();
+    if tokens.get(1).is_some_and(|t| t.is_punct(b'.')) {
+        (Some(lower(tokens.first())), lower(tokens.get(2)))
+    } else {
+        (None, lower(tokens.first()))
+    }
+}
+
+/// How many tokens the relation name at the start of `tokens` takes (`t` or `s.t`).
+pub(super) fn name_length(tokens: &[Token]) -> usize {
+    if tokens.get(1).is_some_and(|t| t.is_punct(b'.')) {
+        3
+    } else {
+        1
+    }
+}
+
 /// The table name a statement names, without its schema and in lower case.
 pub(super) fn table_name(tokens: &[Token]) -> String {
     let mut name = tokens

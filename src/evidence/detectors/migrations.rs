@@ -9,17 +9,38 @@ use crate::pipeline::Job;
 /// DEP-22: the catalog signals say whether a policy or linter exists; unsafe operations in
 /// the migrations themselves cap the practice at Partial (tooling exists but let them through)
 /// or Absent (nothing guards against them). Without unsafe operations the signals decide.
+/// Rails migrations older than `StrongMigrations.start_after` keep their findings but are not
+/// counted: they predate the checks and were marked safe when strong_migrations came in.
 pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
-    let hazards: Vec<_> = facts
-        .parsed
-        .migrations
+    let migrations = &facts.parsed.migrations;
+    let (older, hazards): (Vec<_>, Vec<_>) = migrations
         .hazards
         .iter()
         .filter(|h| h.kind != HazardKind::MissingLockTimeout)
-        .collect();
+        .partition(|h| migrations.predates_strong_migrations(&h.location.path));
+    let start_after = migrations.strong_migrations_start_after.as_ref();
     if hazards.is_empty() {
-        return None;
+        // Only migrations that predate strong_migrations: the signals decide, and the reason
+        // says why the older operations do not weigh.
+        let ((version, at), n) = (start_after?, older.len());
+        if n == 0 {
+            return None;
+        }
+        let state = signals.iter().map(|e| e.state).max()?;
+        let reason = format!(
+            "{n} unsafe operation{} found, all in migrations up to StrongMigrations.start_after \
+             {version} (set at {at}), which strong_migrations never checked; none after it",
+            if n == 1 { "" } else { "s" },
+        );
+        return verdict(state, Some(reason), signals.to_vec());
     }
+    let before_start = match (start_after, older.len()) {
+        (Some(_), 0) | (None, _) => String::new(),
+        (Some((version, at)), n) => format!(
+            " (not counted: {n} in migrations up to StrongMigrations.start_after {version}, \
+             set at {at}, which strong_migrations never checked)"
+        ),
+    };
     let files: std::collections::BTreeSet<&str> =
         hazards.iter().map(|h| h.location.path.as_str()).collect();
     let shown: Vec<String> = hazards
@@ -33,7 +54,7 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         State::Absent
     };
     let reason = format!(
-        "{} unsafe operation{} in {} migration file{}{}: {}",
+        "{} unsafe operation{} in {} migration file{}{}{before_start}: {}",
         hazards.len(),
         if hazards.len() == 1 { "" } else { "s" },
         files.len(),

@@ -42,7 +42,7 @@ pub struct FileScan {
 
 /// Text that detectors read from source files after the pass; a source file holding one of
 /// these keeps its text.
-const READ_LATER: &[&str] = &["#[test]", ".create_all("];
+const READ_LATER: &[&str] = &["#[test]", ".create_all(", "StrongMigrations.start_after"];
 
 /// Searches one file's text; returns what was found and whether the inventory must keep the
 /// text. Source code is kept only where something was found in it, configuration always.
