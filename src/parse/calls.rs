@@ -131,6 +131,23 @@ pub(super) fn skip_quoted_or_comment(
     }
 }
 
+/// Where the inside of a bracketed run ends, given the run's end from [`call_end`]: before its
+/// closing bracket; or, when the bracket never closes within the text or the size limit, at
+/// that end moved back to a character boundary.
+pub(super) fn inner_end(bytes: &[u8], close: usize) -> usize {
+    let close = close.min(bytes.len());
+    match close.checked_sub(1).map(|i| bytes[i]) {
+        Some(b')' | b']' | b'}') => close - 1,
+        _ => {
+            let mut end = close;
+            while end > 0 && end < bytes.len() && bytes[end] & 0b1100_0000 == 0b1000_0000 {
+                end -= 1;
+            }
+            end
+        }
+    }
+}
+
 /// The end (exclusive) of the bracketed run whose opening bracket is at `open`.
 pub(super) fn call_end(bytes: &[u8], open: usize, syntax: Syntax) -> usize {
     let limit = (open + MAX_CALL_BYTES).min(bytes.len());

@@ -102,13 +102,17 @@ impl<'t> Reader<'t> {
             match bytes.get(at) {
                 Some(b'[') => {
                     let close = call_end(bytes, at, Syntax::Python);
-                    self.list((at + 1, close.saturating_sub(1)), depth, state_only);
+                    self.list(
+                        (at + 1, super::calls::inner_end(bytes, close)),
+                        depth,
+                        state_only,
+                    );
                     at = close;
                 }
                 Some(b'(') => {
                     // Inside parentheses the terms may run over several lines.
                     let close = call_end(bytes, at, Syntax::Python);
-                    for term in plus_terms(text, at + 1, close.saturating_sub(1)) {
+                    for term in plus_terms(text, at + 1, super::calls::inner_end(bytes, close)) {
                         self.expression(offset_in(text, term), depth + 1, state_only);
                     }
                     at = close;

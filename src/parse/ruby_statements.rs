@@ -162,7 +162,8 @@ fn brace_block(text: &str, statement: &Statement) -> Option<(usize, usize)> {
         return None;
     }
     let close = super::calls::call_end(text.as_bytes(), open, Syntax::Ruby);
-    Some((open + 1, close.saturating_sub(1).max(open + 1)))
+    let inner = super::calls::inner_end(text.as_bytes(), close);
+    Some((open + 1, inner.max(open + 1)))
 }
 
 /// The statements of `text[from..to]`, one per line unless a statement runs on. A
