@@ -66,9 +66,92 @@ pub fn snippet(line: &str) -> String {
     out
 }
 
+/// How many line feeds `text` holds. Called once per reported location, sometimes tens of
+/// thousands of times on one large file, so it is a plain byte count the compiler vectorises
+/// rather than a pattern search.
+pub fn count_lines(text: &str) -> usize {
+    text.as_bytes().iter().filter(|&&b| b == b'\n').count()
+}
+
+thread_local! {
+    /// The line starts of the text a [`LineScope`] is open for: its address, its length and
+    /// the byte offset where each line begins.
+    static SCOPE: std::cell::RefCell<Option<(usize, usize, std::rc::Rc<[usize]>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, line numbers and lines of `text` are looked up in an index built once,
+/// instead of by counting from the start of the text on every call: a migration with
+/// thousands of findings would otherwise cost time in the square of its size.
+///
+/// The index is keyed by the text's address and length. The scope borrows the text, so no
+/// other string can occupy that memory while the scope lives: a `&str` with the same address
+/// and length is that text.
+pub struct LineScope<'t> {
+    previous: Option<(usize, usize, std::rc::Rc<[usize]>)>,
+    _text: std::marker::PhantomData<&'t str>,
+}
+
+impl<'t> LineScope<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let starts: std::rc::Rc<[usize]> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
+            .collect();
+        let entry = (text.as_ptr() as usize, text.len(), starts);
+        let previous = SCOPE.with(|scope| scope.replace(Some(entry)));
+        Self {
+            previous,
+            _text: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for LineScope<'_> {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        SCOPE.with(|scope| scope.replace(previous));
+    }
+}
+
+/// The line starts of `text`, when a scope is open for exactly this text.
+fn scoped_starts(text: &str) -> Option<std::rc::Rc<[usize]>> {
+    SCOPE.with(|scope| match &*scope.borrow() {
+        Some((at, len, starts)) if *at == text.as_ptr() as usize && *len == text.len() => {
+            Some(starts.clone())
+        }
+        _ => None,
+    })
+}
+
+/// How many line feeds come before byte `at` of `text` (`at` at most the text's length).
+pub fn lines_before(text: &str, at: usize) -> usize {
+    match scoped_starts(text) {
+        // Line starts after each line feed; the count is the number of starts at or before
+        // `at`, less the first.
+        Some(starts) => starts.partition_point(|&start| start <= at) - 1,
+        None => count_lines(&text[..at]),
+    }
+}
+
 /// The text of line `n` (1-based) of `text`, without its line end.
+///
+/// Every finding and every piece of evidence takes its snippet from here, so on a file with
+/// thousands of findings this runs thousands of times: line ends are found with `memchr`.
 pub fn line_of(text: &str, n: usize) -> &str {
-    text.lines().nth(n.saturating_sub(1)).unwrap_or("")
+    let start = match (n, scoped_starts(text)) {
+        (0 | 1, _) => 0,
+        (n, Some(starts)) => match starts.get(n - 1) {
+            Some(&at) => at,
+            None => return "",
+        },
+        (n, None) => match memchr::memchr_iter(b'\n', text.as_bytes()).nth(n - 2) {
+            Some(at) => at + 1,
+            None => return "",
+        },
+    };
+    let rest = &text[start..];
+    let line = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest, |end| &rest[..end]);
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 #[cfg(test)]
@@ -87,5 +170,47 @@ mod tests {
     fn line_of_is_one_based() {
         assert_eq!(line_of("a\nb\nc", 2), "b");
         assert_eq!(line_of("a", 5), "");
+    }
+
+    /// The same lines as `str::lines`, CRLF and a missing final line end included.
+    #[test]
+    fn line_of_agrees_with_lines() {
+        for text in ["", "a", "a\n", "a\r\nb\r\n\nc", "\n\n", "é\nü\r\n", "x\ny"] {
+            for n in 0..6 {
+                let expected = text.lines().nth(n.max(1) - 1).unwrap_or("");
+                assert_eq!(line_of(text, n), expected, "{text:?} line {n}");
+            }
+        }
+        assert_eq!(count_lines("a\nb\r\nc\n"), 3);
+    }
+
+    /// Inside a scope the index gives the same answers as counting; outside, or for another
+    /// text, counting is used.
+    #[test]
+    fn scoped_lines_agree_with_counting() {
+        let text = "one\ntwo\r\n\nfour\nlast";
+        let expected: Vec<(usize, &str)> = (0..=text.len())
+            .map(|at| {
+                (
+                    lines_before(text, at),
+                    line_of(text, lines_before(text, at) + 1),
+                )
+            })
+            .collect();
+        {
+            let _scope = LineScope::new(text);
+            for (at, want) in expected.iter().enumerate() {
+                let got = (
+                    lines_before(text, at),
+                    line_of(text, lines_before(text, at) + 1),
+                );
+                assert_eq!(&got, want, "at {at}");
+            }
+            assert_eq!(line_of(text, 7), "");
+            let other = String::from(text);
+            assert_eq!(lines_before(&other, 9), 2);
+            assert_eq!(lines_before(&text[..9], 9), 2);
+        }
+        assert!(scoped_starts(text).is_none());
     }
 }

@@ -398,3 +398,94 @@ fn one_invalid_workflow_among_valid_ones_is_unparsed_alone() {
     );
     assert_good_workflow_assessed(&assessment);
 }
+
+/// One migration with thousands of findings on thousands of lines, and a merge revision whose
+/// parent tuple names thousands of revisions on one line: every finding is reported, each at
+/// its own line, and the cost stays linear (the hang guard would catch the square).
+#[test]
+fn thousands_of_findings_in_one_migration_are_all_reported() {
+    let repo = repository();
+    let mut alembic = String::from("revision = \"b2\"\ndown_revision = \"a1\"\n\ndef upgrade():\n");
+    for i in 0..10_000 {
+        alembic.push_str(&format!("    op.drop_column(\"orders\", \"c{i}\")\n"));
+    }
+    alembic.push_str("\ndef downgrade():\n    pass\n");
+    write(repo.path(), "alembic/versions/b2_drop.py", &alembic);
+    let parents: Vec<String> = (0..10_000).map(|i| format!("\"m{i}\"")).collect();
+    let merge = format!(
+        "revision = \"c3\"\ndown_revision = ({})\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n",
+        parents.join(", ")
+    );
+    write(repo.path(), "alembic/versions/c3_merge.py", &merge);
+
+    let assessment = assess_within(repo.path());
+
+    let drops: Vec<usize> = assessment
+        .findings
+        .iter()
+        .filter(|f| f.id == "destructive-migration")
+        .map(|f| f.location.line)
+        .collect();
+    assert_eq!(drops.len(), 10_000);
+    assert_eq!((drops[0], drops[9_999]), (5, 10_004));
+    let last = assessment
+        .findings
+        .iter()
+        .find(|f| f.id == "destructive-migration" && f.location.line == 10_004)
+        .unwrap();
+    assert_eq!(last.snippet, "op.drop_column(\"orders\", \"c9999\")");
+    let missing = assessment
+        .findings
+        .iter()
+        .filter(|f| f.id == "migration-missing-parent")
+        .count();
+    // The 10,000 merge parents and `a1` do not exist.
+    assert_eq!(missing, 10_001);
+    assert_good_workflow_assessed(&assessment);
+}
+
+/// A migration too large to read is listed as skipped and judged on nothing: no finding says
+/// it lacks a downgrade it may well have.
+#[test]
+fn an_unread_migration_is_not_called_irreversible() {
+    let repo = repository();
+    let mut text = String::from("revision = \"a1\"\ndown_revision = None\n\ndef upgrade():\n");
+    while text.len() <= 2 * 1024 * 1024 {
+        text.push_str("    op.execute(\"UPDATE orders SET total = total\")\n");
+    }
+    text.push_str("\ndef downgrade():\n    pass\n");
+    write(repo.path(), "alembic/versions/a1_large.py", &text);
+
+    let assessment = assess_within(repo.path());
+
+    assert!(
+        assessment
+            .findings
+            .iter()
+            .all(|f| !f.id.contains("migration")),
+        "{:?}",
+        assessment.findings
+    );
+    let skipped = assessment
+        .inventory
+        .skipped
+        .iter()
+        .find(|s| s.path == "alembic/versions/a1_large.py")
+        .unwrap();
+    assert!(
+        skipped.reason.starts_with("larger than 2 MiB"),
+        "{}",
+        skipped.reason
+    );
+    let reversible = assessment
+        .practices
+        .iter()
+        .find(|p| p.id == "DEP-18")
+        .unwrap();
+    assert_eq!(
+        reversible.reason.as_deref(),
+        Some(
+            "1 migration file could not be read (see the skipped files), so whether they can be reversed is unknown"
+        )
+    );
+}

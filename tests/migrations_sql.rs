@@ -235,3 +235,32 @@ fn operations_all_before_strong_migrations_start_after_leave_the_signals_to_deci
         )]
     );
 }
+
+/// Operations a reviewer marked `safety_assured` stay findings, with low confidence, but do
+/// not count against the practice.
+#[test]
+fn operations_marked_safety_assured_are_reported_but_not_counted() {
+    let a = common::assess("migrations-strong-reviewed");
+    common::expect(
+        &a,
+        "DEP-22",
+        State::Present,
+        &[
+            "1 unsafe operation found, all in migrations up to StrongMigrations.start_after \
+           20230825182405 (set at config/initializers/strong_migrations.rb:2:1), which \
+           strong_migrations never checked; after it, only 1 marked safety_assured, reviewed \
+           by hand",
+        ],
+    );
+    let reviewed = findings("migrations-strong-reviewed")
+        .into_iter()
+        .find(|f| f.location.path == "db/migrate/20240301090000_remove_orders_coupon.rb")
+        .expect("the reviewed removal is still a finding");
+    assert_eq!(reviewed.id, "destructive-migration");
+    assert_eq!(reviewed.confidence, shipready::evidence::Confidence::Low);
+    assert!(
+        reviewed.message.ends_with("(marked safety_assured)"),
+        "{}",
+        reviewed.message
+    );
+}

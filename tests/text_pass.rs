@@ -102,7 +102,7 @@ fn source_code_is_searched_once_and_evidence_keeps_its_lines() {
     write(
         root,
         "app/main.py",
-        "import sentry_sdk\n\nsentry_sdk.init(dsn=DSN)\n",
+        "import sentry_sdk\n\nsentry_sdk.init(\n    dsn=DSN,\n    release=VERSION,\n)\n",
     );
     write(root, "app/util.py", "def add(a, b):\n    return a + b\n");
     // A shipped image makes the repository deployable, so error tracking applies.
@@ -124,8 +124,11 @@ fn source_code_is_searched_once_and_evidence_keeps_its_lines() {
         .iter()
         .find(|e| e.location.path == "app/main.py")
         .unwrap_or_else(|| panic!("no evidence in app/main.py: {:#?}", errors.evidence));
+    // The call spans lines; the release set on its third line counts.
     assert_eq!((sentry.location.line, sentry.location.column), (3, 1));
-    assert_eq!(sentry.snippet, "sentry_sdk.init(dsn=DSN)");
+    assert_eq!(sentry.location.end_line, 5);
+    assert_eq!(sentry.snippet, "sentry_sdk.init(");
+    assert_eq!(sentry.state, State::Present);
 
     let tests = common::practice(&assessment, "TST-01");
     let test_file = tests

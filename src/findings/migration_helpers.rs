@@ -7,6 +7,8 @@ use crate::parse::hazards::{GraphProblemKind, HazardKind, REVIEWED};
 
 /// The migration hazards of one kind as findings of `rule`.
 pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) -> Vec<Finding> {
+    // Hazards come grouped by file: one line index per file keeps snippets linear.
+    let mut scope: Option<(&str, crate::source::LineScope)> = None;
     sources
         .migrations
         .hazards
@@ -14,6 +16,14 @@ pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) 
         .filter(|h| h.kind == kind)
         .map(|h| {
             let text = sources.text(&h.location.path);
+            if scope
+                .as_ref()
+                .is_none_or(|(path, _)| *path != h.location.path)
+            {
+                // The old scope is closed before the new one opens.
+                drop(scope.take());
+                scope = Some((&h.location.path, crate::source::LineScope::new(text)));
+            }
             let Some(base) = h.message.strip_suffix(REVIEWED) else {
                 return Finding::new(rule, h.location.clone(), h.message.clone(), text);
             };

@@ -86,6 +86,11 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
 
     // Inline comments, on the finding's line or the one above.
     let mut reported_comments = std::collections::BTreeSet::new();
+    // Many findings can share a line (a long tuple, a generated file): each line is read for
+    // a suppression comment once.
+    let mut comments: std::collections::HashMap<(String, usize), Option<(Vec<String>, String)>> =
+        std::collections::HashMap::new();
+    let mut scope: Option<(String, source::LineScope)> = None;
     for finding in findings.iter_mut() {
         let Some(text) = inventory
             .get(&finding.location.path)
@@ -93,6 +98,14 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
         else {
             continue;
         };
+        if scope
+            .as_ref()
+            .is_none_or(|(path, _)| *path != finding.location.path)
+        {
+            // The old scope is closed before the new one opens.
+            drop(scope.take());
+            scope = Some((finding.location.path.clone(), source::LineScope::new(text)));
+        }
         for line in [
             finding.location.line,
             finding.location.line.saturating_sub(1),
@@ -100,7 +113,10 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
             if line == 0 {
                 continue;
             }
-            let Some((ids, reason)) = inline(source::line_of(text, line)) else {
+            let comment = comments
+                .entry((finding.location.path.clone(), line))
+                .or_insert_with(|| inline(source::line_of(text, line)));
+            let Some((ids, reason)) = comment.clone() else {
                 continue;
             };
             if !ids.iter().any(|id| id == &finding.id) {

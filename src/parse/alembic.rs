@@ -6,7 +6,7 @@
 //! files would execute repository code; a Python parser would be a large dependency for a few
 //! assignments and calls. The operations of `upgrade()` are read by [`super::alembic_ops`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use super::hazards::{GraphProblem, GraphProblemKind};
 use crate::source::Location;
@@ -86,7 +86,6 @@ pub fn revision(path: &str, text: &str) -> Option<Revision> {
 /// in another folder (`all` holds every revision id of the repository).
 pub fn graph_problems(revisions: &[Revision], all: &BTreeSet<String>) -> Vec<GraphProblem> {
     let mut out = Vec::new();
-    let ids: BTreeSet<&str> = revisions.iter().map(|r| r.id.as_str()).collect();
     let referenced: BTreeSet<&str> = revisions
         .iter()
         .flat_map(|r| r.parents.iter().map(String::as_str))
@@ -124,39 +123,93 @@ pub fn graph_problems(revisions: &[Revision], all: &BTreeSet<String>) -> Vec<Gra
     }
     // A cycle: following parents from a revision comes back to it. Each cycle is reported
     // once, at its smallest revision id.
-    let parents: BTreeMap<&str, &Vec<String>> = revisions
-        .iter()
-        .map(|r| (r.id.as_str(), &r.parents))
-        .collect();
-    for r in revisions {
-        let mut stack: Vec<&str> = r.parents.iter().map(String::as_str).collect();
-        let mut seen = BTreeSet::new();
-        let mut cycle = false;
-        while let Some(id) = stack.pop() {
-            if id == r.id {
-                cycle = true;
-                break;
-            }
-            if !ids.contains(id) || !seen.insert(id) {
-                continue;
-            }
-            stack.extend(
-                parents
-                    .get(id)
-                    .into_iter()
-                    .flat_map(|p| p.iter().map(String::as_str)),
-            );
-        }
-        let smallest = seen.iter().all(|s| *s >= r.id.as_str());
-        if cycle && smallest {
-            out.push(GraphProblem {
-                kind: GraphProblemKind::Cycle,
-                location: r.parents_at.clone(),
-                message: format!("revision {} is its own ancestor", r.id),
-            });
-        }
+    for smallest in cycles(revisions) {
+        let r = &revisions[smallest];
+        out.push(GraphProblem {
+            kind: GraphProblemKind::Cycle,
+            location: r.parents_at.clone(),
+            message: format!("revision {} is its own ancestor", r.id),
+        });
     }
     out
+}
+
+/// The revisions (by index) that stand for each cycle of the parent graph: the smallest id of
+/// every strongly connected component that holds a cycle. Tarjan's algorithm, iterative, so
+/// the cost is linear in revisions and parent links and deep chains cannot exhaust the stack.
+fn cycles(revisions: &[Revision]) -> Vec<usize> {
+    let index_of: HashMap<&str, usize> = revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = revisions
+        .iter()
+        .map(|r| {
+            r.parents
+                .iter()
+                .filter_map(|p| index_of.get(p.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    const UNSEEN: usize = usize::MAX;
+    let n = revisions.len();
+    let (mut order, mut low) = (vec![UNSEEN; n], vec![0; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut next, mut found) = (Vec::new(), 0, Vec::new());
+    for root in 0..n {
+        if order[root] != UNSEEN {
+            continue;
+        }
+        // Each frame: a revision and how many of its parents have been followed.
+        let mut frames = vec![(root, 0usize)];
+        order[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut followed)) = frames.last_mut() {
+            if let Some(&w) = edges[v].get(*followed) {
+                *followed += 1;
+                if order[w] == UNSEEN {
+                    order[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    frames.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(order[w]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] != order[v] {
+                continue;
+            }
+            let mut component = Vec::new();
+            while let Some(w) = stack.pop() {
+                on_stack[w] = false;
+                component.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            let cyclic = component.len() > 1 || edges[v].contains(&v);
+            if cyclic
+                && let Some(&smallest) = component
+                    .iter()
+                    .min_by(|a, b| revisions[**a].id.cmp(&revisions[**b].id))
+            {
+                found.push(smallest);
+            }
+        }
+    }
+    found.sort_by(|a, b| revisions[*a].id.cmp(&revisions[*b].id));
+    found
 }
 
 #[cfg(test)]
@@ -177,5 +230,37 @@ mod tests {
         let r = revision("v.py", "revision = 'a'\ndown_revision = None\n").unwrap();
         assert!(r.parents.is_empty());
         assert!(revision("v.py", "x = 1\n").is_none());
+    }
+
+    fn revision_with(id: &str, parents: &[&str]) -> Revision {
+        let at = Location::file("v.py");
+        Revision {
+            path: format!("{id}.py"),
+            id: id.to_string(),
+            parents: parents.iter().map(|p| p.to_string()).collect(),
+            revision_at: at.clone(),
+            parents_at: at,
+        }
+    }
+
+    /// Each cycle once, at its smallest id; a chain leading into a cycle is not one.
+    #[test]
+    fn cycles_are_found_once_each() {
+        let revisions = [
+            revision_with("d", &["b"]),
+            revision_with("b", &["c"]),
+            revision_with("c", &["b"]),
+            revision_with("e", &["e"]),
+            revision_with("a", &[]),
+            revision_with("f", &["a", "g"]),
+            revision_with("g", &["h"]),
+            revision_with("h", &["f"]),
+        ];
+        let ids: Vec<&str> = cycles(&revisions)
+            .into_iter()
+            .map(|i| revisions[i].id.as_str())
+            .collect();
+        assert_eq!(ids, ["b", "e", "f"]);
+        assert!(cycles(&revisions[4..5]).is_empty());
     }
 }

@@ -73,7 +73,7 @@ fn position(text: &str, at: usize) -> (usize, usize) {
         at -= 1;
     }
     let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
+    let line = crate::source::lines_before(text, at) + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
 }

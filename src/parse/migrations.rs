@@ -159,7 +159,12 @@ pub fn scan(inventory: &Inventory) -> Migrations {
             continue;
         };
         out.systems.insert(system);
-        let text = file.text.as_deref().unwrap_or("");
+        // A migration that was not read (too large, binary, not UTF-8) is listed as skipped;
+        // judging its empty text would report a missing down path it may well have.
+        let Some(text) = file.text.as_deref() else {
+            continue;
+        };
+        let _lines = crate::source::LineScope::new(text);
         match system {
             MigrationSystem::Alembic => {
                 revisions.extend(alembic::revision(&file.path, text));

@@ -1,6 +1,7 @@
 //! The compact terminal summary: score, level, verdict, categories, failing gates and the
 //! first recommendations. Styling is ANSI; the caller strips it when colour is off.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
@@ -231,6 +232,8 @@ pub fn render(a: &Assessment) -> String {
 
 /// Most findings listed in the terminal summary; the rest are counted.
 const FINDINGS_SHOWN: usize = 20;
+/// At most this many findings of one rule in the terminal summary.
+const FINDINGS_PER_RULE: usize = 3;
 
 /// Compiler-style lines: `path:line:col severity[id] message`, the source line below.
 fn findings(out: &mut String, a: &Assessment) {
@@ -245,7 +248,20 @@ fn findings(out: &mut String, a: &Assessment) {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "  {}", paint(BOLD, "Findings"));
-    for f in active.iter().take(FINDINGS_SHOWN) {
+    // Most serious first, at most a few per rule, so that one rule with hundreds of findings
+    // does not hide the others.
+    let mut ordered = active.clone();
+    ordered.sort_by_key(|f| f.severity);
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut shown = Vec::new();
+    for f in ordered {
+        let count = per_rule.entry(f.id.as_str()).or_default();
+        if *count < FINDINGS_PER_RULE && shown.len() < FINDINGS_SHOWN {
+            *count += 1;
+            shown.push(f);
+        }
+    }
+    for f in &shown {
         let severity = match f.severity {
             Severity::Error => paint(colour(AnsiColor::Red), "error"),
             Severity::Warning => paint(colour(AnsiColor::Yellow), "warning"),
@@ -258,15 +274,37 @@ fn findings(out: &mut String, a: &Assessment) {
         );
         let _ = writeln!(out, "        {}", paint(DIM, &format!("| {}", f.snippet)));
     }
-    let hidden = active.len().saturating_sub(FINDINGS_SHOWN);
-    if hidden > 0 || suppressed > 0 {
+    let mut hidden: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &active {
+        *hidden.entry(f.id.as_str()).or_default() += 1;
+    }
+    for f in &shown {
+        if let Some(count) = hidden.get_mut(f.id.as_str()) {
+            *count -= 1;
+        }
+    }
+    let mut hidden: Vec<(&str, usize)> = hidden.into_iter().filter(|(_, n)| *n > 0).collect();
+    hidden.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let total: usize = hidden.iter().map(|(_, n)| n).sum();
+    if total > 0 {
+        let counts: Vec<String> = hidden.iter().map(|(id, n)| format!("{n} {id}")).collect();
         let _ = writeln!(
             out,
             "    {}",
             paint(
                 DIM,
-                &format!("{hidden} more and {suppressed} suppressed in the full report")
+                &truncate(&format!("{total} more: {}", counts.join(", ")), 110)
             )
+        );
+    }
+    if suppressed > 0 {
+        let _ = writeln!(out, "    {}", paint(DIM, &format!("{suppressed} suppressed")));
+    }
+    if total > 0 || suppressed > 0 {
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint(DIM, "every finding: --format markdown, json or sarif")
         );
     }
 }

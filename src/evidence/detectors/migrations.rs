@@ -3,7 +3,7 @@
 
 use super::{evidence, examples, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
-use crate::parse::hazards::HazardKind;
+use crate::parse::hazards::{HazardKind, REVIEWED};
 use crate::pipeline::Job;
 
 /// DEP-22: the catalog signals say whether a policy or linter exists; unsafe operations in
@@ -18,18 +18,37 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         .iter()
         .filter(|h| h.kind != HazardKind::MissingLockTimeout)
         .partition(|h| migrations.predates_strong_migrations(&h.location.path));
+    // Operations wrapped in `safety_assured` were signed off by a reviewer under
+    // strong_migrations: they stay findings but do not count against the practice.
+    let (reviewed, hazards): (Vec<_>, Vec<_>) = hazards
+        .into_iter()
+        .partition(|h| h.message.ends_with(REVIEWED));
+    let reviewed_note = match reviewed.len() {
+        0 => String::new(),
+        1 => " (not counted: 1 operation marked safety_assured, reviewed by hand)".to_string(),
+        n => format!(" (not counted: {n} operations marked safety_assured, reviewed by hand)"),
+    };
     let start_after = migrations.strong_migrations_start_after.as_ref();
+    if hazards.is_empty() && older.is_empty() {
+        if reviewed.is_empty() {
+            return None;
+        }
+        let state = signals.iter().map(|e| e.state).max()?;
+        let reason = format!("no unsafe operation left unreviewed{reviewed_note}");
+        return verdict(state, Some(reason), signals.to_vec());
+    }
     if hazards.is_empty() {
         // Only migrations that predate strong_migrations: the signals decide, and the reason
         // says why the older operations do not weigh.
         let ((version, at), n) = (start_after?, older.len());
-        if n == 0 {
-            return None;
-        }
         let state = signals.iter().map(|e| e.state).max()?;
+        let after = match reviewed.len() {
+            0 => "none after it".to_string(),
+            r => format!("after it, only {r} marked safety_assured, reviewed by hand"),
+        };
         let reason = format!(
             "{n} unsafe operation{} found, all in migrations up to StrongMigrations.start_after \
-             {version} (set at {at}), which strong_migrations never checked; none after it",
+             {version} (set at {at}), which strong_migrations never checked; {after}",
             if n == 1 { "" } else { "s" },
         );
         return verdict(state, Some(reason), signals.to_vec());
@@ -54,7 +73,7 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         State::Absent
     };
     let reason = format!(
-        "{} unsafe operation{} in {} migration file{}{}{before_start}: {}",
+        "{} unsafe operation{} in {} migration file{}{}{before_start}{reviewed_note}: {}",
         hazards.len(),
         if hazards.len() == 1 { "" } else { "s" },
         files.len(),

@@ -345,11 +345,21 @@ pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {
 pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
     let files = &facts.parsed.migrations.files;
     if files.is_empty() {
-        return verdict(
-            State::Absent,
-            Some("no migration files to reverse".into()),
-            Vec::new(),
-        );
+        let unread = facts
+            .inventory
+            .files
+            .iter()
+            .filter(|f| matches!(f.kind, FileKind::Migration(_)) && f.text.is_none())
+            .count();
+        let reason = if unread > 0 {
+            let files = if unread == 1 { "file" } else { "files" };
+            format!(
+                "{unread} migration {files} could not be read (see the skipped files), so whether they can be reversed is unknown"
+            )
+        } else {
+            "no migration files to reverse".to_string()
+        };
+        return verdict(State::Absent, Some(reason), Vec::new());
     }
     let irreversible: Vec<_> = files
         .iter()

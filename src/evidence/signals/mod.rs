@@ -292,13 +292,13 @@ pub fn location_at(path: &str, text: &str, start: usize, end: usize) -> Location
         start += 1;
     }
     let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
+    let line = crate::source::count_lines(before) + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
     let column = text[line_start..start].chars().count() + 1;
     let matched = &text[start..end];
     let (end_line, end_column) = match matched.rfind('\n') {
         Some(i) => (
-            line + matched.matches('\n').count(),
+            line + crate::source::count_lines(matched),
             matched[i + 1..].chars().count() + 1,
         ),
         None => (line, column + matched.chars().count()),
