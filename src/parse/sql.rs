@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use super::hazards::HazardKind;
 use super::sql_alter::alter_action;
 use super::sql_tokens::{
-    Token, has, name_length, qualified_name, skip_words, split_top, table_name, tokenize,
+    MAX_BYTES, Token, has, name_length, qualified_name, skip_words, split_top, table_name, tokenize,
 };
 
 /// A hazard with byte offsets into the checked text.
@@ -82,7 +82,13 @@ pub fn check(text: &str) -> SqlReport {
     let tokens = tokenize(text);
     let mut report = SqlReport::default();
     let mut created = Created::default();
-    for statement in split_top(&tokens, b';') {
+    let mut statements = split_top(&tokens, b';');
+    // Text past the read limit is cut off: the statement it cuts is not the one written, so
+    // unless it ended with its `;` just before the cut it is not read.
+    if text.len() > MAX_BYTES && !tokens.last().is_some_and(|t| t.is_punct(b';')) {
+        statements.pop();
+    }
+    for statement in statements {
         check_statement(statement, &mut created, &mut report);
     }
     report
@@ -143,7 +149,10 @@ fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlR
             let relation = on
                 .map(|i| qualified_name(skip_words(&statement[i + 1..], &["ONLY"])))
                 .unwrap_or_default();
-            if !has(statement, "CONCURRENTLY") && !created.is_exempt(&relation) {
+            if !relation.1.is_empty()
+                && !has(statement, "CONCURRENTLY")
+                && !created.is_exempt(&relation)
+            {
                 strong_lock(report, statement);
                 push(
                     report,
@@ -164,7 +173,7 @@ fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlR
         ["DROP", "TABLE", ..] => {
             let rest = skip_words(&statement[2..], &["IF", "EXISTS"]);
             let relation = qualified_name(rest);
-            if !created.is_exempt(&relation) {
+            if !relation.1.is_empty() && !created.is_exempt(&relation) {
                 strong_lock(report, statement);
                 push(
                     report,
@@ -176,7 +185,8 @@ fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlR
         }
         ["ALTER", "TABLE", ..] => {
             let rest = skip_words(&statement[2..], &["IF", "EXISTS", "ONLY"]);
-            if created.is_exempt(&qualified_name(rest)) {
+            let relation = qualified_name(rest);
+            if relation.1.is_empty() || created.is_exempt(&relation) {
                 return;
             }
             strong_lock(report, statement);
@@ -281,6 +291,40 @@ mod tests {
                 .first_strong_lock
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_statement_cut_at_the_read_limit_is_not_read() {
+        // Tables created in the text make every whole statement exempt; only a statement cut
+        // short could be reported, and it names no table.
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() <= MAX_BYTES {
+            text.push_str(&format!("CREATE TABLE t{n} (id int);\n"));
+            n += 1;
+        }
+        for i in 0..n {
+            text.push_str(&format!("CREATE INDEX i{i} ON t{i} (id);\n"));
+        }
+        assert!(check(&text).hazards.is_empty());
+        // A statement ending at the limit with its `;` is read.
+        let statement = "DROP TABLE users;";
+        let mut text = " ".repeat(MAX_BYTES - statement.len());
+        text.push_str(statement);
+        text.push_str(" DROP TABLE orders;");
+        assert_eq!(kinds(&text), [HazardKind::Destructive]);
+    }
+
+    #[test]
+    fn statements_naming_no_table_are_not_reported() {
+        for text in [
+            "CREATE INDEX i;",
+            "CREATE INDEX i ON;",
+            "DROP TABLE;",
+            "ALTER TABLE;",
+        ] {
+            assert!(kinds(text).is_empty(), "{text}");
+        }
     }
 
     #[test]
