@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::calls::{Syntax, block_after, find_line_start, literal_ranges, name_of, sql_hazards};
+use super::calls::{Syntax, block_after, find_line_start, literal_ranges, name_of};
 pub use super::django_fields::Fields;
 use super::django_fields::{
     Field, column_type, field_class, is_column_type_change, is_positive_integer,
@@ -20,6 +20,7 @@ use super::django_fields::{
 use super::django_list::{Operation, offset_in, operation_list};
 use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
+use super::sql_literals::{joined_literals, sql_hazards_joined};
 use crate::source::Location;
 
 impl Operation<'_> {
@@ -228,8 +229,10 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
             "RunSQL" if !operation.state_only => {
                 let sql = operation.parameter("sql", 0).unwrap_or("");
                 let base = offset_in(text, sql);
-                for (start, end) in literal_ranges(sql, Syntax::Python) {
-                    out.extend(sql_hazards(path, text, (base + start, base + end)));
+                for pieces in joined_literals(sql, Syntax::Python) {
+                    let pieces: Vec<(usize, usize)> =
+                        pieces.iter().map(|&(s, e)| (base + s, base + e)).collect();
+                    out.extend(sql_hazards_joined(path, text, &pieces));
                 }
             }
             _ => {}
