@@ -17,7 +17,8 @@ use std::collections::BTreeSet;
 use super::hazards::HazardKind;
 use super::sql_alter::alter_action;
 use super::sql_tokens::{
-    MAX_BYTES, Token, has, name_length, qualified_name, skip_words, split_top, table_name, tokenize,
+    Kind, MAX_BYTES, Token, has, name_length, qualified_name, skip_words, split_top, table_name,
+    tokenize,
 };
 
 /// A hazard with byte offsets into the checked text.
@@ -82,6 +83,7 @@ pub fn check(text: &str) -> SqlReport {
     let tokens = tokenize(text);
     let mut report = SqlReport::default();
     let mut created = Created::default();
+    created.temporary = temporary_tables_in_bodies(text, &tokens);
     let mut statements = split_top(&tokens, b';');
     // Text past the read limit is cut off: the statement it cuts is not the one written, so
     // unless it ended with its `;` just before the cut it is not read.
@@ -92,6 +94,44 @@ pub fn check(text: &str) -> SqlReport {
         check_statement(statement, &mut created, &mut report);
     }
     report
+}
+
+/// The temporary tables that dollar-quoted bodies of `text` (plpgsql functions and `DO`
+/// blocks) create. A function run by the migration creates them in the migration's session,
+/// and a top-level `DROP TABLE` of the same name later drops those, not a table of the
+/// schema. Bodies are read one level deep; a body inside a body is not opened.
+fn temporary_tables_in_bodies(text: &str, tokens: &[Token]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for token in tokens.iter().filter(|t| t.kind == Kind::Literal) {
+        let Some(literal) = text.get(token.start..token.end) else {
+            continue;
+        };
+        let Some(tag_length) = literal
+            .strip_prefix('$')
+            .and_then(|rest| rest.find('$'))
+            .map(|i| i + 2)
+        else {
+            continue;
+        };
+        let tag = &literal[..tag_length];
+        let body = literal[tag_length..]
+            .strip_suffix(tag)
+            .unwrap_or(&literal[tag_length..]);
+        let body_tokens = tokenize(body);
+        // A plpgsql statement may follow `BEGIN` or a label, so every CREATE is tried.
+        for (at, _) in body_tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is("CREATE"))
+        {
+            if let Some(((_, name), true)) = created_relation(&body_tokens[at..])
+                && !name.is_empty()
+            {
+                names.insert(name);
+            }
+        }
+    }
+    names
 }
 
 pub(super) fn push(report: &mut SqlReport, kind: HazardKind, part: &[Token], message: String) {
@@ -279,6 +319,22 @@ mod tests {
         assert_eq!(kinds(text), [NotNullWithoutDefault, Destructive]);
         let r = check("CREATE TEMPORARY TABLE t (a int);\nALTER TABLE t DROP COLUMN a;");
         assert!(r.hazards.is_empty() && r.first_strong_lock.is_none());
+    }
+
+    #[test]
+    fn temporary_tables_created_in_function_bodies_are_exempt() {
+        use HazardKind::*;
+        let text = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$\n\
+                    BEGIN\n  CREATE TEMPORARY TABLE IF NOT EXISTS scratch AS SELECT 1;\n\
+                    CREATE TABLE kept (id int);\nEND;\n$body$;\n\
+                    SELECT f();\n\
+                    DROP TABLE IF EXISTS scratch;\n\
+                    DROP TABLE kept;";
+        assert_eq!(kinds(text), [Destructive]);
+        assert_eq!(
+            check(text).hazards[0].message,
+            "drops table kept".to_string()
+        );
     }
 
     #[test]
