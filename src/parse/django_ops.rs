@@ -20,6 +20,7 @@ use super::django_fields::{
 use super::django_list::{Operation, offset_in, operation_list};
 use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
+use super::sql::MAX_HAZARDS;
 use super::sql_literals::{joined_literals, sql_hazards_joined};
 use crate::source::Location;
 
@@ -56,7 +57,7 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
         let is_new = created.contains(&model);
         let field_name = operation.name_parameter("name", 1);
         let mut hazard = |kind, message: String| {
-            if operation.state_only {
+            if operation.state_only || out.len() >= MAX_HAZARDS {
                 return;
             }
             out.push(Hazard {
@@ -230,6 +231,9 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                 let sql = operation.parameter("sql", 0).unwrap_or("");
                 let base = offset_in(text, sql);
                 for pieces in joined_literals(sql, Syntax::Python) {
+                    if out.len() >= MAX_HAZARDS {
+                        break;
+                    }
                     let pieces: Vec<(usize, usize)> =
                         pieces.iter().map(|&(s, e)| (base + s, base + e)).collect();
                     out.extend(sql_hazards_joined(path, text, &pieces));
@@ -238,6 +242,7 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
             _ => {}
         }
     }
+    out.truncate(MAX_HAZARDS);
     out
 }
 

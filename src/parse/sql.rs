@@ -21,6 +21,11 @@ use super::sql_tokens::{
     tokenize,
 };
 
+/// Most hazards reported for one text. Each is located by counting lines from the start of
+/// its file, so thousands in one file of megabytes would take seconds to report; a migration
+/// with this many unsafe statements is judged the same with the rest left out.
+pub const MAX_HAZARDS: usize = 1000;
+
 /// A hazard with byte offsets into the checked text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SqlHazard {
@@ -38,6 +43,8 @@ pub struct SqlReport {
     pub first_strong_lock: Option<(usize, usize)>,
     /// Whether the text sets `lock_timeout`.
     pub sets_lock_timeout: bool,
+    /// Hazards found past [`MAX_HAZARDS`] and left out.
+    pub omitted: usize,
 }
 
 /// The relations a file has created so far.
@@ -82,8 +89,10 @@ impl Created {
 pub fn check(text: &str) -> SqlReport {
     let tokens = tokenize(text);
     let mut report = SqlReport::default();
-    let mut created = Created::default();
-    created.temporary = temporary_tables_in_bodies(text, &tokens);
+    let mut created = Created {
+        temporary: temporary_tables_in_bodies(text, &tokens),
+        ..Created::default()
+    };
     let mut statements = split_top(&tokens, b';');
     // Text past the read limit is cut off: the statement it cuts is not the one written, so
     // unless it ended with its `;` just before the cut it is not read.
@@ -138,6 +147,10 @@ pub(super) fn push(report: &mut SqlReport, kind: HazardKind, part: &[Token], mes
     let (Some(first), Some(last)) = (part.first(), part.last()) else {
         return;
     };
+    if report.hazards.len() >= MAX_HAZARDS {
+        report.omitted += 1;
+        return;
+    }
     report.hazards.push(SqlHazard {
         kind,
         start: first.start,
@@ -369,6 +382,13 @@ mod tests {
         text.push_str(statement);
         text.push_str(" DROP TABLE orders;");
         assert_eq!(kinds(&text), [HazardKind::Destructive]);
+    }
+
+    #[test]
+    fn hazards_past_the_limit_are_counted_not_kept() {
+        let text = "DROP TABLE t;\n".repeat(MAX_HAZARDS + 5);
+        let report = check(&text);
+        assert_eq!((report.hazards.len(), report.omitted), (MAX_HAZARDS, 5));
     }
 
     #[test]
