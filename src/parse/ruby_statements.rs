@@ -252,7 +252,11 @@ mod tests {
         assert!(!names(&deep).contains(&"remove_column"));
         assert_eq!(names(&deep).len(), MAX_BLOCK_DEPTH + 1);
         // A block closed before the limit frees its level for the next one.
-        let siblings = format!("{}{}", nested(MAX_BLOCK_DEPTH - 1), nested(MAX_BLOCK_DEPTH - 1));
+        let siblings = format!(
+            "{}{}",
+            nested(MAX_BLOCK_DEPTH - 1),
+            nested(MAX_BLOCK_DEPTH - 1)
+        );
         let found = names(&siblings);
         assert_eq!(found.iter().filter(|n| **n == "remove_column").count(), 2);
     }
