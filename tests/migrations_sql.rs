@@ -135,6 +135,47 @@ fn type_changes_claim_a_rewrite_only_as_far_as_the_statement_shows() {
 }
 
 #[test]
+fn a_column_named_type_is_not_read_as_a_type_change() {
+    // Setting a default on a column called `type` changes nothing; SET NOT NULL on it
+    // validates; only `TYPE` or `SET DATA TYPE` after the column name retypes it.
+    let file = "supabase/migrations/20240306090000_promotion_type.sql";
+    assert_eq!(
+        in_file(file),
+        vec![
+            span(file, (3, 32, 3, 55), "validating-constraint"),
+            span(file, (4, 32, 4, 61), "destructive-migration"),
+            span(file, (5, 32, 5, 77), "destructive-migration"),
+        ]
+    );
+    assert_eq!(
+        message(file, 3, "validating-constraint"),
+        "SET NOT NULL on discount_promotion.type scans the table under lock"
+    );
+    assert!(
+        message(file, 4, "destructive-migration")
+            .starts_with("changes the type of discount_promotion.type to bigint,")
+    );
+    assert!(
+        message(file, 5, "destructive-migration")
+            .starts_with("changes the type of discount_promotion.type to varchar(40),")
+    );
+}
+
+#[test]
+fn temporary_tables_created_in_a_function_body_are_exempt_from_drops() {
+    // The function called at top level creates both temporary tables; only the drop of a
+    // table the file never created is reported, with the missing lock_timeout it brings.
+    let file = "supabase/migrations/20240307090000_recalculate_ceilings.sql";
+    assert_eq!(
+        in_file(file),
+        vec![
+            span(file, (20, 1, 20, 37), "destructive-migration"),
+            span(file, (20, 1, 20, 37), "missing-lock-timeout"),
+        ]
+    );
+}
+
+#[test]
 fn knex_branches_for_other_databases_are_not_reported() {
     // The MySQL and SQL Server cases, `if (client === 'mssql')` and the one-line
     // `if (type === 'mysql')` are left out; the PostgreSQL case and the code after the

@@ -5,16 +5,18 @@
 //! either never ends a call.
 //!
 //! Generated migrations pass literals, which is all the checks need. Every scan is bounded (a
-//! call is read at most [`MAX_CALL_BYTES`] long) and every loop advances, so hostile text can
-//! neither slow these down nor make them panic.
+//! call is read at most [`MAX_CALL_BYTES`] long, which no file read exceeds) and every loop
+//! advances; a reader that goes back into what it has scanned does so a bounded number of
+//! times, so hostile text can neither make these slower than linear nor make them panic.
 
 use std::collections::BTreeSet;
 
 use super::hazards::{Hazard, span};
 use super::sql;
 
-/// Longest call read; a longer one is cut there.
-pub(super) const MAX_CALL_BYTES: usize = 16 * 1024;
+/// Longest call read: the largest file read, so a call, an `operations` list or a SQL string
+/// is read whole however long it is.
+pub(super) const MAX_CALL_BYTES: usize = crate::inventory::MAX_FILE_BYTES as usize;
 
 /// The language whose strings and comments a scan skips.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,11 +36,16 @@ impl Field {
         let indexed = flag("db_index")
             || flag("unique")
             || (relation && value("db_index").as_deref() != Some("False"));
-        let has_default = value("default").is_some()
+        let default = value("default");
+        let has_default = default.is_some()
             || value("db_default").is_some()
             || flag("auto_now")
             || flag("auto_now_add");
-        let fills_existing_rows = if has_default {
+        // `default=None` is a default whose value is None: it takes the place of the empty
+        // string and the current time, and the column is added without a DEFAULT.
+        let fills_existing_rows = if default.as_deref() == Some("None") {
+            Some(value("db_default").is_some())
+        } else if has_default {
             Some(true)
         } else if flag("blank") {
             column_type(&class).map(|_| allows_empty_strings(&class))
@@ -64,6 +69,8 @@ impl Field {
 /// `null` nor required (`blank=True`) and whose class allows empty strings, the empty string
 /// (empty bytes for `BinaryField`), else the current time for `auto_now` and
 /// `auto_now_add`, else nothing. A string field without `blank=True` has no effective default.
+/// An explicit `default=None` is checked first: the effective default is then None, and the
+/// column is added with no DEFAULT whatever `blank` and `auto_now` say.
 fn allows_empty_strings(class: &str) -> bool {
     matches!(column_type(class), Some("varchar" | "text" | "bytea"))
 }
@@ -201,6 +208,25 @@ mod tests {
         assert_eq!(fills("models.DateTimeField(auto_now_add=True)"), Some(true));
         assert_eq!(fills("fields.CountryField(blank=True)"), None);
         assert_eq!(fills("fields.CountryField()"), Some(false));
+    }
+
+    #[test]
+    fn default_none_fills_nothing() {
+        let fills = |e| Field::of(e).fills_existing_rows;
+        assert_eq!(fills("models.IntegerField(default=None)"), Some(false));
+        assert_eq!(
+            fills("models.CharField(max_length=9, blank=True, default=None)"),
+            Some(false)
+        );
+        assert_eq!(
+            fills("models.DateTimeField(auto_now_add=True, default=None)"),
+            Some(false)
+        );
+        assert_eq!(
+            fills("models.IntegerField(default=None, db_default=0)"),
+            Some(true)
+        );
+        assert_eq!(fills("models.IntegerField(default=0)"), Some(true));
     }
 
     #[test]

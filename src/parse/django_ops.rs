@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::calls::{Syntax, block_after, find_line_start, literal_ranges, name_of, sql_hazards};
+use super::calls::{Syntax, block_after, find_line_start, literal_ranges, name_of};
 pub use super::django_fields::Fields;
 use super::django_fields::{
     Field, column_type, field_class, is_column_type_change, is_positive_integer,
@@ -20,6 +20,8 @@ use super::django_fields::{
 use super::django_list::{Operation, offset_in, operation_list};
 use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
+use super::sql::MAX_HAZARDS;
+use super::sql_literals::{joined_literals, sql_hazards_joined};
 use crate::source::Location;
 
 impl Operation<'_> {
@@ -55,7 +57,7 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
         let is_new = created.contains(&model);
         let field_name = operation.name_parameter("name", 1);
         let mut hazard = |kind, message: String| {
-            if operation.state_only {
+            if operation.state_only || out.len() >= MAX_HAZARDS {
                 return;
             }
             out.push(Hazard {
@@ -228,13 +230,19 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
             "RunSQL" if !operation.state_only => {
                 let sql = operation.parameter("sql", 0).unwrap_or("");
                 let base = offset_in(text, sql);
-                for (start, end) in literal_ranges(sql, Syntax::Python) {
-                    out.extend(sql_hazards(path, text, (base + start, base + end)));
+                for pieces in joined_literals(sql, Syntax::Python) {
+                    if out.len() >= MAX_HAZARDS {
+                        break;
+                    }
+                    let pieces: Vec<(usize, usize)> =
+                        pieces.iter().map(|&(s, e)| (base + s, base + e)).collect();
+                    out.extend(sql_hazards_joined(path, text, &pieces));
                 }
             }
             _ => {}
         }
     }
+    out.truncate(MAX_HAZARDS);
     out
 }
 

@@ -16,6 +16,7 @@ pub mod rails_ops;
 mod ruby_statements;
 pub mod sql;
 mod sql_alter;
+mod sql_literals;
 pub mod sql_tokens;
 pub mod yaml;
 

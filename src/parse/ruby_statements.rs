@@ -135,6 +135,10 @@ fn statement(text: &str, at: usize) -> Statement<'_> {
     out
 }
 
+/// How many blocks deep statements are read. Migrations nest three or four (`change`,
+/// `reversible`, `dir.up`, `safety_assured`); deeper blocks are left unread.
+pub(super) const MAX_BLOCK_DEPTH: usize = 32;
+
 /// Methods whose block is not run as migration code in place: table definitions, which the
 /// Rails reader opens itself, and blocks run backwards (`revert`, `dir.down`).
 const NOT_DESCENDED: &[&str] = &[
@@ -170,11 +174,23 @@ fn brace_block(text: &str, statement: &Statement) -> Option<(usize, usize)> {
 /// `dir.down` statement is left out, the body of `dir.up { ... }` is read in its place, and
 /// the statements of other blocks (`reversible`, `safety_assured { ... }`,
 /// `transaction do`) are read one by one after the statement that opens them.
+///
+/// Blocks are opened at most [`MAX_BLOCK_DEPTH`] deep; a block deeper than that is skipped
+/// whole, so nesting cannot make the reading slower than linear in the text.
 pub(super) fn statements(text: &str, (from, to): (usize, usize)) -> Vec<Statement<'_>> {
     let mut out = Vec::new();
     let mut at = from;
+    let mut line_end = from;
+    // The ends of the blocks being read, innermost last.
+    let mut open_blocks: Vec<usize> = Vec::new();
     while at < to {
-        let line_end = text[at..to].find('\n').map_or(to, |i| at + i + 1);
+        while open_blocks.last().is_some_and(|&end| end <= at) {
+            open_blocks.pop();
+        }
+        // A line holding several statements is searched for its end once.
+        if at >= line_end {
+            line_end = text[at..to].find('\n').map_or(to, |i| at + i + 1);
+        }
         let line = &text[at..line_end];
         let first = at + line.len() - line.trim_start().len();
         if first >= line_end || text[first..].starts_with('#') {
@@ -182,7 +198,8 @@ pub(super) fn statements(text: &str, (from, to): (usize, usize)) -> Vec<Statemen
             continue;
         }
         let found = statement(text, first);
-        if found.name.ends_with(".up") {
+        let may_descend = open_blocks.len() < MAX_BLOCK_DEPTH;
+        if found.name.ends_with(".up") && may_descend {
             let line = &text[first..line_end];
             let body = line
                 .find('{')
@@ -190,10 +207,15 @@ pub(super) fn statements(text: &str, (from, to): (usize, usize)) -> Vec<Statemen
                 .or_else(|| line.find(" do").map(|i| i + 3))
                 .unwrap_or(line.len());
             at = first + body;
+            open_blocks.push(found.resume.max(at));
             continue;
         }
-        let next = match found.block.or_else(|| brace_block(text, &found)) {
-            Some((start, _)) if descends_into(found.name) => start,
+        let block = found.block.or_else(|| brace_block(text, &found));
+        let next = match block {
+            Some((start, end)) if descends_into(found.name) && may_descend => {
+                open_blocks.push(end.max(start));
+                start
+            }
             _ => found.resume,
         };
         at = next.max(first + 1);
@@ -202,4 +224,46 @@ pub(super) fn statements(text: &str, (from, to): (usize, usize)) -> Vec<Statemen
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        statements(text, (0, text.len()))
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    }
+
+    #[test]
+    fn blocks_are_read_to_a_bounded_depth() {
+        let nested = |depth: usize| {
+            format!(
+                "{}remove_column :orders, :code\n{}",
+                "safety_assured {\n".repeat(depth),
+                "}\n".repeat(depth)
+            )
+        };
+        let shallow = nested(3);
+        assert_eq!(names(&shallow).last(), Some(&"remove_column"));
+        let deep = nested(MAX_BLOCK_DEPTH + 1);
+        assert!(!names(&deep).contains(&"remove_column"));
+        assert_eq!(names(&deep).len(), MAX_BLOCK_DEPTH + 1);
+        // A block closed before the limit frees its level for the next one.
+        let siblings = format!(
+            "{}{}",
+            nested(MAX_BLOCK_DEPTH - 1),
+            nested(MAX_BLOCK_DEPTH - 1)
+        );
+        let found = names(&siblings);
+        assert_eq!(found.iter().filter(|n| **n == "remove_column").count(), 2);
+    }
+
+    #[test]
+    fn many_statements_on_one_line_are_read() {
+        let line = "add_index :a, :b; ".repeat(3);
+        assert_eq!(names(&line), ["add_index"; 3]);
+    }
 }

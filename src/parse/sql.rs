@@ -17,8 +17,14 @@ use std::collections::BTreeSet;
 use super::hazards::HazardKind;
 use super::sql_alter::alter_action;
 use super::sql_tokens::{
-    Token, has, name_length, qualified_name, skip_words, split_top, table_name, tokenize,
+    Kind, MAX_BYTES, Token, has, name_length, qualified_name, skip_words, split_top, table_name,
+    tokenize,
 };
+
+/// Most hazards reported for one text. Each is located by counting lines from the start of
+/// its file, so thousands in one file of megabytes would take seconds to report; a migration
+/// with this many unsafe statements is judged the same with the rest left out.
+pub const MAX_HAZARDS: usize = 1000;
 
 /// A hazard with byte offsets into the checked text.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +43,8 @@ pub struct SqlReport {
     pub first_strong_lock: Option<(usize, usize)>,
     /// Whether the text sets `lock_timeout`.
     pub sets_lock_timeout: bool,
+    /// Hazards found past [`MAX_HAZARDS`] and left out.
+    pub omitted: usize,
 }
 
 /// The relations a file has created so far.
@@ -81,17 +89,68 @@ impl Created {
 pub fn check(text: &str) -> SqlReport {
     let tokens = tokenize(text);
     let mut report = SqlReport::default();
-    let mut created = Created::default();
-    for statement in split_top(&tokens, b';') {
+    let mut created = Created {
+        temporary: temporary_tables_in_bodies(text, &tokens),
+        ..Created::default()
+    };
+    let mut statements = split_top(&tokens, b';');
+    // Text past the read limit is cut off: the statement it cuts is not the one written, so
+    // unless it ended with its `;` just before the cut it is not read.
+    if text.len() > MAX_BYTES && !tokens.last().is_some_and(|t| t.is_punct(b';')) {
+        statements.pop();
+    }
+    for statement in statements {
         check_statement(statement, &mut created, &mut report);
     }
     report
+}
+
+/// The temporary tables that dollar-quoted bodies of `text` (plpgsql functions and `DO`
+/// blocks) create. A function run by the migration creates them in the migration's session,
+/// and a top-level `DROP TABLE` of the same name later drops those, not a table of the
+/// schema. Bodies are read one level deep; a body inside a body is not opened.
+fn temporary_tables_in_bodies(text: &str, tokens: &[Token]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for token in tokens.iter().filter(|t| t.kind == Kind::Literal) {
+        let Some(literal) = text.get(token.start..token.end) else {
+            continue;
+        };
+        let Some(tag_length) = literal
+            .strip_prefix('$')
+            .and_then(|rest| rest.find('$'))
+            .map(|i| i + 2)
+        else {
+            continue;
+        };
+        let tag = &literal[..tag_length];
+        let body = literal[tag_length..]
+            .strip_suffix(tag)
+            .unwrap_or(&literal[tag_length..]);
+        let body_tokens = tokenize(body);
+        // A plpgsql statement may follow `BEGIN` or a label, so every CREATE is tried.
+        for (at, _) in body_tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is("CREATE"))
+        {
+            if let Some(((_, name), true)) = created_relation(&body_tokens[at..])
+                && !name.is_empty()
+            {
+                names.insert(name);
+            }
+        }
+    }
+    names
 }
 
 pub(super) fn push(report: &mut SqlReport, kind: HazardKind, part: &[Token], message: String) {
     let (Some(first), Some(last)) = (part.first(), part.last()) else {
         return;
     };
+    if report.hazards.len() >= MAX_HAZARDS {
+        report.omitted += 1;
+        return;
+    }
     report.hazards.push(SqlHazard {
         kind,
         start: first.start,
@@ -143,7 +202,10 @@ fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlR
             let relation = on
                 .map(|i| qualified_name(skip_words(&statement[i + 1..], &["ONLY"])))
                 .unwrap_or_default();
-            if !has(statement, "CONCURRENTLY") && !created.is_exempt(&relation) {
+            if !relation.1.is_empty()
+                && !has(statement, "CONCURRENTLY")
+                && !created.is_exempt(&relation)
+            {
                 strong_lock(report, statement);
                 push(
                     report,
@@ -164,7 +226,7 @@ fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlR
         ["DROP", "TABLE", ..] => {
             let rest = skip_words(&statement[2..], &["IF", "EXISTS"]);
             let relation = qualified_name(rest);
-            if !created.is_exempt(&relation) {
+            if !relation.1.is_empty() && !created.is_exempt(&relation) {
                 strong_lock(report, statement);
                 push(
                     report,
@@ -176,7 +238,8 @@ fn check_statement(statement: &[Token], created: &mut Created, report: &mut SqlR
         }
         ["ALTER", "TABLE", ..] => {
             let rest = skip_words(&statement[2..], &["IF", "EXISTS", "ONLY"]);
-            if created.is_exempt(&qualified_name(rest)) {
+            let relation = qualified_name(rest);
+            if relation.1.is_empty() || created.is_exempt(&relation) {
                 return;
             }
             strong_lock(report, statement);
@@ -272,6 +335,22 @@ mod tests {
     }
 
     #[test]
+    fn temporary_tables_created_in_function_bodies_are_exempt() {
+        use HazardKind::*;
+        let text = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$\n\
+                    BEGIN\n  CREATE TEMPORARY TABLE IF NOT EXISTS scratch AS SELECT 1;\n\
+                    CREATE TABLE kept (id int);\nEND;\n$body$;\n\
+                    SELECT f();\n\
+                    DROP TABLE IF EXISTS scratch;\n\
+                    DROP TABLE kept;";
+        assert_eq!(kinds(text), [Destructive]);
+        assert_eq!(
+            check(text).hazards[0].message,
+            "drops table kept".to_string()
+        );
+    }
+
+    #[test]
     fn lock_timeout_and_strong_locks() {
         let r = check("SET lock_timeout = '2s';\nALTER TABLE t DROP COLUMN c;");
         assert!(r.sets_lock_timeout);
@@ -281,6 +360,47 @@ mod tests {
                 .first_strong_lock
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_statement_cut_at_the_read_limit_is_not_read() {
+        // Tables created in the text make every whole statement exempt; only a statement cut
+        // short could be reported, and it names no table.
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() <= MAX_BYTES {
+            text.push_str(&format!("CREATE TABLE t{n} (id int);\n"));
+            n += 1;
+        }
+        for i in 0..n {
+            text.push_str(&format!("CREATE INDEX i{i} ON t{i} (id);\n"));
+        }
+        assert!(check(&text).hazards.is_empty());
+        // A statement ending at the limit with its `;` is read.
+        let statement = "DROP TABLE users;";
+        let mut text = " ".repeat(MAX_BYTES - statement.len());
+        text.push_str(statement);
+        text.push_str(" DROP TABLE orders;");
+        assert_eq!(kinds(&text), [HazardKind::Destructive]);
+    }
+
+    #[test]
+    fn hazards_past_the_limit_are_counted_not_kept() {
+        let text = "DROP TABLE t;\n".repeat(MAX_HAZARDS + 5);
+        let report = check(&text);
+        assert_eq!((report.hazards.len(), report.omitted), (MAX_HAZARDS, 5));
+    }
+
+    #[test]
+    fn statements_naming_no_table_are_not_reported() {
+        for text in [
+            "CREATE INDEX i;",
+            "CREATE INDEX i ON;",
+            "DROP TABLE;",
+            "ALTER TABLE;",
+        ] {
+            assert!(kinds(text).is_empty(), "{text}");
+        }
     }
 
     #[test]

@@ -47,15 +47,18 @@ pub(super) fn alter_action(table: &str, action: &[Token], report: &mut SqlReport
         }
         "ADD" => add_column(table, action, report),
         "ALTER" => {
+            // The column is the word right after `ALTER [COLUMN]`, whatever it is called (a
+            // column may be named `type`); the keywords of the change follow it.
             let rest = skip_words(&action[1..], &["COLUMN"]);
             let column = rest
                 .first()
                 .map(|t| t.word().to_ascii_lowercase())
                 .unwrap_or_default();
-            if let Some(at) = rest.iter().position(|t| t.is("TYPE")) {
-                let message = retype_message(table, &column, &rest[at + 1..]);
+            let change = rest.get(1..).unwrap_or(&[]);
+            if let Some(new_type) = retyped_to(change) {
+                let message = retype_message(table, &column, new_type);
                 push(report, HazardKind::Destructive, action, message);
-            } else if has_pair(rest, "SET", "NOT") {
+            } else if has_pair(change, "SET", "NOT") {
                 push(
                     report,
                     HazardKind::ValidatingConstraint,
@@ -95,6 +98,19 @@ pub(super) fn alter_action(table: &str, action: &[Token], report: &mut SqlReport
             );
         }
         _ => {}
+    }
+}
+
+/// What follows `TYPE` or `SET DATA TYPE` when a column change opens with either.
+fn retyped_to(change: &[Token]) -> Option<&[Token]> {
+    match change {
+        [type_word, rest @ ..] if type_word.is("TYPE") => Some(rest),
+        [set, data, type_word, rest @ ..]
+            if set.is("SET") && data.is("DATA") && type_word.is("TYPE") =>
+        {
+            Some(rest)
+        }
+        _ => None,
     }
 }
 
@@ -341,6 +357,27 @@ mod tests {
             message("ALTER TABLE t ALTER c TYPE bigint USING c::bigint;"),
             "changes the type of t.c to bigint, which rewrites the table unless the old type \
              converts to it without one (binary-compatible)"
+        );
+    }
+
+    #[test]
+    fn a_column_named_type_is_not_the_type_keyword() {
+        use HazardKind::*;
+        assert!(found("ALTER TABLE t ALTER COLUMN type SET DEFAULT 'catalogue';").is_empty());
+        assert!(found("ALTER TABLE t ALTER COLUMN type DROP DEFAULT;").is_empty());
+        assert_eq!(
+            found("ALTER TABLE t ALTER type SET NOT NULL;"),
+            [(
+                ValidatingConstraint,
+                "SET NOT NULL on t.type scans the table under lock".to_string()
+            )]
+        );
+        let message = |text| found(text).remove(0).1;
+        assert!(
+            message("ALTER TABLE t ALTER COLUMN type TYPE bigint;").contains("t.type to bigint,")
+        );
+        assert!(
+            message("ALTER TABLE t ALTER type SET DATA TYPE text;").contains("t.type to text,")
         );
     }
 }

@@ -1,0 +1,114 @@
+//! Migrations written to stress the readers: text past the SQL read limit, operation lists
+//! and SQL strings far longer than any call, and blocks nested thousands deep. Each is read
+//! whole or cut on purpose, never reported with an empty name, and assessed in linear time.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+mod hostile_support;
+
+use common::{MIGRATION_RULES, span, spans};
+use hostile_support::{assess_within, repository, write};
+use shipready::findings::Finding;
+
+fn migration_findings(root: &std::path::Path) -> Vec<Finding> {
+    assess_within(root)
+        .findings
+        .into_iter()
+        .filter(|f| MIGRATION_RULES.contains(&f.id.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_statement_cut_at_the_sql_read_limit_is_not_reported() {
+    // Every index is on a table the file creates; the one statement the 1 MiB limit cuts
+    // (`CREATE INDEX i<n>` without its ON) named no table and was reported with an empty one.
+    let repo = repository();
+    let mut sql = String::new();
+    for n in 0..30_000 {
+        sql.push_str(&format!("CREATE TABLE t{n} (id int);\n"));
+    }
+    for n in 0..30_000 {
+        sql.push_str(&format!("CREATE INDEX i{n} ON t{n}(id);\n"));
+    }
+    write(repo.path(), "migrations/001_tables.sql", sql);
+    assert_eq!(spans(&migration_findings(repo.path())), vec![]);
+}
+
+#[test]
+fn a_django_operations_list_longer_than_16_kib_is_read_to_its_end() {
+    let repo = repository();
+    let mut text = String::from(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = []\n\n    operations = [\n",
+    );
+    for n in 0..400 {
+        text.push_str(&format!(
+            "        migrations.AlterModelOptions(name=\"m{n}\", options={{}}),\n"
+        ));
+    }
+    let line = text.lines().count() + 1;
+    text.push_str("        migrations.RemoveField(model_name=\"order\", name=\"code\"),\n    ]\n");
+    assert!(text.len() > 16 * 1024);
+    write(repo.path(), "shop/migrations/0002_late.py", text);
+    write(repo.path(), "shop/migrations/__init__.py", "");
+    assert_eq!(
+        spans(&migration_findings(repo.path())),
+        vec![span(
+            "shop/migrations/0002_late.py",
+            (line, 9, line, 64),
+            "destructive-migration"
+        )]
+    );
+}
+
+#[test]
+fn sql_strings_longer_than_16_kib_are_read_to_their_end() {
+    let repo = repository();
+    let filler = "SELECT 1;\n".repeat(3_000);
+    let rails = format!(
+        "class DropCodes < ActiveRecord::Migration[7.1]\n  def up\n    execute <<~SQL\n{filler}      ALTER TABLE orders DROP COLUMN code;\n    SQL\n  end\nend\n"
+    );
+    write(
+        repo.path(),
+        "db/migrate/20240101000000_drop_codes.rb",
+        &rails,
+    );
+    let knex = format!(
+        "exports.up = async (knex) => {{\n  await knex.raw(`\n{filler}ALTER TABLE users DROP COLUMN nickname;\n`);\n}};\n"
+    );
+    write(
+        repo.path(),
+        "migrations/20240101000000_drop_nickname.js",
+        &knex,
+    );
+    let found = migration_findings(repo.path());
+    let destructive: Vec<(&str, usize)> = found
+        .iter()
+        .filter(|f| f.id == "destructive-migration")
+        .map(|f| (f.location.path.as_str(), f.location.line))
+        .collect();
+    assert_eq!(
+        destructive,
+        [
+            ("db/migrate/20240101000000_drop_codes.rb", 3_004),
+            ("migrations/20240101000000_drop_nickname.js", 3_003),
+        ]
+    );
+}
+
+#[test]
+fn deeply_nested_ruby_blocks_are_read_in_linear_time() {
+    let repo = repository();
+    let body = "safety_assured { ".repeat(50_000) + &"}".repeat(50_000);
+    let lines = "safety_assured {\n".repeat(20_000) + &"}\n".repeat(20_000);
+    for (name, nested) in [("brace", body), ("lines", lines)] {
+        write(
+            repo.path(),
+            &format!("db/migrate/2024010100000{}_{name}.rb", name.len()),
+            format!("class X < ActiveRecord::Migration[7.1]\n  def change\n{nested}\n  end\nend\n"),
+        );
+    }
+    let started = std::time::Instant::now();
+    let _ = migration_findings(repo.path());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
