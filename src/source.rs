@@ -73,10 +73,13 @@ pub fn count_lines(text: &str) -> usize {
     text.as_bytes().iter().filter(|&&b| b == b'\n').count()
 }
 
+/// A text's address and length, and the byte offset where each of its lines begins.
+type ScopedLines = (usize, usize, std::rc::Rc<[usize]>);
+
 thread_local! {
     /// The line starts of the text a [`LineScope`] is open for: its address, its length and
     /// the byte offset where each line begins.
-    static SCOPE: std::cell::RefCell<Option<(usize, usize, std::rc::Rc<[usize]>)>> =
+    static SCOPE: std::cell::RefCell<Option<ScopedLines>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -88,7 +91,7 @@ thread_local! {
 /// other string can occupy that memory while the scope lives: a `&str` with the same address
 /// and length is that text.
 pub struct LineScope<'t> {
-    previous: Option<(usize, usize, std::rc::Rc<[usize]>)>,
+    previous: Option<ScopedLines>,
     _text: std::marker::PhantomData<&'t str>,
 }
 

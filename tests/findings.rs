@@ -240,3 +240,45 @@ fn repository_text_in_messages_cannot_drive_a_terminal() {
     let annotations = shipready::report::github::render(&assessment);
     assert_eq!(annotations.lines().count(), 1, "{annotations}");
 }
+
+/// The terminal summary shows the most serious findings first, at most three of one rule, and
+/// names every rule whose findings it leaves out, with their number.
+#[test]
+fn terminal_summary_caps_each_rule_and_counts_the_rest() {
+    let assessment = shipready::assess(
+        &common::fixture("findings/migrations-bad"),
+        &shipready::Options::default(),
+    )
+    .expect("assesses");
+    let painted = shipready::report::text::render(&assessment);
+    let text = regex::Regex::new("\u{1b}\\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&painted, "")
+        .into_owned();
+    let shown: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once("warning[").or_else(|| l.split_once("error[")))
+        .filter_map(|(_, rest)| rest.split_once(']').map(|(id, _)| id))
+        .collect();
+    let mut per_rule = std::collections::BTreeMap::new();
+    for id in &shown {
+        *per_rule.entry(*id).or_insert(0) += 1;
+    }
+    assert!(per_rule.values().all(|n| *n <= 3), "{per_rule:?}");
+    let active = assessment
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
+    let notes = text.lines().filter(|l| l.contains(": note[")).count();
+    let hidden = active - shown.len() - notes;
+    assert!(
+        hidden > 0,
+        "the fixture has more findings than the summary shows"
+    );
+    assert!(
+        text.contains(&format!("{hidden} more: ")),
+        "no count of the {hidden} hidden findings in\n{text}"
+    );
+    assert!(text.contains("every finding: --format markdown, json or sarif"));
+}

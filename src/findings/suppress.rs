@@ -62,8 +62,11 @@ fn is_date(date: &str) -> bool {
             .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
 }
 
+/// The rule ids an inline suppression comment names, and its reason.
+type Comment = (Vec<String>, String);
+
 /// An inline suppression comment on `line`: the ids it names and its reason.
-fn inline(line: &str) -> Option<(Vec<String>, String)> {
+fn inline(line: &str) -> Option<Comment> {
     let captures = INLINE.as_ref()?.captures(line)?;
     let ids = captures
         .get(1)?
@@ -88,7 +91,7 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
     let mut reported_comments = std::collections::BTreeSet::new();
     // Many findings can share a line (a long tuple, a generated file): each line is read for
     // a suppression comment once.
-    let mut comments: std::collections::HashMap<(String, usize), Option<(Vec<String>, String)>> =
+    let mut comments: std::collections::HashMap<(String, usize), Option<Comment>> =
         std::collections::HashMap::new();
     let mut scope: Option<(String, source::LineScope)> = None;
     for finding in findings.iter_mut() {

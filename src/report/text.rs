@@ -287,18 +287,24 @@ fn findings(out: &mut String, a: &Assessment) {
     hidden.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let total: usize = hidden.iter().map(|(_, n)| n).sum();
     if total > 0 {
-        let counts: Vec<String> = hidden.iter().map(|(id, n)| format!("{n} {id}")).collect();
+        // Wrapped rather than cut: every rule with hidden findings is named.
+        let mut line = format!("{total} more:");
+        for (i, (id, n)) in hidden.iter().enumerate() {
+            let item = format!(" {n} {id}{}", if i + 1 < hidden.len() { "," } else { "" });
+            if line.len() + item.len() > 100 {
+                let _ = writeln!(out, "    {}", paint(DIM, &line));
+                line = String::from("  ");
+            }
+            line.push_str(&item);
+        }
+        let _ = writeln!(out, "    {}", paint(DIM, &line));
+    }
+    if suppressed > 0 {
         let _ = writeln!(
             out,
             "    {}",
-            paint(
-                DIM,
-                &truncate(&format!("{total} more: {}", counts.join(", ")), 110)
-            )
+            paint(DIM, &format!("{suppressed} suppressed"))
         );
-    }
-    if suppressed > 0 {
-        let _ = writeln!(out, "    {}", paint(DIM, &format!("{suppressed} suppressed")));
     }
     if total > 0 || suppressed > 0 {
         let _ = writeln!(
