@@ -286,3 +286,35 @@ fn merge_queue_checks_nested_actions_and_webhook_notifications() {
         e2e.evidence
     );
 }
+
+/// An environment named for the project's own tooling (notifications, test environments,
+/// benchmarks, cleanup) scopes secrets, not a production deploy; an environment named for
+/// something else still counts as the one production target.
+#[test]
+fn tooling_environments_are_not_production_paths() {
+    let repo = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = repo.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        ".github/workflows/announce.yml",
+        "on:\n  release:\n    types: [published]\njobs:\n  announce:\n    runs-on: ubuntu-latest\n    environment: discord-notifier\n    steps:\n      - uses: SethCohen/github-releases-to-discord@v1\n",
+    );
+    write(
+        ".github/workflows/cleanup.yml",
+        "on:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n  cleanup:\n    runs-on: ubuntu-latest\n    environment: testenvs-cleanup\n    steps:\n      - run: ./scripts/remove-stale-envs.sh\n",
+    );
+    write(
+        ".github/workflows/ship.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: aws\n    steps:\n      - uses: actions/checkout@v4\n      - run: ./deploy.sh\n",
+    );
+    let a = shipready::assess(repo.path(), &shipready::Options::default()).unwrap();
+    let paths: Vec<(&str, &str)> = a
+        .production_paths
+        .iter()
+        .map(|p| (p.pipeline.as_str(), p.environment.as_str()))
+        .collect();
+    assert_eq!(paths, [(".github/workflows/ship.yml", "aws")]);
+}

@@ -56,6 +56,7 @@ fn purposes(facts: &Facts, pipeline: &Pipeline) -> Vec<String> {
                 Scope::Production | Scope::Unspecified => "deploy-production",
                 Scope::Staging => "deploy-staging",
                 Scope::Preview => "deploy-preview",
+                Scope::Internal => "deploy-internal",
             });
         }
     }

@@ -16,6 +16,9 @@ pub enum Scope {
     Production,
     Staging,
     Preview,
+    /// An environment for the project's own tooling: test environments, benchmarks, cleanup,
+    /// notifications. GitHub environments often exist only to scope such a job's secrets.
+    Internal,
     Unspecified,
 }
 
@@ -45,6 +48,29 @@ impl Scope {
             Some(Scope::Staging)
         } else if has(&["review", "preview", "pr", "ephemeral"]) {
             Some(Scope::Preview)
+        } else if has(&[
+            "test",
+            "tests",
+            "testing",
+            "testenv",
+            "testenvs",
+            "pytest",
+            "e2e",
+            "perf",
+            "performance",
+            "load",
+            "loadtest",
+            "benchmark",
+            "benchmarks",
+            "cleanup",
+            "teardown",
+            "notify",
+            "notifier",
+            "notifications",
+            "slack",
+            "discord",
+        ]) {
+            Some(Scope::Internal)
         } else {
             None
         }
@@ -55,6 +81,7 @@ impl Scope {
             Scope::Production => "production",
             Scope::Staging => "staging",
             Scope::Preview => "preview",
+            Scope::Internal => "internal",
             Scope::Unspecified => "unspecified",
         }
     }
@@ -277,6 +304,14 @@ mod tests {
             Some(Scope::Preview)
         );
         assert_eq!(Scope::from_name("Deploy"), None);
+        assert_eq!(Scope::from_name("discord-notifier"), Some(Scope::Internal));
+        assert_eq!(
+            Scope::from_name("migrations-perf-test"),
+            Some(Scope::Internal)
+        );
+        assert_eq!(Scope::from_name("testenvs-cleanup"), Some(Scope::Internal));
+        assert_eq!(Scope::from_name("prod-smoke-test"), Some(Scope::Production));
+        assert_eq!(Scope::from_name("latest"), None);
         assert_eq!(Scope::from_name("products"), None);
     }
 
