@@ -305,3 +305,44 @@ fn operations_marked_safety_assured_are_reported_but_not_counted() {
         reviewed.message
     );
 }
+
+/// Plain SQL migrations without a down-file convention: nothing to reverse them with unless a
+/// forward-fix policy is written down.
+#[test]
+fn migrations_without_down_files_need_a_documented_forward_fix_policy() {
+    let repo = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = repo.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "supabase/migrations/20240101000000_orders.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY);\n",
+    );
+    let reason = |repo: &std::path::Path| {
+        let a = shipready::assess(repo, &shipready::Options::default()).unwrap();
+        let p = common::practice(&a, "DEP-18");
+        (p.state, p.reason.clone().unwrap_or_default())
+    };
+    assert_eq!(
+        reason(repo.path()),
+        (
+            State::Absent,
+            "the migration system has no down migrations, and no forward-fix policy is documented"
+                .to_string()
+        )
+    );
+    write(
+        "docs/migrations.md",
+        "# Migrations\n\nWe roll forward: a bad migration is fixed by a forward-fix migration.\n",
+    );
+    assert_eq!(
+        reason(repo.path()),
+        (
+            State::Partial,
+            "the migration system has no down migrations; a forward-fix policy is documented"
+                .to_string()
+        )
+    );
+}

@@ -37,7 +37,7 @@ pub fn run(
         "test_suite" => quality::test_suite(facts),
         "coverage_threshold" => quality::coverage_threshold(facts, practice),
         "versioned_migrations" => quality::versioned_migrations(facts),
-        "reversible_migrations" => quality::reversible_migrations(facts),
+        "reversible_migrations" => quality::reversible_migrations(facts, signals),
         "migration_safety" => migrations::migration_safety(facts, signals),
         "migration_round_trip" => migrations::migration_round_trip(facts, signals),
         "repository_hygiene" => quality::repository_hygiene(facts),

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::{evidence, examples, verdict};
 use crate::catalog::Practice;
-use crate::evidence::{Facts, State, Verdict};
+use crate::evidence::{Evidence, Facts, State, Verdict};
 use crate::inventory::FileKind;
 use crate::parse::migrations::Reversibility;
 use crate::source::Location;
@@ -342,7 +342,7 @@ pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {
     )
 }
 
-pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
+pub fn reversible_migrations(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
     let files = &facts.parsed.migrations.files;
     if files.is_empty() {
         let unread = facts
@@ -387,11 +387,30 @@ pub fn reversible_migrations(facts: &Facts) -> Option<Verdict> {
         })
         .collect();
     if known == 0 {
-        return verdict(
-            State::Mentioned,
-            Some("the migration system gives no per-file down migrations to check".into()),
-            Vec::new(),
-        );
+        // No down files to check: only a documented forward-fix policy (a signal) says how a
+        // bad migration would be undone.
+        let policy: Vec<Evidence> = signals
+            .iter()
+            .filter(|e| {
+                let path = e.location.path.to_ascii_lowercase();
+                let name = path.rsplit('/').next().unwrap_or("");
+                path.ends_with(".md") || name.starts_with("migrations")
+            })
+            .cloned()
+            .collect();
+        return if policy.is_empty() {
+            verdict(
+                State::Absent,
+                Some("the migration system has no down migrations, and no forward-fix policy is documented".into()),
+                Vec::new(),
+            )
+        } else {
+            verdict(
+                State::Partial,
+                Some("the migration system has no down migrations; a forward-fix policy is documented".into()),
+                policy,
+            )
+        };
     }
     if irreversible.is_empty() {
         let reversible = files
