@@ -318,3 +318,34 @@ fn tooling_environments_are_not_production_paths() {
         .collect();
     assert_eq!(paths, [(".github/workflows/ship.yml", "aws")]);
 }
+
+/// Staging promotion says what is there: a repository that deploys nothing is not told that
+/// every deploy goes straight to production.
+#[test]
+fn staging_promotion_without_any_deploy_says_so() {
+    let repo = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = repo.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    // A shipped image makes the repository deployable; nothing deploys it.
+    write(
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY app /app\nEXPOSE 8000\nCMD [\"python\", \"/app/main.py\"]\n",
+    );
+    write(
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    let a = shipready::assess(repo.path(), &shipready::Options::default()).unwrap();
+    let p = common::practice(&a, "DEP-03");
+    assert_eq!(
+        p.reason.as_deref(),
+        Some(
+            "no staging or production deploy job in the repository, so nothing is promoted \
+             through staging"
+        )
+    );
+    assert!(a.production_paths.is_empty());
+}

@@ -127,17 +127,14 @@ pub fn render(a: &Assessment) -> String {
                 .collect();
             let simulated = if path.simulated { " (simulated)" } else { "" };
             let summary = if gaps.is_empty() {
-                "every control present".to_string()
+                vec!["every control present".to_string()]
             } else {
-                gaps.join(", ")
+                gaps
             };
-            let _ = writeln!(
-                out,
-                "    {} job {}{simulated}: {}",
-                path.pipeline,
-                path.job,
-                paint(DIM, &truncate(&summary, 110))
-            );
+            let _ = writeln!(out, "    {} job {}{simulated}:", path.pipeline, path.job);
+            for line in wrap(&summary, 96) {
+                let _ = writeln!(out, "      {}", paint(DIM, &line));
+            }
         }
     }
 
@@ -216,10 +213,15 @@ pub fn render(a: &Assessment) -> String {
         );
     }
     if !a.inventory.skipped.is_empty() {
+        let skipped = a.inventory.skipped.len();
+        let noun = if skipped == 1 {
+            "file or folder"
+        } else {
+            "files or folders"
+        };
         let _ = writeln!(
             out,
-            "  {} files skipped (see the full report).",
-            a.inventory.skipped.len()
+            "  {skipped} {noun} not assessed (listed in the full report, or with -v)."
         );
     }
     let _ = writeln!(
@@ -288,16 +290,11 @@ fn findings(out: &mut String, a: &Assessment) {
     let total: usize = hidden.iter().map(|(_, n)| n).sum();
     if total > 0 {
         // Wrapped rather than cut: every rule with hidden findings is named.
-        let mut line = format!("{total} more:");
-        for (i, (id, n)) in hidden.iter().enumerate() {
-            let item = format!(" {n} {id}{}", if i + 1 < hidden.len() { "," } else { "" });
-            if line.len() + item.len() > 100 {
-                let _ = writeln!(out, "    {}", paint(DIM, &line));
-                line = String::from("  ");
-            }
-            line.push_str(&item);
+        let mut counts: Vec<String> = hidden.iter().map(|(id, n)| format!("{n} {id}")).collect();
+        counts[0] = format!("{total} more: {}", counts[0]);
+        for line in wrap(&counts, 96) {
+            let _ = writeln!(out, "    {}", paint(DIM, &line));
         }
-        let _ = writeln!(out, "    {}", paint(DIM, &line));
     }
     if suppressed > 0 {
         let _ = writeln!(
@@ -315,10 +312,41 @@ fn findings(out: &mut String, a: &Assessment) {
     }
 }
 
+/// `items` joined by ", " in lines of at most about `width` characters; an item is never
+/// split across lines.
+fn wrap(items: &[String], width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let item = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        if !line.is_empty() && line.chars().count() + 1 + item.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&item);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// At most `max` characters, cut at the last space or comma that fits so that no word is
+/// cut in half.
 fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        text.chars().take(max - 3).collect::<String>() + "..."
+        return text.to_string();
     }
+    let head: String = text.chars().take(max - 3).collect();
+    let cut = head
+        .rfind([' ', ','])
+        .filter(|at| *at > max / 2)
+        .unwrap_or(head.len());
+    head[..cut].trim_end_matches([' ', ',']).to_string() + "..."
 }

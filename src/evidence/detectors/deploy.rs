@@ -202,7 +202,11 @@ pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict>
                 .max()
                 .unwrap_or(State::Absent)
                 .min(State::Mentioned);
-            let reason = if best == State::Absent {
+            let reason = if best == State::Absent && facts.production_deploys().is_empty() {
+                "no staging or production deploy job in the repository, so nothing is promoted \
+                 through staging"
+                    .to_string()
+            } else if best == State::Absent {
                 "no staging environment: every deploy goes straight to production".to_string()
             } else {
                 "staging configuration exists, but no pipeline deploys to it".to_string()

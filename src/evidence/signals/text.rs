@@ -49,7 +49,10 @@ const READ_LATER: &[&str] = &["#[test]", ".create_all(", "StrongMigrations.start
 pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, bool) {
     let index = &catalog.index;
     let code = file.kind == FileKind::Source && is_application_code(&file.path);
-    let wanted = if is_reference_material(&file.path) || is_schema_definition(text) {
+    let wanted = if is_reference_material(&file.path)
+        || is_sample_manifest(&file.path)
+        || is_schema_definition(text)
+    {
         Vec::new()
     } else {
         index.content_globs.matches(&file.path)
@@ -102,10 +105,46 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
     (scan, keep)
 }
 
+/// A manifest in documentation or among test fixtures (`docs/features/*.yaml`,
+/// `test/e2e/rollout.yaml`) shows how something could be deployed, not how this repository
+/// is: its probes, rollout strategies and analysis steps are not the project's own. Compose
+/// files stay: tests start their services from them.
+fn is_sample_manifest(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    let manifest = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e));
+    let compose = name.starts_with("docker-compose") || name.starts_with("compose");
+    manifest
+        && !compose
+        && parts
+            .iter()
+            .any(|f| matches!(*f, "docs" | "doc" | "test" | "tests" | "e2e"))
+}
+
 /// A Kubernetes CustomResourceDefinition names every field a resource may have; a
 /// `readinessProbe:` in its schema is not a probe.
 fn is_schema_definition(text: &str) -> bool {
     text.contains("kind: CustomResourceDefinition")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_sample_manifest;
+
+    #[test]
+    fn manifests_in_docs_and_tests_are_samples() {
+        assert!(is_sample_manifest(
+            "docs/features/kustomize/rollout-transform.yaml"
+        ));
+        assert!(is_sample_manifest(
+            "test/e2e/functional/rollout-canary.yaml"
+        ));
+        assert!(!is_sample_manifest("tests/integration/docker-compose.yml"));
+        assert!(!is_sample_manifest("manifests/base/deployment.yaml"));
+        assert!(!is_sample_manifest("docs/runbook.md"));
+        assert!(!is_sample_manifest(".github/workflows/test.yml"));
+    }
 }
 
 /// The text pass of a whole repository, one entry per file of the inventory, in its order.
