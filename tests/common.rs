@@ -77,3 +77,10 @@ pub fn spans(found: &[Finding]) -> Vec<Span> {
 pub fn span(path: &str, at: (usize, usize, usize, usize), id: &str) -> Span {
     (path.to_string(), at, id.to_string())
 }
+
+/// Writes `text` to `path` under `root`, creating its folders.
+pub fn write(root: &std::path::Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("a file path")).expect("folders created");
+    std::fs::write(path, text).expect("file written");
+}

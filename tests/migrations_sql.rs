@@ -311,11 +311,7 @@ fn operations_marked_safety_assured_are_reported_but_not_counted() {
 #[test]
 fn migrations_without_down_files_need_a_documented_forward_fix_policy() {
     let repo = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = repo.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| common::write(repo.path(), path, text);
     write(
         "supabase/migrations/20240101000000_orders.sql",
         "CREATE TABLE orders (id bigint PRIMARY KEY);\n",

@@ -293,11 +293,7 @@ fn merge_queue_checks_nested_actions_and_webhook_notifications() {
 #[test]
 fn tooling_environments_are_not_production_paths() {
     let repo = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = repo.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| common::write(repo.path(), path, text);
     write(
         ".github/workflows/announce.yml",
         "on:\n  release:\n    types: [published]\njobs:\n  announce:\n    runs-on: ubuntu-latest\n    environment: discord-notifier\n    steps:\n      - uses: SethCohen/github-releases-to-discord@v1\n",
@@ -324,11 +320,7 @@ fn tooling_environments_are_not_production_paths() {
 #[test]
 fn staging_promotion_without_any_deploy_says_so() {
     let repo = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = repo.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| common::write(repo.path(), path, text);
     // A shipped image makes the repository deployable; nothing deploys it.
     write(
         "Dockerfile",

@@ -87,11 +87,7 @@ fn the_prefilter_never_drops_a_matching_pattern() {
     assert!(matched > 100, "the corpus exercises only {matched} matches");
 }
 
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::write;
 
 /// Source code without hits is dropped after the pass; evidence found in it keeps its line,
 /// and evidence that names a whole source file still shows its first line.
