@@ -342,3 +342,28 @@ fn migrations_without_down_files_need_a_documented_forward_fix_policy() {
         )
     );
 }
+
+/// `supabase db push` in the production deploy applies the migrations from the pipeline.
+#[test]
+fn supabase_db_push_in_the_production_deploy_applies_migrations() {
+    let repo = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| common::write(repo.path(), path, text);
+    write(
+        "supabase/migrations/20240101000000_orders.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY);\n",
+    );
+    write(
+        ".github/workflows/deploy-production.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - uses: actions/checkout@v4\n      - run: supabase db push --linked\n",
+    );
+    let a = shipready::assess(repo.path(), &shipready::Options::default()).unwrap();
+    let p = common::practice(&a, "DEP-17");
+    assert_eq!(p.state, State::Present, "{:?} {:#?}", p.reason, p.evidence);
+    assert_eq!(
+        (
+            p.evidence[0].location.path.as_str(),
+            p.evidence[0].location.line
+        ),
+        (".github/workflows/deploy-production.yml", 10)
+    );
+}
