@@ -167,3 +167,89 @@ fn streaming_and_full_passes_agree() {
         "only source code may be dropped: {dropped:?}"
     );
 }
+
+/// A test matrix over environment names records no deployment; an `environment:` on a job does.
+#[test]
+fn a_matrix_of_environment_names_is_not_a_deployment_record() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY app /app\nCMD [\"python\", \"/app/main.py\"]\n",
+    );
+    write(
+        root,
+        ".github/workflows/conformance.yml",
+        "on: [pull_request]\njobs:\n  conformance:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        environment: [ production, staging ]\n    steps:\n      - run: make conformance ENV=${{ matrix.environment }}\n",
+    );
+    let records = |root: &Path| {
+        let a = shipready::assess(root, &shipready::Options::default()).unwrap();
+        common::practice(&a, "DEP-12")
+            .evidence
+            .iter()
+            .map(|e| (e.location.path.clone(), e.location.line))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        !records(root).contains(&(".github/workflows/conformance.yml".to_string(), 7)),
+        "{:?}",
+        records(root)
+    );
+    write(
+        root,
+        ".github/workflows/deploy.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./deploy.sh\n",
+    );
+    assert!(records(root).contains(&(".github/workflows/deploy.yml".to_string(), 7)));
+}
+
+/// `environment:` given to an action as an input (under `with:`) is not a job's environment.
+#[test]
+fn an_action_input_named_environment_is_not_a_deployment_record() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY app /app\nCMD [\"python\", \"/app/main.py\"]\n",
+    );
+    write(
+        root,
+        ".github/workflows/conformance.yml",
+        "on: [pull_request]\njobs:\n  conformance:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: sigstore/sigstore-conformance@v0.0.29\n        with:\n          environment: staging\n",
+    );
+    let a = shipready::assess(root, &shipready::Options::default()).unwrap();
+    let evidence: Vec<(String, usize)> = common::practice(&a, "DEP-12")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.clone(), e.location.line))
+        .collect();
+    assert!(
+        !evidence.contains(&(".github/workflows/conformance.yml".to_string(), 8)),
+        "{evidence:?}"
+    );
+}
+
+/// goreleaser publishes tagged releases: traceable releases, but no record of deployments.
+#[test]
+fn goreleaser_releases_are_partial_release_traceability() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "Dockerfile",
+        "FROM golang:1.23\nCOPY . /src\nCMD [\"/src/app\"]\n",
+    );
+    write(root, ".goreleaser.yml", "builds:\n  - main: ./cmd/app\n");
+    let a = shipready::assess(root, &shipready::Options::default()).unwrap();
+    let p = common::practice(&a, "DEP-12");
+    assert_eq!(p.state, State::Partial);
+    assert_eq!(
+        p.reason.as_deref(),
+        Some(
+            "goreleaser builds and publishes each tagged release with its changelog; nothing \
+             records where a release was deployed"
+        )
+    );
+}
