@@ -136,6 +136,33 @@ pub fn lines_before(text: &str, at: usize) -> usize {
     }
 }
 
+/// The location of bytes `start..end` of `text` (end exclusive), in 1-based lines and
+/// character columns.
+pub fn span(path: &str, text: &str, start: usize, end: usize) -> Location {
+    let (line, column) = position(text, start);
+    let (end_line, end_column) = position(text, end);
+    Location {
+        path: path.to_string(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// The 1-based line and character column of byte `at` of `text` (clamped to the text and to
+/// a character boundary).
+fn position(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = lines_before(text, at) + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
 /// The text of line `n` (1-based) of `text`, without its line end.
 ///
 /// Every finding and every piece of evidence takes its snippet from here, so on a file with

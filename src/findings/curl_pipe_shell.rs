@@ -43,13 +43,8 @@ fn scan(path: &str, text: &str, from: usize, to: usize, out: &mut Vec<Finding>) 
         }
         if let Some(found) = pipe.find(line) {
             let column = line[..found.start()].chars().count() + 1;
-            let location = Location {
-                path: path.to_string(),
-                line: index + 1,
-                column,
-                end_line: index + 1,
-                end_column: column + found.as_str().chars().count(),
-            };
+            let end_column = column + found.as_str().chars().count();
+            let location = Location::line(path, index + 1, column, end_column);
             out.push(Finding::new(
                 &RULE,
                 location,

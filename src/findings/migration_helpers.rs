@@ -24,11 +24,11 @@ pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) 
                 drop(scope.take());
                 scope = Some((&h.location.path, crate::source::LineScope::new(text)));
             }
-            let Some(base) = h.message.strip_suffix(REVIEWED) else {
-                return Finding::new(rule, h.location.clone(), h.message.clone(), text);
-            };
+            let mut finding = Finding::new(rule, h.location.clone(), h.message.clone(), text);
+            if !h.reviewed {
+                return finding;
+            }
             // The mark is kept whole when a long message is cut.
-            let mut finding = Finding::new(rule, h.location.clone(), base.to_string(), text);
             let room = MESSAGE_CHARACTERS - REVIEWED.chars().count();
             if finding.message.chars().count() > room {
                 let cut: String = finding.message.chars().take(room - 3).collect();

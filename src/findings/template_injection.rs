@@ -82,13 +82,8 @@ fn scan(node: &Node, what: &str, file: &YamlFile, out: &mut Vec<Finding>) {
                 continue;
             };
             let column = line[..found.start()].chars().count() + 1;
-            let location = Location {
-                path: file.path.to_string(),
-                line: index + 1,
-                column,
-                end_line: index + 1,
-                end_column: column + found.as_str().chars().count(),
-            };
+            let end_column = column + found.as_str().chars().count();
+            let location = Location::line(file.path, index + 1, column, end_column);
             out.push(Finding::new(
                 &RULE,
                 location,

@@ -117,6 +117,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 kind,
                 location: span(path, text, start, end),
                 message,
+                reviewed: false,
             })
         };
         match operation.name {

@@ -136,17 +136,11 @@ pub(super) fn skip_quoted_or_comment(
 /// Where the inside of a bracketed run ends, given the run's end from [`call_end`]: before its
 /// closing bracket; or, when the bracket never closes within the text or the size limit, at
 /// that end moved back to a character boundary.
-pub(super) fn inner_end(bytes: &[u8], close: usize) -> usize {
-    let close = close.min(bytes.len());
-    match close.checked_sub(1).map(|i| bytes[i]) {
+pub(super) fn inner_end(text: &str, close: usize) -> usize {
+    let close = close.min(text.len());
+    match close.checked_sub(1).map(|i| text.as_bytes()[i]) {
         Some(b')' | b']' | b'}') => close - 1,
-        _ => {
-            let mut end = close;
-            while end > 0 && end < bytes.len() && bytes[end] & 0b1100_0000 == 0b1000_0000 {
-                end -= 1;
-            }
-            end
-        }
+        _ => floor_boundary(text, close),
     }
 }
 
@@ -225,16 +219,23 @@ pub(super) fn arguments(call: &str, syntax: Syntax) -> Vec<&str> {
         return Vec::new();
     };
     let close = call_end(bytes, open, syntax);
-    let inner_end = if close > open + 1 && bytes[close - 1] == b')' {
-        close - 1
-    } else {
-        close
-    };
-    top_level_split(call, open + 1, inner_end, syntax)
+    top_level_split(call, open + 1, inner_end(call, close), syntax)
 }
 
 /// The pieces of `text[from..to]` between top-level commas, trimmed, empty ones dropped.
 pub(super) fn top_level_split(text: &str, from: usize, to: usize, syntax: Syntax) -> Vec<&str> {
+    split_top_level(text, from, to, syntax, b',')
+}
+
+/// The pieces of `text[from..to]` between top-level `separator` bytes (outside brackets,
+/// strings and comments), trimmed of space and leading comments, empty ones dropped.
+pub(super) fn split_top_level(
+    text: &str,
+    from: usize,
+    to: usize,
+    syntax: Syntax,
+    separator: u8,
+) -> Vec<&str> {
     let bytes = text.as_bytes();
     let to = floor_boundary(text, to);
     let mut out = Vec::new();
@@ -247,7 +248,7 @@ pub(super) fn top_level_split(text: &str, from: usize, to: usize, syntax: Syntax
         match bytes[i] {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth -= 1,
-            b',' if depth == 0 => {
+            b if b == separator && depth == 0 => {
                 out.push(without_leading_comments(&text[piece..i], syntax));
                 piece = i + 1;
             }
@@ -398,6 +399,7 @@ pub(super) fn sql_hazards(path: &str, text: &str, (start, end): (usize, usize)) 
             kind: h.kind,
             location: span(path, text, start + h.start, start + h.end),
             message: h.message,
+            reviewed: false,
         })
         .collect()
 }

@@ -11,7 +11,7 @@
 //! latter marked [`Operation::state_only`] so they update the fields followed but report
 //! nothing.
 
-use super::calls::{Syntax, call_end, find_line_start, skip_quoted_or_comment, top_level_split};
+use super::calls::{Syntax, call_end, find_line_start, top_level_split};
 use super::django_fields::field_class;
 
 /// How deep names and wrappers are followed; deeper nesting is not read.
@@ -103,7 +103,7 @@ impl<'t> Reader<'t> {
                 Some(b'[') => {
                     let close = call_end(bytes, at, Syntax::Python);
                     self.list(
-                        (at + 1, super::calls::inner_end(bytes, close)),
+                        (at + 1, super::calls::inner_end(text, close)),
                         depth,
                         state_only,
                     );
@@ -112,7 +112,7 @@ impl<'t> Reader<'t> {
                 Some(b'(') => {
                     // Inside parentheses the terms may run over several lines.
                     let close = call_end(bytes, at, Syntax::Python);
-                    for term in plus_terms(text, at + 1, super::calls::inner_end(bytes, close)) {
+                    for term in plus_terms(text, at + 1, super::calls::inner_end(text, close)) {
                         self.expression(offset_in(text, term), depth + 1, state_only);
                     }
                     at = close;
@@ -181,28 +181,7 @@ impl<'t> Reader<'t> {
 
 /// The terms of `text[from..to]` between top-level `+` signs, trimmed.
 fn plus_terms(text: &str, from: usize, to: usize) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let (mut depth, mut piece, mut i) = (0i32, from, from);
-    while i < to {
-        if let Some(end) = skip_quoted_or_comment(bytes, i, to, Syntax::Python) {
-            i = end;
-            continue;
-        }
-        match bytes[i] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            b'+' if depth == 0 => {
-                out.push(text[piece..i].trim());
-                piece = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push(text[piece.min(to)..to].trim());
-    out.retain(|t| !t.is_empty());
-    out
+    super::calls::split_top_level(text, from, to, Syntax::Python, b'+')
 }
 
 #[cfg(test)]

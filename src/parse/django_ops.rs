@@ -64,6 +64,7 @@ pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
                 kind,
                 location: span(path, text, operation.start, operation.end),
                 message,
+                reviewed: false,
             })
         };
         match operation.name.as_str() {

@@ -28,13 +28,13 @@ pub struct Hazard {
     pub location: Location,
     /// What the operation does, in words (`drops column orders.status`).
     pub message: String,
+    /// A person marked the operation as reviewed (strong_migrations' `safety_assured`): it is
+    /// still reported, with less confidence that it is a fault, and not counted against the
+    /// zero-downtime practice.
+    pub reviewed: bool,
 }
 
-/// Appended to the message of an operation a person marked as reviewed (strong_migrations'
-/// `safety_assured`). The operation is still reported, with less confidence that it is a
-/// fault.
-// NOTE: the mark travels in the message because every reader builds hazards field by field;
-// the migration findings read it back and lower their confidence.
+/// Appended to the finding message of a reviewed operation.
 pub const REVIEWED: &str = " (marked safety_assured)";
 
 /// Problems of an Alembic revision graph.
@@ -52,31 +52,7 @@ pub struct GraphProblem {
     pub message: String,
 }
 
-/// The location of bytes `start..end` of `text` (end exclusive), in lines and characters.
-pub fn span(path: &str, text: &str, start: usize, end: usize) -> Location {
-    let (line, column) = position(text, start);
-    let (end_line, end_column) = position(text, end);
-    Location {
-        path: path.to_string(),
-        line,
-        column,
-        end_line,
-        end_column,
-    }
-}
-
-/// The 1-based line and character column of byte `at` of `text` (clamped to the text and to
-/// a character boundary).
-fn position(text: &str, at: usize) -> (usize, usize) {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let before = &text[..at];
-    let line = crate::source::lines_before(text, at) + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
+pub use crate::source::span;
 
 #[cfg(test)]
 mod tests {

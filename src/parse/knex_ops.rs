@@ -186,6 +186,7 @@ fn builder_hazards(
                 kind,
                 location: span(path, text, at, end),
                 message,
+                reviewed: false,
             })
         };
         // A statement that defines a column, as opposed to one that drops, renames or
@@ -280,6 +281,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 kind: HazardKind::Destructive,
                 location: span(path, text, start, end),
                 message: format!("drops table {table}"),
+                reviewed: false,
             }),
             "renameTable" => out.push(Hazard {
                 kind: HazardKind::Destructive,
@@ -290,6 +292,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                         .get(1)
                         .map_or("", |&(s, e)| &call[s..e])
                 ),
+                reviewed: false,
             }),
             "alterTable" | "table" if !created.contains(&table) => {
                 let args = arguments(call, Syntax::JavaScript);

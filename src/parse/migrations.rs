@@ -111,6 +111,7 @@ fn sql_hazards(path: &str, text: &str) -> Vec<Hazard> {
             kind: h.kind,
             location: span(path, text, h.start, h.end),
             message: h.message,
+            reviewed: false,
         })
         .collect();
     if let (Some((start, end)), false) = (report.first_strong_lock, report.sets_lock_timeout) {
@@ -118,6 +119,7 @@ fn sql_hazards(path: &str, text: &str) -> Vec<Hazard> {
             kind: HazardKind::MissingLockTimeout,
             location: span(path, text, start, end),
             message: "takes a strong lock without SET lock_timeout first".to_string(),
+            reviewed: false,
         });
     }
     out

@@ -10,7 +10,7 @@ use super::calls::{
     Operation, Syntax, block_after, created_tables, find_line_start, literal_ranges, name_of,
     sql_hazards,
 };
-use super::hazards::{Hazard, HazardKind, REVIEWED, span};
+use super::hazards::{Hazard, HazardKind, span};
 use super::migrations::Reversibility;
 use super::ruby_statements::{Statement, statements};
 use crate::source::Location;
@@ -191,6 +191,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
                 kind,
                 location: span(path, text, o.start, o.end),
                 message,
+                reviewed: false,
             })
         };
         let not_null_without_default =
@@ -288,7 +289,7 @@ pub fn operations(path: &str, text: &str) -> Vec<Hazard> {
         }
         if step.reviewed {
             for hazard in &mut out[first..] {
-                hazard.message.push_str(REVIEWED);
+                hazard.reviewed = true;
             }
         }
     }

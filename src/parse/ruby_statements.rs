@@ -166,7 +166,7 @@ fn brace_block(text: &str, statement: &Statement) -> Option<(usize, usize)> {
         return None;
     }
     let close = super::calls::call_end(text.as_bytes(), open, Syntax::Ruby);
-    let inner = super::calls::inner_end(text.as_bytes(), close);
+    let inner = super::calls::inner_end(text, close);
     Some((open + 1, inner.max(open + 1)))
 }
 

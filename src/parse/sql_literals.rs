@@ -75,6 +75,7 @@ pub(super) fn sql_hazards_joined(path: &str, text: &str, pieces: &[(usize, usize
             kind: h.kind,
             location: span(path, text, to_text(h.start, false), to_text(h.end, true)),
             message: h.message,
+            reviewed: false,
         })
         .collect()
 }

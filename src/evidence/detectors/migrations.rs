@@ -3,7 +3,7 @@
 
 use super::{evidence, examples, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
-use crate::parse::hazards::{HazardKind, REVIEWED};
+use crate::parse::hazards::HazardKind;
 use crate::pipeline::Job;
 
 /// DEP-22: the catalog signals say whether a policy or linter exists; unsafe operations in
@@ -20,9 +20,7 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         .partition(|h| migrations.predates_strong_migrations(&h.location.path));
     // Operations wrapped in `safety_assured` were signed off by a reviewer under
     // strong_migrations: they stay findings but do not count against the practice.
-    let (reviewed, hazards): (Vec<_>, Vec<_>) = hazards
-        .into_iter()
-        .partition(|h| h.message.ends_with(REVIEWED));
+    let (reviewed, hazards): (Vec<_>, Vec<_>) = hazards.into_iter().partition(|h| h.reviewed);
     let reviewed_note = match reviewed.len() {
         0 => String::new(),
         1 => " (not counted: 1 operation marked safety_assured, reviewed by hand)".to_string(),

@@ -283,42 +283,16 @@ fn dependency_matches(name: &str, wanted: &str) -> bool {
     }
 }
 
-/// A location from byte offsets into a file's text.
+/// A location from byte offsets into a file's text. A pattern may begin by matching line ends
+/// or indentation; the location starts at what follows.
 pub fn location_at(path: &str, text: &str, start: usize, end: usize) -> Location {
-    let mut start = floor_boundary(text, start);
-    let end = floor_boundary(text, end.max(start));
-    // A pattern may begin by matching line ends or indentation; point at what follows.
-    while start < end && text.as_bytes()[start].is_ascii_whitespace() {
+    let bytes = text.as_bytes();
+    let end = end.min(text.len());
+    let mut start = start.min(end);
+    while start < end && bytes[start].is_ascii_whitespace() {
         start += 1;
     }
-    let before = &text[..start];
-    let line = crate::source::count_lines(before) + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = text[line_start..start].chars().count() + 1;
-    let matched = &text[start..end];
-    let (end_line, end_column) = match matched.rfind('\n') {
-        Some(i) => (
-            line + crate::source::count_lines(matched),
-            matched[i + 1..].chars().count() + 1,
-        ),
-        None => (line, column + matched.chars().count()),
-    };
-    Location {
-        path: path.to_string(),
-        line,
-        column,
-        end_line,
-        end_column,
-    }
-}
-
-/// Byte matches over text may end inside a multi-byte character; step back to a boundary.
-fn floor_boundary(text: &str, mut index: usize) -> usize {
-    index = index.min(text.len());
-    while !text.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
+    crate::source::span(path, text, start, end)
 }
 
 #[cfg(test)]

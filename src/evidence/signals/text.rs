@@ -40,9 +40,13 @@ pub struct FileScan {
     pub head: Option<String>,
 }
 
-/// Text that detectors read from source files after the pass; a source file holding one of
-/// these keeps its text.
-const READ_LATER: &[&str] = &["#[test]", ".create_all(", "StrongMigrations.start_after"];
+/// Text that detectors read from source files after the pass, with the file name ending
+/// they look for it in; a source file holding one of these keeps its text.
+const READ_LATER: &[(&str, &str)] = &[
+    ("#[test]", ".rs"),
+    (".create_all(", ""),
+    ("StrongMigrations.start_after", ""),
+];
 
 /// Searches one file's text; returns what was found and whether the inventory must keep the
 /// text. Source code is kept only where something was found in it, configuration always.
@@ -94,7 +98,9 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
     let keep = file.kind != FileKind::Source
         || !signals.is_empty()
         || !secrets.is_empty()
-        || READ_LATER.iter().any(|marker| text.contains(marker));
+        || READ_LATER
+            .iter()
+            .any(|(marker, ending)| file.path.ends_with(ending) && text.contains(marker));
     let head = (!keep).then(|| crate::source::snippet(crate::source::line_of(text, 1)));
     let scan = FileScan {
         searched: true,
