@@ -11,8 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use super::hazards::{Hazard, span};
-use super::sql;
+use super::hazards::Hazard;
 
 /// Longest call read: the largest file read, so a call, an `operations` list or a SQL string
 /// is read whole however long it is.
@@ -391,17 +390,8 @@ pub(super) fn calls<'t>(
 }
 
 /// The SQL rules run over the literal at `text[start..end]`, with spans in `text`'s lines.
-pub(super) fn sql_hazards(path: &str, text: &str, (start, end): (usize, usize)) -> Vec<Hazard> {
-    sql::check(&text[start..end])
-        .hazards
-        .into_iter()
-        .map(|h| Hazard {
-            kind: h.kind,
-            location: span(path, text, start + h.start, start + h.end),
-            message: h.message,
-            reviewed: false,
-        })
-        .collect()
+pub(super) fn sql_hazards(path: &str, text: &str, literal: (usize, usize)) -> Vec<Hazard> {
+    super::sql_literals::sql_hazards_joined(path, text, &[literal])
 }
 
 #[cfg(test)]
