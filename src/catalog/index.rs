@@ -89,9 +89,10 @@ pub struct SignalIndex {
     pub commands: Prefilter,
     pub command_regexes: Vec<LazyRegex>,
     pub command_owners: Vec<usize>,
-    /// `code` patterns, then `content` patterns, in one prefilter: a file's text is scanned
-    /// once for both.
-    text: Prefilter,
+    /// `code` patterns: application source is searched for these.
+    code_text: Prefilter,
+    /// `content` patterns: configuration is searched for these.
+    content_text: Prefilter,
     /// `code` patterns over application source.
     pub code_regexes: Vec<LazyRegex>,
     pub code_owners: Vec<Owner>,
@@ -155,7 +156,8 @@ impl SignalIndex {
             commands: checked_filter(&command_patterns)?,
             command_regexes: lazy(&command_patterns),
             command_owners,
-            text: checked_filter(&[code_patterns.as_slice(), &content_patterns].concat())?,
+            code_text: checked_filter(&code_patterns)?,
+            content_text: checked_filter(&content_patterns)?,
             code_regexes: lazy(&code_patterns),
             code_owners,
             content_globs: globs(all_content)?,
@@ -166,17 +168,25 @@ impl SignalIndex {
         })
     }
 
-    /// The `code` and the `content` signals that could match a text, by index in
-    /// `code_regexes` and `content_regexes`, each ascending.
-    pub fn text_candidates(&self, text: &[u8]) -> (Vec<usize>, Vec<usize>) {
-        let code = self.code_regexes.len();
-        let (code_signals, content_signals): (Vec<usize>, Vec<usize>) = self
-            .text
-            .candidates(text)
-            .into_iter()
-            .partition(|&i| i < code);
-        let content_signals = content_signals.into_iter().map(|i| i - code).collect();
-        (code_signals, content_signals)
+    /// The `code` signals (when `code`) and the `content` signals (when `content`) that
+    /// could match a text, by index in `code_regexes` and `content_regexes`, each ascending.
+    pub fn text_candidates(
+        &self,
+        text: &[u8],
+        code: bool,
+        content: bool,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let search = |wanted: bool, filter: &Prefilter| {
+            if wanted {
+                filter.candidates(text)
+            } else {
+                Vec::new()
+            }
+        };
+        (
+            search(code, &self.code_text),
+            search(content, &self.content_text),
+        )
     }
 
     /// Practices whose `run` patterns match a command. Parts of the command that only print

@@ -3,16 +3,24 @@
 //! Almost every catalog pattern contains text that any match must include:
 //! `\bsentry_sdk\.init\(` cannot match a file without `sentry_sdk.init(`, and
 //! `^\s*(ruff|flake8)\b` cannot match one without `ruff` or `flake8`. Those required literals
-//! are found in each pattern's syntax tree and searched for together with one Aho-Corasick
-//! automaton; only the patterns whose literals occur are run as regular expressions. Most files
-//! match nothing, so most files cost one linear scan instead of a regex set's overlapping
-//! search, and nothing has to be compiled up front beyond the automaton.
+//! are found in each pattern's syntax tree, where parts with few alternatives multiply into
+//! longer literals (`os\.(Getenv|LookupEnv)\(` needs `os.getenv(` or `os.lookupenv(`), and
+//! all of them are searched for in one pass; only the patterns whose literals occur are run as
+//! regular expressions. Most files match nothing, so most files cost one linear scan, and
+//! nothing has to be compiled up front.
+//!
+//! Many literals of either case are searched for by hashing every four-byte window of the
+//! text (`LiteralSearch`), a few exact-case ones with an Aho-Corasick automaton. On the
+//! 145 MiB of a 100,000-file synthetic monorepo, the window search over the catalog's code
+//! literals runs at about 0.8 GB/s per core where a case-insensitive automaton ran at 0.6, and
+//! the automaton over the exact-case credential literals at about 6 GB/s where a
+//! case-insensitive one ran at 0.7.
 //!
 //! The filter is sound: a pattern is skipped only when none of its required literals occurs
-//! (compared ignoring ASCII case, as the patterns are). A pattern without a literal of at least
-//! [`MIN_LITERAL`] bytes is always run.
+//! (compared ignoring ASCII case, as the patterns are, or exactly for [`Case::Exact`]
+//! patterns). A pattern without a literal of at least [`MIN_LITERAL`] bytes is always run.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Shorter required literals occur in nearly every file and would filter nothing.
@@ -46,6 +54,17 @@ impl Required {
 /// # Errors
 /// The parser's message when the pattern is not a valid regular expression.
 pub fn required_literals(pattern: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
+    literals_in(pattern, Case::Ignored)
+}
+
+/// Whether a pattern is matched ignoring ASCII case; its literals are then kept in lower case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Case {
+    Ignored,
+    Exact,
+}
+
+fn literals_in(pattern: &str, case: Case) -> Result<Option<Vec<Vec<u8>>>, String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -53,27 +72,27 @@ pub fn required_literals(pattern: &str) -> Result<Option<Vec<Vec<u8>>>, String> 
         .build()
         .parse(pattern)
         .map_err(|e| e.to_string())?;
-    Ok(match required(&hir) {
+    Ok(match required(&hir, case) {
         Required::OneOf(options) if options.iter().all(|o| o.len() >= MIN_LITERAL) => Some(options),
         _ => None,
     })
 }
 
-fn required(hir: &Hir) -> Required {
-    if let Some(exact) = exact(hir) {
-        return if exact.is_empty() {
+fn required(hir: &Hir, case: Case) -> Required {
+    if let Some(set) = alternatives(hir, case) {
+        return if set.iter().any(Vec::is_empty) {
             Required::Anything
         } else {
-            Required::OneOf(vec![exact])
+            Required::OneOf(set)
         };
     }
     match hir.kind() {
-        HirKind::Capture(capture) => required(&capture.sub),
-        HirKind::Repetition(repetition) if repetition.min >= 1 => required(&repetition.sub),
+        HirKind::Capture(capture) => required(&capture.sub, case),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => required(&repetition.sub, case),
         HirKind::Alternation(branches) => {
             let mut options = Vec::new();
             for branch in branches {
-                match required(branch) {
+                match required(branch, case) {
                     Required::Anything => return Required::Anything,
                     Required::OneOf(more) => options.extend(more),
                 }
@@ -82,105 +101,153 @@ fn required(hir: &Hir) -> Required {
             options.dedup();
             Required::OneOf(options)
         }
-        HirKind::Concat(parts) => best_in_sequence(parts),
+        HirKind::Concat(parts) => best_in_sequence(parts, case),
         _ => Required::Anything,
     }
 }
 
-/// In a sequence, neighbouring exact parts join into one longer literal (zero-width
-/// assertions between them take no room); the most selective requirement of any run or part
-/// stands for the whole sequence.
-fn best_in_sequence(parts: &[Hir]) -> Required {
+/// In a sequence, neighbouring parts with few alternatives join into longer literals, as
+/// every combination of their alternatives (`(app|api)\.get` gives `app.get` and `api.get`);
+/// zero-width assertions take no room. The most selective requirement of any such run or
+/// of any other part stands for the whole sequence.
+fn best_in_sequence(parts: &[Hir], case: Case) -> Required {
     let mut best = Required::Anything;
-    let mut run: Vec<u8> = Vec::new();
-    let consider = |candidate: Required, best: &mut Required| {
-        if candidate.quality() > best.quality() {
-            *best = candidate;
+    let consider = |run: Vec<Vec<u8>>, best: &mut Required| {
+        if run.iter().all(|r| !r.is_empty()) {
+            let candidate = Required::OneOf(run);
+            if candidate.quality() > best.quality() {
+                *best = candidate;
+            }
         }
     };
+    let mut run: Vec<Vec<u8>> = vec![Vec::new()];
     for part in parts {
-        if matches!(part.kind(), HirKind::Look(_)) {
+        if let Some(set) = alternatives(part, case) {
+            match product(&run, &set) {
+                Some(joined) => run = joined,
+                None => consider(std::mem::replace(&mut run, set), &mut best),
+            }
             continue;
         }
-        if let Some(exact) = exact(part) {
-            run.extend(exact);
-            continue;
+        consider(std::mem::replace(&mut run, vec![Vec::new()]), &mut best);
+        let inner = required(part, case);
+        if inner.quality() > best.quality() {
+            best = inner;
         }
-        if !run.is_empty() {
-            consider(Required::OneOf(vec![std::mem::take(&mut run)]), &mut best);
-        }
-        consider(required(part), &mut best);
     }
-    if !run.is_empty() {
-        consider(Required::OneOf(vec![run]), &mut best);
-    }
+    consider(run, &mut best);
     best
 }
 
-/// The one string a node matches, ignoring ASCII case, in lower case.
-fn exact(hir: &Hir) -> Option<Vec<u8>> {
-    match hir.kind() {
-        HirKind::Literal(literal) => Some(literal.0.to_ascii_lowercase()),
-        HirKind::Class(class) => single_byte(class).map(|b| vec![b]),
-        HirKind::Capture(capture) => exact(&capture.sub),
-        HirKind::Repetition(repetition) if Some(repetition.min) == repetition.max => {
-            let one = exact(&repetition.sub)?;
-            Some(one.repeat(repetition.min as usize))
+/// At most this many alternatives are followed through a pattern; beyond that a part
+/// counts as unknown text.
+const MAX_ALTERNATIVES: usize = 24;
+
+/// Every string a node matches, ignoring ASCII case, in lower case, when there are at most
+/// [`MAX_ALTERNATIVES`] of them.
+fn alternatives(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
+    let mut set = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![Vec::new()],
+        HirKind::Literal(literal) => vec![match case {
+            Case::Ignored => literal.0.to_ascii_lowercase(),
+            Case::Exact => literal.0.to_vec(),
+        }],
+        HirKind::Class(class) => class_bytes(class, case)?
+            .into_iter()
+            .map(|b| vec![b])
+            .collect(),
+        HirKind::Capture(capture) => alternatives(&capture.sub, case)?,
+        HirKind::Repetition(repetition) => {
+            let max = repetition.max?;
+            let one = alternatives(&repetition.sub, case)?;
+            let mut all = Vec::new();
+            let mut power = vec![Vec::new()];
+            for count in 0..=max {
+                if count >= repetition.min {
+                    all.extend(power.iter().cloned());
+                }
+                if count < max {
+                    power = product(&power, &one)?;
+                }
+            }
+            all
         }
-        HirKind::Concat(parts) => {
-            let mut joined = Vec::new();
-            for part in parts {
-                if matches!(part.kind(), HirKind::Look(_)) {
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(alternatives(branch, case)?);
+                if all.len() > MAX_ALTERNATIVES {
                     return None;
                 }
-                joined.extend(exact(part)?);
             }
-            Some(joined)
+            all
         }
-        _ => None,
-    }
+        HirKind::Concat(parts) => {
+            let mut all = vec![Vec::new()];
+            for part in parts {
+                all = product(&all, &alternatives(part, case)?)?;
+            }
+            all
+        }
+    };
+    set.sort();
+    set.dedup();
+    (set.len() <= MAX_ALTERNATIVES).then_some(set)
 }
 
-/// A class of one byte, or of one ASCII letter in both cases (`[Ss]`).
-fn single_byte(class: &Class) -> Option<u8> {
-    let bytes: Vec<u8> = match class {
+/// Every string of `left` followed by every string of `right`, unless there are too many.
+fn product(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if left.len() * right.len() > MAX_ALTERNATIVES {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = left
+        .iter()
+        .flat_map(|l| right.iter().map(move |r| [l.as_slice(), r].concat()))
+        .collect();
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// The bytes of a small class, lower-cased: `[Ss]` is one byte, `["\x27]` two.
+fn class_bytes(class: &Class, case: Case) -> Option<Vec<u8>> {
+    let mut bytes: Vec<u8> = Vec::new();
+    match class {
         Class::Bytes(class) => {
-            let count: usize = class
-                .ranges()
-                .iter()
-                .map(|r| usize::from(r.end() - r.start()) + 1)
-                .sum();
-            if count > 2 {
-                return None;
+            for range in class.ranges() {
+                if usize::from(range.end() - range.start()) >= MAX_CLASS {
+                    return None;
+                }
+                bytes.extend(range.start()..=range.end());
             }
-            class.iter().flat_map(|r| r.start()..=r.end()).collect()
         }
         Class::Unicode(class) => {
-            let mut bytes = Vec::new();
             for range in class.iter() {
-                if !range.end().is_ascii() || (range.end() as u32 - range.start() as u32) > 1 {
+                if !range.end().is_ascii()
+                    || (range.end() as u32 - range.start() as u32) as usize >= MAX_CLASS
+                {
                     return None;
                 }
                 bytes.extend((range.start() as u8)..=(range.end() as u8));
             }
-            if bytes.len() > 2 {
-                return None;
-            }
-            bytes
         }
-    };
-    match bytes.as_slice() {
-        [one] => Some(one.to_ascii_lowercase()),
-        [a, b] if a.eq_ignore_ascii_case(b) && a != b => Some(a.to_ascii_lowercase()),
-        _ => None,
     }
+    if case == Case::Ignored {
+        bytes.make_ascii_lowercase();
+    }
+    bytes.sort_unstable();
+    bytes.dedup();
+    (bytes.len() <= MAX_CLASS).then_some(bytes)
 }
+
+/// Classes of more bytes than this (`\d`, `[a-z]`) count as unknown text.
+const MAX_CLASS: usize = 4;
 
 /// Finds, for a text, which of many patterns could match it.
 #[derive(Debug)]
 pub struct Prefilter {
-    automaton: Option<AhoCorasick>,
-    /// For each literal of the automaton, the patterns that require it.
+    literals: Option<Search>,
+    /// For each literal, the patterns that require it.
     owners: Vec<Vec<usize>>,
     /// Patterns without a usable literal, run on every text.
     always: Vec<usize>,
@@ -193,42 +260,41 @@ impl Prefilter {
     /// # Errors
     /// `bad pattern P: reason` for a pattern that is not a valid regular expression.
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<Prefilter, String> {
+        Self::with_case(patterns, Case::Ignored)
+    }
+
+    /// Builds the filter for `patterns` that are matched with the given treatment of case.
+    ///
+    /// # Errors
+    /// `bad pattern P: reason` for a pattern that is not a valid regular expression.
+    pub fn with_case<'a>(
+        patterns: impl IntoIterator<Item = &'a str>,
+        case: Case,
+    ) -> Result<Prefilter, String> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut positions: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         let mut count = 0;
         for (index, pattern) in patterns.into_iter().enumerate() {
             count += 1;
             let required =
-                required_literals(pattern).map_err(|e| format!("bad pattern {pattern}: {e}"))?;
+                literals_in(pattern, case).map_err(|e| format!("bad pattern {pattern}: {e}"))?;
             let Some(options) = required else {
                 always.push(index);
                 continue;
             };
             for literal in options {
-                match literals.iter().position(|l| *l == literal) {
-                    Some(at) => owners[at].push(index),
-                    None => {
-                        literals.push(literal);
-                        owners.push(vec![index]);
-                    }
-                }
+                let at = *positions.entry(literal.clone()).or_insert_with(|| {
+                    literals.push(literal);
+                    owners.push(Vec::new());
+                    literals.len() - 1
+                });
+                owners[at].push(index);
             }
         }
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&literals)
-                    .map_err(|e| e.to_string())?,
-            )
-        };
         Ok(Prefilter {
-            automaton,
+            literals: Search::new(literals, case)?,
             owners,
             always,
             patterns: count,
@@ -241,17 +307,29 @@ impl Prefilter {
         for &index in &self.always {
             marked[index] = true;
         }
-        if let Some(automaton) = &self.automaton {
-            let mut seen = vec![false; self.owners.len()];
-            for found in automaton.find_overlapping_iter(text) {
-                let literal = found.pattern().as_usize();
-                if std::mem::replace(&mut seen[literal], true) {
-                    continue;
-                }
-                for &index in &self.owners[literal] {
-                    marked[index] = true;
+        let mut mark = |literal: usize| {
+            for &index in &self.owners[literal] {
+                marked[index] = true;
+            }
+        };
+        match &self.literals {
+            Some(Search::Automaton(automaton, within)) => {
+                // Leftmost-longest matches may hide a literal that starts inside another
+                // match, so the next search starts one byte after the last match began; a
+                // literal that starts where a longer one does is inside it.
+                let mut seen = vec![false; self.owners.len()];
+                let mut from = 0;
+                while let Some(found) = automaton.find(Input::new(text).span(from..text.len())) {
+                    for &literal in &within[found.pattern().as_usize()] {
+                        if !std::mem::replace(&mut seen[literal], true) {
+                            mark(literal);
+                        }
+                    }
+                    from = found.start() + 1;
                 }
             }
+            Some(Search::Windows(search)) => search.each_present(text, mark),
+            None => {}
         }
         marked
             .iter()
@@ -259,6 +337,195 @@ impl Prefilter {
             .filter_map(|(index, m)| m.then_some(index))
             .collect()
     }
+}
+
+/// How the literals are searched for.
+#[derive(Debug)]
+enum Search {
+    /// A few literals of exact case: an Aho-Corasick automaton, which skips ahead with a
+    /// vectorised search for their first bytes and runs at several gigabytes a second when
+    /// they are rare.
+    /// With each literal go the literals it contains, itself included.
+    Automaton(AhoCorasick, Vec<Vec<usize>>),
+    /// Many literals, or literals of either case, where an automaton has to step through
+    /// every byte.
+    Windows(LiteralSearch),
+}
+
+/// Up to this many exact-case literals are searched for with an automaton.
+const FEW_LITERALS: usize = 32;
+
+impl Search {
+    fn new(literals: Vec<Vec<u8>>, case: Case) -> Result<Option<Search>, String> {
+        if literals.is_empty() {
+            return Ok(None);
+        }
+        // Ignoring case doubles the first bytes to look for, and the automaton then steps
+        // through every byte: it is only quicker for exact-case literals.
+        if case == Case::Ignored || literals.len() > FEW_LITERALS {
+            return Ok(Some(Search::Windows(LiteralSearch::new(literals))));
+        }
+        let within = literals
+            .iter()
+            .map(|outer| {
+                (0..literals.len())
+                    .filter(|&inner| contains(outer, &literals[inner]))
+                    .collect()
+            })
+            .collect();
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .map(|automaton| Some(Search::Automaton(automaton, within)))
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Bits of the hash that selects a filter bit: 2^18 bits are 32 KiB, which stays in the
+/// first-level cache while a text is scanned.
+const HASH_BITS: u32 = 18;
+
+/// Which of many literals (at least [`MIN_LITERAL`] bytes, lower case) occur in a text,
+/// ignoring ASCII case.
+///
+/// Each literal is represented by its four bytes least likely to occur in source code and
+/// configuration (by [`RARITY`]). Every position of the text is looked at once, through the
+/// four bytes that start there: they are folded (`| 0x20` on each byte, which maps both cases
+/// of a letter to one value), hashed, and the hash picks a bit that is set only for some
+/// literal's chosen four bytes. Only where the bit is set are the literals with that hash
+/// compared. Unlike an automaton, whose every step waits for the previous state, the
+/// positions are independent, so the processor works on several at once.
+#[derive(Debug)]
+struct LiteralSearch {
+    literals: Vec<Vec<u8>>,
+    bits: Vec<u64>,
+    /// (hash, literal, offset of the chosen window in the literal), sorted by hash.
+    windows: Vec<(u32, u32, u32)>,
+    /// Where the windows of each 64-bit word of `bits` begin in `windows`.
+    word_start: Vec<u32>,
+}
+
+impl LiteralSearch {
+    fn new(literals: Vec<Vec<u8>>) -> Self {
+        let mut bits = vec![0u64; 1 << (HASH_BITS - 6)];
+        let mut windows = Vec::new();
+        for (index, literal) in literals.iter().enumerate() {
+            debug_assert!(literal.len() >= MIN_LITERAL);
+            let (offset, keys) = if literal.len() >= 4 {
+                let offset = (0..=literal.len() - 4)
+                    .max_by_key(|&at| literal[at..at + 4].iter().map(|&b| rarity(b)).sum::<u32>())
+                    .unwrap_or(0);
+                let window = &literal[offset..offset + 4];
+                (
+                    offset,
+                    vec![fold([window[0], window[1], window[2], window[3]])],
+                )
+            } else {
+                // A three-byte literal is followed by any byte, or by the end of the text,
+                // which reads as a zero byte: every folded fourth byte gets its bit.
+                let keys = (0..=255u8)
+                    .filter(|b| b & 0x20 != 0)
+                    .map(|last| fold([literal[0], literal[1], literal[2], last]))
+                    .collect();
+                (0, keys)
+            };
+            for key in keys {
+                let hash = hash(key);
+                bits[(hash >> 6) as usize] |= 1 << (hash & 63);
+                windows.push((hash, index as u32, offset as u32));
+            }
+        }
+        windows.sort_unstable();
+        windows.dedup();
+        let mut word_start = Vec::with_capacity(bits.len() + 1);
+        for word in 0..=bits.len() as u32 {
+            word_start.push(windows.partition_point(|&(h, _, _)| (h >> 6) < word) as u32);
+        }
+        Self {
+            literals,
+            bits,
+            windows,
+            word_start,
+        }
+    }
+
+    /// Calls `found` once for each literal that occurs in `text`.
+    fn each_present(&self, text: &[u8], mut found: impl FnMut(usize)) {
+        let mut seen = vec![false; self.literals.len()];
+        let mut check = |at: usize, hash: u32| {
+            let word = (hash >> 6) as usize;
+            let range = self.word_start[word] as usize..self.word_start[word + 1] as usize;
+            for &(h, literal, offset) in &self.windows[range] {
+                let literal = literal as usize;
+                if h != hash || seen[literal] || at < offset as usize {
+                    continue;
+                }
+                let start = at - offset as usize;
+                let bytes = &self.literals[literal];
+                if text
+                    .get(start..start + bytes.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(bytes))
+                {
+                    seen[literal] = true;
+                    found(literal);
+                }
+            }
+        };
+        for (at, window) in text.windows(4).enumerate() {
+            let hash = hash(fold([window[0], window[1], window[2], window[3]]));
+            if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
+                check(at, hash);
+            }
+        }
+        // The last three positions have fewer than four bytes: only a three-byte literal can
+        // start there, and its window ends in a zero byte.
+        for at in text.len().saturating_sub(3)..text.len() {
+            let mut window = [0u8; 4];
+            for (slot, &byte) in window.iter_mut().zip(&text[at..]) {
+                *slot = byte;
+            }
+            let hash = hash(fold(window));
+            if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
+                check(at, hash);
+            }
+        }
+    }
+}
+
+/// How rarely each folded byte occurs in source code and configuration, as eight times the
+/// negative binary logarithm of its frequency: higher is rarer. Measured over 86 MB of Python,
+/// Rust, JavaScript, Go, YAML, TOML, JSON and Markdown; indexed by [`rarity`]. Space, `e` and
+/// `t` are the most common bytes; punctuation such as `[`, `@` and `$` and non-ASCII are rare.
+const RARITY: [u8; 128] = [
+    17, 75, 56, 67, 86, 101, 73, 62, 52, 52, 40, 89, 50, 66, 55, 52, //
+    59, 61, 58, 63, 68, 74, 69, 76, 69, 78, 47, 58, 75, 55, 68, 91, //
+    68, 38, 50, 42, 46, 32, 47, 53, 52, 39, 81, 63, 42, 49, 38, 40, //
+    44, 75, 38, 37, 34, 43, 59, 62, 61, 56, 74, 57, 75, 57, 104, 42, //
+    100, 109, 109, 108, 108, 108, 108, 109, 108, 109, 109, 110, 109, 110, 110, 109, //
+    102, 105, 107, 108, 106, 108, 108, 110, 107, 105, 108, 107, 107, 104, 106, 104, //
+    113, 108, 99, 114, 118, 102, 102, 104, 104, 106, 112, 120, 120, 126, 128, 115, //
+    99, 132, 135, 135, 137, 147, 156, 148, 142, 144, 172, 152, 167, 174, 172, 158, //
+];
+
+/// The rarity of a byte once folded: folded bytes have bit 5 set, so bits 7, 6 and 4..0
+/// number them.
+fn rarity(byte: u8) -> u32 {
+    u32::from(RARITY[usize::from(((byte >> 6) << 5) | (byte & 0x1F))])
+}
+
+/// Four bytes as one number, each with bit 5 set, so that `A` and `a` read the same.
+fn fold(bytes: [u8; 4]) -> u32 {
+    u32::from_le_bytes(bytes) | 0x2020_2020
+}
+
+/// Multiplicative hashing: the high bits of the product depend on every byte.
+fn hash(key: u32) -> u32 {
+    key.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)
 }
 
 #[cfg(test)]
@@ -292,10 +559,50 @@ mod tests {
         );
         assert_eq!(
             literals(r"\bos\.(Getenv|LookupEnv)\("),
-            owned(&["getenv", "lookupenv"])
+            owned(&["os.getenv(", "os.lookupenv("])
         );
         assert_eq!(literals(r"[Ss]ecret_[Kk]ey"), owned(&["secret_key"]));
         assert_eq!(literals(r"\x27/metrics\x27"), owned(&["'/metrics'"]));
+    }
+
+    #[test]
+    fn few_alternatives_multiply_into_longer_literals() {
+        assert_eq!(
+            literals(r#"["\x27]X-(Request|Correlation)-ID["\x27]"#),
+            owned(&[
+                "\"x-correlation-id\"",
+                "\"x-correlation-id'",
+                "\"x-request-id\"",
+                "\"x-request-id'",
+                "'x-correlation-id\"",
+                "'x-correlation-id'",
+                "'x-request-id\"",
+                "'x-request-id'"
+            ])
+        );
+        assert_eq!(
+            literals(r"\baudit_?log(ger)?\.(info|warn)\("),
+            owned(&[
+                "audit_log.info(",
+                "audit_log.warn(",
+                "audit_logger.info(",
+                "audit_logger.warn(",
+                "auditlog.info(",
+                "auditlog.warn(",
+                "auditlogger.info(",
+                "auditlogger.warn("
+            ])
+        );
+        // Too many combinations: the longest part that stays within bounds stands in.
+        assert_eq!(
+            literals(r"(a|b|c|d|e)(f|g|h|i|j)(k|l|m|n|o)_request_id"),
+            owned(&["_request_id"])
+        );
+        // An unbounded or wide part ends a run.
+        assert_eq!(
+            literals(r"\bHandle(Func)?\(\s*\x22/(health|ready)\x22"),
+            owned(&["\"/health\"", "\"/ready\""])
+        );
     }
 
     #[test]
@@ -341,5 +648,73 @@ mod tests {
         }
         assert_eq!(candidates, vec![0, 1, 3, 4]);
         assert_eq!(filter.candidates(b"nothing here"), vec![3]);
+    }
+
+    /// A small deterministic generator, so the comparison below covers many texts without a
+    /// dependency.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    fn contains_ignoring_case(text: &[u8], literal: &[u8]) -> bool {
+        text.windows(literal.len())
+            .any(|w| w.eq_ignore_ascii_case(literal))
+    }
+
+    /// Both searches report exactly the literals a plain search finds: at the start and end
+    /// of a text, overlapping each other, inside one another, in either case, and in texts
+    /// shorter than four bytes.
+    #[test]
+    fn both_searches_find_exactly_the_literals_present() {
+        let literals = [
+            "abc",
+            "abcd",
+            "bcd",
+            "k8s",
+            "xyz_",
+            "sentry_sdk.init(",
+            "init(",
+            "dk.i",
+            "gin",
+            "-----begin",
+            "ghp_",
+            "ghp_ab",
+        ];
+        let fragments: Vec<Vec<u8>> = literals
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .chain(literals.iter().map(|l| l.to_ascii_uppercase().into_bytes()))
+            .chain(
+                ["a", "b", "c", "d", "_", "-", " ", "\n", "\u{e9}", "8", "k"]
+                    .map(|f| f.as_bytes().to_vec()),
+            )
+            .collect();
+        let escaped: Vec<String> = literals.iter().map(|l| regex_syntax::escape(l)).collect();
+        let ignoring =
+            Prefilter::new(escaped.iter().map(String::as_str)).unwrap_or_else(|e| panic!("{e}"));
+        let exact = Prefilter::with_case(escaped.iter().map(String::as_str), Case::Exact)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(ignoring.literals, Some(Search::Windows(_))));
+        assert!(matches!(exact.literals, Some(Search::Automaton(..))));
+        let mut state = 0x5EED_u64;
+        for _ in 0..5000 {
+            let mut text = Vec::new();
+            for _ in 0..next(&mut state) % 8 {
+                let fragment = &fragments[(next(&mut state) % fragments.len() as u64) as usize];
+                text.extend_from_slice(fragment);
+            }
+            let want_ignoring: Vec<usize> = (0..literals.len())
+                .filter(|&i| contains_ignoring_case(&text, literals[i].as_bytes()))
+                .collect();
+            let want_exact: Vec<usize> = (0..literals.len())
+                .filter(|&i| contains(&text, literals[i].as_bytes()))
+                .collect();
+            let shown = String::from_utf8_lossy(&text);
+            assert_eq!(ignoring.candidates(&text), want_ignoring, "{shown:?}");
+            assert_eq!(exact.candidates(&text), want_exact, "{shown:?}");
+        }
     }
 }

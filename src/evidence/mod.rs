@@ -11,6 +11,7 @@ mod traits;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -108,10 +109,9 @@ pub struct Facts<'a> {
     /// The catalog practices each step's action and commands match, worked out once: practice
     /// index and, for a command match, the command's index in the step. Keyed by the step's
     /// address, which is stable while the pipelines are borrowed.
-    step_matches:
-        std::collections::HashMap<*const crate::pipeline::Step, Vec<(usize, Option<usize>)>>,
+    step_matches: std::collections::HashMap<usize, Vec<(usize, Option<usize>)>>,
     /// Production paths, computed on first use.
-    paths: std::cell::OnceCell<Vec<production::ProductionPath>>,
+    paths: std::sync::OnceLock<Vec<production::ProductionPath>>,
 }
 
 impl<'a> Facts<'a> {
@@ -134,16 +134,19 @@ impl<'a> Facts<'a> {
             production_jobs: production::jobs_on_production_paths(pipelines),
             step_matches: pipelines
                 .steps()
-                .map(|(_, _, step)| (step as *const _, match_step(catalog, step)))
+                .map(|(_, _, step)| step)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|step| (address(step), match_step(catalog, step)))
                 .collect(),
-            paths: std::cell::OnceCell::new(),
+            paths: std::sync::OnceLock::new(),
         }
     }
 
     /// Practices matched by a step: (practice index, index of the matching command).
     pub fn step_practices(&self, step: &crate::pipeline::Step) -> &[(usize, Option<usize>)] {
         self.step_matches
-            .get(&(step as *const _))
+            .get(&address(step))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -212,19 +215,33 @@ fn match_step(catalog: &Catalog, step: &crate::pipeline::Step) -> Vec<(usize, Op
     out
 }
 
+/// A step's address, which names it while the pipelines are borrowed.
+fn address(step: &crate::pipeline::Step) -> usize {
+    std::ptr::from_ref(step) as usize
+}
+
 /// Gathers evidence for every practice of the catalog.
 pub fn gather(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
     let mut found = signals::match_signals(catalog, facts);
-    for practice in &catalog.practices {
-        let Some(name) = practice.detector.as_deref() else {
-            continue;
-        };
+    // Detectors only read the facts and the signals' evidence: they run side by side.
+    let verdicts: Vec<(&Practice, Option<Verdict>)> = catalog
+        .practices
+        .par_iter()
+        .filter_map(|practice| {
+            let name = practice.detector.as_deref()?;
+            let signals = found
+                .get(&practice.id)
+                .map_or(&[][..], |entry| entry.evidence.as_slice());
+            Some((practice, detectors::run(name, practice, facts, signals)))
+        })
+        .collect();
+    for (practice, verdict) in verdicts {
         let entry = found.entry(practice.id.clone()).or_default();
-        if let Some(verdict) = detectors::run(name, practice, facts, &entry.evidence) {
-            entry.verdict = Some(verdict);
+        if verdict.is_some() {
+            entry.verdict = verdict;
         }
     }
-    for entry in found.values_mut() {
+    found.par_iter_mut().for_each(|(_, entry)| {
         // Best first: the higher state, then the stronger evidence — a parsed CI step before a
         // pattern, application code before a configuration mention.
         let in_code = |e: &Evidence| {
@@ -233,17 +250,18 @@ pub fn gather(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvid
                 .get(&e.location.path)
                 .is_some_and(|f| f.kind == crate::inventory::FileKind::Source)
         };
-        entry.evidence.sort_by(|a, b| {
-            b.state
-                .cmp(&a.state)
-                .then_with(|| b.confidence.cmp(&a.confidence))
-                .then_with(|| in_code(b).cmp(&in_code(a)))
-                .then_with(|| a.location.cmp(&b.location))
+        entry.evidence.sort_by_cached_key(|e| {
+            (
+                std::cmp::Reverse(e.state),
+                std::cmp::Reverse(e.confidence),
+                std::cmp::Reverse(in_code(e)),
+                e.location.clone(),
+            )
         });
         entry
             .evidence
             .dedup_by(|a, b| a.location == b.location && a.summary == b.summary);
-    }
+    });
     found
 }
 

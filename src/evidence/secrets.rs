@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::catalog::literals::Prefilter;
+use crate::catalog::literals::{Case, Prefilter};
 use crate::source::Location;
 
 const SECRET_KINDS: &[(&str, &str)] = &[
@@ -27,10 +27,11 @@ const SECRET_KINDS: &[(&str, &str)] = &[
     ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
 ];
 
-/// Every kind's required literals in one automaton, so each file is scanned once; the
-/// single patterns run only where their literals occur.
+/// Every kind's required literals in one search, so each file is scanned once; the single
+/// patterns run only where their literals occur. The patterns match case exactly, so their
+/// literals are searched for as they are written.
 static FILTER: LazyLock<Option<Prefilter>> =
-    LazyLock::new(|| Prefilter::new(SECRET_KINDS.iter().map(|(_, p)| *p)).ok());
+    LazyLock::new(|| Prefilter::with_case(SECRET_KINDS.iter().map(|(_, p)| *p), Case::Exact).ok());
 static PATTERNS: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
     SECRET_KINDS
         .iter()

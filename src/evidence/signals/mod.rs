@@ -15,22 +15,47 @@ use crate::source::Location;
 use text::{SignalHit, SignalList};
 
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
+    // Each kind of signal is matched on its own thread; the evidence is then put together
+    // in one fixed order, so the report does not depend on which finished first.
+    let ((ci, files), (content, (code, dependencies))) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    collect(|mut add| {
+                        ci::ci_signals(catalog, facts, &mut add);
+                        ci::template_signals(catalog, facts, &mut add);
+                    })
+                },
+                || collect(|mut add| file_signals(catalog, facts, &mut add)),
+            )
+        },
+        || {
+            rayon::join(
+                || collect(|mut add| content_signals(catalog, facts, &mut add)),
+                || {
+                    rayon::join(
+                        || collect(|mut add| code_signals(catalog, facts, &mut add)),
+                        || collect(|mut add| dependency_signals(catalog, facts, &mut add)),
+                    )
+                },
+            )
+        },
+    );
     let mut found: BTreeMap<String, PracticeEvidence> = BTreeMap::new();
-    let mut add = |practice: &Practice, evidence: Evidence| {
-        found
-            .entry(practice.id.clone())
-            .or_default()
-            .evidence
-            .push(evidence);
-    };
-
-    ci::ci_signals(catalog, facts, &mut add);
-    ci::template_signals(catalog, facts, &mut add);
-    file_signals(catalog, facts, &mut add);
-    content_signals(catalog, facts, &mut add);
-    code_signals(catalog, facts, &mut add);
-    dependency_signals(catalog, facts, &mut add);
+    for (practice, evidence) in [ci, files, content, code, dependencies]
+        .into_iter()
+        .flatten()
+    {
+        found.entry(practice).or_default().evidence.push(evidence);
+    }
     found
+}
+
+/// The evidence one kind of signal adds, by practice id, in the order it was added.
+fn collect(signals: impl FnOnce(&mut dyn FnMut(&Practice, Evidence))) -> Vec<(String, Evidence)> {
+    let mut out = Vec::new();
+    signals(&mut |practice: &Practice, evidence| out.push((practice.id.clone(), evidence)));
+    out
 }
 
 /// `owner/repo` matches `owner/repo` and `owner/repo/path`, never `owner/repository`.

@@ -48,6 +48,15 @@ const READ_LATER: &[(&str, &str)] = &[
     ("StrongMigrations.start_after", ""),
 ];
 
+/// The [`READ_LATER`] markers, each compiled once into a vectorised substring search.
+static READ_LATER_FINDERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'static>, &str)>> =
+    std::sync::LazyLock::new(|| {
+        READ_LATER
+            .iter()
+            .map(|(marker, ending)| (memchr::memmem::Finder::new(marker), *ending))
+            .collect()
+    });
+
 /// Searches one file's text; returns what was found and whether the inventory must keep the
 /// text. Source code is kept only where something was found in it, configuration always.
 pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, bool) {
@@ -63,7 +72,8 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
     };
     let mut signals = Vec::new();
     if code || !wanted.is_empty() {
-        let (code_candidates, content_candidates) = index.text_candidates(text.as_bytes());
+        let (code_candidates, content_candidates) =
+            index.text_candidates(text.as_bytes(), code, !wanted.is_empty());
         let mut add = |list: SignalList, signal: usize, regex: Option<&regex::bytes::Regex>| {
             let Some(found) = regex.and_then(|r| first_outside_comments(r, text, &file.path))
             else {
@@ -98,9 +108,9 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
     let keep = file.kind != FileKind::Source
         || !signals.is_empty()
         || !secrets.is_empty()
-        || READ_LATER
-            .iter()
-            .any(|(marker, ending)| file.path.ends_with(ending) && text.contains(marker));
+        || READ_LATER_FINDERS.iter().any(|(marker, ending)| {
+            file.path.ends_with(ending) && marker.find(text.as_bytes()).is_some()
+        });
     let head = (!keep).then(|| crate::source::snippet(crate::source::line_of(text, 1)));
     let scan = FileScan {
         searched: true,
