@@ -31,7 +31,8 @@ pub const MIN_LITERAL: usize = 3;
 enum Required {
     /// Nothing is known; the pattern must always run.
     Anything,
-    /// At least one of these (lower-case) byte strings occurs in every match.
+    /// At least one of these byte strings (lower-case when case is ignored) occurs in every
+    /// match.
     OneOf(Vec<Vec<u8>>),
 }
 
@@ -57,24 +58,45 @@ pub fn required_literals(pattern: &str) -> Result<Option<Vec<Vec<u8>>>, String> 
     literals_in(pattern, Case::Ignored)
 }
 
-/// Whether a pattern is matched ignoring ASCII case; its literals are then kept in lower case.
+/// How the patterns are compiled, which the literals must follow: the parse has to see what
+/// the compiled pattern will match (a `(?u:k)` that ignores case also matches the Kelvin sign,
+/// so it yields no literal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Case {
+    /// As the catalog's patterns: bytes, ASCII classes, ignoring case, multi-line. Literals
+    /// are kept in lower case.
     Ignored,
+    /// As `regex::Regex::new` compiles a pattern: Unicode text, case as written.
     Exact,
 }
 
 fn literals_in(pattern: &str, case: Case) -> Result<Option<Vec<Vec<u8>>>, String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .multi_line(true)
-        .build()
-        .parse(pattern)
-        .map_err(|e| e.to_string())?;
+    let mut parser = regex_syntax::ParserBuilder::new();
+    if case == Case::Ignored {
+        // Without Unicode, ignoring case folds ASCII letters only, which comparing the
+        // literals ignoring ASCII case already does; parsing with the flag spells every
+        // letter out as a class and costs a fifth of the catalog's compile time.
+        parser
+            .case_insensitive(enables_unicode(pattern))
+            .unicode(false)
+            .utf8(false)
+            .multi_line(true);
+    }
+    let hir = parser.build().parse(pattern).map_err(|e| e.to_string())?;
     Ok(match required(&hir, case) {
         Required::OneOf(options) if options.iter().all(|o| o.len() >= MIN_LITERAL) => Some(options),
         _ => None,
+    })
+}
+
+/// Whether an inline flag group may switch Unicode on (`(?u)`, `(?iu:`): then ignoring case
+/// also folds non-ASCII letters (`k` matches the Kelvin sign). Errs towards yes.
+fn enables_unicode(pattern: &str) -> bool {
+    pattern.match_indices("(?").any(|(at, _)| {
+        pattern[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .any(|c| c == 'u')
     })
 }
 
@@ -123,9 +145,10 @@ fn best_in_sequence(parts: &[Hir], case: Case) -> Required {
     let mut run: Vec<Vec<u8>> = vec![Vec::new()];
     for part in parts {
         if let Some(set) = alternatives(part, case) {
-            match product(&run, &set) {
-                Some(joined) => run = joined,
-                None => consider(std::mem::replace(&mut run, set), &mut best),
+            if run.len() * set.len() > MAX_ALTERNATIVES {
+                consider(std::mem::replace(&mut run, set), &mut best);
+            } else {
+                run = append(std::mem::take(&mut run), set).unwrap_or_default();
             }
             continue;
         }
@@ -185,7 +208,7 @@ fn alternatives(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
         HirKind::Concat(parts) => {
             let mut all = vec![Vec::new()];
             for part in parts {
-                all = product(&all, &alternatives(part, case)?)?;
+                all = append(all, alternatives(part, case)?)?;
             }
             all
         }
@@ -193,6 +216,20 @@ fn alternatives(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
     set.sort();
     set.dedup();
     (set.len() <= MAX_ALTERNATIVES).then_some(set)
+}
+
+/// [`product`] that reuses `left` when `right` is one string, as every letter of a pattern
+/// that ignores case is.
+fn append(mut left: Vec<Vec<u8>>, right: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+    match right.as_slice() {
+        [one] => {
+            for string in &mut left {
+                string.extend_from_slice(one);
+            }
+            Some(left)
+        }
+        _ => product(&left, &right),
+    }
 }
 
 /// Every string of `left` followed by every string of `right`, unless there are too many.
@@ -263,7 +300,9 @@ impl Prefilter {
         Self::with_case(patterns, Case::Ignored)
     }
 
-    /// Builds the filter for `patterns` that are matched with the given treatment of case.
+    /// Builds the filter for `patterns` compiled as `case` says. More than [`FEW_LITERALS`]
+    /// exact-case literals are searched for ignoring case, which lets more texts through but
+    /// never drops one.
     ///
     /// # Errors
     /// `bad pattern P: reason` for a pattern that is not a valid regular expression.
@@ -715,6 +754,33 @@ mod tests {
             let shown = String::from_utf8_lossy(&text);
             assert_eq!(ignoring.candidates(&text), want_ignoring, "{shown:?}");
             assert_eq!(exact.candidates(&text), want_exact, "{shown:?}");
+        }
+    }
+
+    /// Literals follow the flags the pattern is compiled with: Unicode case folding inside
+    /// `(?u:…)` matches the Kelvin sign and the long s, and an exact-case pattern is Unicode
+    /// text, where `\xE9` is `é`.
+    #[test]
+    fn unicode_parts_are_read_as_they_are_compiled() {
+        for (pattern, text) in [
+            (r"(?u:k)ubectl", "\u{212A}ubectl"),
+            (r"(?u:s)ecret_key", "\u{17F}ecret_key"),
+        ] {
+            let regex = crate::catalog::index::compile(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert!(regex.is_match(text.as_bytes()), "{pattern}");
+            let filter = Prefilter::new([pattern]).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(filter.candidates(text.as_bytes()), vec![0], "{pattern}");
+        }
+        for (pattern, text) in [
+            (r"tok\xE9n_[0-9]", "tok\u{e9}n_1"),
+            (r"(?i)kube_token", "\u{212A}ube_token"),
+            (r"caf[\u{e9}]_key", "caf\u{e9}_key"),
+        ] {
+            let regex = regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert!(regex.is_match(text), "{pattern}");
+            let filter = Prefilter::with_case([pattern], Case::Exact)
+                .unwrap_or_else(|e| panic!("{pattern}: {e}"));
+            assert_eq!(filter.candidates(text.as_bytes()), vec![0], "{pattern}");
         }
     }
 }
