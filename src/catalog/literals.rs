@@ -443,37 +443,55 @@ const HASH_BITS: u32 = 18;
 struct LiteralSearch {
     literals: Vec<Vec<u8>>,
     bits: Vec<u64>,
-    /// (hash, literal, offset of the chosen window in the literal), sorted by hash.
+    /// (hash, literal, offset of the window in the literal), sorted by hash.
     windows: Vec<(u32, u32, u32)>,
     /// Where the windows of each 64-bit word of `bits` begin in `windows`.
     word_start: Vec<u32>,
+    /// Only every `stride`-th position of a text is looked at: each literal stands for
+    /// `stride` consecutive windows, one of which starts at such a position wherever the
+    /// literal occurs.
+    stride: usize,
 }
+
+/// At most this many windows stand for one literal.
+const MAX_STRIDE: usize = 4;
 
 impl LiteralSearch {
     fn new(literals: Vec<Vec<u8>>) -> Self {
+        let shortest = literals.iter().map(Vec::len).min().unwrap_or(MIN_LITERAL);
+        let stride = shortest.saturating_sub(3).clamp(1, MAX_STRIDE);
         let mut bits = vec![0u64; 1 << (HASH_BITS - 6)];
         let mut windows = Vec::new();
         for (index, literal) in literals.iter().enumerate() {
             debug_assert!(literal.len() >= MIN_LITERAL);
-            let (offset, keys) = if literal.len() >= 4 {
-                let offset = (0..=literal.len() - 4)
-                    .max_by_key(|&at| literal[at..at + 4].iter().map(|&b| rarity(b)).sum::<u32>())
-                    .unwrap_or(0);
-                let window = &literal[offset..offset + 4];
-                (
-                    offset,
-                    vec![fold([window[0], window[1], window[2], window[3]])],
-                )
-            } else {
-                // A three-byte literal is followed by any byte, or by the end of the text,
-                // which reads as a zero byte: every folded fourth byte gets its bit.
-                let keys = (0..=255u8)
-                    .filter(|b| b & 0x20 != 0)
-                    .map(|last| fold([literal[0], literal[1], literal[2], last]))
-                    .collect();
-                (0, keys)
+            let window = |at: usize| {
+                fold([
+                    literal[at],
+                    literal[at + 1],
+                    literal[at + 2],
+                    literal[at + 3],
+                ])
             };
-            for key in keys {
+            let keys: Vec<(u32, usize)> = if literal.len() >= 4 {
+                // The run of `stride` windows whose most common window is rarest.
+                let first = (0..=literal.len() - 3 - stride)
+                    .max_by_key(|&at| {
+                        (at..at + stride)
+                            .map(|w| literal[w..w + 4].iter().map(|&b| rarity(b)).sum::<u32>())
+                            .min()
+                    })
+                    .unwrap_or(0);
+                (first..first + stride).map(|at| (window(at), at)).collect()
+            } else {
+                // A three-byte literal (the stride is then one) is followed by any byte, or
+                // by the end of the text, which reads as a zero byte: every folded fourth
+                // byte gets its bit.
+                (0..=255u8)
+                    .filter(|b| b & 0x20 != 0)
+                    .map(|last| (fold([literal[0], literal[1], literal[2], last]), 0))
+                    .collect()
+            };
+            for (key, offset) in keys {
                 let hash = hash(key);
                 bits[(hash >> 6) as usize] |= 1 << (hash & 63);
                 windows.push((hash, index as u32, offset as u32));
@@ -490,6 +508,7 @@ impl LiteralSearch {
             bits,
             windows,
             word_start,
+            stride,
         }
     }
 
@@ -515,14 +534,18 @@ impl LiteralSearch {
                 }
             }
         };
-        for (at, window) in text.windows(4).enumerate() {
+        for (at, window) in text.windows(4).enumerate().step_by(self.stride) {
             let hash = hash(fold([window[0], window[1], window[2], window[3]]));
             if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
                 check(at, hash);
             }
         }
         // The last three positions have fewer than four bytes: only a three-byte literal can
-        // start there, and its window ends in a zero byte.
+        // start there, and its window ends in a zero byte. Longer literals' windows all lie
+        // inside the text.
+        if self.stride > 1 {
+            return;
+        }
         for at in text.len().saturating_sub(3)..text.len() {
             let mut window = [0u8; 4];
             for (slot, &byte) in window.iter_mut().zip(&text[at..]) {
@@ -708,52 +731,78 @@ mod tests {
     /// shorter than four bytes.
     #[test]
     fn both_searches_find_exactly_the_literals_present() {
-        let literals = [
-            "abc",
-            "abcd",
-            "bcd",
-            "k8s",
-            "xyz_",
-            "sentry_sdk.init(",
-            "init(",
-            "dk.i",
-            "gin",
-            "-----begin",
-            "ghp_",
-            "ghp_ab",
+        // Three-byte literals make the window search look at every position; five-byte and
+        // seven-byte ones let it look at every second and every fourth.
+        let sets: [(&[&str], usize); 3] = [
+            (
+                &[
+                    "abc",
+                    "abcd",
+                    "bcd",
+                    "k8s",
+                    "xyz_",
+                    "sentry_sdk.init(",
+                    "init(",
+                    "dk.i",
+                    "gin",
+                    "-----begin",
+                    "ghp_",
+                    "ghp_ab",
+                ],
+                1,
+            ),
+            (
+                &["abcde", "bcdea", "sentry_sdk.init(", "init(", "aaaaaa"],
+                2,
+            ),
+            (
+                &[
+                    "abcdefg",
+                    "sentry_sdk.init(",
+                    "x-request-id",
+                    "aaaaaaaa",
+                    "ghp_abc",
+                ],
+                4,
+            ),
         ];
-        let fragments: Vec<Vec<u8>> = literals
-            .iter()
-            .map(|l| l.as_bytes().to_vec())
-            .chain(literals.iter().map(|l| l.to_ascii_uppercase().into_bytes()))
-            .chain(
-                ["a", "b", "c", "d", "_", "-", " ", "\n", "\u{e9}", "8", "k"]
-                    .map(|f| f.as_bytes().to_vec()),
-            )
-            .collect();
-        let escaped: Vec<String> = literals.iter().map(|l| regex_syntax::escape(l)).collect();
-        let ignoring =
-            Prefilter::new(escaped.iter().map(String::as_str)).unwrap_or_else(|e| panic!("{e}"));
-        let exact = Prefilter::with_case(escaped.iter().map(String::as_str), Case::Exact)
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(ignoring.literals, Some(Search::Windows(_))));
-        assert!(matches!(exact.literals, Some(Search::Automaton(..))));
-        let mut state = 0x5EED_u64;
-        for _ in 0..5000 {
-            let mut text = Vec::new();
-            for _ in 0..next(&mut state) % 8 {
-                let fragment = &fragments[(next(&mut state) % fragments.len() as u64) as usize];
-                text.extend_from_slice(fragment);
+        for (literals, stride) in sets {
+            let fragments: Vec<Vec<u8>> = literals
+                .iter()
+                .map(|l| l.as_bytes().to_vec())
+                .chain(literals.iter().map(|l| l.to_ascii_uppercase().into_bytes()))
+                .chain(
+                    ["a", "b", "c", "d", "_", "-", " ", "\n", "\u{e9}", "8", "k"]
+                        .map(|f| f.as_bytes().to_vec()),
+                )
+                .collect();
+            let escaped: Vec<String> = literals.iter().map(|l| regex_syntax::escape(l)).collect();
+            let ignoring = Prefilter::new(escaped.iter().map(String::as_str))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let exact = Prefilter::with_case(escaped.iter().map(String::as_str), Case::Exact)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let Some(Search::Windows(windows)) = &ignoring.literals else {
+                panic!("literals ignoring case are searched by windows");
+            };
+            assert_eq!(windows.stride, stride, "{literals:?}");
+            assert!(matches!(exact.literals, Some(Search::Automaton(..))));
+            let mut state = 0x5EED_u64;
+            for _ in 0..5000 {
+                let mut text = Vec::new();
+                for _ in 0..next(&mut state) % 8 {
+                    let fragment = &fragments[(next(&mut state) % fragments.len() as u64) as usize];
+                    text.extend_from_slice(fragment);
+                }
+                let want_ignoring: Vec<usize> = (0..literals.len())
+                    .filter(|&i| contains_ignoring_case(&text, literals[i].as_bytes()))
+                    .collect();
+                let want_exact: Vec<usize> = (0..literals.len())
+                    .filter(|&i| contains(&text, literals[i].as_bytes()))
+                    .collect();
+                let shown = String::from_utf8_lossy(&text);
+                assert_eq!(ignoring.candidates(&text), want_ignoring, "{shown:?}");
+                assert_eq!(exact.candidates(&text), want_exact, "{shown:?}");
             }
-            let want_ignoring: Vec<usize> = (0..literals.len())
-                .filter(|&i| contains_ignoring_case(&text, literals[i].as_bytes()))
-                .collect();
-            let want_exact: Vec<usize> = (0..literals.len())
-                .filter(|&i| contains(&text, literals[i].as_bytes()))
-                .collect();
-            let shown = String::from_utf8_lossy(&text);
-            assert_eq!(ignoring.candidates(&text), want_ignoring, "{shown:?}");
-            assert_eq!(exact.candidates(&text), want_exact, "{shown:?}");
         }
     }
 
