@@ -341,3 +341,79 @@ fn staging_promotion_without_any_deploy_says_so() {
     );
     assert!(a.production_paths.is_empty());
 }
+
+/// A monorepo with many production deploys that fall short the same way gets one sentence
+/// naming three of them and counting the rest, not one sentence per deploy.
+#[test]
+fn deploys_that_fall_short_alike_are_named_together() {
+    let dir = tempfile::tempdir().unwrap();
+    for service in 0..7 {
+        common::write(
+            dir.path(),
+            &format!(".github/workflows/svc-{service}.yml"),
+            "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n  deploy:\n    needs: test\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n",
+        );
+    }
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    let practice = common::practice(&a, "AUT-12");
+    assert_eq!(practice.state, shipready::evidence::State::Partial);
+    assert_eq!(
+        practice.reason.as_deref(),
+        Some(
+            "job deploy in .github/workflows/svc-0.yml, job deploy in .github/workflows/svc-1.yml, \
+             job deploy in .github/workflows/svc-2.yml and 4 more wait for tests, but no security \
+             scan that can fail runs before them"
+        )
+    );
+    // Each deploy keeps its own evidence.
+    assert_eq!(
+        practice
+            .evidence
+            .iter()
+            .filter(|e| e.summary.starts_with("deploy job deploy in"))
+            .count(),
+        7
+    );
+}
+
+/// A control that no production deploy waits for names three of the deploys that go without
+/// it and counts the rest.
+#[test]
+fn a_control_off_every_production_path_names_three_deploys() {
+    let dir = tempfile::tempdir().unwrap();
+    for service in 0..5 {
+        common::write(
+            dir.path(),
+            &format!(".github/workflows/svc-{service}.yml"),
+            "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n",
+        );
+    }
+    common::write(
+        dir.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nUSER app\nCMD [\"app\"]\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/scan.yml",
+        "on: [push, pull_request]\njobs:\n  scan:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: docker build -t app .\n      - run: trivy image --exit-code 1 --severity CRITICAL,HIGH app\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    let reasons: Vec<&str> = a
+        .practices
+        .iter()
+        .flat_map(|p| &p.evidence)
+        .filter(|e| e.location.path == ".github/workflows/scan.yml")
+        .filter_map(|e| e.reason.as_deref())
+        .filter(|r| r.starts_with("no production deploy waits"))
+        .collect();
+    assert!(!reasons.is_empty(), "the scan guards no production deploy");
+    for reason in reasons {
+        assert_eq!(
+            reason,
+            "no production deploy waits for it; .github/workflows/svc-0.yml (job deploy), \
+             .github/workflows/svc-1.yml (job deploy), .github/workflows/svc-2.yml (job deploy) \
+             and 2 more deploy without it"
+        );
+    }
+}

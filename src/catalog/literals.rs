@@ -534,11 +534,13 @@ impl LiteralSearch {
                 }
             }
         };
-        for (at, window) in text.windows(4).enumerate().step_by(self.stride) {
+        let mut at = 0;
+        while let Some(window) = text.get(at..at + 4) {
             let hash = hash(fold([window[0], window[1], window[2], window[3]]));
             if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
                 check(at, hash);
             }
+            at += self.stride;
         }
         // The last three positions have fewer than four bytes: only a three-byte literal can
         // start there, and its window ends in a zero byte. Longer literals' windows all lie

@@ -1,7 +1,7 @@
 //! Detectors over deployments: gated on tests and scans, automatic, promoted through
 //! staging, approved before production.
 
-use super::{evidence, verdict};
+use super::{evidence, examples, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
 use crate::pipeline::{Scope, is_simulated, job_scope, upstream};
 
@@ -19,8 +19,11 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
     }
     let mut found = Vec::new();
     let mut worst = State::Present;
-    let mut reasons = Vec::new();
+    // Deploys that fall short the same way are named together: a monorepo has hundreds.
+    let mut short: [Vec<String>; 3] = Default::default();
+    let mut non_blocking = Vec::new();
     for path in paths {
+        let name = format!("job {} in {}", path.job, path.pipeline);
         let status = |name: &str| {
             path.controls
                 .iter()
@@ -33,16 +36,17 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
             .filter_map(|n| status(n))
             .map(|(s, _)| s)
             .collect();
-        let (state, reason) = match tests {
+        let (state, reason, kind) = match tests {
             _ if path.simulated => (
                 State::Mentioned,
                 Some(format!(
                     "deploy job {} in {} only prints or sleeps",
                     path.job, path.pipeline
                 )),
+                Some(0),
             ),
             Some((ControlStatus::Present, _)) if scans.contains(&ControlStatus::Present) => {
-                (State::Present, None)
+                (State::Present, None, None)
             }
             Some((ControlStatus::Present, _)) => (
                 State::Partial,
@@ -50,6 +54,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                     "job {} in {} waits for tests, but no security scan that can fail runs before it",
                     path.job, path.pipeline
                 )),
+                Some(1),
             ),
             Some((ControlStatus::NonBlocking, detail)) => (
                 State::Partial,
@@ -57,6 +62,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                     "job {} in {}: tests run first but cannot stop it ({detail})",
                     path.job, path.pipeline
                 )),
+                None,
             ),
             _ => (
                 State::Absent,
@@ -64,6 +70,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                     "job {} in {} deploys without any test job before it",
                     path.job, path.pipeline
                 )),
+                Some(2),
             ),
         };
         let summary = match path
@@ -85,8 +92,49 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
             summary,
             reason.clone(),
         ));
-        reasons.extend(reason);
+        match kind {
+            Some(kind) => short[kind].push(name),
+            None => non_blocking.extend(reason),
+        }
         worst = worst.min(state);
+    }
+    let [simulated, unscanned, untested] = short;
+    let mut reasons = Vec::new();
+    if !simulated.is_empty() {
+        let verb = if simulated.len() == 1 {
+            "prints or sleeps"
+        } else {
+            "print or sleep"
+        };
+        reasons.push(format!("deploy {} only {verb}", examples(&simulated, 3)));
+    }
+    if !unscanned.is_empty() {
+        let (verb, them) = if unscanned.len() == 1 {
+            ("waits", "it")
+        } else {
+            ("wait", "them")
+        };
+        reasons.push(format!(
+            "{} {verb} for tests, but no security scan that can fail runs before {them}",
+            examples(&unscanned, 3)
+        ));
+    }
+    if non_blocking.len() > 3 {
+        let more = non_blocking.len() - 3;
+        non_blocking.truncate(3);
+        non_blocking.push(format!("{more} more deploys whose tests cannot stop them"));
+    }
+    reasons.extend(non_blocking);
+    if !untested.is_empty() {
+        let (verb, them) = if untested.len() == 1 {
+            ("deploys", "it")
+        } else {
+            ("deploy", "them")
+        };
+        reasons.push(format!(
+            "{} {verb} without any test job before {them}",
+            examples(&untested, 3)
+        ));
     }
     verdict(
         worst,

@@ -71,7 +71,7 @@ fn verdict(state: State, reason: Option<String>, evidence: Vec<Evidence>) -> Opt
 }
 
 /// "a, b and 3 more" for reasons that name examples.
-fn examples(items: &[String], shown: usize) -> String {
+pub(super) fn examples(items: &[String], shown: usize) -> String {
     let mut text = items
         .iter()
         .take(shown)

@@ -143,14 +143,12 @@ fn ci_evidence(
 /// Why a control in this job does not guard production: it runs only for staging or preview,
 /// or production deploys never wait for it.
 fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option<String> {
+    if facts.is_on_production_path(pipeline, job) {
+        return None;
+    }
     let scope = job_scope(pipeline, job);
-    let deploys = facts.production_deploys();
-    let elsewhere: Vec<String> = deploys
-        .iter()
-        .filter(|(p, j)| !(p.path == pipeline.path && j.id == job.id))
-        .map(|(p, j)| format!("{} (job {})", p.path, j.id))
-        .collect();
     let staging = matches!(scope, Scope::Staging | Scope::Preview);
+    let deploys = facts.production_deploys();
     if deploys.is_empty() {
         return staging.then(|| {
             format!(
@@ -160,21 +158,21 @@ fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option
             )
         });
     }
-    if facts.is_on_production_path(pipeline, job) {
-        return None;
-    }
+    // A monorepo may deploy from hundreds of workflows: three are named, the rest counted.
+    let elsewhere: Vec<String> = deploys
+        .iter()
+        .filter(|(p, j)| !(p.path == pipeline.path && j.id == job.id))
+        .map(|(p, j)| format!("{} (job {})", p.path, j.id))
+        .collect();
+    let elsewhere = crate::evidence::detectors::examples(&elsewhere, 3);
     Some(if staging {
         format!(
-            "it runs only in the {} pipeline {}, while production deploys from {} without it",
+            "it runs only in the {} pipeline {}, while production deploys from {elsewhere} without it",
             scope.label(),
             pipeline.path,
-            elsewhere.join(", ")
         )
     } else {
-        format!(
-            "no production deploy waits for it; {} deploy without it",
-            elsewhere.join(", ")
-        )
+        format!("no production deploy waits for it; {elsewhere} deploy without it")
     })
 }
 
