@@ -143,3 +143,43 @@ fn commented_out_configuration_is_not_evidence() {
         tst04.evidence
     );
 }
+
+/// A job that calls another repository's reusable workflow named for dependency review gets
+/// credit at low confidence, and says why; a name that says nothing earns nothing.
+#[test]
+fn remote_reusable_workflows_are_credited_by_their_name() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        ".github/workflows/depsreview.yml",
+        "name: Dependency Review\non: [pull_request]\njobs:\n  dependency-review:\n    uses: example/community/.github/workflows/reusable-dependency-review.yml@main\n  other:\n    uses: example/community/.github/workflows/reusable-checks.yml@main\n",
+    );
+    common::write(
+        dir.path(),
+        "package.json",
+        r#"{"name": "app", "dependencies": {"express": "^4.19.0"}}"#,
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    let practice = common::practice(&a, "SEC-09");
+    assert_eq!(practice.state, State::Present);
+    let evidence = &practice.evidence[0];
+    assert_eq!(evidence.confidence, shipready::evidence::Confidence::Low);
+    assert_eq!(
+        (evidence.location.path.as_str(), evidence.location.line),
+        (".github/workflows/depsreview.yml", 4)
+    );
+    assert!(
+        evidence.summary.ends_with(
+            "calls `example/community/.github/workflows/reusable-dependency-review.yml`, a \
+             reusable workflow named for it whose steps are in that repository"
+        ),
+        "{}",
+        evidence.summary
+    );
+    assert!(
+        a.practices.iter().flat_map(|p| &p.evidence).all(|e| !e
+            .summary
+            .contains("calls `example/community/.github/workflows/reusable-checks")),
+        "a workflow named `checks` says nothing about what it does"
+    );
+}

@@ -161,6 +161,10 @@ pub struct Practice {
     pub run: Vec<String>,
     #[serde(default)]
     pub gitlab_templates: Vec<String>,
+    /// Words a remote reusable workflow's file name carries when it does this
+    /// (`dependency-review` in `org/community/.github/workflows/reusable-dependency-review.yml`).
+    #[serde(default)]
+    pub reusable: Vec<String>,
     #[serde(default)]
     pub files: Vec<FileSignal>,
     #[serde(default)]

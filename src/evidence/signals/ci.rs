@@ -37,11 +37,23 @@ pub(super) fn ci_signals(
             continue;
         };
         let called = called.split('@').next().unwrap_or(called);
-        for practice in catalog
-            .practices
-            .iter()
-            .filter(|p| p.uses.iter().any(|u| uses_matches(called, u)))
-        {
+        let file_name = called
+            .rsplit('/')
+            .next()
+            .unwrap_or(called)
+            .to_ascii_lowercase();
+        for practice in &catalog.practices {
+            let by_owner = practice.uses.iter().any(|u| uses_matches(called, u));
+            // Another repository's workflow: only its file name says what it does.
+            let by_name = !by_owner
+                && called.contains("/.github/workflows/")
+                && practice
+                    .reusable
+                    .iter()
+                    .any(|word| file_name.contains(word.as_str()));
+            if !by_owner && !by_name {
+                continue;
+            }
             let step = Step {
                 name: None,
                 uses: Some(called.to_string()),
@@ -52,20 +64,25 @@ pub(super) fn ci_signals(
                 location: job.location.clone(),
                 working_directory: None,
             };
-            let summary = format!("job {} of {} calls `{}`", job.id, pipeline.path, called);
-            add(
+            let mut summary = format!("job {} of {} calls `{}`", job.id, pipeline.path, called);
+            let mut evidence = ci_evidence(
                 practice,
-                ci_evidence(
-                    practice,
-                    facts,
-                    pipeline,
-                    job,
-                    &step,
-                    None,
-                    summary,
-                    job.location.clone(),
-                ),
+                facts,
+                pipeline,
+                job,
+                &step,
+                None,
+                String::new(),
+                job.location.clone(),
             );
+            if by_name {
+                summary.push_str(
+                    ", a reusable workflow named for it whose steps are in that repository",
+                );
+                evidence.confidence = Confidence::Low;
+            }
+            evidence.summary = summary;
+            add(practice, evidence);
         }
     }
 }
