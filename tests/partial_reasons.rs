@@ -183,3 +183,22 @@ fn remote_reusable_workflows_are_credited_by_their_name() {
         "a workflow named `checks` says nothing about what it does"
     );
 }
+
+/// A test job with a Vault service container tests against a real backing service.
+#[test]
+fn a_vault_service_container_is_a_real_backing_service() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        ".github/workflows/e2e.yml",
+        "on: [pull_request]\njobs:\n  e2e-kms:\n    runs-on: ubuntu-latest\n    services:\n      vault:\n        image: hashicorp/vault:latest\n        ports:\n          - 8200:8200\n    steps:\n      - run: go test ./test/...\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    let practice = common::practice(&a, "TST-05");
+    assert_eq!(practice.state, State::Present);
+    let at = &practice.evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/e2e.yml", 7)
+    );
+}
