@@ -166,7 +166,11 @@ fn best_in_sequence(parts: &[Hir], case: Case) -> Required {
 /// counts as unknown text.
 const MAX_ALTERNATIVES: usize = 24;
 
-/// Every string a node matches, ignoring ASCII case, in lower case, when there are at most
+/// A part repeated more often than this (`x{1000}`) counts as unknown text, so a hostile
+/// catalog pattern cannot make the literals huge.
+const MAX_REPEAT: u32 = 32;
+
+/// Every string a node matches (in lower case when case is ignored), when there are at most
 /// [`MAX_ALTERNATIVES`] of them.
 fn alternatives(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
     let mut set = match hir.kind() {
@@ -181,13 +185,16 @@ fn alternatives(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
             .collect(),
         HirKind::Capture(capture) => alternatives(&capture.sub, case)?,
         HirKind::Repetition(repetition) => {
-            let max = repetition.max?;
+            let max = repetition.max.filter(|&max| max <= MAX_REPEAT)?;
             let one = alternatives(&repetition.sub, case)?;
             let mut all = Vec::new();
             let mut power = vec![Vec::new()];
             for count in 0..=max {
                 if count >= repetition.min {
                     all.extend(power.iter().cloned());
+                    if all.len() > MAX_ALTERNATIVES {
+                        return None;
+                    }
                 }
                 if count < max {
                     power = product(&power, &one)?;
@@ -246,7 +253,8 @@ fn product(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     Some(out)
 }
 
-/// The bytes of a small class, lower-cased: `[Ss]` is one byte, `["\x27]` two.
+/// The bytes of a small class (lower-cased when case is ignored: `[Ss]` is then one byte);
+/// `["\x27]` is two.
 fn class_bytes(class: &Class, case: Case) -> Option<Vec<u8>> {
     let mut bytes: Vec<u8> = Vec::new();
     match class {
@@ -833,5 +841,13 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{pattern}: {e}"));
             assert_eq!(filter.candidates(text.as_bytes()), vec![0], "{pattern}");
         }
+    }
+
+    /// Large repetitions give no literal instead of huge ones.
+    #[test]
+    fn large_repetitions_count_as_unknown_text() {
+        assert_eq!(literals(r"a{100000}"), None);
+        assert_eq!(literals(r"ba{0,100000}c"), None);
+        assert_eq!(literals(r"token_a{3}"), owned(&["token_aaa"]));
     }
 }
