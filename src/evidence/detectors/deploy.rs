@@ -20,6 +20,9 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
     let mut found = Vec::new();
     let mut worst = State::Present;
     // Deploys that fall short the same way are named together: a monorepo has hundreds.
+    const SIMULATED: usize = 0;
+    const UNSCANNED: usize = 1;
+    const UNTESTED: usize = 2;
     let mut short: [Vec<String>; 3] = Default::default();
     let mut non_blocking = Vec::new();
     for path in paths {
@@ -43,7 +46,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                     "deploy job {} in {} only prints or sleeps",
                     path.job, path.pipeline
                 )),
-                Some(0),
+                Some(SIMULATED),
             ),
             Some((ControlStatus::Present, _)) if scans.contains(&ControlStatus::Present) => {
                 (State::Present, None, None)
@@ -54,7 +57,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                     "job {} in {} waits for tests, but no security scan that can fail runs before it",
                     path.job, path.pipeline
                 )),
-                Some(1),
+                Some(UNSCANNED),
             ),
             Some((ControlStatus::NonBlocking, detail)) => (
                 State::Partial,
@@ -70,7 +73,7 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                     "job {} in {} deploys without any test job before it",
                     path.job, path.pipeline
                 )),
-                Some(2),
+                Some(UNTESTED),
             ),
         };
         let summary = match path
