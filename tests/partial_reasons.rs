@@ -202,3 +202,34 @@ fn a_vault_service_container_is_a_real_backing_service() {
         (".github/workflows/e2e.yml", 7)
     );
 }
+
+/// A partial signal says the one thing it shows is missing, not every possible cause.
+#[test]
+fn partial_signals_name_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        "SECURITY.md",
+        "# Security\n\nReport vulnerabilities to security@example.com.\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/codeql.yml",
+        "on: [pull_request]\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: github/codeql-action/init@v3\n      - uses: github/codeql-action/analyze@v3\n",
+    );
+    common::write(dir.path(), "app.py", "print('hi')\n");
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(
+        &a,
+        "SEC-28",
+        State::Partial,
+        &["states no response timeframe"],
+    );
+    let sast = practice(&a, "SEC-04");
+    assert!(
+        sast.evidence.iter().any(|e| e.reason.as_deref()
+            == Some("CodeQL uploads its findings as SARIF; nothing in the repository shows that code-scanning alerts block a merge (that is a branch-protection setting).")),
+        "{:#?}",
+        sast.evidence
+    );
+}
