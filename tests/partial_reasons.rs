@@ -233,3 +233,31 @@ fn partial_signals_name_what_is_missing() {
         sast.evidence
     );
 }
+
+/// `tilt ci unit-tests` and a `run-tests.sh` script run a test suite; `tilt ci` alone brings
+/// an environment up and is not one.
+#[test]
+fn tilt_ci_test_resources_and_run_tests_scripts_are_test_runs() {
+    for (command, credited) in [
+        ("tilt ci unit-tests --timeout=15m", true),
+        (
+            "./k6/run-tests.sh -t k6/foundations/*.js -u http://localhost:3333",
+            true,
+        ),
+        ("bash scripts/run_tests.sh", true),
+        ("tilt ci", false),
+        ("./scripts/run-testsuite-report.sh", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(
+            dir.path(),
+            ".github/workflows/ci.yml",
+            &format!(
+                "on: [pull_request]\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {command}\n"
+            ),
+        );
+        let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+        let state = practice(&a, "TST-02").state;
+        assert_eq!(state == State::Present, credited, "{command}: {state:?}");
+    }
+}

@@ -417,3 +417,33 @@ fn a_control_off_every_production_path_names_three_deploys() {
         );
     }
 }
+
+/// Tests that run on pull requests, before a deploy on push to main, gate the deploy only if
+/// branch protection requires them: that is a platform setting, not "no tests".
+#[test]
+fn tests_on_pull_requests_before_a_push_deploy_are_unverified_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    assert_eq!(
+        control(path(&a, ".github/workflows/deploy.yml"), "tests").status,
+        ControlStatus::Unverified
+    );
+    common::expect(
+        &a,
+        "AUT-12",
+        shipready::evidence::State::Partial,
+        &[
+            "job deploy in .github/workflows/deploy.yml: tests run, but whether the deploy waits for them is a platform setting (runs on pull requests in .github/workflows/ci.yml",
+        ],
+    );
+}

@@ -67,6 +67,14 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
                 )),
                 None,
             ),
+            Some((ControlStatus::Unverified, detail)) => (
+                State::Partial,
+                Some(format!(
+                    "job {} in {}: tests run, but whether the deploy waits for them is a platform setting ({detail})",
+                    path.job, path.pipeline
+                )),
+                None,
+            ),
             _ => (
                 State::Absent,
                 Some(format!(
@@ -125,7 +133,9 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
     if non_blocking.len() > 3 {
         let more = non_blocking.len() - 3;
         non_blocking.truncate(3);
-        non_blocking.push(format!("{more} more deploys whose tests cannot stop them"));
+        non_blocking.push(format!(
+            "{more} more deploys whose tests cannot stop them or may not be waited for"
+        ));
     }
     reasons.extend(non_blocking);
     if !untested.is_empty() {
