@@ -1,0 +1,476 @@
+//! Searching a text for many literals at once.
+//!
+//! Only the patterns whose literals occur are run as regular expressions. Most files match
+//! nothing, so most files cost one linear scan, and nothing has to be compiled up front.
+//!
+//! Many literals of either case are searched for by hashing every four-byte window of the
+//! text (`LiteralSearch`), a few exact-case ones with an Aho-Corasick automaton. On the
+//! 145 MiB of a 100,000-file synthetic monorepo, the window search over the catalog's code
+//! literals runs at about 0.8 GB/s per core where a case-insensitive automaton ran at 0.6, and
+//! the automaton over the exact-case credential literals at about 6 GB/s where a
+//! case-insensitive one ran at 0.7.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+
+use super::{Case, MIN_LITERAL, literals_in};
+
+/// Finds, for a text, which of many patterns could match it.
+#[derive(Debug)]
+pub struct Prefilter {
+    literals: Option<Search>,
+    /// For each literal, the patterns that require it.
+    owners: Vec<Vec<usize>>,
+    /// Patterns without a usable literal, run on every text.
+    always: Vec<usize>,
+    patterns: usize,
+}
+
+impl Prefilter {
+    /// Builds the filter for `patterns`, naming the first one that does not parse.
+    ///
+    /// # Errors
+    /// `bad pattern P: reason` for a pattern that is not a valid regular expression.
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<Prefilter, String> {
+        Self::with_case(patterns, Case::Ignored)
+    }
+
+    /// Builds the filter for `patterns` compiled as `case` says. More than `FEW_LITERALS`
+    /// exact-case literals are searched for ignoring case, which lets more texts through but
+    /// never drops one.
+    ///
+    /// # Errors
+    /// `bad pattern P: reason` for a pattern that is not a valid regular expression.
+    pub fn with_case<'a>(
+        patterns: impl IntoIterator<Item = &'a str>,
+        case: Case,
+    ) -> Result<Prefilter, String> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut positions: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        let mut count = 0;
+        for (index, pattern) in patterns.into_iter().enumerate() {
+            count += 1;
+            let required =
+                literals_in(pattern, case).map_err(|e| format!("bad pattern {pattern}: {e}"))?;
+            let Some(options) = required else {
+                always.push(index);
+                continue;
+            };
+            for literal in options {
+                let at = *positions.entry(literal.clone()).or_insert_with(|| {
+                    literals.push(literal);
+                    owners.push(Vec::new());
+                    literals.len() - 1
+                });
+                owners[at].push(index);
+            }
+        }
+        Ok(Prefilter {
+            literals: Search::new(literals, case)?,
+            owners,
+            always,
+            patterns: count,
+        })
+    }
+
+    /// The patterns that could match `text`, by index, in ascending order.
+    pub fn candidates(&self, text: &[u8]) -> Vec<usize> {
+        let mut marked = vec![false; self.patterns];
+        for &index in &self.always {
+            marked[index] = true;
+        }
+        let mut mark = |literal: usize| {
+            for &index in &self.owners[literal] {
+                marked[index] = true;
+            }
+        };
+        match &self.literals {
+            Some(Search::Automaton(automaton, within)) => {
+                // Leftmost-longest matches may hide a literal that starts inside another
+                // match, so the next search starts one byte after the last match began; a
+                // literal that starts where a longer one does is inside it.
+                let mut seen = vec![false; self.owners.len()];
+                let mut from = 0;
+                while let Some(found) = automaton.find(Input::new(text).span(from..text.len())) {
+                    for &literal in &within[found.pattern().as_usize()] {
+                        if !std::mem::replace(&mut seen[literal], true) {
+                            mark(literal);
+                        }
+                    }
+                    from = found.start() + 1;
+                }
+            }
+            Some(Search::Windows(search)) => search.each_present(text, mark),
+            None => {}
+        }
+        marked
+            .iter()
+            .enumerate()
+            .filter_map(|(index, m)| m.then_some(index))
+            .collect()
+    }
+}
+
+/// How the literals are searched for.
+#[derive(Debug)]
+enum Search {
+    /// A few literals of exact case: an Aho-Corasick automaton, which skips ahead with a
+    /// vectorised search for their first bytes and runs at several gigabytes a second when
+    /// they are rare.
+    /// With each literal go the literals it contains, itself included.
+    Automaton(AhoCorasick, Vec<Vec<usize>>),
+    /// Many literals, or literals of either case, where an automaton has to step through
+    /// every byte.
+    Windows(LiteralSearch),
+}
+
+/// Up to this many exact-case literals are searched for with an automaton.
+const FEW_LITERALS: usize = 32;
+
+impl Search {
+    fn new(literals: Vec<Vec<u8>>, case: Case) -> Result<Option<Search>, String> {
+        if literals.is_empty() {
+            return Ok(None);
+        }
+        // Ignoring case doubles the first bytes to look for, and the automaton then steps
+        // through every byte: it is only quicker for exact-case literals.
+        if case == Case::Ignored || literals.len() > FEW_LITERALS {
+            return Ok(Some(Search::Windows(LiteralSearch::new(literals))));
+        }
+        let within = literals
+            .iter()
+            .map(|outer| {
+                (0..literals.len())
+                    .filter(|&inner| contains(outer, &literals[inner]))
+                    .collect()
+            })
+            .collect();
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .map(|automaton| Some(Search::Automaton(automaton, within)))
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Bits of the hash that selects a filter bit: 2^18 bits are 32 KiB, which stays in the
+/// first-level cache while a text is scanned.
+const HASH_BITS: u32 = 18;
+
+/// Which of many literals (at least [`MIN_LITERAL`] bytes, lower case) occur in a text,
+/// ignoring ASCII case.
+///
+/// Each literal is represented by its four bytes least likely to occur in source code and
+/// configuration (by [`RARITY`]). Every position of the text is looked at once, through the
+/// four bytes that start there: they are folded (`| 0x20` on each byte, which maps both cases
+/// of a letter to one value), hashed, and the hash picks a bit that is set only for some
+/// literal's chosen four bytes. Only where the bit is set are the literals with that hash
+/// compared. Unlike an automaton, whose every step waits for the previous state, the
+/// positions are independent, so the processor works on several at once.
+#[derive(Debug)]
+struct LiteralSearch {
+    literals: Vec<Vec<u8>>,
+    bits: Vec<u64>,
+    /// (hash, literal, offset of the window in the literal), sorted by hash.
+    windows: Vec<(u32, u32, u32)>,
+    /// Where the windows of each 64-bit word of `bits` begin in `windows`.
+    word_start: Vec<u32>,
+    /// Only every `stride`-th position of a text is looked at: each literal stands for
+    /// `stride` consecutive windows, one of which starts at such a position wherever the
+    /// literal occurs.
+    stride: usize,
+}
+
+/// At most this many windows stand for one literal.
+const MAX_STRIDE: usize = 4;
+
+impl LiteralSearch {
+    fn new(literals: Vec<Vec<u8>>) -> Self {
+        let shortest = literals.iter().map(Vec::len).min().unwrap_or(MIN_LITERAL);
+        let stride = shortest.saturating_sub(3).clamp(1, MAX_STRIDE);
+        let mut bits = vec![0u64; 1 << (HASH_BITS - 6)];
+        let mut windows = Vec::new();
+        for (index, literal) in literals.iter().enumerate() {
+            debug_assert!(literal.len() >= MIN_LITERAL);
+            let window = |at: usize| {
+                fold([
+                    literal[at],
+                    literal[at + 1],
+                    literal[at + 2],
+                    literal[at + 3],
+                ])
+            };
+            let keys: Vec<(u32, usize)> = if literal.len() >= 4 {
+                // The run of `stride` windows whose most common window is rarest.
+                let first = (0..=literal.len() - 3 - stride)
+                    .max_by_key(|&at| {
+                        (at..at + stride)
+                            .map(|w| literal[w..w + 4].iter().map(|&b| rarity(b)).sum::<u32>())
+                            .min()
+                    })
+                    .unwrap_or(0);
+                (first..first + stride).map(|at| (window(at), at)).collect()
+            } else {
+                // A three-byte literal (the stride is then one) is followed by any byte, or
+                // by the end of the text, which reads as a zero byte: every folded fourth
+                // byte gets its bit.
+                (0..=255u8)
+                    .filter(|b| b & 0x20 != 0)
+                    .map(|last| (fold([literal[0], literal[1], literal[2], last]), 0))
+                    .collect()
+            };
+            for (key, offset) in keys {
+                let hash = hash(key);
+                bits[(hash >> 6) as usize] |= 1 << (hash & 63);
+                windows.push((hash, index as u32, offset as u32));
+            }
+        }
+        windows.sort_unstable();
+        windows.dedup();
+        let mut word_start = Vec::with_capacity(bits.len() + 1);
+        for word in 0..=bits.len() as u32 {
+            word_start.push(windows.partition_point(|&(h, _, _)| (h >> 6) < word) as u32);
+        }
+        Self {
+            literals,
+            bits,
+            windows,
+            word_start,
+            stride,
+        }
+    }
+
+    /// Calls `found` once for each literal that occurs in `text`.
+    fn each_present(&self, text: &[u8], mut found: impl FnMut(usize)) {
+        let mut seen = vec![false; self.literals.len()];
+        let mut check = |at: usize, hash: u32| {
+            let word = (hash >> 6) as usize;
+            let range = self.word_start[word] as usize..self.word_start[word + 1] as usize;
+            for &(h, literal, offset) in &self.windows[range] {
+                let literal = literal as usize;
+                if h != hash || seen[literal] || at < offset as usize {
+                    continue;
+                }
+                let start = at - offset as usize;
+                let bytes = &self.literals[literal];
+                if text
+                    .get(start..start + bytes.len())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(bytes))
+                {
+                    seen[literal] = true;
+                    found(literal);
+                }
+            }
+        };
+        let mut at = 0;
+        while let Some(window) = text.get(at..at + 4) {
+            let hash = hash(fold([window[0], window[1], window[2], window[3]]));
+            if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
+                check(at, hash);
+            }
+            at += self.stride;
+        }
+        // The last three positions have fewer than four bytes: only a three-byte literal can
+        // start there, and its window ends in a zero byte. Longer literals' windows all lie
+        // inside the text.
+        if self.stride > 1 {
+            return;
+        }
+        for at in text.len().saturating_sub(3)..text.len() {
+            let mut window = [0u8; 4];
+            for (slot, &byte) in window.iter_mut().zip(&text[at..]) {
+                *slot = byte;
+            }
+            let hash = hash(fold(window));
+            if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
+                check(at, hash);
+            }
+        }
+    }
+}
+
+/// How rarely each folded byte occurs in source code and configuration, as eight times the
+/// negative binary logarithm of its frequency: higher is rarer. Measured over 86 MB of Python,
+/// Rust, JavaScript, Go, YAML, TOML, JSON and Markdown; indexed by [`rarity`]. Space, `e` and
+/// `t` are the most common bytes; punctuation such as `[`, `@` and `$` and non-ASCII are rare.
+const RARITY: [u8; 128] = [
+    17, 75, 56, 67, 86, 101, 73, 62, 52, 52, 40, 89, 50, 66, 55, 52, //
+    59, 61, 58, 63, 68, 74, 69, 76, 69, 78, 47, 58, 75, 55, 68, 91, //
+    68, 38, 50, 42, 46, 32, 47, 53, 52, 39, 81, 63, 42, 49, 38, 40, //
+    44, 75, 38, 37, 34, 43, 59, 62, 61, 56, 74, 57, 75, 57, 104, 42, //
+    100, 109, 109, 108, 108, 108, 108, 109, 108, 109, 109, 110, 109, 110, 110, 109, //
+    102, 105, 107, 108, 106, 108, 108, 110, 107, 105, 108, 107, 107, 104, 106, 104, //
+    113, 108, 99, 114, 118, 102, 102, 104, 104, 106, 112, 120, 120, 126, 128, 115, //
+    99, 132, 135, 135, 137, 147, 156, 148, 142, 144, 172, 152, 167, 174, 172, 158, //
+];
+
+/// The rarity of a byte once folded: folded bytes have bit 5 set, so bits 7, 6 and 4..0
+/// number them.
+fn rarity(byte: u8) -> u32 {
+    u32::from(RARITY[usize::from(((byte >> 6) << 5) | (byte & 0x1F))])
+}
+
+/// Four bytes as one number, each with bit 5 set, so that `A` and `a` read the same.
+fn fold(bytes: [u8; 4]) -> u32 {
+    u32::from_le_bytes(bytes) | 0x2020_2020
+}
+
+/// Multiplicative hashing: the high bits of the product depend on every byte.
+fn hash(key: u32) -> u32 {
+    key.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Soundness: every pattern that matches a text is among the candidates.
+    #[test]
+    fn candidates_include_every_matching_pattern() {
+        let patterns = [
+            r"\bsentry_sdk\.init\(",
+            r"^\s*timeout-minutes:\s*\d",
+            r"\bos\.(Getenv|LookupEnv)\(",
+            r"\d{3}",
+            r"\bUnleashClient\(|\bnew\s+Unleash\(",
+        ];
+        let filter = Prefilter::new(patterns).unwrap_or_else(|e| panic!("{e}"));
+        let text = b"import os\nSENTRY_SDK.Init(dsn)\n  Timeout-Minutes: 5\nnew   unleash(x)";
+        let candidates = filter.candidates(text);
+        for (index, pattern) in patterns.iter().enumerate() {
+            let regex = crate::catalog::index::compile(pattern).unwrap_or_else(|e| panic!("{e}"));
+            if regex.is_match(text) {
+                assert!(candidates.contains(&index), "{pattern} was filtered out");
+            }
+        }
+        assert_eq!(candidates, vec![0, 1, 3, 4]);
+        assert_eq!(filter.candidates(b"nothing here"), vec![3]);
+    }
+
+    /// A small deterministic generator, so the comparison below covers many texts without a
+    /// dependency.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    fn contains_ignoring_case(text: &[u8], literal: &[u8]) -> bool {
+        text.windows(literal.len())
+            .any(|w| w.eq_ignore_ascii_case(literal))
+    }
+
+    /// Both searches report exactly the literals a plain search finds: at the start and end
+    /// of a text, overlapping each other, inside one another, in either case, and in texts
+    /// shorter than four bytes.
+    #[test]
+    fn both_searches_find_exactly_the_literals_present() {
+        // Three-byte literals make the window search look at every position; five-byte and
+        // seven-byte ones let it look at every second and every fourth.
+        let sets: [(&[&str], usize); 3] = [
+            (
+                &[
+                    "abc",
+                    "abcd",
+                    "bcd",
+                    "k8s",
+                    "xyz_",
+                    "sentry_sdk.init(",
+                    "init(",
+                    "dk.i",
+                    "gin",
+                    "-----begin",
+                    "ghp_",
+                    "ghp_ab",
+                ],
+                1,
+            ),
+            (
+                &["abcde", "bcdea", "sentry_sdk.init(", "init(", "aaaaaa"],
+                2,
+            ),
+            (
+                &[
+                    "abcdefg",
+                    "sentry_sdk.init(",
+                    "x-request-id",
+                    "aaaaaaaa",
+                    "ghp_abc",
+                ],
+                4,
+            ),
+        ];
+        for (literals, stride) in sets {
+            let fragments: Vec<Vec<u8>> = literals
+                .iter()
+                .map(|l| l.as_bytes().to_vec())
+                .chain(literals.iter().map(|l| l.to_ascii_uppercase().into_bytes()))
+                .chain(
+                    ["a", "b", "c", "d", "_", "-", " ", "\n", "\u{e9}", "8", "k"]
+                        .map(|f| f.as_bytes().to_vec()),
+                )
+                .collect();
+            let escaped: Vec<String> = literals.iter().map(|l| regex_syntax::escape(l)).collect();
+            let ignoring = Prefilter::new(escaped.iter().map(String::as_str))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let exact = Prefilter::with_case(escaped.iter().map(String::as_str), Case::Exact)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let Some(Search::Windows(windows)) = &ignoring.literals else {
+                panic!("literals ignoring case are searched by windows");
+            };
+            assert_eq!(windows.stride, stride, "{literals:?}");
+            assert!(matches!(exact.literals, Some(Search::Automaton(..))));
+            let mut state = 0x5EED_u64;
+            for _ in 0..5000 {
+                let mut text = Vec::new();
+                for _ in 0..next(&mut state) % 8 {
+                    let fragment = &fragments[(next(&mut state) % fragments.len() as u64) as usize];
+                    text.extend_from_slice(fragment);
+                }
+                let want_ignoring: Vec<usize> = (0..literals.len())
+                    .filter(|&i| contains_ignoring_case(&text, literals[i].as_bytes()))
+                    .collect();
+                let want_exact: Vec<usize> = (0..literals.len())
+                    .filter(|&i| contains(&text, literals[i].as_bytes()))
+                    .collect();
+                let shown = String::from_utf8_lossy(&text);
+                assert_eq!(ignoring.candidates(&text), want_ignoring, "{shown:?}");
+                assert_eq!(exact.candidates(&text), want_exact, "{shown:?}");
+            }
+        }
+    }
+
+    /// Literals follow the flags the pattern is compiled with: Unicode case folding inside
+    /// `(?u:…)` matches the Kelvin sign and the long s, and an exact-case pattern is Unicode
+    /// text, where `\xE9` is `é`.
+    #[test]
+    fn unicode_parts_are_read_as_they_are_compiled() {
+        for (pattern, text) in [
+            (r"(?u:k)ubectl", "\u{212A}ubectl"),
+            (r"(?u:s)ecret_key", "\u{17F}ecret_key"),
+        ] {
+            let regex = crate::catalog::index::compile(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert!(regex.is_match(text.as_bytes()), "{pattern}");
+            let filter = Prefilter::new([pattern]).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(filter.candidates(text.as_bytes()), vec![0], "{pattern}");
+        }
+        for (pattern, text) in [
+            (r"tok\xE9n_[0-9]", "tok\u{e9}n_1"),
+            (r"(?i)kube_token", "\u{212A}ube_token"),
+            (r"caf[\u{e9}]_key", "caf\u{e9}_key"),
+        ] {
+            let regex = regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert!(regex.is_match(text), "{pattern}");
+            let filter = Prefilter::with_case([pattern], Case::Exact)
+                .unwrap_or_else(|e| panic!("{pattern}: {e}"));
+            assert_eq!(filter.candidates(text.as_bytes()), vec![0], "{pattern}");
+        }
+    }
+}
