@@ -261,3 +261,30 @@ fn tilt_ci_test_resources_and_run_tests_scripts_are_test_runs() {
         assert_eq!(state == State::Present, credited, "{command}: {state:?}");
     }
 }
+
+/// A push trigger without a branch filter checks every branch before it merges; only
+/// pull requests from forks go unchecked. One filtered to main checks changes after merging.
+#[test]
+fn push_only_ci_says_what_goes_unchecked() {
+    for (on, reason) in [
+        (
+            "on: [push]",
+            "runs on pushes to every branch but not on pull requests, so pull requests from forks are never checked",
+        ),
+        (
+            "on:\n  push:\n    branches: [main]",
+            "runs on pushes but not on pull requests, so changes are checked only after they merge",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(
+            dir.path(),
+            ".github/workflows/ci.yml",
+            &format!(
+                "{on}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go test ./...\n"
+            ),
+        );
+        let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+        expect(&a, "AUT-02", State::Partial, &[reason]);
+    }
+}

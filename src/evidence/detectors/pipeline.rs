@@ -203,6 +203,7 @@ pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
         (None, Some(push)) => {
             let reason = match push.system {
                 CiSystem::GitlabCi => "pipelines run on pushes; no rule shows merge request pipelines".to_string(),
+                CiSystem::GithubActions if push.triggers.push_branches.is_empty() => "runs on pushes to every branch but not on pull requests, so pull requests from forks are never checked".to_string(),
                 CiSystem::GithubActions => "runs on pushes but not on pull requests, so changes are checked only after they merge".to_string(),
             };
             verdict(State::Partial, Some(reason), vec![ev(push, "pushes")])
