@@ -61,18 +61,49 @@ fn checked_filter(patterns: &[(&str, &str)]) -> Result<Prefilter, String> {
     })
 }
 
-fn globs<'a>(globs: impl Iterator<Item = &'a str>) -> Result<GlobSet, String> {
-    let mut builder = GlobSetBuilder::new();
-    for glob in globs {
-        builder.add(
-            GlobBuilder::new(glob)
-                .case_insensitive(true)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| format!("bad glob {glob}: {e}"))?,
-        );
+/// Path globs, matched ignoring case. Many signals share a glob (`**/*.y*ml` serves 75 of
+/// them), so each distinct glob is compiled and matched once and stands for all of its signals.
+#[derive(Debug)]
+pub struct PathGlobs {
+    set: GlobSet,
+    /// For each distinct glob, the signals that use it, ascending.
+    signals: Vec<Vec<usize>>,
+}
+
+impl PathGlobs {
+    fn new<'a>(globs: impl Iterator<Item = &'a str>) -> Result<Self, String> {
+        let mut builder = GlobSetBuilder::new();
+        let mut signals: Vec<Vec<usize>> = Vec::new();
+        let mut distinct = std::collections::HashMap::new();
+        for (signal, glob) in globs.enumerate() {
+            let at = *distinct.entry(glob).or_insert(signals.len());
+            if at == signals.len() {
+                builder.add(
+                    GlobBuilder::new(glob)
+                        .case_insensitive(true)
+                        .literal_separator(true)
+                        .build()
+                        .map_err(|e| format!("bad glob {glob}: {e}"))?,
+                );
+                signals.push(Vec::new());
+            }
+            signals[at].push(signal);
+        }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(PathGlobs { set, signals })
     }
-    builder.build().map_err(|e| e.to_string())
+
+    /// The signals whose glob matches `path`, ascending.
+    pub fn matches(&self, path: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .set
+            .matches(path)
+            .into_iter()
+            .flat_map(|glob| self.signals[glob].iter().copied())
+            .collect();
+        out.sort_unstable();
+        out
+    }
 }
 
 /// A compiled signal: which practice it belongs to and the state it gives.
@@ -98,11 +129,11 @@ pub struct SignalIndex {
     pub code_owners: Vec<Owner>,
     /// `content` signals: glob, then pattern; only the patterns the prefilter lets through
     /// are compiled and run.
-    pub content_globs: GlobSet,
+    pub content_globs: PathGlobs,
     pub content_regexes: Vec<LazyRegex>,
     pub content_owners: Vec<Owner>,
     /// `files` signals.
-    pub file_globs: GlobSet,
+    pub file_globs: PathGlobs,
     pub file_owners: Vec<Owner>,
 }
 
@@ -160,10 +191,10 @@ impl SignalIndex {
             content_text: checked_filter(&content_patterns)?,
             code_regexes: lazy(&code_patterns),
             code_owners,
-            content_globs: globs(all_content)?,
+            content_globs: PathGlobs::new(all_content)?,
             content_regexes: lazy(&content_patterns),
             content_owners,
-            file_globs: globs(all_files)?,
+            file_globs: PathGlobs::new(all_files)?,
             file_owners,
         })
     }

@@ -22,7 +22,6 @@ pub struct Prefilter {
     owners: Vec<Vec<usize>>,
     /// Patterns without a usable literal, run on every text.
     always: Vec<usize>,
-    patterns: usize,
 }
 
 impl Prefilter {
@@ -48,9 +47,7 @@ impl Prefilter {
         let mut positions: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
-        let mut count = 0;
         for (index, pattern) in patterns.into_iter().enumerate() {
-            count += 1;
             let required =
                 literals_in(pattern, case).map_err(|e| format!("bad pattern {pattern}: {e}"))?;
             let Some(options) = required else {
@@ -70,29 +67,23 @@ impl Prefilter {
             literals: Search::new(literals, case)?,
             owners,
             always,
-            patterns: count,
         })
     }
 
     /// The patterns that could match `text`, by index, in ascending order.
     pub fn candidates(&self, text: &[u8]) -> Vec<usize> {
-        let mut marked = vec![false; self.patterns];
-        for &index in &self.always {
-            marked[index] = true;
-        }
-        let mut mark = |literal: usize| {
-            for &index in &self.owners[literal] {
-                marked[index] = true;
-            }
-        };
+        // Most texts contain none of the literals: nothing is allocated for them.
+        let mut marked = self.always.clone();
+        let mut mark = |literal: usize| marked.extend_from_slice(&self.owners[literal]);
         match &self.literals {
             Some(Search::Automaton(automaton, within)) => {
                 // Leftmost-longest matches may hide a literal that starts inside another
                 // match, so the next search starts one byte after the last match began; a
                 // literal that starts where a longer one does is inside it.
-                let mut seen = vec![false; self.owners.len()];
+                let mut seen = Vec::new();
                 let mut from = 0;
                 while let Some(found) = automaton.find(Input::new(text).span(from..text.len())) {
+                    seen.resize(self.owners.len(), false);
                     for &literal in &within[found.pattern().as_usize()] {
                         if !std::mem::replace(&mut seen[literal], true) {
                             mark(literal);
@@ -104,11 +95,9 @@ impl Prefilter {
             Some(Search::Windows(search)) => search.each_present(text, mark),
             None => {}
         }
+        marked.sort_unstable();
+        marked.dedup();
         marked
-            .iter()
-            .enumerate()
-            .filter_map(|(index, m)| m.then_some(index))
-            .collect()
     }
 }
 
@@ -166,69 +155,50 @@ const HASH_BITS: u32 = 18;
 /// Which of many literals (at least [`MIN_LITERAL`] bytes, lower case) occur in a text,
 /// ignoring ASCII case.
 ///
-/// Each literal is represented by its four bytes least likely to occur in source code and
-/// configuration (by [`RARITY`]). Every position of the text is looked at once, through the
-/// four bytes that start there: they are folded (`| 0x20` on each byte, which maps both cases
-/// of a letter to one value), hashed, and the hash picks a bit that is set only for some
-/// literal's chosen four bytes. Only where the bit is set are the literals with that hash
-/// compared. Unlike an automaton, whose every step waits for the previous state, the
-/// positions are independent, so the processor works on several at once.
+/// Only every `stride`-th position of the text is looked at, through the four bytes that
+/// start there: they are folded (`| 0x20` on each byte, which maps both cases of a letter to
+/// one value), hashed, and the hash picks a bit of a bitmap. Wherever a literal occurs, one of
+/// any `stride` consecutive windows over it starts at a position that is looked at, so each
+/// literal sets the bits of `stride` consecutive windows: the run whose most common window is
+/// least likely in source code and configuration (by [`RARITY`]). Only where a bit is set are
+/// the literals with that hash compared. Unlike an automaton, whose every step waits for the
+/// previous state, the positions are independent, so the processor works on several at once.
+///
+/// A literal shorter than `stride + 3` bytes has too few windows of its own, so its run may
+/// include the window that starts one byte before it or the one that ends one byte after it.
+/// Such a window holds three bytes of the literal and one unknown byte, and sets the bits of
+/// all 128 folded values of that byte (a text's end reads as a zero byte). This lets the
+/// shortest literal, of `n` bytes, allow a stride of `n - 1`.
 #[derive(Debug)]
 struct LiteralSearch {
     literals: Vec<Vec<u8>>,
     bits: Vec<u64>,
-    /// (hash, literal, offset of the window in the literal), sorted by hash.
-    windows: Vec<(u32, u32, u32)>,
+    /// (hash, literal, where the window starts relative to the literal), sorted by hash.
+    windows: Vec<(u32, u32, i32)>,
     /// Where the windows of each 64-bit word of `bits` begin in `windows`.
     word_start: Vec<u32>,
-    /// Only every `stride`-th position of a text is looked at: each literal stands for
-    /// `stride` consecutive windows, one of which starts at such a position wherever the
-    /// literal occurs.
     stride: usize,
 }
 
 /// At most this many windows stand for one literal.
 const MAX_STRIDE: usize = 4;
 
+// A window that starts before a literal is never looked at for a literal at the start of a
+// text only because the stride is at least two, which literals of three bytes or more give.
+const _: () = assert!(MIN_LITERAL >= 3);
+
 impl LiteralSearch {
     fn new(literals: Vec<Vec<u8>>) -> Self {
         let shortest = literals.iter().map(Vec::len).min().unwrap_or(MIN_LITERAL);
-        let stride = shortest.saturating_sub(3).clamp(1, MAX_STRIDE);
+        let stride = shortest.saturating_sub(1).clamp(1, MAX_STRIDE);
         let mut bits = vec![0u64; 1 << (HASH_BITS - 6)];
         let mut windows = Vec::new();
         for (index, literal) in literals.iter().enumerate() {
             debug_assert!(literal.len() >= MIN_LITERAL);
-            let window = |at: usize| {
-                fold([
-                    literal[at],
-                    literal[at + 1],
-                    literal[at + 2],
-                    literal[at + 3],
-                ])
-            };
-            let keys: Vec<(u32, usize)> = if literal.len() >= 4 {
-                // The run of `stride` windows whose most common window is rarest.
-                let first = (0..=literal.len() - 3 - stride)
-                    .max_by_key(|&at| {
-                        (at..at + stride)
-                            .map(|w| literal[w..w + 4].iter().map(|&b| rarity(b)).sum::<u32>())
-                            .min()
-                    })
-                    .unwrap_or(0);
-                (first..first + stride).map(|at| (window(at), at)).collect()
-            } else {
-                // A three-byte literal (the stride is then one) is followed by any byte, or
-                // by the end of the text, which reads as a zero byte: every folded fourth
-                // byte gets its bit.
-                (0..=255u8)
-                    .filter(|b| b & 0x20 != 0)
-                    .map(|last| (fold([literal[0], literal[1], literal[2], last]), 0))
-                    .collect()
-            };
-            for (key, offset) in keys {
+            for (key, offset) in run_of_windows(literal, stride) {
                 let hash = hash(key);
                 bits[(hash >> 6) as usize] |= 1 << (hash & 63);
-                windows.push((hash, index as u32, offset as u32));
+                windows.push((hash, index as u32, offset));
             }
         }
         windows.sort_unstable();
@@ -248,16 +218,20 @@ impl LiteralSearch {
 
     /// Calls `found` once for each literal that occurs in `text`.
     fn each_present(&self, text: &[u8], mut found: impl FnMut(usize)) {
-        let mut seen = vec![false; self.literals.len()];
+        // Allocated at the first window that may belong to a literal.
+        let mut seen = Vec::new();
         let mut check = |at: usize, hash: u32| {
+            seen.resize(self.literals.len(), false);
             let word = (hash >> 6) as usize;
             let range = self.word_start[word] as usize..self.word_start[word + 1] as usize;
             for &(h, literal, offset) in &self.windows[range] {
                 let literal = literal as usize;
-                if h != hash || seen[literal] || at < offset as usize {
+                if h != hash || seen[literal] {
                     continue;
                 }
-                let start = at - offset as usize;
+                let Some(start) = at.checked_add_signed(-(offset as isize)) else {
+                    continue;
+                };
                 let bytes = &self.literals[literal];
                 if text
                     .get(start..start + bytes.len())
@@ -276,13 +250,9 @@ impl LiteralSearch {
             }
             at += self.stride;
         }
-        // The last three positions have fewer than four bytes: only a three-byte literal can
-        // start there, and its window ends in a zero byte. Longer literals' windows all lie
-        // inside the text.
-        if self.stride > 1 {
-            return;
-        }
-        for at in text.len().saturating_sub(3)..text.len() {
+        // Near the end a window runs past the text: its missing bytes read as zero, which is
+        // how a literal's window that ends one byte after it was entered.
+        while at < text.len() {
             let mut window = [0u8; 4];
             for (slot, &byte) in window.iter_mut().zip(&text[at..]) {
                 *slot = byte;
@@ -291,8 +261,53 @@ impl LiteralSearch {
             if self.bits[(hash >> 6) as usize] & (1 << (hash & 63)) != 0 {
                 check(at, hash);
             }
+            at += self.stride;
         }
     }
+}
+
+/// The folded windows that stand for `literal` at `stride`, each with where it starts
+/// relative to the literal: `stride` consecutive windows, at most one byte outside the
+/// literal on either side, whose most common window is rarest. A window with a byte outside
+/// the literal comes once for each of the 128 values that byte folds to.
+fn run_of_windows(literal: &[u8], stride: usize) -> Vec<(u32, i32)> {
+    let len = literal.len() as i32;
+    let stride = stride as i32;
+    // Long enough literals use only their own bytes.
+    let (first, last) = if len >= stride + 3 {
+        (0, len - 3 - stride)
+    } else {
+        (-1, len - 2 - stride)
+    };
+    let known = |offset: i32| (offset..offset + 4).filter(move |&at| (0..len).contains(&at));
+    let score = |offset: i32| {
+        known(offset)
+            .map(|at| rarity(literal[at as usize]))
+            .sum::<u32>()
+    };
+    let best = (first..=last)
+        .max_by_key(|&start| (start..start + stride).map(score).min())
+        .unwrap_or(first);
+    let mut keys = Vec::new();
+    for offset in best..best + stride {
+        let byte = |at: i32| (0..len).contains(&at).then(|| literal[at as usize]);
+        let bytes = [
+            byte(offset),
+            byte(offset + 1),
+            byte(offset + 2),
+            byte(offset + 3),
+        ];
+        let unknown = bytes.iter().position(Option::is_none);
+        let values: Vec<u8> = match unknown {
+            Some(_) => (0..=255u8).filter(|b| b & 0x20 != 0).collect(),
+            None => vec![0],
+        };
+        for value in values {
+            let window = bytes.map(|b| b.unwrap_or(value));
+            keys.push((fold(window), offset));
+        }
+    }
+    keys
 }
 
 /// How rarely each folded byte occurs in source code and configuration, as eight times the
@@ -372,9 +387,10 @@ mod tests {
     /// shorter than four bytes.
     #[test]
     fn both_searches_find_exactly_the_literals_present() {
-        // Three-byte literals make the window search look at every position; five-byte and
-        // seven-byte ones let it look at every second and every fourth.
-        let sets: [(&[&str], usize); 3] = [
+        // The shortest literal, of n bytes, lets the window search look at every (n - 1)-th
+        // position (at most every fourth); literals shorter than the stride plus three are
+        // also found through windows with one byte before or after them.
+        let sets: [(&[&str], usize); 4] = [
             (
                 &[
                     "abc",
@@ -390,11 +406,22 @@ mod tests {
                     "ghp_",
                     "ghp_ab",
                 ],
-                1,
+                2,
             ),
             (
-                &["abcde", "bcdea", "sentry_sdk.init(", "init(", "aaaaaa"],
-                2,
+                &["abcd", "ghp_", "xyz_", "sentry_sdk.init(", "dk.i", "k8s_a"],
+                3,
+            ),
+            (
+                &[
+                    "abcde",
+                    "bcdea",
+                    "sentry_sdk.init(",
+                    "init(",
+                    "aaaaaa",
+                    "env[\"",
+                ],
+                4,
             ),
             (
                 &[

@@ -176,29 +176,20 @@ fn signal_reason(practice: &Practice, state: SignalState, note: Option<&str>) ->
 /// Examples, samples, fixtures and documentation sites describe other setups (often the
 /// product's own users'), not how this repository is built and run.
 pub fn is_reference_material(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let folders: Vec<&str> = lower.split('/').collect();
-    let folders = &folders[..folders.len().saturating_sub(1)];
-    folders.iter().any(|f| {
-        matches!(
-            *f,
-            "example"
-                | "examples"
-                | "sample"
-                | "samples"
-                | "testdata"
-                | "fixtures"
-                | "static"
-                | "website"
-        )
-    }) || lower.starts_with("docs/docs/")
-        || lower.ends_with(".mdx")
+    let folders = path.rsplit_once('/').map_or("", |(folders, _)| folders);
+    folders.split('/').any(|folder| {
+        [
+            "example", "examples", "sample", "samples", "testdata", "fixtures", "static", "website",
+        ]
+        .iter()
+        .any(|name| folder.eq_ignore_ascii_case(name))
+    }) || starts_ignoring_case(path, "docs/docs/")
+        || ends_ignoring_case(path, ".mdx")
 }
 
 /// Test code, examples and vendored code prove nothing about the application.
 pub(super) fn is_application_code(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    ![
+    const NOT_APPLICATION: &[&str] = &[
         "test/",
         "tests/",
         "__tests__/",
@@ -216,22 +207,35 @@ pub(super) fn is_application_code(path: &str) -> bool {
         "e2e/",
         "cypress/",
         "playwright/",
-    ]
-    .iter()
-    .any(|p| starts_a_segment(&lower, p))
-        && !lower.rsplit('/').next().is_some_and(|n| {
-            n.starts_with("test_")
-                || n.contains(".test.")
-                || n.contains(".spec.")
-                || n.ends_with("_test.go")
-        })
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let outside = segment_starts(path).any(|rest| {
+        NOT_APPLICATION
+            .iter()
+            .any(|part| starts_ignoring_case(rest, part))
+    });
+    let test_file = name.starts_with("test_")
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.go");
+    !outside && !test_file
 }
 
-/// Whether `part` occurs in `path` at the start of a path segment (checked for every file of
-/// a large repository, so without allocating).
-fn starts_a_segment(path: &str, part: &str) -> bool {
-    path.match_indices(part)
-        .any(|(at, _)| at == 0 || path.as_bytes()[at - 1] == b'/')
+/// The path from the start of each of its segments on: `a/b/c`, `b/c`, `c`. Checked for every
+/// file of a large repository, so without allocating.
+fn segment_starts(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(path).chain(path.match_indices('/').map(move |(at, _)| &path[at + 1..]))
+}
+
+pub(super) fn starts_ignoring_case(text: &str, start: &str) -> bool {
+    text.as_bytes()
+        .get(..start.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(start.as_bytes()))
+}
+
+pub(super) fn ends_ignoring_case(text: &str, end: &str) -> bool {
+    text.len() >= end.len()
+        && text.as_bytes()[text.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
 }
 
 /// Application code: the first file, in path order, that shows each practice.
@@ -349,6 +353,20 @@ mod tests {
         assert!(!is_application_code("Docs/guide.py"));
         assert!(!is_application_code("app/handler_test.go"));
         assert!(!is_application_code("web/src/app.spec.ts"));
+        assert!(!is_application_code("web/src/App.Test.tsx"));
+        assert!(!is_application_code("Services/Orders/Tests/handler.py"));
+    }
+
+    #[test]
+    fn reference_material_by_folder_in_any_case() {
+        assert!(is_reference_material("Examples/app/Dockerfile"));
+        assert!(is_reference_material("pkg/testdata/ci.yml"));
+        assert!(is_reference_material("Docs/Docs/deploy.md"));
+        assert!(is_reference_material("site/pages/Intro.MDX"));
+        // The file name is not a folder.
+        assert!(!is_reference_material("static"));
+        assert!(!is_reference_material("deploy/examples.yaml"));
+        assert!(!is_reference_material("src/statics/app.py"));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 
 use rayon::prelude::*;
 
-use super::{first_outside_comments, is_application_code, is_reference_material};
+use super::{
+    ends_ignoring_case, first_outside_comments, is_application_code, is_reference_material,
+    starts_ignoring_case,
+};
 use crate::catalog::Catalog;
 use crate::evidence::secrets::{self, SecretHit};
 use crate::inventory::{FileKind, Inventory, RepoFile};
@@ -62,13 +65,15 @@ static READ_LATER_FINDERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'stat
 pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, bool) {
     let index = &catalog.index;
     let code = file.kind == FileKind::Source && is_application_code(&file.path);
-    let wanted = if is_reference_material(&file.path)
-        || is_sample_manifest(&file.path)
-        || is_schema_definition(text)
-    {
+    let wanted = if is_reference_material(&file.path) || is_sample_manifest(&file.path) {
         Vec::new()
     } else {
-        index.content_globs.matches(&file.path)
+        let wanted = index.content_globs.matches(&file.path);
+        if !wanted.is_empty() && is_schema_definition(text) {
+            Vec::new()
+        } else {
+            wanted
+        }
     };
     let mut signals = Vec::new();
     if code || !wanted.is_empty() {
@@ -126,22 +131,27 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
 /// is: its probes, rollout strategies and analysis steps are not the project's own. Compose
 /// files stay: tests start their services from them.
 fn is_sample_manifest(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let mut parts: Vec<&str> = lower.split('/').collect();
-    let name = parts.pop().unwrap_or("");
-    let manifest = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e));
-    let compose = name.starts_with("docker-compose") || name.starts_with("compose");
+    let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let manifest = [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|e| ends_ignoring_case(name, e));
+    let compose =
+        starts_ignoring_case(name, "docker-compose") || starts_ignoring_case(name, "compose");
     manifest
         && !compose
-        && parts
-            .iter()
-            .any(|f| matches!(*f, "docs" | "doc" | "test" | "tests" | "e2e"))
+        && folders.split('/').any(|folder| {
+            ["docs", "doc", "test", "tests", "e2e"]
+                .iter()
+                .any(|f| folder.eq_ignore_ascii_case(f))
+        })
 }
 
 /// A Kubernetes CustomResourceDefinition names every field a resource may have; a
 /// `readinessProbe:` in its schema is not a probe.
 fn is_schema_definition(text: &str) -> bool {
-    text.contains("kind: CustomResourceDefinition")
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("kind: CustomResourceDefinition"));
+    FINDER.find(text.as_bytes()).is_some()
 }
 
 #[cfg(test)]
@@ -160,6 +170,9 @@ mod tests {
         assert!(!is_sample_manifest("manifests/base/deployment.yaml"));
         assert!(!is_sample_manifest("docs/runbook.md"));
         assert!(!is_sample_manifest(".github/workflows/test.yml"));
+        assert!(is_sample_manifest("Docs/Features/Rollout.YAML"));
+        assert!(!is_sample_manifest("Tests/Docker-Compose.yml"));
+        assert!(!is_sample_manifest("docs.yaml"));
     }
 }
 
