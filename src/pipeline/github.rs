@@ -320,6 +320,7 @@ fn parse_job(
         has_matrix: body.get("strategy").and_then(|s| s.get("matrix")).is_some(),
         has_timeout: body.get("timeout-minutes").is_some(),
         self_hosted: runs_on.is_some_and(|r| r.contains("self-hosted")),
+        deploys: std::sync::OnceLock::new(),
     }
 }
 

@@ -157,6 +157,8 @@ pub struct Job {
     pub has_matrix: bool,
     pub has_timeout: bool,
     pub self_hosted: bool,
+    /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
+    pub deploys: std::sync::OnceLock<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -239,6 +239,10 @@ fn is_deploy_context(job: &Job) -> bool {
 /// Whether the job deploys: it names an environment, uses a deployment action or runs a
 /// deployment command. Deploying documentation to GitHub Pages is not a release of the service.
 pub fn is_deploy_job(job: &Job) -> bool {
+    *job.deploys.get_or_init(|| deploys(job))
+}
+
+fn deploys(job: &Job) -> bool {
     let pages = job.steps.iter().any(|s| {
         s.uses
             .as_deref()

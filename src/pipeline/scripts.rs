@@ -32,6 +32,8 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
                 }
                 step.commands = expanded;
             }
+            // The commands changed: whether the job deploys is worked out again.
+            job.deploys = std::sync::OnceLock::new();
         }
     }
 }
