@@ -144,7 +144,6 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     if inventory.of_kind(FileKind::AlembicConfig).next().is_some() {
         out.systems.insert(MigrationSystem::Alembic);
     }
-    let paths: BTreeSet<&str> = inventory.files.iter().map(|f| f.path.as_str()).collect();
     let mut revisions = Vec::new();
     // Django fields followed through each app's migrations, which come in path order.
     let mut django_fields: BTreeMap<&str, Fields> = BTreeMap::new();
@@ -194,7 +193,7 @@ pub fn scan(inventory: &Inventory) -> Migrations {
                     continue;
                 }
                 let down = file.path.replace(".up.sql", ".down.sql");
-                if paths.contains(down.as_str()) {
+                if inventory.get(&down).is_some() {
                     (Reversibility::Reversible, Location::file(&file.path))
                 } else {
                     (
@@ -211,7 +210,7 @@ pub fn scan(inventory: &Inventory) -> Migrations {
                 let undo = file
                     .path
                     .replacen(&format!("/{name}"), &format!("/U{}", &name[1..]), 1);
-                if paths.contains(undo.as_str()) {
+                if inventory.get(&undo).is_some() {
                     (Reversibility::Reversible, Location::file(&file.path))
                 } else {
                     (

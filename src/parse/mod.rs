@@ -22,6 +22,7 @@ pub mod yaml;
 
 use crate::inventory::{FileKind, Inventory};
 use crate::source::Unparsed;
+use rayon::prelude::*;
 
 /// Everything parsed from the repository except CI pipelines (see `pipeline`).
 #[derive(Debug, Default)]
@@ -34,21 +35,50 @@ pub struct Parsed {
 }
 
 pub fn parse(inventory: &Inventory) -> Parsed {
-    let mut parsed = Parsed::default();
-    for (file, text) in inventory.texts() {
-        match file.kind {
-            FileKind::Dockerfile => parsed.dockerfiles.push(dockerfile::parse(&file.path, text)),
-            FileKind::Manifest(ecosystem) => match manifests::parse(&file.path, ecosystem, text) {
-                Ok(dependencies) => parsed.dependencies.extend(dependencies),
-                Err(reason) => parsed.unparsed.push(Unparsed {
-                    path: file.path.clone(),
-                    reason,
-                }),
-            },
-            _ => {}
+    /// What one file gave, in inventory order.
+    enum One {
+        Dockerfile(dockerfile::Dockerfile),
+        Dependencies(Vec<manifests::Dependency>),
+        Unparsed(Unparsed),
+    }
+    let (files, migrations) = rayon::join(
+        || {
+            inventory
+                .files
+                .par_iter()
+                .filter_map(|file| {
+                    let text = file.text.as_deref()?;
+                    match file.kind {
+                        FileKind::Dockerfile => {
+                            Some(One::Dockerfile(dockerfile::parse(&file.path, text)))
+                        }
+                        FileKind::Manifest(ecosystem) => {
+                            Some(match manifests::parse(&file.path, ecosystem, text) {
+                                Ok(dependencies) => One::Dependencies(dependencies),
+                                Err(reason) => One::Unparsed(Unparsed {
+                                    path: file.path.clone(),
+                                    reason,
+                                }),
+                            })
+                        }
+                        _ => None,
+                    }
+                })
+                .collect::<Vec<One>>()
+        },
+        || migrations::scan(inventory),
+    );
+    let mut parsed = Parsed {
+        migrations,
+        ..Parsed::default()
+    };
+    for one in files {
+        match one {
+            One::Dockerfile(dockerfile) => parsed.dockerfiles.push(dockerfile),
+            One::Dependencies(dependencies) => parsed.dependencies.extend(dependencies),
+            One::Unparsed(unparsed) => parsed.unparsed.push(unparsed),
         }
     }
-    parsed.migrations = migrations::scan(inventory);
     parsed
 }
 
