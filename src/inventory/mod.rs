@@ -271,6 +271,14 @@ fn first_line(text: &str) -> &str {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The walker joins each name to its folder's path, so below the root a Unix path is
+    // already in the form the report uses.
+    if cfg!(unix)
+        && let Some(text) = rel.to_str()
+        && !text.starts_with('/')
+    {
+        return text.to_string();
+    }
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
