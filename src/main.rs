@@ -146,6 +146,11 @@ fn assess(args: AssessArgs) -> Result<bool> {
     };
     match &args.output {
         Some(path) => write_report(path, &rendered)?,
+        // JSON escapes every control character, so there is nothing for a terminal to strip.
+        None if matches!(args.format, Format::Json | Format::Sarif) => std::io::stdout()
+            .lock()
+            .write_all(rendered.as_bytes())
+            .context("writing to standard output")?,
         None => print(&rendered)?,
     }
 
