@@ -223,7 +223,10 @@ fn partial_signals_name_what_is_missing() {
         &a,
         "SEC-28",
         State::Partial,
-        &["states no response timeframe"],
+        &[
+            "names a private way to report (SECURITY.md:3)",
+            "but no response timeframe",
+        ],
     );
     let sast = practice(&a, "SEC-04");
     assert!(
@@ -287,4 +290,67 @@ fn push_only_ci_says_what_goes_unchecked() {
         let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
         expect(&a, "AUT-02", State::Partial, &[reason]);
     }
+}
+
+/// A security policy earns full credit only with both a private way to report and a response
+/// timeframe, wherever the one-line `SECURITY.md` points to.
+#[test]
+fn security_policy_needs_a_private_channel_and_a_timeframe() {
+    let run = |files: &[(&str, &str)]| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(dir.path(), "app.py", "print('hi')\n");
+        for (path, text) in files {
+            common::write(dir.path(), path, text);
+        }
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+
+    let linked = run(&[
+        (
+            "SECURITY.md",
+            "[Security Policy](docs/security/policy.md)\n",
+        ),
+        (
+            "docs/security/policy.md",
+            "# Reporting\n\nMail security@example.org.\n\nWe acknowledge reports within 3 business days.\n",
+        ),
+    ]);
+    expect(&linked, "SEC-28", State::Present, &[]);
+    let cited: Vec<(String, usize)> = practice(&linked, "SEC-28")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.clone(), e.location.line))
+        .collect();
+    assert_eq!(
+        cited,
+        vec![
+            ("docs/security/policy.md".to_string(), 3),
+            ("docs/security/policy.md".to_string(), 5)
+        ]
+    );
+
+    let public = run(&[(
+        ".github/SECURITY.md",
+        "Open an issue and we will reply within 48 hours.\nFixes are announced under https://github.com/o/r/security/advisories.\n",
+    )]);
+    expect(
+        &public,
+        "SEC-28",
+        State::Partial,
+        &[
+            "response timeframe (.github/SECURITY.md:1)",
+            "no private way to report",
+        ],
+    );
+
+    let bare = run(&[("SECURITY.md", "# Security\n\nWe take security seriously.\n")]);
+    expect(
+        &bare,
+        "SEC-28",
+        State::Partial,
+        &["SECURITY.md exists, but names neither"],
+    );
+
+    let none = run(&[("README.md", "# App\n")]);
+    expect(&none, "SEC-28", State::Absent, &[]);
 }

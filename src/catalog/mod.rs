@@ -260,6 +260,7 @@ pub const DETECTORS: &[&str] = &[
     "production_approval",
     "versioned_migrations",
     "repository_hygiene",
+    "security_policy",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

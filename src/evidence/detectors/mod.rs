@@ -3,6 +3,7 @@
 
 mod containers;
 mod deploy;
+mod disclosure;
 mod migrations;
 mod pipeline;
 mod quality;
@@ -41,6 +42,7 @@ pub fn run(
         "migration_safety" => migrations::migration_safety(facts, signals),
         "migration_round_trip" => migrations::migration_round_trip(facts, signals),
         "repository_hygiene" => quality::repository_hygiene(facts),
+        "security_policy" => disclosure::security_policy(facts),
         _ => None,
     }
 }
