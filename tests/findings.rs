@@ -282,3 +282,49 @@ fn terminal_summary_caps_each_rule_and_counts_the_rest() {
     );
     assert!(text.contains("every finding: --format markdown, json or sarif"));
 }
+
+/// The credentials of a service container the job starts for the run (a dev-mode Vault's
+/// root token, a throwaway Postgres password) are not secrets; a literal token that no
+/// service of the job sets still is.
+#[test]
+fn service_container_credentials_are_not_plaintext_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        ".github/workflows/e2e.yml",
+        "on: [pull_request]
+permissions: {}
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    services:
+      vault:
+        image: hashicorp/vault@sha256:0000000000000000000000000000000000000000000000000000000000000000
+        env:
+          VAULT_DEV_ROOT_TOKEN_ID: root
+      db:
+        image: postgres@sha256:0000000000000000000000000000000000000000000000000000000000000000
+        env:
+          POSTGRES_PASSWORD: postgres
+    env:
+      VAULT_TOKEN: \"root\"
+      DEPLOY_TOKEN: \"s3cr3t-value-1\"
+    steps:
+      - run: make e2e
+        env:
+          DB_PASSWORD: postgres
+",
+    );
+    let found = shipready::assess(dir.path(), &shipready::Options::default())
+        .unwrap()
+        .findings;
+    let credentials: Vec<(usize, &str)> = found
+        .iter()
+        .filter(|f| f.id == "plaintext-credential")
+        .map(|f| (f.location.line, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        credentials,
+        vec![(17, "`DEPLOY_TOKEN` holds a literal credential")]
+    );
+}

@@ -354,3 +354,30 @@ fn security_policy_needs_a_private_channel_and_a_timeframe() {
     let none = run(&[("README.md", "# App\n")]);
     expect(&none, "SEC-28", State::Absent, &[]);
 }
+
+/// Dependency review blocks only what a pull request changes: it is part of a dependency
+/// vulnerability gate, not all of it.
+#[test]
+fn dependency_review_is_a_partial_dependency_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "requirements.txt", "flask==3.0.0\n");
+    common::write(
+        dir.path(),
+        ".github/workflows/review.yml",
+        "on: [pull_request]\njobs:\n  review:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      # - uses: actions/dependency-review-action@v3\n      - uses: actions/dependency-review-action@v4\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(
+        &a,
+        "SEC-06",
+        State::Partial,
+        &["only the dependencies a pull request adds or changes"],
+    );
+    let cited: Vec<usize> = practice(&a, "SEC-06")
+        .evidence
+        .iter()
+        .map(|e| e.location.line)
+        .collect();
+    assert_eq!(cited, vec![8]);
+    expect(&a, "SEC-09", State::Present, &[]);
+}

@@ -68,14 +68,17 @@ fn finding(name: &str, value: &str, location: Location, text: &str) -> Finding {
     found
 }
 
-fn check_map(map: Option<&Node>, file: &YamlFile, out: &mut Vec<Finding>) {
+/// Checks the credential-named entries of `map`; values in `throwaway` are the credentials
+/// of a service container the job starts itself, not secrets.
+fn check_map(map: Option<&Node>, file: &YamlFile, throwaway: &[&str], out: &mut Vec<Finding>) {
     let Some(map) = map else { return };
     for (key, value) in map.entries() {
         let Some(name) = key.as_str() else { continue };
         // GitLab's long form: `NAME: { value: ..., description: ... }`.
         let value = value.get("value").unwrap_or(value);
         let Some(text) = value.as_str() else { continue };
-        if is_credential_name(name) && is_literal(text) {
+        let bare = text.trim().trim_matches(|c| c == '"' || c == '\'');
+        if is_credential_name(name) && is_literal(text) && !throwaway.contains(&bare) {
             out.push(finding(name, text, file.at(value.span), file.text));
         }
     }
@@ -85,21 +88,24 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
     for file in &sources.workflows {
         for document in &file.documents {
-            check_map(document.get("env"), file, &mut out);
+            check_map(document.get("env"), file, &[], &mut out);
             for (_, job) in jobs(document) {
-                check_map(job.get("env"), file, &mut out);
+                // `VAULT_DEV_ROOT_TOKEN_ID: root` on a service container and `VAULT_TOKEN:
+                // root` in the job: the job talks to a server it started for the run.
+                let throwaway = service_values(job);
+                check_map(job.get("env"), file, &throwaway, &mut out);
                 for step in steps(job) {
-                    check_map(step.get("env"), file, &mut out);
-                    check_map(step.get("with"), file, &mut out);
+                    check_map(step.get("env"), file, &throwaway, &mut out);
+                    check_map(step.get("with"), file, &throwaway, &mut out);
                 }
             }
         }
     }
     for file in &sources.gitlab {
         for document in &file.documents {
-            check_map(document.get("variables"), file, &mut out);
+            check_map(document.get("variables"), file, &[], &mut out);
             for (_, job) in document.entries() {
-                check_map(job.get("variables"), file, &mut out);
+                check_map(job.get("variables"), file, &[], &mut out);
             }
         }
     }
@@ -126,6 +132,21 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The values a job's service containers are configured with (`services.<name>.env`).
+fn service_values(job: &Node) -> Vec<&str> {
+    let Some(services) = job.get("services") else {
+        return Vec::new();
+    };
+    services
+        .entries()
+        .iter()
+        .filter_map(|(_, service)| service.get("env"))
+        .flat_map(|env| env.entries().iter().filter_map(|(_, value)| value.as_str()))
+        .map(|value| value.trim())
+        .filter(|value| is_literal(value))
+        .collect()
 }
 
 /// `NAME=value` pairs of an `ENV`/`ARG` line, or the legacy `ENV NAME value` form.
