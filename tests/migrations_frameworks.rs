@@ -436,3 +436,40 @@ fn irreversible_migrations_are_named_by_their_path_in_the_repository() {
         ],
     );
 }
+
+/// Go migrations registered with bun or goose: a down function that only returns nil
+/// reverts nothing.
+#[test]
+fn go_migrations_with_empty_down_functions_cannot_be_reversed() {
+    use shipready::evidence::State;
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        "pkg/database/migrations/20240101000000_init.go",
+        "package migrations\n\nfunc init() {\n\tMigrations.MustRegister(func(ctx context.Context, db *bun.DB) error {\n\t\t_, err := db.NewCreateTable().Model(&User{}).Exec(ctx)\n\t\treturn err\n\t}, func(ctx context.Context, db *bun.DB) error {\n\t\treturn nil\n\t})\n}\n",
+    );
+    common::write(
+        dir.path(),
+        "pkg/database/migrations/20240102000000_orders.go",
+        "package migrations\n\nfunc init() {\n\tgoose.AddMigrationContext(upOrders, downOrders)\n}\n\nfunc upOrders(ctx context.Context, tx *sql.Tx) error {\n\t_, err := tx.ExecContext(ctx, \"CREATE TABLE orders (id int)\")\n\treturn err\n}\n\nfunc downOrders(ctx context.Context, tx *sql.Tx) error {\n\t_, err := tx.ExecContext(ctx, \"DROP TABLE orders\")\n\treturn err\n}\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    common::expect(
+        &a,
+        "DEP-18",
+        State::Partial,
+        &["1 of 2 migrations cannot be reversed: pkg/database/migrations/20240101000000_init.go"],
+    );
+    let cited: Vec<(usize, String)> = common::practice(&a, "DEP-18")
+        .evidence
+        .iter()
+        .map(|e| (e.location.line, e.summary.clone()))
+        .collect();
+    assert_eq!(
+        cited,
+        vec![(
+            7,
+            "pkg/database/migrations/20240101000000_init.go: its down migration does nothing (it only returns nil)".to_string()
+        )]
+    );
+}

@@ -222,6 +222,7 @@ pub fn scan(inventory: &Inventory) -> Migrations {
             MigrationSystem::Rails => rails_ops::reversibility(&file.path, text),
             MigrationSystem::Knex => knex(&file.path, text),
             MigrationSystem::Liquibase => liquibase(&file.path, text),
+            MigrationSystem::GoCode => super::go_migrations::reversibility(&file.path, text),
             _ => (Reversibility::Unknown, Location::file(&file.path)),
         };
         out.files.push(MigrationFile {

@@ -7,6 +7,7 @@ mod django_fields;
 mod django_list;
 pub mod django_ops;
 pub mod dockerfile;
+mod go_migrations;
 pub mod hazards;
 mod knex_dialects;
 pub mod knex_ops;
