@@ -381,3 +381,69 @@ fn dependency_review_is_a_partial_dependency_scan() {
     assert_eq!(cited, vec![8]);
     expect(&a, "SEC-09", State::Present, &[]);
 }
+
+/// `pre-commit run --all-files` in CI runs the config's hooks: a semgrep hook failing on
+/// findings is SAST in CI, located at the hook; a `pre-commit run ruff` runs only ruff, and a
+/// manual-stage hook does not run unless the stage is asked for.
+#[test]
+fn pre_commit_hooks_run_by_ci_are_ci_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "app.py", "print('hi')\n");
+    common::write(
+        dir.path(),
+        ".pre-commit-config.yaml",
+        "repos:
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.12.11
+    hooks:
+      - id: ruff
+  - repo: https://github.com/returntocorp/semgrep
+    rev: v1.153.0
+    hooks:
+      - id: semgrep
+        args: [scan, --config, .semgrep/, --error]
+  - repo: local
+    hooks:
+      - id: types
+        name: types
+        entry: uv run mypy app.py
+        language: system
+        stages: [manual]
+",
+    );
+    let workflow = |command: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: {command}\n"
+        )
+    };
+    common::write(
+        dir.path(),
+        ".github/workflows/lint.yml",
+        &workflow("uv run pre-commit run --all-files --show-diff-on-failure"),
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(&a, "SEC-04", State::Present, &[]);
+    let at: Vec<(String, usize)> = practice(&a, "SEC-04")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.clone(), e.location.line))
+        .collect();
+    assert!(
+        at.contains(&(".pre-commit-config.yaml".to_string(), 9)),
+        "{at:?}"
+    );
+    expect(&a, "AUT-08", State::Present, &[]);
+    assert_ne!(practice(&a, "AUT-09").state, State::Present);
+
+    common::write(
+        dir.path(),
+        ".github/workflows/lint.yml",
+        &workflow(
+            "pre-commit run ruff --all-files && pre-commit run --hook-stage manual --all-files",
+        ),
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    assert_ne!(practice(&a, "SEC-04").state, State::Present);
+    expect(&a, "AUT-08", State::Present, &[]);
+    expect(&a, "AUT-09", State::Present, &[]);
+}

@@ -6,6 +6,7 @@
 mod github;
 mod gitlab;
 mod paths;
+mod precommit;
 mod roles;
 mod scripts;
 

@@ -1,6 +1,7 @@
 //! Repository scripts that CI steps run (`bash scripts/test.sh`, `./ci/lint.sh`): their
 //! commands are part of the step, so a coverage threshold or a scanner call inside a script
-//! counts as much as one written in the workflow. Scripts are read, never run.
+//! counts as much as one written in the workflow. So do the hooks a `pre-commit run` runs
+//! ([`super::precommit`]). Scripts are read, never run.
 
 use std::sync::LazyLock;
 
@@ -30,6 +31,12 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
                     expanded.push(command);
                     expanded.extend(inner);
                 }
+                // `pre-commit run`, in the step or in a script it calls, runs the hooks.
+                let hooks: Vec<Command> = expanded
+                    .iter()
+                    .flat_map(|c| super::precommit::hooks(&c.text, inventory))
+                    .collect();
+                expanded.extend(hooks);
                 step.commands = expanded;
             }
             // The commands changed: whether the job deploys is worked out again.
