@@ -447,3 +447,59 @@ fn pre_commit_hooks_run_by_ci_are_ci_checks() {
     expect(&a, "AUT-08", State::Present, &[]);
     expect(&a, "AUT-09", State::Present, &[]);
 }
+
+/// CODEOWNERS earns credit by the owners it assigns: none (bare names, comments), a
+/// catch-all `* @team` rule, or owners for sensitive paths.
+#[test]
+fn codeowners_by_the_owners_it_assigns() {
+    let run = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(dir.path(), "app.py", "print('hi')\n");
+        common::write(dir.path(), ".github/CODEOWNERS", text);
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+    expect(
+        &run("# * @org/maintainers\nkevgliss\nmvilanova\n"),
+        "AUT-18",
+        State::Mentioned,
+        &["no line gives a path an owner"],
+    );
+    expect(
+        &run("* @org/maintainers @someone\n"),
+        "AUT-18",
+        State::Partial,
+        &["none to the sensitive paths"],
+    );
+    expect(
+        &run("* @org/maintainers\n/.github/workflows/ @org/platform\n"),
+        "AUT-18",
+        State::Present,
+        &[],
+    );
+}
+
+/// A `/healthcheck` route on any router is a health endpoint, and a monorepo's
+/// `turbo run lint` is a lint gate.
+#[test]
+fn healthcheck_routes_and_monorepo_lint_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        "src/app/api.py",
+        "@api_router.get(\"/healthcheck\", include_in_schema=False)\ndef healthcheck():\n    return {\"status\": \"ok\"}\n",
+    );
+    common::write(
+        dir.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nUSER 1000\nCMD [\"python\", \"-m\", \"app\"]\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npx turbo run lint --affected\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(&a, "DEP-05", State::Partial, &[]);
+    assert_eq!(practice(&a, "DEP-05").evidence[0].location.line, 1);
+    expect(&a, "AUT-08", State::Present, &[]);
+}

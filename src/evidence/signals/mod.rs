@@ -129,7 +129,8 @@ fn hit_evidence(practice: &Practice, owner: &Owner, hit: &SignalHit, summary: St
 
 /// The first match that is not on a commented-out line: `// coverageThreshold: ...` or
 /// `# sentry_sdk.init(...)` configures nothing.
-/// In prose (Markdown and the like) a `#` starts a heading, not a comment.
+/// In prose (Markdown and the like) a `#` starts a heading, not a comment, and in CODEOWNERS
+/// only `#` starts one.
 pub(super) fn first_outside_comments<'t>(
     regex: &regex::bytes::Regex,
     text: &'t str,
@@ -138,8 +139,15 @@ pub(super) fn first_outside_comments<'t>(
     let prose = [".md", ".rst", ".txt", ".adoc", ".org"]
         .iter()
         .any(|e| path.to_ascii_lowercase().ends_with(e));
+    // In CODEOWNERS `* @team` is the catch-all rule, not a comment line.
+    let codeowners = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.eq_ignore_ascii_case("CODEOWNERS"));
     let markers: &[&str] = if prose {
         &["<!--"]
+    } else if codeowners {
+        &["#"]
     } else {
         &["//", "#", "/*", "* ", "<!--", "--", ";"]
     };
