@@ -503,3 +503,40 @@ fn healthcheck_routes_and_monorepo_lint_runs() {
     assert_eq!(practice(&a, "DEP-05").evidence[0].location.line, 1);
     expect(&a, "AUT-08", State::Present, &[]);
 }
+
+/// A workflow started by another's completion runs on whatever starts that one: a coverage
+/// upload after the pull-request tests runs for every pull request. With a branch filter on
+/// `workflow_run`, pull-request runs do not start it.
+#[test]
+fn workflow_run_chains_inherit_their_triggers() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "app.py", "print('hi')\n");
+    common::write(
+        dir.path(),
+        ".github/workflows/test.yml",
+        "name: Test Backend\non: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: uv run coverage run -m pytest\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/coverage.yml",
+        "on:\n  workflow_run:\n    workflows: [Test Backend]\n    types: [completed]\njobs:\n  upload:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uv run smokeshow upload htmlcov\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/after-main.yml",
+        "on:\n  workflow_run:\n    workflows: [Test Backend]\n    branches: [main]\n    types: [completed]\njobs:\n  notify:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo done\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(&a, "TST-03", State::Present, &[]);
+    let inventory = shipready::inventory::scan(dir.path()).unwrap();
+    let pipelines = shipready::pipeline::build(&inventory);
+    let triggers = |path: &str| {
+        pipelines
+            .pipelines
+            .iter()
+            .find(|p| p.path == path)
+            .map(|p| p.triggers.pull_request)
+    };
+    assert_eq!(triggers(".github/workflows/coverage.yml"), Some(true));
+    assert_eq!(triggers(".github/workflows/after-main.yml"), Some(false));
+}

@@ -174,6 +174,7 @@ fn parse_triggers(on: &Node) -> Triggers {
                     .and_then(|b| b.get("workflows"))
                     .map(|w| w.strings().iter().map(|s| s.to_string()).collect())
                     .unwrap_or_default();
+                t.after_branches_only = body.and_then(|b| b.get("branches")).is_some();
             }
             "push" => {
                 t.push = true;
@@ -396,6 +397,43 @@ fn parse_step(
         out.push(step);
     }
     out
+}
+
+/// A workflow started by another's completion (`workflow_run`) runs after every run of that
+/// workflow, so on whatever starts it: a coverage upload after the pull-request tests runs for
+/// every pull request. Chains are followed a few links deep.
+pub fn inherit_workflow_run_triggers(pipelines: &mut [Pipeline]) {
+    for _ in 0..3 {
+        let sources: Vec<(String, String, Triggers)> = pipelines
+            .iter()
+            .map(|p| (p.name.clone(), p.path.clone(), p.triggers.clone()))
+            .collect();
+        let mut changed = false;
+        for pipeline in pipelines.iter_mut() {
+            let before = pipeline.triggers.clone();
+            for (name, path, triggers) in &sources {
+                if *path != pipeline.path
+                    && pipeline
+                        .triggers
+                        .after_workflows
+                        .iter()
+                        .any(|w| w == name || w == path)
+                {
+                    let mut inherited = triggers.clone();
+                    if pipeline.triggers.after_branches_only {
+                        inherited.pull_request = false;
+                        inherited.pull_request_target = false;
+                        inherited.merge_group = false;
+                    }
+                    pipeline.triggers.merge(&inherited);
+                }
+            }
+            changed |= pipeline.triggers != before;
+        }
+        if !changed {
+            break;
+        }
+    }
 }
 
 /// A workflow that only runs when called (`workflow_call`) runs on whatever starts its callers.

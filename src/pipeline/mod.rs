@@ -47,6 +47,9 @@ pub struct Triggers {
     pub call: bool,
     /// Names of the workflows whose completion starts this one (`workflow_run`).
     pub after_workflows: Vec<String>,
+    /// `workflow_run` limited to runs on some branches: runs of pull requests from other
+    /// branches do not start this one.
+    pub after_branches_only: bool,
     pub release: bool,
     /// Branches a push must be to, when the pipeline filters them.
     pub push_branches: Vec<String>,
@@ -239,6 +242,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
         }
     }
     github::inherit_caller_triggers(&mut out.pipelines);
+    github::inherit_workflow_run_triggers(&mut out.pipelines);
     scripts::expand(&mut out.pipelines, inventory);
     out
 }
