@@ -540,3 +540,42 @@ fn workflow_run_chains_inherit_their_triggers() {
     assert_eq!(triggers(".github/workflows/coverage.yml"), Some(true));
     assert_eq!(triggers(".github/workflows/after-main.yml"), Some(false));
 }
+
+/// A partial code signal in an earlier file does not hide a full one in a later file, and a
+/// JavaScript `Sentry.init` without a release is partial like the Python one.
+#[test]
+fn code_signals_keep_the_strongest_state_per_practice() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        "pkg/http/http.go",
+        "package http\n\nfunc setup() {\n\ttp := sdktrace.NewTracerProvider()\n\t_ = tp\n}\n",
+    );
+    common::write(
+        dir.path(),
+        "pkg/http/otel.go",
+        "package http\n\nfunc exporter() {\n\tclient := otlptracegrpc.NewClient(otlptracegrpc.WithInsecure())\n\t_ = client\n}\n",
+    );
+    common::write(
+        dir.path(),
+        "web/src/main.js",
+        "import * as Sentry from '@sentry/vue'\nSentry.init({\n  app,\n  dsn: DSN,\n})\n",
+    );
+    common::write(
+        dir.path(),
+        "Dockerfile",
+        "FROM golang:1.23\nCOPY . /src\nUSER 1000\nCMD [\"/src/app\"]\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(&a, "MON-07", State::Present, &[]);
+    let cited: Vec<(String, usize)> = practice(&a, "MON-07")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.clone(), e.location.line))
+        .collect();
+    assert!(
+        cited.contains(&("pkg/http/otel.go".to_string(), 4)),
+        "{cited:?}"
+    );
+    expect(&a, "MON-08", State::Partial, &["sets no release"]);
+}

@@ -246,13 +246,14 @@ pub(super) fn ends_ignoring_case(text: &str, end: &str) -> bool {
         && text.as_bytes()[text.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
 }
 
-/// Application code: the first file, in path order, that shows each practice.
+/// Application code: the first file, in path order, that shows each practice at each state
+/// (a partial signal in one file must not hide a full one in a later file).
 fn code_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
     let index = &catalog.index;
     let mut seen = std::collections::BTreeSet::new();
     for (_, hit) in facts.scans.signals(facts.inventory, SignalList::Code) {
         let owner = &index.code_owners[hit.signal];
-        if !seen.insert(owner.practice) {
+        if !seen.insert((owner.practice, state_of(owner.state))) {
             continue;
         }
         let practice = &catalog.practices[owner.practice];
