@@ -294,6 +294,8 @@ fn service_container_credentials_are_not_plaintext_secrets() {
         ".github/workflows/e2e.yml",
         "on: [pull_request]
 permissions: {}
+env:
+  DATABASE_CREDENTIALS: postgres:postgres
 jobs:
   e2e:
     runs-on: ubuntu-latest
@@ -325,6 +327,6 @@ jobs:
         .collect();
     assert_eq!(
         credentials,
-        vec![(17, "`DEPLOY_TOKEN` holds a literal credential")]
+        vec![(19, "`DEPLOY_TOKEN` holds a literal credential")]
     );
 }

@@ -579,3 +579,28 @@ fn code_signals_keep_the_strongest_state_per_practice() {
     );
     expect(&a, "MON-08", State::Partial, &["sets no release"]);
 }
+
+/// A document counts as a manual pre-migration backup only when it is about backing up a
+/// database, not whenever its name says "backup".
+#[test]
+fn backup_documents_must_be_about_the_database() {
+    let run = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(
+            dir.path(),
+            "migrations/001_init.sql",
+            "CREATE TABLE t (id int);\n",
+        );
+        common::write(dir.path(), "docs/testing-add-backup.md", text);
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+    let wallet = run("# Adding a backup signer\n\nRegister a passkey as a backup signer.\n");
+    assert_eq!(practice(&wallet, "DEP-21").state, State::Absent);
+    let manual = run("# Before a release\n\nTake a backup with `pg_dump -Fc app > app.dump`.\n");
+    expect(
+        &manual,
+        "DEP-21",
+        State::Partial,
+        &["documented as a manual step"],
+    );
+}

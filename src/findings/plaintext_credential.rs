@@ -31,11 +31,18 @@ static CREDENTIAL_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// Whether `name` names a credential (and not, say, a path to one).
+/// Whether `name` names a credential (and not, say, a path to one, or a switch such as
+/// `AUTH_USE_ID_TOKEN` that says whether one is used).
 pub(crate) fn is_credential_name(name: &str) -> bool {
-    CREDENTIAL_NAME
-        .as_ref()
-        .is_some_and(|r| r.is_match(name.trim()))
+    const SWITCHES: &[&str] = &[
+        "use", "enable", "enabled", "disable", "disabled", "allow", "require", "skip", "is", "has",
+        "should",
+    ];
+    let name = name.trim();
+    let switch = name
+        .split(['_', '-'])
+        .any(|word| SWITCHES.iter().any(|s| word.eq_ignore_ascii_case(s)));
+    !switch && CREDENTIAL_NAME.as_ref().is_some_and(|r| r.is_match(name))
 }
 
 /// Whether `value` is written out rather than read from elsewhere.
@@ -78,7 +85,12 @@ fn check_map(map: Option<&Node>, file: &YamlFile, throwaway: &[&str], out: &mut 
         let value = value.get("value").unwrap_or(value);
         let Some(text) = value.as_str() else { continue };
         let bare = text.trim().trim_matches(|c| c == '"' || c == '\'');
-        if is_credential_name(name) && is_literal(text) && !throwaway.contains(&bare) {
+        // `user:password` for a service the job starts, as well as the password alone.
+        let of_service = !throwaway.is_empty()
+            && bare
+                .split(':')
+                .all(|part| throwaway.contains(&part) || part.len() < 4);
+        if is_credential_name(name) && is_literal(text) && !of_service {
             out.push(finding(name, text, file.at(value.span), file.text));
         }
     }
@@ -88,7 +100,12 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
     for file in &sources.workflows {
         for document in &file.documents {
-            check_map(document.get("env"), file, &[], &mut out);
+            // Workflow-level values reach every job, so any job's services count.
+            let services: Vec<&str> = jobs(document)
+                .iter()
+                .flat_map(|(_, job)| service_values(job))
+                .collect();
+            check_map(document.get("env"), file, &services, &mut out);
             for (_, job) in jobs(document) {
                 // `VAULT_DEV_ROOT_TOKEN_ID: root` on a service container and `VAULT_TOKEN:
                 // root` in the job: the job talks to a server it started for the run.
@@ -178,6 +195,9 @@ mod tests {
         assert!(is_credential_name("password"));
         assert!(is_credential_name("GITHUB_TOKEN"));
         assert!(!is_credential_name("PASSWORD_FILE"));
+        assert!(!is_credential_name("VITE_AUTH_PROVIDER_USE_ID_TOKEN"));
+        assert!(!is_credential_name("ENABLE_API_KEY"));
+        assert!(is_credential_name("USER_TOKEN"));
         assert!(is_literal("hunter2"));
         assert!(!is_literal("${{ secrets.PASSWORD }}"));
         assert!(!is_literal("$DB_PASSWORD"));
