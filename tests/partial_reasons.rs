@@ -604,3 +604,33 @@ fn backup_documents_must_be_about_the_database() {
         &["documented as a manual step"],
     );
 }
+
+/// A schedule earns full credit when it rescans or rebuilds (CodeQL, an image build), and
+/// partial credit, naming the workflows, when it only does housekeeping.
+#[test]
+fn scheduled_pipelines_by_what_they_run() {
+    let run = |workflow: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(dir.path(), "app.py", "print('hi')\n");
+        common::write(dir.path(), ".github/workflows/nightly.yml", workflow);
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+    let codeql = run(
+        "on:\n  schedule:\n    - cron: '41 22 * * 3'\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: github/codeql-action/init@v3\n      - uses: github/codeql-action/analyze@v3\n",
+    );
+    expect(&codeql, "AUT-21", State::Present, &[]);
+    assert_eq!(practice(&codeql, "AUT-21").evidence[0].location.line, 10);
+    let rebuild = run(
+        "on:\n  schedule:\n    - cron: '0 5 * * 1'\njobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: docker build -t app .\n",
+    );
+    expect(&rebuild, "AUT-21", State::Present, &[]);
+    let stale = run(
+        "on:\n  schedule:\n    - cron: '0 0 * * *'\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n",
+    );
+    expect(
+        &stale,
+        "AUT-21",
+        State::Partial,
+        &[".github/workflows/nightly.yml runs on a schedule, but it neither rebuilds"],
+    );
+}

@@ -261,6 +261,7 @@ pub const DETECTORS: &[&str] = &[
     "versioned_migrations",
     "repository_hygiene",
     "security_policy",
+    "scheduled_rescan",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

@@ -43,6 +43,7 @@ pub fn run(
         "migration_round_trip" => migrations::migration_round_trip(facts, signals),
         "repository_hygiene" => quality::repository_hygiene(facts),
         "security_policy" => disclosure::security_policy(facts),
+        "scheduled_rescan" => pipeline::scheduled_rescan(facts),
         _ => None,
     }
 }

@@ -421,3 +421,115 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
         found,
     )
 }
+
+/// Practices whose steps, run on a schedule, find new vulnerabilities in unchanged code:
+/// secret scanning, SAST, dependency and container scanning.
+const RESCANS: &[&str] = &["SEC-01", "SEC-04", "SEC-05", "SEC-06", "SEC-12"];
+
+/// An image build: run on a schedule, it picks up the base image's security fixes.
+static IMAGE_BUILD: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(r"\b(docker|podman)\s+(buildx\s+)?build\b|\bbuildah\s+(bud|build)\b|\bko\s+(build|publish)\b").ok()
+});
+
+/// A scheduled pipeline that rescans or rebuilds earns full credit; schedules that only do
+/// housekeeping (stale issues, link checks) earn partial credit, and the reason names them.
+pub fn scheduled_rescan(facts: &Facts) -> Option<Verdict> {
+    let catalog = facts.catalog;
+    let rescan: Vec<usize> = RESCANS
+        .iter()
+        .filter_map(|id| catalog.practices.iter().position(|p| p.id == *id))
+        .collect();
+    let scheduled: Vec<&crate::pipeline::Pipeline> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.triggers.schedule || p.jobs.iter().any(|j| j.schedule_only))
+        .collect();
+    if scheduled.is_empty() {
+        return None;
+    }
+    let mut found = Vec::new();
+    for pipeline in &scheduled {
+        for job in &pipeline.jobs {
+            for step in &job.steps {
+                let hit = facts
+                    .step_practices(step)
+                    .iter()
+                    .find(|(practice, _)| rescan.contains(practice));
+                let build = step
+                    .uses
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("docker/build-push-action"))
+                    .then_some(None)
+                    .or_else(|| {
+                        step.commands
+                            .iter()
+                            .position(|c| IMAGE_BUILD.as_ref().is_some_and(|r| r.is_match(&c.text)))
+                            .map(Some)
+                    });
+                // CodeQL does not block a merge (so it is no SAST gate), but it does rescan.
+                let codeql = step
+                    .uses
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("github/codeql-action/analyze"));
+                let hit = hit
+                    .map(|(practice, command)| {
+                        (catalog.practices[*practice].title.as_str(), *command)
+                    })
+                    .or_else(|| codeql.then_some(("CodeQL analysis", None)))
+                    .or_else(|| build.map(|command| ("An image build", command)));
+                if let Some((what, command)) = hit {
+                    let location = command
+                        .and_then(|c| step.commands.get(c))
+                        .map_or_else(|| step.location.clone(), |c| c.location.clone());
+                    found.push(evidence(
+                        facts,
+                        State::Present,
+                        location,
+                        format!("{what} runs on a schedule in {}", pipeline.path),
+                        None,
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    if !found.is_empty() {
+        found.truncate(5);
+        return verdict(State::Present, None, found);
+    }
+    let names: Vec<String> = scheduled.iter().map(|p| p.path.clone()).collect();
+    let cited = scheduled
+        .iter()
+        .take(5)
+        .map(|p| {
+            let location = p
+                .triggers
+                .location
+                .clone()
+                .unwrap_or_else(|| Location::file(&p.path));
+            evidence(
+                facts,
+                State::Partial,
+                location,
+                format!("{} runs on a schedule", p.path),
+                None,
+            )
+        })
+        .collect();
+    verdict(
+        State::Partial,
+        Some(if names.len() == 1 {
+            format!(
+                "{} runs on a schedule, but it neither rebuilds an image nor re-runs a vulnerability scan",
+                names[0]
+            )
+        } else {
+            format!(
+                "{} run on a schedule, but none of them rebuilds an image or re-runs a vulnerability scan",
+                examples(&names, 3)
+            )
+        }),
+        cited,
+    )
+}
