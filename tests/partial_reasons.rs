@@ -634,3 +634,30 @@ fn scheduled_pipelines_by_what_they_run() {
         &[".github/workflows/nightly.yml runs on a schedule, but it neither rebuilds"],
     );
 }
+
+/// A workflow whose every job sets its own permissions leaves no job on the repository
+/// default, even without a top-level `permissions:`.
+#[test]
+fn job_level_permissions_scope_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), "app.py", "print('hi')\n");
+    common::write(
+        dir.path(),
+        ".github/workflows/publish.yml",
+        "on: [push]\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      packages: write\n    steps:\n      - run: echo publish\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/test.yml",
+        "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(
+        &a,
+        "AUT-06",
+        State::Partial,
+        &[
+            "1 of 2 workflows set no top-level permissions and not every job sets its own, so those jobs' token gets the repository default: .github/workflows/test.yml",
+        ],
+    );
+}

@@ -321,6 +321,7 @@ fn parse_job(
         has_matrix: body.get("strategy").and_then(|s| s.get("matrix")).is_some(),
         has_timeout: body.get("timeout-minutes").is_some(),
         self_hosted: runs_on.is_some_and(|r| r.contains("self-hosted")),
+        sets_permissions: body.get("permissions").is_some(),
         deploys: std::sync::OnceLock::new(),
     }
 }

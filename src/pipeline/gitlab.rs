@@ -333,6 +333,7 @@ fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) ->
         has_matrix: body.get("parallel").is_some(),
         has_timeout: body.get("timeout").is_some(),
         self_hosted: false,
+        sets_permissions: false,
         deploys: std::sync::OnceLock::new(),
     }
 }

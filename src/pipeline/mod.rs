@@ -161,6 +161,8 @@ pub struct Job {
     pub has_matrix: bool,
     pub has_timeout: bool,
     pub self_hosted: bool,
+    /// The job sets its own `permissions:` (GitHub), which replace the workflow's.
+    pub sets_permissions: bool,
     /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
     pub deploys: std::sync::OnceLock<bool>,
 }

@@ -377,6 +377,16 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
                     None,
                 ));
             }
+            // Every job sets its own permissions: the workflow default reaches none of them.
+            None if !p.jobs.is_empty() && p.jobs.iter().all(|j| j.sets_permissions) => {
+                found.push(evidence(
+                    facts,
+                    State::Present,
+                    p.jobs[0].location.clone(),
+                    format!("every job of {} sets its own permissions", p.path),
+                    None,
+                ));
+            }
             None => missing.push(p.path.clone()),
         }
     }
@@ -394,7 +404,7 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
         .collect();
     let mut reasons = Vec::new();
     if !missing.is_empty() {
-        reasons.push(format!("{} of {} workflows set no top-level permissions, so their token gets the repository default: {}", missing.len(), github.len(), examples(&missing, 3)));
+        reasons.push(format!("{} of {} workflows set no top-level permissions and not every job sets its own, so those jobs' token gets the repository default: {}", missing.len(), github.len(), examples(&missing, 3)));
     }
     if !broad.is_empty() {
         reasons.push(format!(
