@@ -661,3 +661,41 @@ fn job_level_permissions_scope_the_token() {
         ],
     );
 }
+
+/// A self-hosted job is partial whatever hosted runners the other jobs use, and the reason
+/// says when it deploys; third-party hosted runners count as hosted.
+#[test]
+fn self_hosted_jobs_are_named_and_hosted_services_count() {
+    let run = |runner: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(dir.path(), "app.py", "print('hi')\n");
+        common::write(
+            dir.path(),
+            ".github/workflows/ci.yml",
+            "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+        );
+        common::write(
+            dir.path(),
+            ".github/workflows/deploy.yml",
+            &format!(
+                "on: [workflow_dispatch]\njobs:\n  deploy:\n    runs-on: {runner}\n    environment: production\n    steps:\n      - run: docker compose up -d\n"
+            ),
+        );
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+    expect(
+        &run("self-hosted"),
+        "AUT-20",
+        State::Partial,
+        &[
+            "job deploy in .github/workflows/deploy.yml runs on a self-hosted runner",
+            "the job deploys",
+        ],
+    );
+    expect(
+        &run("blacksmith-4vcpu-ubuntu-2404"),
+        "AUT-20",
+        State::Present,
+        &[],
+    );
+}

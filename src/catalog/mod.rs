@@ -262,6 +262,7 @@ pub const DETECTORS: &[&str] = &[
     "repository_hygiene",
     "security_policy",
     "scheduled_rescan",
+    "ephemeral_runners",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

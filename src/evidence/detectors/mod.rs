@@ -44,6 +44,7 @@ pub fn run(
         "repository_hygiene" => quality::repository_hygiene(facts),
         "security_policy" => disclosure::security_policy(facts),
         "scheduled_rescan" => pipeline::scheduled_rescan(facts),
+        "ephemeral_runners" => pipeline::ephemeral_runners(facts),
         _ => None,
     }
 }

@@ -543,3 +543,65 @@ pub fn scheduled_rescan(facts: &Facts) -> Option<Verdict> {
         cited,
     )
 }
+
+/// Jobs on `self-hosted` runners: whether those runners are discarded after each job is set up
+/// outside the repository, so a hosted runner elsewhere does not make up for them. Without
+/// self-hosted jobs the catalog's signals decide.
+pub fn ephemeral_runners(facts: &Facts) -> Option<Verdict> {
+    let jobs: Vec<(&Pipeline, &Job)> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.system == CiSystem::GithubActions)
+        .flat_map(|p| p.jobs.iter().map(move |j| (p, j)))
+        .filter(|(_, j)| j.self_hosted)
+        .collect();
+    if jobs.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = jobs
+        .iter()
+        .map(|(p, j)| format!("job {} in {}", j.id, p.path))
+        .collect();
+    let found = jobs
+        .iter()
+        .take(5)
+        .map(|(p, j)| {
+            evidence(
+                facts,
+                State::Partial,
+                j.location.clone(),
+                format!("job {} in {} runs on a self-hosted runner", j.id, p.path),
+                None,
+            )
+        })
+        .collect();
+    let deploys = jobs
+        .iter()
+        .filter(|(_, j)| crate::pipeline::is_deploy_job(j))
+        .count();
+    let reason = if names.len() == 1 {
+        let stakes = if deploys > 0 {
+            "; the job deploys, so a runner that keeps state between jobs holds its credentials"
+        } else {
+            ""
+        };
+        format!(
+            "{} runs on a self-hosted runner; whether that runner is discarded after each job is set up outside the repository{stakes}",
+            names[0]
+        )
+    } else {
+        let stakes = if deploys > 0 {
+            format!(
+                "; {deploys} of them deploy, so a runner that keeps state between jobs holds their credentials"
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{} run on self-hosted runners; whether they are discarded after each job is set up outside the repository{stakes}",
+            examples(&names, 3)
+        )
+    };
+    verdict(State::Partial, Some(reason), found)
+}
