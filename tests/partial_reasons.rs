@@ -699,3 +699,40 @@ fn self_hosted_jobs_are_named_and_hosted_services_count() {
         &[],
     );
 }
+
+/// A coverage threshold checked by hand in a step's script counts when the step fails the
+/// job on it, with the value taken from the workflow's `env:`.
+#[test]
+fn hand_written_coverage_checks_are_thresholds() {
+    let run = |fail: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(dir.path(), "app.py", "print('hi')\n");
+        common::write(
+            dir.path(),
+            "tests/test_app.py",
+            "def test_app():\n    assert True\n",
+        );
+        common::write(
+            dir.path(),
+            ".github/workflows/test.yml",
+            &format!(
+                "on: [pull_request]\nenv:\n  COVERAGE_TOTAL: 85\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest --cov=app --cov-report=json:coverage.json\n      - name: Coverage total\n        run: |\n          export COVERAGE_TOTAL=$(python -c \"import json;print(json.load(open('coverage.json'))['totals']['percent_covered_display'])\")\n          if [[ $COVERAGE_TOTAL < ${{{{ env.COVERAGE_TOTAL }}}} ]]; then\n            echo \"coverage too low\"\n            {fail}\n          fi\n"
+            ),
+        );
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+    let checked = run("exit 1");
+    expect(&checked, "TST-04", State::Present, &[]);
+    let cited = &practice(&checked, "TST-04").evidence[0];
+    assert_eq!(
+        (cited.location.line, cited.summary.as_str()),
+        (12, "coverage threshold 85%")
+    );
+    let warned = run("echo carry on");
+    expect(
+        &warned,
+        "TST-04",
+        State::Mentioned,
+        &["measured without a threshold"],
+    );
+}

@@ -120,6 +120,55 @@ static THRESHOLDS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// A threshold checked by hand in a step's script: a coverage variable compared against a
+/// number or an `env` value (`if [[ $COVERAGE_TOTAL < ${{ env.COVERAGE_TOTAL }} ]]`), with an
+/// `exit 1` in the same step.
+static HAND_CHECK: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\$\{?\w*cov\w*\}?"?\s*(?:<|-lt|<=|-le)\s*(?:(?P<number>\d+)|\$\{\{\s*env\.(?P<env>\w+)\s*\}\})"#).ok()
+});
+static EXIT_FAILURE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^\s*exit\s+[1-9]").ok());
+
+/// The number a workflow's `env:` gives `name` (`COVERAGE_TOTAL: 50`).
+fn env_number(facts: &Facts, path: &str, name: &str) -> Option<u32> {
+    let text = facts.inventory.get(path)?.text.as_deref()?;
+    let pattern = format!(r#"(?m)^\s*{}:\s*["']?(\d+)"#, regex::escape(name));
+    Regex::new(&pattern)
+        .ok()?
+        .captures(text)?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()
+}
+
+/// Thresholds that CI steps check by hand.
+fn hand_checked(facts: &Facts) -> Vec<(u32, Location, bool)> {
+    let (Some(check), Some(exit)) = (HAND_CHECK.as_ref(), EXIT_FAILURE.as_ref()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (pipeline, _, step) in facts.pipelines.steps() {
+        if step.non_blocking || !step.commands.iter().any(|c| exit.is_match(&c.text)) {
+            continue;
+        }
+        for command in &step.commands {
+            let Some(found) = check.captures(&command.text) else {
+                continue;
+            };
+            let value = match (found.name("number"), found.name("env")) {
+                (Some(number), _) => number.as_str().parse().ok(),
+                (None, Some(env)) => env_number(facts, &pipeline.path, env.as_str()),
+                _ => None,
+            };
+            if let Some(value) = value {
+                out.push((value, command.location.clone(), false));
+            }
+        }
+    }
+    out
+}
+
 static MEASURED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)--cov\b|\bcoverage\s+run\b|--coverage\b|-coverprofile|\bllvm-cov\b|\btarpaulin\b|\bc8\b|\bnyc\b|\bjacoco\b|\bkover\b|\bsimplecov\b")
         .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable()))
@@ -194,6 +243,7 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
             }
         }
     }
+    thresholds.extend(hand_checked(facts));
     // GitLab reads coverage from job logs (`coverage:`) or a `coverage_report` artifact.
     let gitlab_coverage = facts.inventory.texts().find_map(|(f, t)| {
         if f.kind != FileKind::GitlabCi {
