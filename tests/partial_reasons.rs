@@ -736,3 +736,32 @@ fn hand_written_coverage_checks_are_thresholds() {
         &["measured without a threshold"],
     );
 }
+
+/// Production approval is as strong as the least protected deploy: an environment on one
+/// deploy does not cover another that ships on every push.
+#[test]
+fn approval_follows_the_least_protected_production_deploy() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nUSER 1000\nCMD [\"python\", \"-m\", \"app\"]\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/deploy-compose.yml",
+        "on: [workflow_dispatch]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: docker compose up -d\n",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker compose -f compose.yml up -d\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    expect(
+        &a,
+        "DEP-04",
+        State::Absent,
+        &["job deploy in .github/workflows/deploy.yml deploys to production with no approval"],
+    );
+}

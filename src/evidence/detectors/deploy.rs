@@ -286,7 +286,9 @@ pub fn production_approval(facts: &Facts) -> Option<Verdict> {
             Vec::new(),
         );
     }
-    let mut best = State::Absent;
+    // A gate is as strong as the least protected way to production: one deploy without an
+    // approval ships whatever the others require.
+    let mut worst = State::Present;
     let mut found = Vec::new();
     let mut reason = None;
     for (pipeline, job) in &deploys {
@@ -333,10 +335,10 @@ pub fn production_approval(facts: &Facts) -> Option<Verdict> {
                 None,
             ));
         }
-        if state > best || reason.is_none() {
-            best = best.max(state);
+        if state < worst || reason.is_none() {
+            worst = worst.min(state);
             reason = why;
         }
     }
-    verdict(best, reason, found)
+    verdict(worst, reason, found)
 }
