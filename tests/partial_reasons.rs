@@ -446,6 +446,16 @@ fn pre_commit_hooks_run_by_ci_are_ci_checks() {
     assert_ne!(practice(&a, "SEC-04").state, State::Present);
     expect(&a, "AUT-08", State::Present, &[]);
     expect(&a, "AUT-09", State::Present, &[]);
+
+    // Hooks named in SKIP do not run.
+    common::write(
+        dir.path(),
+        ".github/workflows/lint.yml",
+        &workflow("SKIP=semgrep pre-commit run --all-files"),
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+    assert_ne!(practice(&a, "SEC-04").state, State::Present);
+    expect(&a, "AUT-08", State::Present, &[]);
 }
 
 /// CODEOWNERS earns credit by the owners it assigns: none (bare names, comments), a

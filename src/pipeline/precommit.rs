@@ -1,7 +1,7 @@
-//! `pre-commit run` (or `prek run`) in a CI step runs the hooks of `.pre-commit-config.yaml`: a semgrep or
-//! gitleaks hook there is as much a CI check as a step that calls the tool. Each hook the
-//! command runs becomes a command of the step, located at the hook's `id:` line. The config is
-//! read, never run.
+//! `pre-commit run` (or `prek run`) in a CI step runs the hooks of `.pre-commit-config.yaml`:
+//! a semgrep or ruff hook there is as much a CI check as a step that calls the tool. Each hook
+//! the command runs becomes a command of the step, located at the hook's `id:` line. The
+//! config is read, never run.
 
 use std::sync::LazyLock;
 
@@ -39,16 +39,24 @@ pub(super) fn hooks(command: &str, inventory: &Inventory) -> Vec<Command> {
     let Some(run) = RUN.as_ref() else {
         return Vec::new();
     };
+    // `SKIP=semgrep,mypy pre-commit run` leaves those hooks out.
+    let skipped: Vec<&str> = command
+        .split_whitespace()
+        .filter_map(|word| word.strip_prefix("SKIP="))
+        .flat_map(|ids| ids.trim_matches(|c| c == '"' || c == '\'').split(','))
+        .collect();
     run.captures_iter(command)
         .flat_map(|found| {
             let rest = found.get(1).map_or("", |m| m.as_str());
             hooks_of_run(rest, inventory)
         })
+        .filter(|(id, _)| !skipped.contains(&id.as_str()))
+        .map(|(_, command)| command)
         .collect()
 }
 
-/// The hooks one `pre-commit run <rest>` runs.
-fn hooks_of_run(rest: &str, inventory: &Inventory) -> Vec<Command> {
+/// The hooks one `pre-commit run <rest>` runs, each with its id.
+fn hooks_of_run(rest: &str, inventory: &Inventory) -> Vec<(String, Command)> {
     let words: Vec<&str> = rest.split_whitespace().collect();
     // `pre-commit run ruff` runs one hook; `--hook-stage manual` only the manual ones.
     let only = words.first().filter(|w| !w.starts_with('-')).copied();
@@ -101,10 +109,13 @@ fn hooks_of_run(rest: &str, inventory: &Inventory) -> Vec<Command> {
                     }
                 }
                 let span = id_node.span;
-                out.push(Command {
-                    text,
-                    location: Location::line(path, span.line, span.column, span.end_column),
-                });
+                out.push((
+                    id.to_string(),
+                    Command {
+                        text,
+                        location: Location::line(path, span.line, span.column, span.end_column),
+                    },
+                ));
             }
         }
     }
