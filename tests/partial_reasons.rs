@@ -775,3 +775,51 @@ fn approval_follows_the_least_protected_production_deploy() {
         &["job deploy in .github/workflows/deploy.yml deploys to production with no approval"],
     );
 }
+
+/// Deploy concurrency is judged on the production deploys themselves: a group on one deploy
+/// does not serialise another, a group of any name serialises, and cancelling in-flight runs
+/// is partial.
+#[test]
+fn production_deploys_must_each_be_serialised() {
+    let run = |group: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        common::write(
+            dir.path(),
+            "Dockerfile",
+            "FROM python:3.12-slim\nCOPY . /app\nUSER 1000\nCMD [\"python\", \"-m\", \"app\"]\n",
+        );
+        common::write(
+            dir.path(),
+            ".github/workflows/deploy-compose.yml",
+            "on: [workflow_dispatch]\nconcurrency:\n  group: deploy-compose\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: docker compose up -d\n",
+        );
+        common::write(
+            dir.path(),
+            ".github/workflows/deploy.yml",
+            &format!(
+                "on:\n  push:\n    branches: [main]\n{group}jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: docker compose -f compose.yml up -d\n"
+            ),
+        );
+        shipready::assess(dir.path(), &shipready::Options::default()).unwrap()
+    };
+    expect(
+        &run(""),
+        "DEP-28",
+        State::Partial,
+        &[
+            "job deploy in .github/workflows/deploy.yml deploys to production without a concurrency group",
+        ],
+    );
+    expect(
+        &run("concurrency:\n  group: ${{ github.workflow }}\n"),
+        "DEP-28",
+        State::Present,
+        &[],
+    );
+    expect(
+        &run("concurrency:\n  group: ${{ github.workflow }}\n  cancel-in-progress: true\n"),
+        "DEP-28",
+        State::Partial,
+        &["job deploy in .github/workflows/deploy.yml cancels a deploy in flight"],
+    );
+}

@@ -263,6 +263,7 @@ pub const DETECTORS: &[&str] = &[
     "security_policy",
     "scheduled_rescan",
     "ephemeral_runners",
+    "serialised_deploys",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

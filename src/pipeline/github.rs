@@ -322,6 +322,7 @@ fn parse_job(
         has_timeout: body.get("timeout-minutes").is_some(),
         self_hosted: runs_on.is_some_and(|r| r.contains("self-hosted")),
         sets_permissions: body.get("permissions").is_some(),
+        serialised: body.get("concurrency").is_some(),
         deploys: std::sync::OnceLock::new(),
     }
 }

@@ -334,6 +334,7 @@ fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) ->
         has_timeout: body.get("timeout").is_some(),
         self_hosted: false,
         sets_permissions: false,
+        serialised: body.get("resource_group").is_some(),
         deploys: std::sync::OnceLock::new(),
     }
 }

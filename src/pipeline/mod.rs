@@ -163,6 +163,8 @@ pub struct Job {
     pub self_hosted: bool,
     /// The job sets its own `permissions:` (GitHub), which replace the workflow's.
     pub sets_permissions: bool,
+    /// Runs of the job are serialised: `concurrency:` (GitHub) or `resource_group:` (GitLab).
+    pub serialised: bool,
     /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
     pub deploys: std::sync::OnceLock<bool>,
 }

@@ -3,7 +3,7 @@
 
 use super::{evidence, examples, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
-use crate::pipeline::{Scope, is_simulated, job_scope, upstream};
+use crate::pipeline::{Job, Pipeline, Scope, is_simulated, job_scope, upstream};
 
 /// Read from the production paths: every production deploy must wait for tests that pass
 /// and for at least one security scan that can fail.
@@ -341,4 +341,109 @@ pub fn production_approval(facts: &Facts) -> Option<Verdict> {
         }
     }
     verdict(worst, reason, found)
+}
+
+/// Production deploys that can run twice at once: neither the workflow nor the job sets a
+/// `concurrency:` group (GitLab: a `resource_group:`). Two quick pushes then deploy, and
+/// migrate, side by side. When every production deploy is serialised, the catalog's signals
+/// decide (they also see whether in-flight deploys are cancelled).
+pub fn serialised_deploys(facts: &Facts) -> Option<Verdict> {
+    let deploys = facts.production_deploys();
+    let open: Vec<(&Pipeline, &Job)> = deploys
+        .iter()
+        .filter(|(p, j)| !p.has_concurrency && !j.serialised)
+        .copied()
+        .collect();
+    if deploys.is_empty() {
+        return None;
+    }
+    if open.is_empty() {
+        // A new run that cancels the one in flight can stop a deploy half-way.
+        let cancelling: Vec<String> = deploys
+            .iter()
+            .filter(|(p, _)| {
+                facts
+                    .inventory
+                    .get(&p.path)
+                    .and_then(|f| f.text.as_deref())
+                    .is_some_and(|t| {
+                        t.lines().any(|l| {
+                            let l = l.trim();
+                            !l.starts_with('#')
+                                && l.strip_prefix("cancel-in-progress:")
+                                    .is_some_and(|v| v.trim().starts_with("true"))
+                        })
+                    })
+            })
+            .map(|(p, j)| format!("job {} in {}", j.id, p.path))
+            .collect();
+        let found = deploys
+            .iter()
+            .take(5)
+            .map(|(p, j)| {
+                evidence(
+                    facts,
+                    State::Present,
+                    j.location.clone(),
+                    format!("job {} in {} runs in a concurrency group", j.id, p.path),
+                    None,
+                )
+            })
+            .collect();
+        return if cancelling.is_empty() {
+            verdict(State::Present, None, found)
+        } else {
+            verdict(
+                State::Partial,
+                Some(format!(
+                    "{} {} a deploy in flight when a new run starts (cancel-in-progress: true)",
+                    examples(&cancelling, 3),
+                    if cancelling.len() == 1 {
+                        "cancels"
+                    } else {
+                        "cancel"
+                    }
+                )),
+                found,
+            )
+        };
+    }
+    let names: Vec<String> = open
+        .iter()
+        .map(|(p, j)| format!("job {} in {}", j.id, p.path))
+        .collect();
+    let found = open
+        .iter()
+        .take(5)
+        .map(|(p, j)| {
+            evidence(
+                facts,
+                State::Absent,
+                j.location.clone(),
+                format!(
+                    "job {} in {} deploys without a concurrency group",
+                    j.id, p.path
+                ),
+                None,
+            )
+        })
+        .collect();
+    let state = if open.len() == deploys.len() {
+        State::Absent
+    } else {
+        State::Partial
+    };
+    let verb = if names.len() == 1 {
+        "deploys"
+    } else {
+        "deploy"
+    };
+    verdict(
+        state,
+        Some(format!(
+            "{} {verb} to production without a concurrency group, so two runs can deploy (and migrate) at the same time",
+            examples(&names, 3)
+        )),
+        found,
+    )
 }

@@ -45,6 +45,7 @@ pub fn run(
         "security_policy" => disclosure::security_policy(facts),
         "scheduled_rescan" => pipeline::scheduled_rescan(facts),
         "ephemeral_runners" => pipeline::ephemeral_runners(facts),
+        "serialised_deploys" => deploy::serialised_deploys(facts),
         _ => None,
     }
 }
