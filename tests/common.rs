@@ -84,3 +84,16 @@ pub fn write(root: &std::path::Path, path: &str, text: &str) {
     std::fs::create_dir_all(path.parent().expect("a file path")).expect("folders created");
     std::fs::write(path, text).expect("file written");
 }
+
+/// Assesses a repository made of `files` (path, text) in a fresh temporary folder.
+pub fn assess_files(files: &[(&str, &str)]) -> Assessment {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (path, text) in files {
+        write(dir.path(), path, text);
+    }
+    shipready::assess(dir.path(), &shipready::Options::default()).expect("repository assesses")
+}
+
+/// A Dockerfile that makes a repository deployable (and runs as a non-root user).
+pub const DOCKERFILE: &str =
+    "FROM python:3.12-slim\nCOPY . /app\nUSER 1000\nCMD [\"python\", \"-m\", \"app\"]\n";

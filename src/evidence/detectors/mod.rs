@@ -7,6 +7,7 @@ mod disclosure;
 mod migrations;
 mod pipeline;
 mod quality;
+mod runners;
 mod supply;
 
 use super::{Confidence, Evidence, Facts, State, Verdict};
@@ -43,8 +44,8 @@ pub fn run(
         "migration_round_trip" => migrations::migration_round_trip(facts, signals),
         "repository_hygiene" => quality::repository_hygiene(facts),
         "security_policy" => disclosure::security_policy(facts),
-        "scheduled_rescan" => pipeline::scheduled_rescan(facts),
-        "ephemeral_runners" => pipeline::ephemeral_runners(facts),
+        "scheduled_rescan" => runners::scheduled_rescan(facts),
+        "ephemeral_runners" => runners::ephemeral_runners(facts),
         "serialised_deploys" => deploy::serialised_deploys(facts),
         _ => None,
     }

@@ -1,0 +1,187 @@
+//! When and where jobs run: scheduled pipelines that rescan or rebuild, and jobs on
+//! self-hosted runners.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{evidence, examples, verdict};
+use crate::evidence::{Facts, State, Verdict};
+use crate::pipeline::{CiSystem, Job, Pipeline, Step};
+use crate::source::Location;
+
+/// Practices whose steps, run on a schedule, find new vulnerabilities in unchanged code:
+/// secret scanning, SAST, dependency and container scanning.
+const RESCANS: &[&str] = &["SEC-01", "SEC-04", "SEC-05", "SEC-06", "SEC-12"];
+
+/// An image build: run on a schedule, it picks up the base image's security fixes.
+static IMAGE_BUILD: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(docker|podman)\s+(buildx\s+)?build\b|\bbuildah\s+(bud|build)\b|\bko\s+(build|publish)\b").ok()
+});
+
+/// What a step rescans or rebuilds, with the index of the command that does it: a scanner of
+/// one of the `rescan` practices, CodeQL (no merge gate, so no SAST practice, but a rescan all
+/// the same) or an image build.
+fn rescan_in<'f>(
+    facts: &'f Facts,
+    rescan: &[usize],
+    step: &Step,
+) -> Option<(&'f str, Option<usize>)> {
+    let uses = step.uses.as_deref().unwrap_or("");
+    if let Some((practice, command)) = facts
+        .step_practices(step)
+        .iter()
+        .find(|(practice, _)| rescan.contains(practice))
+    {
+        return Some((facts.catalog.practices[*practice].title.as_str(), *command));
+    }
+    if uses.starts_with("github/codeql-action/analyze") {
+        return Some(("CodeQL analysis", None));
+    }
+    if uses.starts_with("docker/build-push-action") {
+        return Some(("An image build", None));
+    }
+    let build = IMAGE_BUILD.as_ref()?;
+    step.commands
+        .iter()
+        .position(|c| build.is_match(&c.text))
+        .map(|command| ("An image build", Some(command)))
+}
+
+/// A scheduled pipeline that rescans or rebuilds earns full credit; schedules that only do
+/// housekeeping (stale issues, link checks) earn partial credit, and the reason names them.
+pub fn scheduled_rescan(facts: &Facts) -> Option<Verdict> {
+    let rescan: Vec<usize> = RESCANS
+        .iter()
+        .filter_map(|id| facts.catalog.practices.iter().position(|p| p.id == *id))
+        .collect();
+    let scheduled: Vec<&Pipeline> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.triggers.schedule || p.jobs.iter().any(|j| j.schedule_only))
+        .collect();
+    if scheduled.is_empty() {
+        return None;
+    }
+    // The first step of each job that rescans or rebuilds.
+    let found: Vec<_> = scheduled
+        .iter()
+        .flat_map(|pipeline| pipeline.jobs.iter().map(move |job| (pipeline, job)))
+        .filter_map(|(pipeline, job)| {
+            job.steps.iter().find_map(|step| {
+                let (what, command) = rescan_in(facts, &rescan, step)?;
+                let location = command
+                    .and_then(|c| step.commands.get(c))
+                    .map_or_else(|| step.location.clone(), |c| c.location.clone());
+                Some(evidence(
+                    facts,
+                    State::Present,
+                    location,
+                    format!("{what} runs on a schedule in {}", pipeline.path),
+                    None,
+                ))
+            })
+        })
+        .take(5)
+        .collect();
+    if !found.is_empty() {
+        return verdict(State::Present, None, found);
+    }
+    let names: Vec<String> = scheduled.iter().map(|p| p.path.clone()).collect();
+    let cited = scheduled
+        .iter()
+        .take(5)
+        .map(|p| {
+            let location = p
+                .triggers
+                .location
+                .clone()
+                .unwrap_or_else(|| Location::file(&p.path));
+            evidence(
+                facts,
+                State::Partial,
+                location,
+                format!("{} runs on a schedule", p.path),
+                None,
+            )
+        })
+        .collect();
+    verdict(
+        State::Partial,
+        Some(if names.len() == 1 {
+            format!(
+                "{} runs on a schedule, but it neither rebuilds an image nor re-runs a vulnerability scan",
+                names[0]
+            )
+        } else {
+            format!(
+                "{} run on a schedule, but none of them rebuilds an image or re-runs a vulnerability scan",
+                examples(&names, 3)
+            )
+        }),
+        cited,
+    )
+}
+
+/// Jobs on `self-hosted` runners: whether those runners are discarded after each job is set up
+/// outside the repository, so a hosted runner elsewhere does not make up for them. Without
+/// self-hosted jobs the catalog's signals decide.
+pub fn ephemeral_runners(facts: &Facts) -> Option<Verdict> {
+    let jobs: Vec<(&Pipeline, &Job)> = facts
+        .pipelines
+        .pipelines
+        .iter()
+        .filter(|p| p.system == CiSystem::GithubActions)
+        .flat_map(|p| p.jobs.iter().map(move |j| (p, j)))
+        .filter(|(_, j)| j.self_hosted)
+        .collect();
+    if jobs.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = jobs
+        .iter()
+        .map(|(p, j)| format!("job {} in {}", j.id, p.path))
+        .collect();
+    let found = jobs
+        .iter()
+        .take(5)
+        .map(|(p, j)| {
+            evidence(
+                facts,
+                State::Partial,
+                j.location.clone(),
+                format!("job {} in {} runs on a self-hosted runner", j.id, p.path),
+                None,
+            )
+        })
+        .collect();
+    let deploys = jobs
+        .iter()
+        .filter(|(_, j)| crate::pipeline::is_deploy_job(j))
+        .count();
+    let reason = if names.len() == 1 {
+        let stakes = if deploys > 0 {
+            "; the job deploys, so a runner that keeps state between jobs holds its credentials"
+        } else {
+            ""
+        };
+        format!(
+            "{} runs on a self-hosted runner; whether that runner is discarded after each job is set up outside the repository{stakes}",
+            names[0]
+        )
+    } else {
+        let stakes = if deploys > 0 {
+            format!(
+                "; {deploys} of them deploy, so a runner that keeps state between jobs holds their credentials"
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{} run on self-hosted runners; whether they are discarded after each job is set up outside the repository{stakes}",
+            examples(&names, 3)
+        )
+    };
+    verdict(State::Partial, Some(reason), found)
+}
