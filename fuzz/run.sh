@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests migrations assess)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests migrations git_index assess)
 
 cargo fuzz build --sanitizer none --release
 for target in "${targets[@]}"; do
@@ -19,6 +19,7 @@ for target in "${targets[@]}"; do
         yaml | workflow) find tests/fixtures -path '*/.github/workflows/*.yml' -o -name '.gitlab-ci.yml' ;;
         dockerfile) find tests/fixtures -name 'Dockerfile*' ;;
         migrations) find tests/fixtures -path '*migrat*' -type f ;;
+        git_index) find . -maxdepth 2 -path '*/.git/index' ;;
         *) true ;;
     esac | while read -r seed; do cp "$seed" "fuzz/corpus/$target/seed-$(echo "$seed" | tr / _)"; done
     log=$(mktemp)

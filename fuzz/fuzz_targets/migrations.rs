@@ -1,4 +1,4 @@
-//! Every migration reader (Alembic, Django, Rails, Knex, plain SQL) on one text, through the
+//! Every migration reader (Alembic, Django, Rails, Knex, Go, plain SQL) on one text, through the
 //! public stage entry point: the text is placed where each framework keeps its migrations.
 #![no_main]
 
@@ -10,6 +10,7 @@ const PATHS: &[&str] = &[
     "shop/migrations/0002_fuzz.py",
     "db/migrate/20240101000000_fuzz.rb",
     "migrations/20240101000000_fuzz.js",
+    "migrations/20240101000000_fuzz.go",
     "db/migration/V2__fuzz.sql",
     "supabase/migrations/20240101000000_fuzz.sql",
 ];

@@ -2,10 +2,12 @@
 //! once, classifies it by path and reads the text of the files later stages need.
 //!
 //! Hidden folders such as `.github` are included; `.git` is not. Symbolic links are never
-//! followed, so nothing outside the repository is read. A file that cannot be used (too large,
+//! followed, so nothing outside the repository is read. Files that git tracks although
+//! `.gitignore` matches them are added from git's index (`git_index`). A file that cannot be used (too large,
 //! binary, not UTF-8, unreadable) is listed as skipped with the reason; it never aborts the walk.
 
 mod classify;
+pub mod git_index;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -92,7 +94,20 @@ pub fn list(root: &Path) -> Result<Listing, InventoryError> {
     if !metadata.is_dir() {
         return Err(InventoryError::NotADirectory(root.to_path_buf()));
     }
-    let (files, skipped) = walk(root);
+    let (mut files, mut skipped) = walk(root);
+    files.sort_unstable();
+    // Files the project commits although its `.gitignore` matches them.
+    let is_excluded = |path: &str| path.split('/').any(is_vendored);
+    let (tracked, problem) = git_index::unlisted_tracked_files(root, &files, is_excluded);
+    files.extend(tracked);
+    if let Some(reason) = problem {
+        let reason =
+            format!("{reason}; files that .gitignore matches but git tracks are not assessed");
+        skipped.push(Skipped {
+            path: ".git/index".into(),
+            reason,
+        });
+    }
     Ok(Listing {
         root: root.to_path_buf(),
         files,
