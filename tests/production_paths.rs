@@ -262,6 +262,17 @@ fn merge_queue_checks_nested_actions_and_webhook_notifications() {
         tests.detail
     );
     assert_eq!(at(tests), (".github/workflows/ci.yml".into(), 13));
+    // The queue itself is evidence of a branch rule, and the report says what it does not show.
+    let queue = &common::practice(&a, "AUT-17").evidence[0];
+    assert_eq!(queue.location.path, ".github/workflows/ci.yml");
+    assert!(
+        queue
+            .summary
+            .starts_with("a merge queue runs this workflow")
+            && queue.summary.contains("set on the platform"),
+        "{}",
+        queue.summary
+    );
     // The migration sits two local actions deep.
     let backup = control(deploy, "backup before migration");
     assert_eq!(backup.status, ControlStatus::Missing);

@@ -497,3 +497,120 @@ fn production_deploys_must_each_be_serialised() {
         &["job deploy in .github/workflows/deploy.yml cancels a deploy in flight"],
     );
 }
+
+/// A job's production `environment:` records deployments; the same words passed to a
+/// reusable workflow as an input record nothing; labelled incidents change the reason.
+#[test]
+fn deployment_records_need_a_job_environment() {
+    let build = (
+        ".github/workflows/build.yml",
+        "on:\n  workflow_call:\n    inputs:\n      environment:\n        type: string\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app:${{ inputs.environment }} .\n",
+    );
+    let caller = (
+        ".github/workflows/release.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  image:\n    uses: ./.github/workflows/build.yml\n    with:\n      environment: production\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), build, caller]);
+    assert_eq!(practice(&a, "MON-22").state, State::Absent);
+
+    let deploy = (
+        ".github/workflows/deploy.yml",
+        "on: [workflow_dispatch]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment:\n      name: Production\n      url: https://example.com\n    steps:\n      - run: fly deploy\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), build, caller, deploy]);
+    expect(&a, "MON-22", State::Partial, &["incidents are not linked"]);
+    let at = &practice(&a, "MON-22").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/deploy.yml", 6)
+    );
+
+    let labels = (".github/labels.yml", "- name: incident\n  color: d73a4a\n");
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), deploy, labels]);
+    expect(&a, "MON-22", State::Partial, &["incidents are labelled"]);
+    assert_eq!(practice(&a, "MON-22").evidence.len(), 2);
+}
+
+/// A workflow on a published release builds the tagged version; a version read from git
+/// tags alone is partial.
+#[test]
+fn release_triggered_workflows_are_versioned_releases() {
+    let pyproject = (
+        "pyproject.toml",
+        "[project]\nname = \"app\"\ndynamic = [\"version\"]\n\n[tool.versioningit]\ndefault-version = \"0.0.0\"\n",
+    );
+    let a = common::assess_files(&[pyproject]);
+    expect(
+        &a,
+        "AUT-14",
+        State::Partial,
+        &["versions come from git tags"],
+    );
+    let publish = (
+        ".github/workflows/publish.yml",
+        "on:\n  release: # when a maintainer publishes one\n    types: [published]\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app .\n",
+    );
+    let a = common::assess_files(&[pyproject, publish]);
+    expect(&a, "AUT-14", State::Present, &[]);
+    let at = &practice(&a, "AUT-14").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/publish.yml", 2)
+    );
+    // A release trigger for edits only is not a release build.
+    let edits = publish.1.replace("[published]", "[edited]");
+    let a = common::assess_files(&[(publish.0, edits.as_str())]);
+    assert_eq!(practice(&a, "AUT-14").state, State::Absent);
+}
+
+/// A template's deploy job that its `if:` keeps from running in the template itself is
+/// credited, and the evidence says where it does not run.
+#[test]
+fn deploys_skipped_in_the_template_itself_say_so() {
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (
+            ".github/workflows/deploy.yml",
+            "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    if: github.repository != 'acme/service-template'\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker compose up -d\n",
+        ),
+    ]);
+    expect(&a, "DEP-01", State::Present, &[]);
+    let summary = &practice(&a, "DEP-01").evidence[0].summary;
+    assert!(
+        summary.ends_with("its `if:` skips it in acme/service-template itself, so it runs only in copies of this repository"),
+        "{summary}"
+    );
+}
+
+/// CORS restricted to origins from settings is an allow-list; a wildcard is not.
+#[test]
+fn cors_allow_lists_from_settings_count() {
+    let app = |origins: &str| {
+        format!(
+            "from fastapi import FastAPI\nfrom starlette.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(\n    CORSMiddleware,\n    allow_origins={origins},\n    allow_methods=[\"*\"],\n)\n"
+        )
+    };
+    let restricted = app("[settings.FRONTEND_HOST]");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("backend/app/main.py", restricted.as_str()),
+    ]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+    let at = &practice(&a, "SEC-30").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("backend/app/main.py", 7));
+    let from_list = app("settings.all_cors_origins,");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("backend/app/main.py", from_list.as_str()),
+    ]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+    let open = app("[\"*\"]");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("backend/app/main.py", open.as_str()),
+    ]);
+    assert_eq!(practice(&a, "SEC-30").state, State::Absent);
+    let express = "const app = express();\napp.use(cors({ origin: process.env.WEB_ORIGIN }));\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("src/server.js", express)]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+}

@@ -112,6 +112,8 @@ pub struct Owner {
     pub practice: usize,
     pub state: SignalState,
     pub note: Option<String>,
+    /// What a hit shows, for content signals whose pattern alone does not say it.
+    pub summary: Option<String>,
 }
 
 #[derive(Debug)]
@@ -157,6 +159,7 @@ impl SignalIndex {
                     practice: index,
                     state: signal.state,
                     note: signal.note.clone(),
+                    summary: None,
                 });
             }
             for signal in &p.content {
@@ -165,6 +168,7 @@ impl SignalIndex {
                     practice: index,
                     state: signal.state,
                     note: signal.note.clone(),
+                    summary: signal.summary.clone(),
                 });
             }
             for signal in &p.files {
@@ -172,6 +176,7 @@ impl SignalIndex {
                     practice: index,
                     state: signal.state,
                     note: signal.note.clone(),
+                    summary: None,
                 });
             }
         }

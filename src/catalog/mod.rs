@@ -110,6 +110,9 @@ pub struct ContentSignal {
     /// Why this signal earns less than full credit, when the generic reason says too little.
     #[serde(default)]
     pub note: Option<String>,
+    /// What a hit shows, when "configured in FILE" says too little.
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -264,6 +267,7 @@ pub const DETECTORS: &[&str] = &[
     "scheduled_rescan",
     "ephemeral_runners",
     "serialised_deploys",
+    "deployment_records",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

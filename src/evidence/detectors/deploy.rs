@@ -156,6 +156,18 @@ pub fn deploy_gated(facts: &Facts) -> Option<Verdict> {
     )
 }
 
+/// The repository a job's `if: github.repository != 'owner/name'` (or `repository_owner`)
+/// keeps it from running in: a template that deploys only the projects made from it.
+fn only_elsewhere(job: &Job) -> Option<&str> {
+    let condition = job.condition.as_deref()?;
+    let (_, rest) = condition
+        .split_once("github.repository != ")
+        .or_else(|| condition.split_once("github.repository_owner != "))?;
+    let quoted = rest.trim_start().strip_prefix('\'')?;
+    let (repo, _) = quoted.split_once('\'')?;
+    (!repo.is_empty()).then_some(repo)
+}
+
 pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
     let deploys = facts.deploys();
     let real: Vec<_> = deploys.iter().filter(|(_, j)| !is_simulated(j)).collect();
@@ -166,10 +178,13 @@ pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
                 State::Present,
                 j.location.clone(),
                 format!(
-                    "job {} in {} deploys to {}",
+                    "job {} in {} deploys to {}{}",
                     j.id,
                     p.path,
-                    crate::evidence::production::environment_label(p, j)
+                    crate::evidence::production::environment_label(p, j),
+                    only_elsewhere(j)
+                        .map(|repo| format!("; its `if:` skips it in {repo} itself, so it runs only in copies of this repository"))
+                        .unwrap_or_default()
                 ),
                 None,
             )
@@ -446,4 +461,44 @@ pub fn serialised_deploys(facts: &Facts) -> Option<Verdict> {
         )),
         found,
     )
+}
+
+/// Delivery metrics need production deployments on record. A job that names a production
+/// `environment:` makes GitHub and GitLab record each deploy; the same word passed as a
+/// reusable workflow's input (`with: environment: production`) records nothing. Signals for a
+/// DORA tool (DevLake, Four Keys, Sleuth) stand as they are.
+pub fn deployment_records(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    if signals.iter().any(|e| e.state == State::Present) {
+        return None;
+    }
+    let recorded: Vec<(&Pipeline, &Job, &crate::source::Location)> = facts
+        .pipelines
+        .jobs()
+        .filter_map(|(p, j)| {
+            let (name, at) = j.environment.as_ref()?;
+            (Scope::from_name(name) == Some(Scope::Production)).then_some((p, j, at))
+        })
+        .collect();
+    if recorded.is_empty() {
+        return None;
+    }
+    let mut found: Vec<Evidence> = recorded
+        .iter()
+        .take(5)
+        .map(|(p, j, at)| {
+            let summary = format!(
+                "job {} in {} deploys to a named production environment, so each deploy is recorded",
+                j.id, p.path
+            );
+            evidence(facts, State::Partial, (*at).clone(), summary, None)
+        })
+        .collect();
+    let labelled = signals.iter().any(|e| e.state == State::Partial);
+    found.extend(signals.iter().cloned());
+    let reason = if labelled {
+        "deployments are recorded and incidents are labelled, but no DORA tool links the two to compute change failure rate and recovery time"
+    } else {
+        "deployments are recorded but incidents are not linked to them"
+    };
+    verdict(State::Partial, Some(reason.into()), found)
 }

@@ -47,6 +47,7 @@ pub fn run(
         "scheduled_rescan" => runners::scheduled_rescan(facts),
         "ephemeral_runners" => runners::ephemeral_runners(facts),
         "serialised_deploys" => deploy::serialised_deploys(facts),
+        "deployment_records" => deploy::deployment_records(facts, signals),
         _ => None,
     }
 }

@@ -110,7 +110,10 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
     for (file, hit) in facts.scans.signals(facts.inventory, SignalList::Content) {
         let owner = &index.content_owners[hit.signal];
         let practice = &catalog.practices[owner.practice];
-        let summary = format!("configured in {}", file.path);
+        let summary = match &owner.summary {
+            Some(shows) => format!("{shows}, in {}", file.path),
+            None => format!("configured in {}", file.path),
+        };
         add(practice, hit_evidence(practice, owner, hit, summary));
     }
 }
