@@ -102,6 +102,91 @@ fn damaged_indexes_are_errors_not_panics() {
     assert_eq!(tracked_files(&sha256, 32).unwrap(), ["README.md"]);
 }
 
+/// One version 4 entry: drop `strip` bytes from the previous name, then add `suffix`.
+fn entry_v4(strip: u8, suffix: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0u8; 24];
+    bytes.extend_from_slice(&REGULAR.to_be_bytes());
+    bytes.extend_from_slice(&[0u8; 12]);
+    bytes.extend_from_slice(&[0xab; 20]);
+    bytes.extend_from_slice(&0u16.to_be_bytes());
+    bytes.push(strip);
+    bytes.extend_from_slice(suffix);
+    bytes.push(0);
+    bytes
+}
+
+/// Version 4 names are changes to the previous name: a few bytes per entry can stand for a
+/// name of thousands. Names beyond what a file system allows, and more names in all than the
+/// limit, make the index unusable instead of exhausting memory.
+#[test]
+fn version_4_names_cannot_expand_without_bound() {
+    let long = vec![b'a'; 5000];
+    let bytes = index(4, &[entry_v4(0, &long)]);
+    let error = tracked_files(&bytes, 20).unwrap_err();
+    assert_eq!(error.0, "a name longer than 4096 bytes");
+
+    // A 4000-byte name, then entries that each change its last byte: 9,000 names of 4000
+    // bytes from an index of 0.6 MB.
+    let mut entries = vec![entry_v4(0, &vec![b'a'; 4000])];
+    for i in 0..9_000u32 {
+        entries.push(entry_v4(1, &[b'a' + (i % 2) as u8]));
+    }
+    let bytes = index(4, &entries);
+    assert!(bytes.len() < 700_000);
+    let error = tracked_files(&bytes, 20).unwrap_err();
+    assert_eq!(error.0, "names longer than 32 MiB in all");
+    // Kept names count, not all names: the same index filtered to none is fine.
+    assert_eq!(
+        shipready::inventory::git_index::tracked_files_where(&bytes, 20, |_| false),
+        Ok(Vec::new())
+    );
+}
+
+/// A split index holds only the entries changed since its shared index was written; reading
+/// it alone would silently miss files, so it is reported as not read.
+#[test]
+fn split_indexes_are_reported_not_half_read() {
+    let mut bytes = regular(&["README.md"]);
+    let checksum = bytes.split_off(bytes.len() - 20);
+    bytes.extend_from_slice(b"link");
+    bytes.extend_from_slice(&20u32.to_be_bytes());
+    bytes.extend_from_slice(&[0x22; 20]);
+    bytes.extend_from_slice(&checksum);
+    let error = tracked_files(&bytes, 20).unwrap_err();
+    assert!(error.0.starts_with("a split index"), "{}", error.0);
+    // Other extensions (here a cache tree) are skipped.
+    let mut bytes = regular(&["README.md"]);
+    let checksum = bytes.split_off(bytes.len() - 20);
+    bytes.extend_from_slice(b"TREE");
+    bytes.extend_from_slice(&3u32.to_be_bytes());
+    bytes.extend_from_slice(b"\0-1");
+    bytes.extend_from_slice(&checksum);
+    assert_eq!(tracked_files(&bytes, 20).unwrap(), ["README.md"]);
+}
+
+/// `objectFormat = "sha256"`, quoted and in any case, as git accepts it; without a readable
+/// setting, an index that does not parse with SHA-1 hashes is read with SHA-256 ones.
+#[test]
+fn sha256_repositories_are_recognised_from_a_quoted_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::write(root, "ci.yml", "x");
+    common::write(
+        root,
+        ".git/config",
+        "[extensions]\n\tobjectFormat = \"sha256\"\n",
+    );
+    let mut bytes = regular(&["ci.yml"]);
+    bytes.splice(72..72, [0xab; 12]);
+    std::fs::write(root.join(".git/index"), bytes).unwrap();
+    let (found, problem) = unlisted_tracked_files(root, &[], |_| false);
+    assert_eq!((found, problem), (vec!["ci.yml".to_string()], None));
+    // Without a config it can read (a link is never followed), the other length is tried.
+    std::fs::remove_file(root.join(".git/config")).unwrap();
+    let (found, problem) = unlisted_tracked_files(root, &[], |_| false);
+    assert_eq!((found, problem), (vec!["ci.yml".to_string()], None));
+}
+
 #[test]
 fn unsafe_paths_are_refused() {
     for bad in [

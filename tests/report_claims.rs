@@ -614,3 +614,68 @@ fn cors_allow_lists_from_settings_count() {
     let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("src/server.js", express)]);
     expect(&a, "SEC-30", State::Partial, &[]);
 }
+
+/// A deployment section in the project's documentation is a partial deployment document;
+/// the same section on a documentation site (`docs/docs/`, `.mdx`) describes users' setups.
+#[test]
+fn deployment_sections_in_docs_are_partial() {
+    let guide =
+        "# Operations\n\n## Going to Production\n\nSet DATABASE_URL, then run `make deploy`.\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("docs/operations.md", guide)]);
+    expect(
+        &a,
+        "DEP-02",
+        State::Partial,
+        &["nothing shows it covers rolling back"],
+    );
+    let at = &practice(&a, "DEP-02").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("docs/operations.md", 3));
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("docs/docs/install.mdx", guide)]);
+    assert_eq!(practice(&a, "DEP-02").state, State::Absent);
+}
+
+/// An application's own request-id context variable, metrics middleware and latency timer
+/// are what they are: partial correlation ids, partial metrics (nothing exports them), and a
+/// latency metric.
+#[test]
+fn hand_written_request_ids_and_metrics_middleware() {
+    let main = "from contextvars import ContextVar\n\nREQUEST_ID_CTX_KEY = \"request_id\"\n_request_id_ctx_var: ContextVar[str | None] = ContextVar(REQUEST_ID_CTX_KEY, default=None)\n\n\nclass MetricsMiddleware(BaseHTTPMiddleware):\n    async def dispatch(self, request, call_next):\n        start = time.perf_counter()\n        response = await call_next(request)\n        metric_provider.timer(\"server.call.elapsed\", value=time.perf_counter() - start)\n        return response\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("src/app/main.py", main)]);
+    expect(
+        &a,
+        "MON-02",
+        State::Partial,
+        &["nothing shows it is attached to every log line"],
+    );
+    expect(
+        &a,
+        "MON-05",
+        State::Partial,
+        &["no exporter or scrape configuration"],
+    );
+    expect(&a, "MON-06", State::Present, &[]);
+    let line = |id: &str| practice(&a, id).evidence[0].location.line;
+    assert_eq!((line("MON-02"), line("MON-05"), line("MON-06")), (4, 7, 11));
+}
+
+/// An environment that only holds a notifier's secrets does not make its job a deploy.
+#[test]
+fn notifier_environments_are_not_deploys() {
+    let notify = (
+        ".github/workflows/notify.yml",
+        "on:\n  issues:\n    types: [labeled]\njobs:\n  notify:\n    runs-on: ubuntu-latest\n    environment: discord-notifier\n    steps:\n      - uses: appleboy/discord-action@afc227330777ad298156a1f5233dfa1e885616db\n        with:\n          webhook_url: ${{ secrets.DISCORD_WEBHOOK_URL }}\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), notify]);
+    assert_eq!(practice(&a, "DEP-01").state, State::Absent);
+    let deploy = (
+        ".github/workflows/deploy.yml",
+        "on: [workflow_dispatch]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: release\n    steps:\n      - run: ./scripts/release.sh\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), notify, deploy]);
+    let cited: Vec<&str> = practice(&a, "DEP-01")
+        .evidence
+        .iter()
+        .map(|e| e.location.path.as_str())
+        .collect();
+    assert_eq!(cited, [".github/workflows/deploy.yml"]);
+}

@@ -137,6 +137,7 @@ const TEXT_EXTENSIONS: &[&str] = &[
     "cfg",
     "conf",
     "md",
+    "mdx",
     "rst",
     "txt",
     "sh",
@@ -460,6 +461,7 @@ fn is_monitoring(lower: &str, name: &str, extension: &str) -> bool {
 
 fn is_ops_doc(lower: &str, name: &str, dir: &str) -> bool {
     let doc = name.ends_with(".md")
+        || name.ends_with(".mdx")
         || name.ends_with(".rst")
         || name.ends_with(".adoc")
         || name.ends_with(".txt");

@@ -15,7 +15,6 @@
 //! is a multiple of 8; version 4 instead starts the name with a variable-length count of
 //! bytes to drop from the end of the previous name, and ends it with one NUL.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 /// Largest index read; a repository of 400,000 files has an index of about 40 MiB.
@@ -25,9 +24,27 @@ pub const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
 #[derive(Debug, PartialEq, Eq)]
 pub struct IndexError(pub &'static str);
 
+/// Longest path read from an index: Linux refuses longer paths, so no checkout holds one.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// Most name bytes kept from one index. Version 4 names are stored as changes to the
+/// previous name, so a small crafted index could otherwise expand to gigabytes (and each
+/// kept name is checked on disk). Only tracked files the walk did not list are kept: a
+/// handful in a real repository.
+pub const MAX_KEPT_BYTES: usize = 32 * 1024 * 1024;
+
 /// The regular files an index tracks, in index order, without duplicates from merge stages.
 /// `hash_len` is 20 (SHA-1) or 32 (SHA-256).
 pub fn tracked_files(index: &[u8], hash_len: usize) -> Result<Vec<String>, IndexError> {
+    tracked_files_where(index, hash_len, |_| true)
+}
+
+/// `tracked_files`, keeping only the paths `keep` accepts.
+pub fn tracked_files_where(
+    index: &[u8],
+    hash_len: usize,
+    mut keep: impl FnMut(&str) -> bool,
+) -> Result<Vec<String>, IndexError> {
     let mut reader = Reader {
         bytes: index,
         at: 0,
@@ -40,13 +57,14 @@ pub fn tracked_files(index: &[u8], hash_len: usize) -> Result<Vec<String>, Index
         return Err(IndexError("unsupported git index version"));
     }
     let count = reader.u32()? as usize;
-    // Every entry takes at least 62 bytes, so a count larger than that allows is a lie;
-    // checking it first bounds the allocation below.
+    // Every entry takes at least 62 bytes, so a count larger than that allows is a lie.
     if count > index.len() / 62 {
         return Err(IndexError("entry count larger than the index"));
     }
-    let mut paths: Vec<String> = Vec::with_capacity(count);
+    let mut paths: Vec<String> = Vec::new();
+    let mut kept_bytes = 0;
     let mut previous: Vec<u8> = Vec::new();
+    let mut last_file: Vec<u8> = Vec::new();
     for _ in 0..count {
         let start = reader.at;
         let status = reader.take(40)?;
@@ -66,6 +84,9 @@ pub fn tracked_files(index: &[u8], hash_len: usize) -> Result<Vec<String>, Index
                 .checked_sub(strip)
                 .ok_or(IndexError("name prefix longer than the previous name"))?;
             let suffix = reader.until_nul()?;
+            if keep + suffix.len() > MAX_PATH_BYTES {
+                return Err(IndexError("a name longer than 4096 bytes"));
+            }
             previous.truncate(keep);
             previous.extend_from_slice(suffix);
             previous.as_slice()
@@ -82,16 +103,37 @@ pub fn tracked_files(index: &[u8], hash_len: usize) -> Result<Vec<String>, Index
         };
         // Regular files only: symbolic links (0o120000), submodules (0o160000) and the
         // folder entries of a sparse index (0o040000) are not files of this checkout.
-        if mode >> 12 != 0o10 {
-            continue;
+        if mode >> 12 != 0o10 || name.len() > MAX_PATH_BYTES || name == last_file {
+            continue; // the same name again is the same path at another merge stage
         }
+        last_file.clear();
+        last_file.extend_from_slice(name);
         let Ok(name) = std::str::from_utf8(name) else {
             continue;
         };
-        if paths.last().is_some_and(|last| last == name) {
-            continue; // the same path at another merge stage
+        if !keep(name) {
+            continue;
+        }
+        kept_bytes += name.len();
+        if kept_bytes > MAX_KEPT_BYTES {
+            return Err(IndexError("names longer than 32 MiB in all"));
         }
         paths.push(name.to_string());
+    }
+    // Extensions follow the entries, each a 4-byte signature and a 32-bit size. A split
+    // index (`link`) keeps most entries in a shared file, so the entries read are not all.
+    while reader.bytes.len() - reader.at > hash_len {
+        let (Ok(signature), Ok(size)) = (reader.take(4), reader.u32()) else {
+            break;
+        };
+        if signature == b"link" {
+            return Err(IndexError(
+                "a split index (most entries are in a shared index file, which is not read)",
+            ));
+        }
+        if reader.take(size as usize).is_err() {
+            break;
+        }
     }
     Ok(paths)
 }
@@ -125,25 +167,29 @@ pub fn unlisted_tracked_files(
         Ok(None) => return (Vec::new(), None),
         Err(reason) => return (Vec::new(), Some(reason)),
     };
-    let hash_len = if uses_sha256(&git.join("config")) {
-        32
+    // The hash length the config names comes first; the other is tried when it does not fit,
+    // as when the config is a link (never followed) or written in a way not recognised here.
+    let (first, second) = if uses_sha256(&git.join("config")) {
+        (32, 20)
     } else {
-        20
+        (20, 32)
     };
-    let tracked = match tracked_files(&bytes, hash_len) {
+    let unlisted = |path: &str| {
+        listed.binary_search_by(|l| l.as_str().cmp(path)).is_err()
+            && is_safe_path(path)
+            && !excluded(path)
+    };
+    let read = tracked_files_where(&bytes, first, unlisted)
+        .or_else(|error| tracked_files_where(&bytes, second, unlisted).map_err(|_| error));
+    let mut tracked = match read {
         Ok(tracked) => tracked,
         Err(IndexError(reason)) => return (Vec::new(), Some(reason.to_string())),
     };
-    let mut real_folders = HashSet::new();
-    let mut found: Vec<String> = tracked
-        .into_iter()
-        .filter(|path| listed.binary_search(path).is_err())
-        .filter(|path| is_safe_path(path) && !excluded(path))
-        .filter(|path| is_regular_file_beneath(root, path, &mut real_folders))
-        .collect();
-    found.sort_unstable();
-    found.dedup();
-    (found, None)
+    tracked.sort_unstable();
+    tracked.dedup();
+    let mut folders = Folders::default();
+    tracked.retain(|path| folders.are_real(root, path) && is_regular_file(&root.join(path)));
+    (tracked, None)
 }
 
 /// Reads `.git/index` if it is a regular file within the size limit.
@@ -175,28 +221,54 @@ fn uses_sha256(config: &Path) -> bool {
             let line = line.trim().to_ascii_lowercase();
             let mut parts = line.splitn(2, '=');
             parts.next().map(str::trim) == Some("objectformat")
-                && parts.next().map(str::trim) == Some("sha256")
+                && parts.next().map(|v| v.trim().trim_matches('"')) == Some("sha256")
         })
     })
 }
 
-/// Whether `path` is a regular file and each folder on the way to it is a real folder, not a
-/// symbolic link that could lead outside the repository. Folders already checked are
-/// remembered in `real_folders`.
-fn is_regular_file_beneath(root: &Path, path: &str, real_folders: &mut HashSet<String>) -> bool {
-    let mut end = 0;
-    while let Some(slash) = path[end..].find('/') {
-        end += slash;
-        let folder = &path[..end];
-        if !real_folders.contains(folder) {
-            if !std::fs::symlink_metadata(root.join(folder)).is_ok_and(|m| m.is_dir()) {
+/// Checks that each folder on the way to a path is a real folder, not a symbolic link that
+/// could lead outside the repository. Paths come in sorted order, so the folders the previous
+/// path shares were checked already, and a missing folder is checked once for all the paths
+/// below it: the work is linear in the length of the names, however deep they are.
+#[derive(Default)]
+struct Folders {
+    /// A folder prefix, ending in `/`, whose every folder is real.
+    real: String,
+    /// A folder prefix, ending in `/`, whose last folder is not.
+    unreal: Option<String>,
+}
+
+impl Folders {
+    fn are_real(&mut self, root: &Path, path: &str) -> bool {
+        if self.unreal.as_deref().is_some_and(|u| path.starts_with(u)) {
+            return false;
+        }
+        if !path.starts_with(self.real.as_str()) {
+            let shared = common_folders(&self.real, path);
+            self.real.truncate(shared);
+        }
+        while let Some(slash) = path[self.real.len()..].find('/') {
+            let folder = &path[..self.real.len() + slash + 1];
+            // Checked without its trailing `/`, which would make lstat follow a link.
+            let name = &folder[..folder.len() - 1];
+            if !std::fs::symlink_metadata(root.join(name)).is_ok_and(|m| m.is_dir()) {
+                self.unreal = Some(folder.to_string());
                 return false;
             }
-            real_folders.insert(folder.to_string());
+            self.real.push_str(&folder[self.real.len()..]);
         }
-        end += 1;
+        true
     }
-    std::fs::symlink_metadata(root.join(path)).is_ok_and(|m| m.is_file())
+}
+
+/// The length of the longest run of whole folders (ending in `/`) that `a` and `b` share.
+fn common_folders(a: &str, b: &str) -> usize {
+    let same = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    a[..same].rfind('/').map_or(0, |slash| slash + 1)
+}
+
+fn is_regular_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
 struct Reader<'a> {

@@ -254,7 +254,11 @@ fn deploys(job: &Job) -> bool {
     if pages || (job.environment.is_none() && is_test_context(job)) {
         return false;
     }
-    job.environment.is_some()
+    // An environment may only hold a notifier's or a test's secrets (`discord-notifier`,
+    // `migrations-perf-test`): that job deploys only if its steps do.
+    job.environment
+        .as_ref()
+        .is_some_and(|(e, _)| Scope::from_name(e) != Some(Scope::Internal))
         || job.steps.iter().any(|s| {
             s.uses
                 .as_deref()

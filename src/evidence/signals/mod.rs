@@ -139,7 +139,7 @@ pub(super) fn first_outside_comments<'t>(
     text: &'t str,
     path: &str,
 ) -> Option<regex::bytes::Match<'t>> {
-    let prose = [".md", ".rst", ".txt", ".adoc", ".org"]
+    let prose = [".md", ".mdx", ".rst", ".txt", ".adoc", ".org"]
         .iter()
         .any(|e| path.to_ascii_lowercase().ends_with(e));
     // In CODEOWNERS `* @team` is the catch-all rule, not a comment line.
