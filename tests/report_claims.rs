@@ -679,3 +679,109 @@ fn notifier_environments_are_not_deploys() {
         .collect();
     assert_eq!(cited, [".github/workflows/deploy.yml"]);
 }
+
+/// `kubectl apply` into a cluster an end-to-end job starts for itself deploys nothing, and
+/// fixture folders are test data although they count as reference material elsewhere.
+#[test]
+fn test_cluster_applies_and_fixture_folders() {
+    let e2e = (
+        ".github/workflows/e2e.yml",
+        "on: [pull_request]\njobs:\n  test-e2e:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: AbsaOSS/k3d-action@v2\n      - run: kubectl apply -k manifests/crds\n      - run: go test ./test/e2e/...\n",
+    );
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        e2e,
+        ("test/fixtures/rollout.yaml", "kind: Rollout\n"),
+    ]);
+    expect(
+        &a,
+        "DEP-01",
+        State::Mentioned,
+        &["jobs that deploy no environment"],
+    );
+    expect(&a, "TST-16", State::Partial, &["committed fixture files"]);
+}
+
+/// Security test names: a label "injection" or an OAuth settings test is not a security test.
+#[test]
+fn security_test_names_must_mean_security() {
+    let go = |name: &str| {
+        format!("package rollout\n\nimport \"testing\"\n\nfunc {name}(t *testing.T) {{\n}}\n")
+    };
+    let state = |name: &str| {
+        let text = go(name);
+        let a = common::assess_files(&[("rollout/service_test.go", text.as_str())]);
+        practice(&a, "TST-13").state
+    };
+    assert_eq!(
+        state("TestDelayCanaryStableServiceLabelInjection"),
+        State::Absent
+    );
+    assert_eq!(
+        state("TestNewPromApiErrorWithIncompleteOAuthParams"),
+        State::Partial
+    );
+    assert_eq!(state("TestUnauthorizedRequestIsRejected"), State::Present);
+    assert_eq!(state("TestSQLInjectionInFilterIsEscaped"), State::Present);
+}
+
+/// Reusable workflows named for licence checks and failure notifications, a GraphQL schema
+/// diff, a changelog generated on release, Socket's pull-request scans, a health endpoint
+/// wrapped around the application and Django's HTTPS redirect.
+#[test]
+fn named_reusable_workflows_and_project_tools() {
+    let workflow = |name: &str, body: &str| {
+        (
+            name.to_string(),
+            format!(
+                "on:\n  pull_request:\n  push:\n    branches: [main]\n  release:\n    types: [published]\njobs:\n{body}"
+            ),
+        )
+    };
+    let files = [
+        workflow(".github/workflows/licenses.yml", "  licenses:\n    uses: acme/actions/.github/workflows/run-license-check.yaml@0123456789abcdef0123456789abcdef01234567\n"),
+        workflow(".github/workflows/build.yml", "  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n  notify:\n    if: ${{ failure() }}\n    needs: [build]\n    uses: acme/actions/.github/workflows/notify-slack.yaml@0123456789abcdef0123456789abcdef01234567\n    secrets: inherit\n"),
+        workflow(".github/workflows/schema.yml", "  schema:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: graphql-hive/graphql-inspector@0123456789abcdef0123456789abcdef01234567\n        with:\n          schema: main:schema.graphql\n"),
+        workflow(".github/workflows/changelog.yml", "  changelog:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git-chglog -o CHANGELOG.md\n"),
+        ("socket.yml".to_string(), "version: 2\n".to_string()),
+        ("app/asgi.py".to_string(), "application = get_asgi_application()\napplication = health_check(application, \"/health/\")\n".to_string()),
+        ("app/settings.py".to_string(), "DEBUG = False\nSECURE_SSL_REDIRECT = not DEBUG\n".to_string()),
+        ("requirements.txt".to_string(), "django==5.2\n".to_string()),
+        ("Dockerfile".to_string(), DOCKERFILE.to_string()),
+    ];
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let a = common::assess_files(&files);
+    let cited = |id: &str| {
+        let e = &practice(&a, id).evidence[0];
+        (
+            practice(&a, id).state,
+            e.location.path.clone(),
+            e.location.line,
+        )
+    };
+    assert_eq!(
+        cited("SEC-10"),
+        (State::Present, ".github/workflows/licenses.yml".into(), 8)
+    );
+    assert_eq!(
+        cited("AUT-22"),
+        (State::Present, ".github/workflows/build.yml".into(), 12)
+    );
+    assert_eq!(
+        cited("TST-09"),
+        (State::Present, ".github/workflows/schema.yml".into(), 11)
+    );
+    assert_eq!(
+        cited("AUT-15"),
+        (State::Present, ".github/workflows/changelog.yml".into(), 11)
+    );
+    assert_eq!(cited("SEC-09"), (State::Partial, "socket.yml".into(), 1));
+    assert_eq!(cited("DEP-05"), (State::Partial, "app/asgi.py".into(), 2));
+    assert_eq!(
+        cited("SEC-30"),
+        (State::Partial, "app/settings.py".into(), 2)
+    );
+}

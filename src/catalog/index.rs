@@ -106,10 +106,28 @@ impl PathGlobs {
     }
 }
 
+/// Folders whose files describe other setups (examples, samples, fixtures, documentation
+/// sites), not how this repository is built and run.
+pub const REFERENCE_FOLDERS: &[&str] = &[
+    "example", "examples", "sample", "samples", "testdata", "fixtures", "static", "website",
+];
+
+/// Whether a glob names one of `REFERENCE_FOLDERS` as a folder.
+fn names_reference_folder(glob: &str) -> bool {
+    glob.split('/').rev().skip(1).any(|part| {
+        REFERENCE_FOLDERS
+            .iter()
+            .any(|f| part.eq_ignore_ascii_case(f))
+    })
+}
+
 /// A compiled signal: which practice it belongs to and the state it gives.
 #[derive(Debug)]
 pub struct Owner {
     pub practice: usize,
+    /// The signal's glob names a folder of reference material (`**/fixtures/**`), so files
+    /// there count for it although they count for nothing else.
+    pub in_reference_folders: bool,
     pub state: SignalState,
     pub note: Option<String>,
     /// What a hit shows, for content signals whose pattern alone does not say it.
@@ -157,6 +175,7 @@ impl SignalIndex {
                 code_patterns.push((p.id.as_str(), signal.pattern.as_str()));
                 code_owners.push(Owner {
                     practice: index,
+                    in_reference_folders: false,
                     state: signal.state,
                     note: signal.note.clone(),
                     summary: None,
@@ -166,6 +185,7 @@ impl SignalIndex {
                 content_patterns.push((p.id.as_str(), signal.pattern.as_str()));
                 content_owners.push(Owner {
                     practice: index,
+                    in_reference_folders: false,
                     state: signal.state,
                     note: signal.note.clone(),
                     summary: signal.summary.clone(),
@@ -174,6 +194,7 @@ impl SignalIndex {
             for signal in &p.files {
                 file_owners.push(Owner {
                     practice: index,
+                    in_reference_folders: names_reference_folder(&signal.glob),
                     state: signal.state,
                     note: signal.note.clone(),
                     summary: None,

@@ -205,12 +205,36 @@ pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         );
         return verdict(State::Mentioned, Some(reason), vec![e]);
     }
-    let best = signals.iter().max_by_key(|e| e.state)?;
-    let reason = best
-        .reason
-        .clone()
-        .or_else(|| Some("a platform deploys from the repository; no CI job deploys".into()));
-    verdict(best.state.min(State::Partial), reason, signals.to_vec())
+    // Deploy commands in jobs that are not deploy jobs run, for example, in test jobs against
+    // a cluster the job starts itself; only a platform's own configuration is left to credit.
+    let (in_tests, platform): (Vec<Evidence>, Vec<Evidence>) =
+        signals.iter().cloned().partition(|e| {
+            facts
+                .pipelines
+                .pipelines
+                .iter()
+                .any(|p| p.path == e.location.path)
+        });
+    if let Some(best) = platform.iter().max_by_key(|e| e.state) {
+        let reason = best
+            .reason
+            .clone()
+            .or_else(|| Some("a platform deploys from the repository; no CI job deploys".into()));
+        return verdict(best.state.min(State::Partial), reason, platform);
+    }
+    if in_tests.is_empty() {
+        return None;
+    }
+    let reason = "deploy commands run only in jobs that deploy no environment, such as test jobs against a cluster they start for themselves".to_string();
+    let found = in_tests
+        .into_iter()
+        .map(|mut e| {
+            e.state = State::Mentioned;
+            e.reason = Some(reason.clone());
+            e
+        })
+        .collect();
+    verdict(State::Mentioned, Some(reason), found)
 }
 
 pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {

@@ -81,10 +81,14 @@ fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice
         .inventory
         .files
         .iter()
-        .filter(|f| f.kind != FileKind::Other && !is_reference_material(&f.path))
+        .filter(|f| f.kind != FileKind::Other)
     {
+        let reference = is_reference_material(&file.path);
         for signal in index.file_globs.matches(&file.path) {
             let owner = &index.file_owners[signal];
+            if reference && !owner.in_reference_folders {
+                continue;
+            }
             let practice = &catalog.practices[owner.practice];
             if !seen.insert((owner.practice, file.path.as_str())) {
                 continue;
@@ -189,11 +193,9 @@ fn signal_reason(practice: &Practice, state: SignalState, note: Option<&str>) ->
 pub fn is_reference_material(path: &str) -> bool {
     let folders = path.rsplit_once('/').map_or("", |(folders, _)| folders);
     folders.split('/').any(|folder| {
-        [
-            "example", "examples", "sample", "samples", "testdata", "fixtures", "static", "website",
-        ]
-        .iter()
-        .any(|name| folder.eq_ignore_ascii_case(name))
+        crate::catalog::REFERENCE_FOLDERS
+            .iter()
+            .any(|name| folder.eq_ignore_ascii_case(name))
     }) || starts_ignoring_case(path, "docs/docs/")
         || ends_ignoring_case(path, ".mdx")
 }
