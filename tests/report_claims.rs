@@ -785,3 +785,65 @@ fn named_reusable_workflows_and_project_tools() {
         (State::Partial, "app/settings.py".into(), 2)
     );
 }
+
+/// `manage.py migrate` in a pull-request job against a database it starts for itself tests
+/// the migrations; it does not apply them to an environment.
+#[test]
+fn migrations_in_a_test_job_are_not_applied_by_the_pipeline() {
+    let workflow = (
+        ".github/workflows/migrations.yml",
+        "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    container: python:3.12\n    services:\n      postgres:\n        image: library/postgres:15-alpine\n    steps:\n      - uses: actions/checkout@v4\n      - run: python manage.py migrate\n",
+    );
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (
+            "shop/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
+        ),
+        workflow,
+    ]);
+    expect(&a, "DEP-17", State::Mentioned, &["a test, not a release"]);
+}
+
+/// opentelemetry-distro's configurator sets the SDK up from OTEL_* variables: tracing is
+/// configured, its destination is not in the repository.
+#[test]
+fn otel_distro_configurator_is_partial_tracing() {
+    let telemetry = "from opentelemetry.distro import OpenTelemetryConfigurator as _OTelSDKConfigurator\n\n\ndef otel_configure_sdk():\n    configurator = _OTelSDKConfigurator()\n    configurator.configure()\n";
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("app/core/telemetry.py", telemetry),
+    ]);
+    expect(
+        &a,
+        "MON-07",
+        State::Partial,
+        &["OTEL_* environment variables"],
+    );
+    assert_eq!(practice(&a, "MON-07").evidence[0].location.line, 5);
+}
+
+/// Codecov statuses that allow only a small drop, with no target, are a ratchet: partial.
+#[test]
+fn codecov_ratchet_without_a_floor_is_partial() {
+    let codecov = (
+        ".codecov.yml",
+        "coverage:\n  status:\n    project:\n      default:\n        threshold: 0.1\n",
+    );
+    let ci = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go test -coverprofile=coverage.out ./...\n      - uses: codecov/codecov-action@v5\n",
+    );
+    let a = common::assess_files(&[codecov, ci]);
+    expect(
+        &a,
+        "TST-04",
+        State::Partial,
+        &["lowers coverage by more than 0.1%", "no minimum"],
+    );
+    let at = &practice(&a, "TST-04").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), (".codecov.yml", 5));
+    // Without an upload the status never reports.
+    let a = common::assess_files(&[codecov]);
+    assert_ne!(practice(&a, "TST-04").state, State::Partial);
+}

@@ -310,6 +310,11 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
         let e = evidence(facts, state, location, summary, reason.clone());
         return verdict(state, reason, vec![e]);
     }
+    if measured.is_some()
+        && let Some(ratchet) = codecov_ratchet(facts)
+    {
+        return Some(ratchet);
+    }
     if let Some(location) = measured {
         let reason =
             "coverage is measured without a threshold, so falling coverage never fails the build"
@@ -328,6 +333,34 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
         Some("coverage is neither measured nor enforced".into()),
         Vec::new(),
     )
+}
+
+/// A Codecov status with only `threshold:` (the drop allowed) and no `target:` fails a pull
+/// request that lowers coverage, but sets no minimum: a ratchet without a floor.
+fn codecov_ratchet(facts: &Facts) -> Option<Verdict> {
+    static ALLOWED_DROP: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*threshold:\s*([\d.]+)%?\s*(#.*)?$").ok());
+    let (file, text) = facts.inventory.texts().find(|(f, t)| {
+        let name = f.path.rsplit('/').next().unwrap_or("");
+        name.trim_start_matches('.').starts_with("codecov")
+            && t.contains("status:")
+            && !t.contains("informational: true")
+    })?;
+    let found = ALLOWED_DROP.as_ref()?.captures(text)?;
+    let value = found.get(1)?;
+    let location = crate::evidence::location_at(&file.path, text, value.start(), value.end());
+    let reason = format!(
+        "Codecov fails a pull request that lowers coverage by more than {}%, but sets no minimum, so coverage that is already low passes",
+        value.as_str()
+    );
+    let e = evidence(
+        facts,
+        State::Partial,
+        location,
+        "Codecov status checks on coverage changes",
+        Some(reason.clone()),
+    );
+    verdict(State::Partial, Some(reason), vec![e])
 }
 
 pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {

@@ -114,6 +114,26 @@ fn ci_evidence(
             confidence,
         };
     }
+    // A job that starts its own database (service containers) and deploys nothing is a test:
+    // migrating there shows the migrations apply, not that a release applies them.
+    if practice.requires.contains(&Requirement::Production)
+        && !job.service_images.is_empty()
+        && !crate::pipeline::is_deploy_job(job)
+        && !facts.is_on_production_path(pipeline, job)
+    {
+        return Evidence {
+            state: State::Mentioned,
+            snippet: facts.snippet(&location),
+            location,
+            summary,
+            reason: Some(format!(
+                "job {} runs it against service containers it starts for itself ({}): a test, not a release",
+                job.id,
+                job.service_images.join(", ")
+            )),
+            confidence,
+        };
+    }
     if practice.requires.contains(&Requirement::Blocking) {
         if let Some(reason) = blocking::non_blocking_reason(pipeline, job, step, command) {
             reasons.push(reason);
