@@ -31,15 +31,45 @@ enum Required {
     OneOf(Vec<Vec<u8>>),
 }
 
+/// Words found in nearly every source file of some language: a requirement made only of these
+/// filters nothing, however long they are, so any other requirement of the pattern is
+/// preferred (`from\s+pytm\s+import` is searched for by `pytm`, not `import`).
+const COMMON_WORDS: &[&[u8]] = &[
+    b"import",
+    b"from",
+    b"def",
+    b"class",
+    b"return",
+    b"function",
+    b"const",
+    b"require",
+    b"export",
+    b"package",
+    b"func",
+    b"public",
+    b"static",
+    b"self",
+    b"this",
+    b"test_",
+    b"async",
+    b"await",
+    b"print",
+    b"module",
+    b"include",
+];
+
 impl Required {
-    /// How selective the requirement is: its shortest literal, then fewer alternatives.
-    fn quality(&self) -> (usize, std::cmp::Reverse<usize>) {
+    /// How selective the requirement is: whether it is more than common words and long
+    /// enough to search for, then its shortest literal, then fewer alternatives.
+    fn quality(&self) -> (bool, usize, std::cmp::Reverse<usize>) {
         match self {
-            Required::Anything => (0, std::cmp::Reverse(0)),
-            Required::OneOf(options) => (
-                options.iter().map(Vec::len).min().unwrap_or(0),
-                std::cmp::Reverse(options.len()),
-            ),
+            Required::Anything => (false, 0, std::cmp::Reverse(0)),
+            Required::OneOf(options) => {
+                let shortest = options.iter().map(Vec::len).min().unwrap_or(0);
+                let rare = shortest >= MIN_LITERAL
+                    && !options.iter().all(|o| COMMON_WORDS.contains(&o.as_slice()));
+                (rare, shortest, std::cmp::Reverse(options.len()))
+            }
         }
     }
 }

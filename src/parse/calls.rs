@@ -96,6 +96,7 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Where the comment or string literal opening at `i` ends (exclusive), or `None` when
 /// neither opens there.
+#[inline]
 pub(super) fn skip_quoted_or_comment(
     bytes: &[u8],
     i: usize,

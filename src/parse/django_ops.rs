@@ -45,14 +45,28 @@ impl Operation<'_> {
 /// The risky operations of one migration; `fields` holds the app's fields as its earlier
 /// migrations left them and is brought up to date with this one.
 pub fn operations(path: &str, text: &str, fields: &mut Fields) -> Vec<Hazard> {
-    let operations = operation_list(text);
+    hazards_in(path, text, &operation_list(text), fields)
+}
+
+/// The operations list of a migration, read once for [`hazards_in`] and [`reversibility_in`].
+pub(super) fn operation_list_of(text: &str) -> Vec<Operation<'_>> {
+    operation_list(text)
+}
+
+/// [`operations`] over a list already read.
+pub(super) fn hazards_in(
+    path: &str,
+    text: &str,
+    operations: &[Operation<'_>],
+    fields: &mut Fields,
+) -> Vec<Hazard> {
     let created: BTreeSet<String> = operations
         .iter()
         .filter(|o| o.name == "CreateModel" && !o.state_only)
         .map(Operation::model)
         .collect();
     let mut out = Vec::new();
-    for operation in &operations {
+    for operation in operations {
         let model = operation.model();
         let is_new = created.contains(&model);
         let field_name = operation.name_parameter("name", 1);
@@ -258,7 +272,16 @@ fn foreign_key_message(model: &str, field: &str) -> String {
 /// Whether Django can reverse the migration: every `RunPython` needs `reverse_code` and
 /// every `RunSQL` needs `reverse_sql` (the other operations reverse themselves).
 pub fn reversibility(path: &str, text: &str) -> (Reversibility, Location) {
-    for operation in operation_list(text).iter().filter(|o| !o.state_only) {
+    reversibility_in(path, text, &operation_list(text))
+}
+
+/// [`reversibility`] over a list already read.
+pub(super) fn reversibility_in(
+    path: &str,
+    text: &str,
+    operations: &[Operation<'_>],
+) -> (Reversibility, Location) {
+    for operation in operations.iter().filter(|o| !o.state_only) {
         let (missing, position) = match operation.name.as_str() {
             "RunPython" => ("reverse_code", 1),
             "RunSQL" => ("reverse_sql", 1),

@@ -20,7 +20,7 @@ use super::hazards::{GraphProblem, Hazard, HazardKind, span};
 use super::knex_ops;
 use super::rails_ops;
 use super::sql;
-use crate::inventory::{FileKind, Inventory, MigrationSystem};
+use crate::inventory::{FileKind, Inventory, MigrationSystem, RepoFile};
 use crate::source::Location;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,100 +140,159 @@ fn graph_problems(revisions: &[Revision]) -> Vec<GraphProblem> {
 }
 
 pub fn scan(inventory: &Inventory) -> Migrations {
+    use rayon::prelude::*;
     let mut out = Migrations::default();
     if inventory.of_kind(FileKind::AlembicConfig).next().is_some() {
         out.systems.insert(MigrationSystem::Alembic);
     }
-    let mut revisions = Vec::new();
-    // Django fields followed through each app's migrations, which come in path order.
-    let mut django_fields: BTreeMap<&str, Fields> = BTreeMap::new();
-    for file in &inventory.files {
-        if out.strong_migrations_start_after.is_none()
-            && let Some((version, index)) =
-                strong_migrations_start_after(file.text.as_deref().unwrap_or(""))
-        {
-            let line = file.text.as_deref().unwrap_or("").lines().nth(index);
-            let location = line_location(&file.path, index, line.unwrap_or(""));
-            out.strong_migrations_start_after = Some((version, location));
-        }
+    out.strong_migrations_start_after = inventory.files.par_iter().find_map_first(|file| {
+        let text = file.text.as_deref()?;
+        memchr::memmem::find(text.as_bytes(), b"StrongMigrations.start_after")?;
+        let (version, index) = strong_migrations_start_after(text)?;
+        let line = text.lines().nth(index).unwrap_or("");
+        Some((version, line_location(&file.path, index, line)))
+    });
+    // Each migration is read on its own, except that Django fields are followed through
+    // each app's migrations in path order: an app's migrations are one unit of work, and
+    // units run in parallel. What they find is put back in path order.
+    let mut units: Vec<Vec<(usize, &RepoFile, MigrationSystem)>> = Vec::new();
+    let mut django_units: BTreeMap<&str, usize> = BTreeMap::new();
+    for (position, file) in inventory.files.iter().enumerate() {
         let FileKind::Migration(system) = file.kind else {
             continue;
         };
         out.systems.insert(system);
-        // A migration that was not read (too large, binary, not UTF-8) is listed as skipped;
-        // judging its empty text would report a missing down path it may well have.
-        let Some(text) = file.text.as_deref() else {
-            continue;
-        };
-        let _lines = crate::source::LineScope::new(text);
-        match system {
-            MigrationSystem::Alembic => {
-                revisions.extend(alembic::revision(&file.path, text));
-                out.hazards
-                    .extend(alembic_ops::operations(&file.path, text));
-            }
-            MigrationSystem::Django if django_ops::is_migration(text) => {
+        let unit = match (system, file.text.as_deref()) {
+            (MigrationSystem::Django, Some(text)) if django_ops::is_migration(text) => {
                 let app = file.path.rsplit_once('/').map_or("", |(folder, _)| folder);
-                let fields = django_fields.entry(app).or_default();
-                out.hazards
-                    .extend(django_ops::operations(&file.path, text, fields));
+                *django_units.entry(app).or_insert_with(|| {
+                    units.push(Vec::new());
+                    units.len() - 1
+                })
             }
-            MigrationSystem::Rails => out.hazards.extend(rails_ops::operations(&file.path, text)),
-            MigrationSystem::Knex => out.hazards.extend(knex_ops::operations(&file.path, text)),
-            _ if is_forward_sql(&file.path, system) => {
-                out.hazards.extend(sql_hazards(&file.path, text));
+            _ => {
+                units.push(Vec::new());
+                units.len() - 1
             }
-            _ => {}
-        }
-        let (reversibility, location) = match system {
-            MigrationSystem::Alembic => alembic(&file.path, text),
-            MigrationSystem::Django => django_ops::reversibility(&file.path, text),
-            MigrationSystem::GolangMigrate | MigrationSystem::Sqlx => {
-                if file.path.ends_with(".down.sql") {
-                    continue;
-                }
-                let down = file.path.replace(".up.sql", ".down.sql");
-                if inventory.get(&down).is_some() {
-                    (Reversibility::Reversible, Location::file(&file.path))
-                } else {
-                    (
-                        Reversibility::Irreversible(format!("no {down}")),
-                        Location::file(&file.path),
-                    )
-                }
-            }
-            MigrationSystem::Flyway => {
-                let name = file.path.rsplit('/').next().unwrap_or("");
-                if !name.to_ascii_lowercase().starts_with('v') {
-                    continue;
-                }
-                let undo = file
-                    .path
-                    .replacen(&format!("/{name}"), &format!("/U{}", &name[1..]), 1);
-                if inventory.get(&undo).is_some() {
-                    (Reversibility::Reversible, Location::file(&file.path))
-                } else {
-                    (
-                        Reversibility::Irreversible("no Flyway undo (U) migration".into()),
-                        Location::file(&file.path),
-                    )
-                }
-            }
-            MigrationSystem::Rails => rails_ops::reversibility(&file.path, text),
-            MigrationSystem::Knex => knex(&file.path, text),
-            MigrationSystem::Liquibase => liquibase(&file.path, text),
-            MigrationSystem::GoCode => super::go_migrations::reversibility(&file.path, text),
-            _ => (Reversibility::Unknown, Location::file(&file.path)),
         };
-        out.files.push(MigrationFile {
-            path: file.path.clone(),
-            system,
-            reversibility,
-            location,
-        });
+        units[unit].push((position, file, system));
+    }
+    let mut found: Vec<(usize, One)> = units
+        .into_par_iter()
+        .flat_map_iter(|unit| {
+            let mut fields = Fields::default();
+            unit.into_iter()
+                .map(move |(position, file, system)| {
+                    (position, one(inventory, file, system, &mut fields))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    found.sort_unstable_by_key(|(position, _)| *position);
+    let mut revisions = Vec::new();
+    for (_, one) in found {
+        revisions.extend(one.revision);
+        out.hazards.extend(one.hazards);
+        out.files.extend(one.file);
     }
     out.graph_problems = graph_problems(&revisions);
     out
+}
+
+/// What one migration file gives.
+#[derive(Default)]
+struct One {
+    revision: Option<Revision>,
+    hazards: Vec<Hazard>,
+    file: Option<MigrationFile>,
+}
+
+/// Reads one migration; `fields` are the Django fields its app's earlier migrations defined.
+fn one(
+    inventory: &Inventory,
+    file: &RepoFile,
+    system: MigrationSystem,
+    fields: &mut Fields,
+) -> One {
+    let mut one = One::default();
+    // A migration that was not read (too large, binary, not UTF-8) is listed as skipped;
+    // judging its empty text would report a missing down path it may well have.
+    let Some(text) = file.text.as_deref() else {
+        return one;
+    };
+    let _lines = crate::source::LineScope::new(text);
+    match system {
+        MigrationSystem::Alembic => {
+            one.revision = alembic::revision(&file.path, text);
+            one.hazards = alembic_ops::operations(&file.path, text);
+        }
+        MigrationSystem::Django => {
+            let operations = django_ops::operation_list_of(text);
+            if django_ops::is_migration(text) {
+                one.hazards = django_ops::hazards_in(&file.path, text, &operations, fields);
+            }
+            let (reversibility, location) =
+                django_ops::reversibility_in(&file.path, text, &operations);
+            one.file = Some(MigrationFile {
+                path: file.path.clone(),
+                system,
+                reversibility,
+                location,
+            });
+            return one;
+        }
+        MigrationSystem::Rails => one.hazards = rails_ops::operations(&file.path, text),
+        MigrationSystem::Knex => one.hazards = knex_ops::operations(&file.path, text),
+        _ if is_forward_sql(&file.path, system) => one.hazards = sql_hazards(&file.path, text),
+        _ => {}
+    }
+    let (reversibility, location) = match system {
+        MigrationSystem::Alembic => alembic(&file.path, text),
+        MigrationSystem::Django => django_ops::reversibility(&file.path, text),
+        MigrationSystem::GolangMigrate | MigrationSystem::Sqlx => {
+            if file.path.ends_with(".down.sql") {
+                return one;
+            }
+            let down = file.path.replace(".up.sql", ".down.sql");
+            if inventory.get(&down).is_some() {
+                (Reversibility::Reversible, Location::file(&file.path))
+            } else {
+                (
+                    Reversibility::Irreversible(format!("no {down}")),
+                    Location::file(&file.path),
+                )
+            }
+        }
+        MigrationSystem::Flyway => {
+            let name = file.path.rsplit('/').next().unwrap_or("");
+            if !name.to_ascii_lowercase().starts_with('v') {
+                return one;
+            }
+            let undo = file
+                .path
+                .replacen(&format!("/{name}"), &format!("/U{}", &name[1..]), 1);
+            if inventory.get(&undo).is_some() {
+                (Reversibility::Reversible, Location::file(&file.path))
+            } else {
+                (
+                    Reversibility::Irreversible("no Flyway undo (U) migration".into()),
+                    Location::file(&file.path),
+                )
+            }
+        }
+        MigrationSystem::Rails => rails_ops::reversibility(&file.path, text),
+        MigrationSystem::Knex => knex(&file.path, text),
+        MigrationSystem::Liquibase => liquibase(&file.path, text),
+        MigrationSystem::GoCode => super::go_migrations::reversibility(&file.path, text),
+        _ => (Reversibility::Unknown, Location::file(&file.path)),
+    };
+    one.file = Some(MigrationFile {
+        path: file.path.clone(),
+        system,
+        reversibility,
+        location,
+    });
+    one
 }
 
 fn alembic(path: &str, text: &str) -> (Reversibility, Location) {

@@ -101,18 +101,19 @@ fn ci_evidence(
 ) -> Evidence {
     let mut reasons = Vec::new();
     let mut confidence = Confidence::High;
+    let mentioned = |reason: String| Evidence {
+        state: State::Mentioned,
+        snippet: facts.snippet(&location),
+        location: location.clone(),
+        summary: summary.clone(),
+        reason: Some(reason),
+        confidence: Confidence::High,
+    };
     if is_simulated(job) {
-        return Evidence {
-            state: State::Mentioned,
-            snippet: facts.snippet(&location),
-            location,
-            summary,
-            reason: Some(format!(
-                "job {} only prints or sleeps; it does no real work",
-                job.id
-            )),
-            confidence,
-        };
+        return mentioned(format!(
+            "job {} only prints or sleeps; it does no real work",
+            job.id
+        ));
     }
     // A job that starts its own database (service containers) and deploys nothing is a test:
     // migrating there shows the migrations apply, not that a release applies them.
@@ -121,18 +122,11 @@ fn ci_evidence(
         && !crate::pipeline::is_deploy_job(job)
         && !facts.is_on_production_path(pipeline, job)
     {
-        return Evidence {
-            state: State::Mentioned,
-            snippet: facts.snippet(&location),
-            location,
-            summary,
-            reason: Some(format!(
-                "job {} runs it against service containers it starts for itself ({}): a test, not a release",
-                job.id,
-                job.service_images.join(", ")
-            )),
-            confidence,
-        };
+        return mentioned(format!(
+            "job {} runs it against service containers it starts for itself ({}): a test, not a release",
+            job.id,
+            job.service_images.join(", ")
+        ));
     }
     if practice.requires.contains(&Requirement::Blocking) {
         if let Some(reason) = blocking::non_blocking_reason(pipeline, job, step, command) {
