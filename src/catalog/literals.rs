@@ -350,6 +350,15 @@ mod tests {
         assert_eq!(literals(r"\x27/metrics\x27"), owned(&["'/metrics'"]));
     }
 
+    /// A word in every source file filters nothing, however long: a rarer requirement wins,
+    /// unless it is too short to search for.
+    #[test]
+    fn common_words_give_way_to_rarer_text() {
+        assert_eq!(literals(r"^\s*from\s+pytm\s+import\b"), owned(&["pytm"]));
+        assert_eq!(literals(r"\bimport\s+\w+"), owned(&["import"]));
+        assert_eq!(literals(r"\bimport\s+os\b"), owned(&["import"]));
+    }
+
     #[test]
     fn few_alternatives_multiply_into_longer_literals() {
         assert_eq!(
