@@ -847,3 +847,50 @@ fn codecov_ratchet_without_a_floor_is_partial() {
     let a = common::assess_files(&[codecov]);
     assert_ne!(practice(&a, "TST-04").state, State::Partial);
 }
+
+/// A version matrix is read from the test jobs' `strategy.matrix`, lists of maps and
+/// `include:` entries too; a matrix of shards, or one in a job that runs no tests, is not
+/// one, and test jobs without a version axis run a single version.
+#[test]
+fn test_matrices_are_read_from_test_jobs() {
+    let e2e = (
+        ".github/workflows/testing.yaml",
+        "on: [pull_request]\njobs:\n  test-e2e:\n    strategy:\n      matrix:\n        kubernetes:\n          - version: '1.32'\n          - version: '1.33'\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test-e2e\n",
+    );
+    let a = common::assess_files(&[e2e]);
+    expect(&a, "TST-06", State::Present, &[]);
+    let e = &practice(&a, "TST-06").evidence[0];
+    assert_eq!(
+        (e.location.path.as_str(), e.location.line),
+        (".github/workflows/testing.yaml", 6)
+    );
+    assert_eq!(
+        e.summary,
+        "job test-e2e of .github/workflows/testing.yaml tests across 2 values of `kubernetes`"
+    );
+
+    let included = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  unit:\n    strategy:\n      matrix:\n        include:\n          - python-version: '3.11'\n          - python-version: '3.12'\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    expect(
+        &common::assess_files(&[included]),
+        "TST-06",
+        State::Present,
+        &[],
+    );
+
+    let shards = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  e2e:\n    strategy:\n      matrix:\n        shard: [1, 2, 3]\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx playwright test --shard=${{ matrix.shard }}/3\n  labels:\n    strategy:\n      matrix:\n        include: ${{ fromJSON(needs.find.outputs.labels) }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo cherry-pick\n",
+    );
+    expect(
+        &common::assess_files(&[shards]),
+        "TST-06",
+        State::Partial,
+        &[
+            "single runtime version",
+            "varies `shard`, not a runtime version",
+        ],
+    );
+}

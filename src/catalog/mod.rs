@@ -268,6 +268,7 @@ pub const DETECTORS: &[&str] = &[
     "ephemeral_runners",
     "serialised_deploys",
     "deployment_records",
+    "test_matrix",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

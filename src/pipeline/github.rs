@@ -318,7 +318,11 @@ fn parse_job(
         calls: body.get("uses").and_then(Node::as_str).map(str::to_string),
         images,
         service_images,
-        has_matrix: body.get("strategy").and_then(|s| s.get("matrix")).is_some(),
+        matrix: body
+            .get("strategy")
+            .and_then(|s| s.get("matrix"))
+            .map(|m| super::matrix_axes(path, m))
+            .unwrap_or_default(),
         has_timeout: body.get("timeout-minutes").is_some(),
         self_hosted: runs_on.is_some_and(|r| r.contains("self-hosted")),
         sets_permissions: body.get("permissions").is_some(),

@@ -330,7 +330,17 @@ fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) ->
         calls: None,
         images,
         service_images,
-        has_matrix: body.get("parallel").is_some(),
+        // `parallel: matrix:` is a list of maps, each a set of combinations.
+        matrix: body
+            .get("parallel")
+            .and_then(|p| p.get("matrix"))
+            .map(|m| {
+                m.items()
+                    .iter()
+                    .flat_map(|entry| super::matrix_axes(path, entry))
+                    .collect()
+            })
+            .unwrap_or_default(),
         has_timeout: body.get("timeout").is_some(),
         self_hosted: false,
         sets_permissions: false,

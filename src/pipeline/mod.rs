@@ -158,7 +158,8 @@ pub struct Job {
     /// Container and service images the job runs.
     pub images: Vec<(String, Location)>,
     pub service_images: Vec<String>,
-    pub has_matrix: bool,
+    /// The axes of the job's matrix (`strategy.matrix`, GitLab `parallel.matrix`).
+    pub matrix: Vec<MatrixAxis>,
     pub has_timeout: bool,
     pub self_hosted: bool,
     /// The job sets its own `permissions:` (GitHub), which replace the workflow's.
@@ -167,6 +168,48 @@ pub struct Job {
     pub serialised: bool,
     /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
     pub deploys: std::sync::OnceLock<bool>,
+}
+
+/// One axis of a job matrix: its name, how many values it takes (0 when they come from an
+/// expression) and where it is declared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatrixAxis {
+    pub name: String,
+    pub values: usize,
+    pub location: Location,
+}
+
+/// The axes of a matrix map: keys with a list of values, and the keys of `include:` entries
+/// (each entry adds a combination). `exclude:` removes combinations and adds no axis.
+pub(crate) fn matrix_axes(path: &str, matrix: &crate::parse::yaml::Node) -> Vec<MatrixAxis> {
+    let mut axes: Vec<MatrixAxis> = Vec::new();
+    for (key, value) in matrix.entries() {
+        let Some(name) = key.as_str() else { continue };
+        match name {
+            "exclude" => {}
+            "include" => {
+                for entry in value.items() {
+                    for (key, _) in entry.entries() {
+                        let Some(name) = key.as_str() else { continue };
+                        match axes.iter_mut().find(|a| a.name == name) {
+                            Some(axis) => axis.values += 1,
+                            None => axes.push(MatrixAxis {
+                                name: name.to_string(),
+                                values: 1,
+                                location: location_of(path, key),
+                            }),
+                        }
+                    }
+                }
+            }
+            _ => axes.push(MatrixAxis {
+                name: name.to_string(),
+                values: value.items().len(),
+                location: location_of(path, key),
+            }),
+        }
+    }
+    axes
 }
 
 #[derive(Clone, Debug, PartialEq)]

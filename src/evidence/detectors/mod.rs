@@ -48,6 +48,7 @@ pub fn run(
         "ephemeral_runners" => runners::ephemeral_runners(facts),
         "serialised_deploys" => deploy::serialised_deploys(facts),
         "deployment_records" => deploy::deployment_records(facts, signals),
+        "test_matrix" => pipeline::test_matrix(facts, signals),
         _ => None,
     }
 }

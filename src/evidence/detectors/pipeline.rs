@@ -431,3 +431,104 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
         found,
     )
 }
+
+/// Matrix axes that vary what tests run on: a runtime or tool version, an operating system,
+/// a platform the software supports (a Kubernetes release, a database).
+const RUNTIME_AXES: &[&str] = &[
+    "version",
+    "python",
+    "node",
+    "go",
+    "java",
+    "jdk",
+    "ruby",
+    "php",
+    "rust",
+    "toolchain",
+    "dotnet",
+    "elixir",
+    "otp",
+    "os",
+    "platform",
+    "runtime",
+    "kubernetes",
+    "k8s",
+    "k3s",
+    "postgres",
+    "mysql",
+    "database",
+    "db",
+    "browser",
+    "target",
+];
+
+fn is_runtime_axis(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| RUNTIME_AXES.contains(&word))
+}
+
+/// Read from the test jobs' matrices: tests that run across two or more values of a runtime
+/// or platform axis are a version matrix; test jobs without one run a single version. Test
+/// environment lists (tox, nox) and GitLab `parallel:` stay with the catalog's signals.
+pub fn test_matrix(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let test_jobs: Vec<(&Pipeline, &Job)> = facts
+        .pipelines
+        .jobs()
+        .filter(|(_, j)| is_test_job(j))
+        .collect();
+    let varied: Vec<Evidence> = test_jobs
+        .iter()
+        .flat_map(|(p, j)| {
+            j.matrix
+                .iter()
+                .filter(|a| a.values >= 2 && is_runtime_axis(&a.name))
+                .map(move |a| {
+                    let summary = format!(
+                        "job {} of {} tests across {} values of `{}`",
+                        j.id, p.path, a.values, a.name
+                    );
+                    evidence(facts, State::Present, a.location.clone(), summary, None)
+                })
+        })
+        .take(5)
+        .collect();
+    if !varied.is_empty() {
+        return verdict(State::Present, None, varied);
+    }
+    if signals.iter().any(|e| e.state == State::Present) || test_jobs.is_empty() {
+        return None;
+    }
+    let (pipeline, job) = test_jobs[0];
+    let shown = |j: &Job| {
+        j.matrix
+            .iter()
+            .filter(|a| a.values != 1)
+            .map(|a| format!("`{}`", a.name))
+            .collect::<Vec<_>>()
+    };
+    let other_axes = test_jobs
+        .iter()
+        .find(|(_, j)| !shown(j).is_empty())
+        .map(|(p, j)| {
+            format!(
+                "; the matrix of job {} in {} varies {}, not a runtime version",
+                j.id,
+                p.path,
+                shown(j).join(", ")
+            )
+        })
+        .unwrap_or_default();
+    let reason = format!(
+        "tests run against a single runtime version (acceptable for services that pin their runtime){other_axes}"
+    );
+    let mut found = vec![evidence(
+        facts,
+        State::Partial,
+        job.location.clone(),
+        format!("job {} of {} runs the tests", job.id, pipeline.path),
+        Some(reason.clone()),
+    )];
+    found.extend(signals.iter().cloned());
+    verdict(State::Partial, Some(reason), found)
+}
