@@ -1,0 +1,217 @@
+//! Claims about deployments, releases and monitoring that reading real reports showed wrong, each pinned to the
+//! corrected value on a small repository built for it.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{DOCKERFILE, expect, practice};
+use shipready::evidence::State;
+
+/// A job's production `environment:` records deployments; the same words passed to a
+/// reusable workflow as an input record nothing; labelled incidents change the reason.
+#[test]
+fn deployment_records_need_a_job_environment() {
+    let build = (
+        ".github/workflows/build.yml",
+        "on:\n  workflow_call:\n    inputs:\n      environment:\n        type: string\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app:${{ inputs.environment }} .\n",
+    );
+    let caller = (
+        ".github/workflows/release.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  image:\n    uses: ./.github/workflows/build.yml\n    with:\n      environment: production\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), build, caller]);
+    assert_eq!(practice(&a, "MON-22").state, State::Absent);
+
+    let deploy = (
+        ".github/workflows/deploy.yml",
+        "on: [workflow_dispatch]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment:\n      name: Production\n      url: https://example.com\n    steps:\n      - run: fly deploy\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), build, caller, deploy]);
+    expect(&a, "MON-22", State::Partial, &["incidents are not linked"]);
+    let at = &practice(&a, "MON-22").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/deploy.yml", 6)
+    );
+
+    let labels = (".github/labels.yml", "- name: incident\n  color: d73a4a\n");
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), deploy, labels]);
+    expect(&a, "MON-22", State::Partial, &["incidents are labelled"]);
+    assert_eq!(practice(&a, "MON-22").evidence.len(), 2);
+}
+
+/// A workflow on a published release builds the tagged version; a version read from git
+/// tags alone is partial.
+#[test]
+fn release_triggered_workflows_are_versioned_releases() {
+    let pyproject = (
+        "pyproject.toml",
+        "[project]\nname = \"app\"\ndynamic = [\"version\"]\n\n[tool.versioningit]\ndefault-version = \"0.0.0\"\n",
+    );
+    let a = common::assess_files(&[pyproject]);
+    expect(
+        &a,
+        "AUT-14",
+        State::Partial,
+        &["versions come from git tags"],
+    );
+    let publish = (
+        ".github/workflows/publish.yml",
+        "on:\n  release: # when a maintainer publishes one\n    types: [published]\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app .\n",
+    );
+    let a = common::assess_files(&[pyproject, publish]);
+    expect(&a, "AUT-14", State::Present, &[]);
+    let at = &practice(&a, "AUT-14").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/publish.yml", 2)
+    );
+    // A release trigger for edits only is not a release build.
+    let edits = publish.1.replace("[published]", "[edited]");
+    let a = common::assess_files(&[(publish.0, edits.as_str())]);
+    assert_eq!(practice(&a, "AUT-14").state, State::Absent);
+}
+
+/// A template's deploy job that its `if:` keeps from running in the template itself is
+/// credited, and the evidence says where it does not run.
+#[test]
+fn deploys_skipped_in_the_template_itself_say_so() {
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (
+            ".github/workflows/deploy.yml",
+            "on:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    if: github.repository != 'acme/service-template'\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker compose up -d\n",
+        ),
+    ]);
+    expect(&a, "DEP-01", State::Present, &[]);
+    let summary = &practice(&a, "DEP-01").evidence[0].summary;
+    assert!(
+        summary.ends_with("its `if:` skips it in acme/service-template itself, so it runs only in copies of this repository"),
+        "{summary}"
+    );
+}
+
+/// A deployment section in the project's documentation is a partial deployment document;
+/// the same section on a documentation site (`docs/docs/`, `.mdx`) describes users' setups.
+#[test]
+fn deployment_sections_in_docs_are_partial() {
+    let guide =
+        "# Operations\n\n## Going to Production\n\nSet DATABASE_URL, then run `make deploy`.\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("docs/operations.md", guide)]);
+    expect(
+        &a,
+        "DEP-02",
+        State::Partial,
+        &["nothing shows it covers rolling back"],
+    );
+    let at = &practice(&a, "DEP-02").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("docs/operations.md", 3));
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("docs/docs/install.mdx", guide)]);
+    assert_eq!(practice(&a, "DEP-02").state, State::Absent);
+}
+
+/// An application's own request-id context variable, metrics middleware and latency timer
+/// are what they are: partial correlation ids, partial metrics (nothing exports them), and a
+/// latency metric.
+#[test]
+fn hand_written_request_ids_and_metrics_middleware() {
+    let main = "from contextvars import ContextVar\n\nREQUEST_ID_CTX_KEY = \"request_id\"\n_request_id_ctx_var: ContextVar[str | None] = ContextVar(REQUEST_ID_CTX_KEY, default=None)\n\n\nclass MetricsMiddleware(BaseHTTPMiddleware):\n    async def dispatch(self, request, call_next):\n        start = time.perf_counter()\n        response = await call_next(request)\n        metric_provider.timer(\"server.call.elapsed\", value=time.perf_counter() - start)\n        return response\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("src/app/main.py", main)]);
+    expect(
+        &a,
+        "MON-02",
+        State::Partial,
+        &["nothing shows it is attached to every log line"],
+    );
+    expect(
+        &a,
+        "MON-05",
+        State::Partial,
+        &["no exporter or scrape configuration"],
+    );
+    expect(&a, "MON-06", State::Present, &[]);
+    let line = |id: &str| practice(&a, id).evidence[0].location.line;
+    assert_eq!((line("MON-02"), line("MON-05"), line("MON-06")), (4, 7, 11));
+}
+
+/// An environment that only holds a notifier's secrets does not make its job a deploy.
+#[test]
+fn notifier_environments_are_not_deploys() {
+    let notify = (
+        ".github/workflows/notify.yml",
+        "on:\n  issues:\n    types: [labeled]\njobs:\n  notify:\n    runs-on: ubuntu-latest\n    environment: discord-notifier\n    steps:\n      - uses: appleboy/discord-action@afc227330777ad298156a1f5233dfa1e885616db\n        with:\n          webhook_url: ${{ secrets.DISCORD_WEBHOOK_URL }}\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), notify]);
+    assert_eq!(practice(&a, "DEP-01").state, State::Absent);
+    let deploy = (
+        ".github/workflows/deploy.yml",
+        "on: [workflow_dispatch]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: release\n    steps:\n      - run: ./scripts/release.sh\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), notify, deploy]);
+    let cited: Vec<&str> = practice(&a, "DEP-01")
+        .evidence
+        .iter()
+        .map(|e| e.location.path.as_str())
+        .collect();
+    assert_eq!(cited, [".github/workflows/deploy.yml"]);
+}
+
+/// `kubectl apply` into a cluster an end-to-end job starts for itself deploys nothing, and
+/// fixture folders are test data although they count as reference material elsewhere.
+#[test]
+fn test_cluster_applies_and_fixture_folders() {
+    let e2e = (
+        ".github/workflows/e2e.yml",
+        "on: [pull_request]\njobs:\n  test-e2e:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: AbsaOSS/k3d-action@v2\n      - run: kubectl apply -k manifests/crds\n      - run: go test ./test/e2e/...\n",
+    );
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        e2e,
+        ("test/fixtures/rollout.yaml", "kind: Rollout\n"),
+    ]);
+    expect(
+        &a,
+        "DEP-01",
+        State::Mentioned,
+        &["jobs that deploy no environment"],
+    );
+    expect(&a, "TST-16", State::Partial, &["committed fixture files"]);
+}
+
+/// `manage.py migrate` in a pull-request job against a database it starts for itself tests
+/// the migrations; it does not apply them to an environment.
+#[test]
+fn migrations_in_a_test_job_are_not_applied_by_the_pipeline() {
+    let workflow = (
+        ".github/workflows/migrations.yml",
+        "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    container: python:3.12\n    services:\n      postgres:\n        image: library/postgres:15-alpine\n    steps:\n      - uses: actions/checkout@v4\n      - run: python manage.py migrate\n",
+    );
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (
+            "shop/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
+        ),
+        workflow,
+    ]);
+    expect(&a, "DEP-17", State::Mentioned, &["a test, not a release"]);
+}
+
+/// opentelemetry-distro's configurator sets the SDK up from OTEL_* variables: tracing is
+/// configured, its destination is not in the repository.
+#[test]
+fn otel_distro_configurator_is_partial_tracing() {
+    let telemetry = "from opentelemetry.distro import OpenTelemetryConfigurator as _OTelSDKConfigurator\n\n\ndef otel_configure_sdk():\n    configurator = _OTelSDKConfigurator()\n    configurator.configure()\n";
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("app/core/telemetry.py", telemetry),
+    ]);
+    expect(
+        &a,
+        "MON-07",
+        State::Partial,
+        &["OTEL_* environment variables"],
+    );
+    assert_eq!(practice(&a, "MON-07").evidence[0].location.line, 5);
+}

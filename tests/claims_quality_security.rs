@@ -1,0 +1,198 @@
+//! Claims about tests, quality gates and security controls that reading real reports showed wrong, each pinned to the
+//! corrected value on a small repository built for it.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{DOCKERFILE, expect, practice};
+use shipready::evidence::State;
+
+/// CORS restricted to origins from settings is an allow-list; a wildcard is not.
+#[test]
+fn cors_allow_lists_from_settings_count() {
+    let app = |origins: &str| {
+        format!(
+            "from fastapi import FastAPI\nfrom starlette.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(\n    CORSMiddleware,\n    allow_origins={origins},\n    allow_methods=[\"*\"],\n)\n"
+        )
+    };
+    let restricted = app("[settings.FRONTEND_HOST]");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("backend/app/main.py", restricted.as_str()),
+    ]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+    let at = &practice(&a, "SEC-30").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("backend/app/main.py", 7));
+    let from_list = app("settings.all_cors_origins,");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("backend/app/main.py", from_list.as_str()),
+    ]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+    let open = app("[\"*\"]");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("backend/app/main.py", open.as_str()),
+    ]);
+    assert_eq!(practice(&a, "SEC-30").state, State::Absent);
+    let express = "const app = express();\napp.use(cors({ origin: process.env.WEB_ORIGIN }));\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("src/server.js", express)]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+}
+
+/// Security test names: a label "injection" or an OAuth settings test is not a security test.
+#[test]
+fn security_test_names_must_mean_security() {
+    let go = |name: &str| {
+        format!("package rollout\n\nimport \"testing\"\n\nfunc {name}(t *testing.T) {{\n}}\n")
+    };
+    let state = |name: &str| {
+        let text = go(name);
+        let a = common::assess_files(&[("rollout/service_test.go", text.as_str())]);
+        practice(&a, "TST-13").state
+    };
+    assert_eq!(
+        state("TestDelayCanaryStableServiceLabelInjection"),
+        State::Absent
+    );
+    assert_eq!(
+        state("TestNewPromApiErrorWithIncompleteOAuthParams"),
+        State::Partial
+    );
+    assert_eq!(state("TestUnauthorizedRequestIsRejected"), State::Present);
+    assert_eq!(state("TestSQLInjectionInFilterIsEscaped"), State::Present);
+}
+
+/// Reusable workflows named for licence checks and failure notifications, a GraphQL schema
+/// diff, a changelog generated on release, Socket's pull-request scans, a health endpoint
+/// wrapped around the application and Django's HTTPS redirect.
+#[test]
+fn named_reusable_workflows_and_project_tools() {
+    let workflow = |name: &str, body: &str| {
+        (
+            name.to_string(),
+            format!(
+                "on:\n  pull_request:\n  push:\n    branches: [main]\n  release:\n    types: [published]\njobs:\n{body}"
+            ),
+        )
+    };
+    let files = [
+        workflow(".github/workflows/licenses.yml", "  licenses:\n    uses: acme/actions/.github/workflows/run-license-check.yaml@0123456789abcdef0123456789abcdef01234567\n"),
+        workflow(".github/workflows/build.yml", "  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n  notify:\n    if: ${{ failure() }}\n    needs: [build]\n    uses: acme/actions/.github/workflows/notify-slack.yaml@0123456789abcdef0123456789abcdef01234567\n    secrets: inherit\n"),
+        workflow(".github/workflows/schema.yml", "  schema:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: graphql-hive/graphql-inspector@0123456789abcdef0123456789abcdef01234567\n        with:\n          schema: main:schema.graphql\n"),
+        workflow(".github/workflows/changelog.yml", "  changelog:\n    runs-on: ubuntu-latest\n    steps:\n      - run: git-chglog -o CHANGELOG.md\n"),
+        ("socket.yml".to_string(), "version: 2\n".to_string()),
+        ("app/asgi.py".to_string(), "application = get_asgi_application()\napplication = health_check(application, \"/health/\")\n".to_string()),
+        ("app/settings.py".to_string(), "DEBUG = False\nSECURE_SSL_REDIRECT = not DEBUG\n".to_string()),
+        ("requirements.txt".to_string(), "django==5.2\n".to_string()),
+        ("Dockerfile".to_string(), DOCKERFILE.to_string()),
+    ];
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let a = common::assess_files(&files);
+    let cited = |id: &str| {
+        let e = &practice(&a, id).evidence[0];
+        (
+            practice(&a, id).state,
+            e.location.path.clone(),
+            e.location.line,
+        )
+    };
+    assert_eq!(
+        cited("SEC-10"),
+        (State::Present, ".github/workflows/licenses.yml".into(), 8)
+    );
+    assert_eq!(
+        cited("AUT-22"),
+        (State::Present, ".github/workflows/build.yml".into(), 12)
+    );
+    assert_eq!(
+        cited("TST-09"),
+        (State::Present, ".github/workflows/schema.yml".into(), 11)
+    );
+    assert_eq!(
+        cited("AUT-15"),
+        (State::Present, ".github/workflows/changelog.yml".into(), 11)
+    );
+    assert_eq!(cited("SEC-09"), (State::Partial, "socket.yml".into(), 1));
+    assert_eq!(cited("DEP-05"), (State::Partial, "app/asgi.py".into(), 2));
+    assert_eq!(
+        cited("SEC-30"),
+        (State::Partial, "app/settings.py".into(), 2)
+    );
+}
+
+/// Codecov statuses that allow only a small drop, with no target, are a ratchet: partial.
+#[test]
+fn codecov_ratchet_without_a_floor_is_partial() {
+    let codecov = (
+        ".codecov.yml",
+        "coverage:\n  status:\n    project:\n      default:\n        threshold: 0.1\n",
+    );
+    let ci = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go test -coverprofile=coverage.out ./...\n      - uses: codecov/codecov-action@v5\n",
+    );
+    let a = common::assess_files(&[codecov, ci]);
+    expect(
+        &a,
+        "TST-04",
+        State::Partial,
+        &["lowers coverage by more than 0.1%", "no minimum"],
+    );
+    let at = &practice(&a, "TST-04").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), (".codecov.yml", 5));
+    // Without an upload the status never reports.
+    let a = common::assess_files(&[codecov]);
+    assert_ne!(practice(&a, "TST-04").state, State::Partial);
+}
+
+/// A version matrix is read from the test jobs' `strategy.matrix`, lists of maps and
+/// `include:` entries too; a matrix of shards, or one in a job that runs no tests, is not
+/// one, and test jobs without a version axis run a single version.
+#[test]
+fn test_matrices_are_read_from_test_jobs() {
+    let e2e = (
+        ".github/workflows/testing.yaml",
+        "on: [pull_request]\njobs:\n  test-e2e:\n    strategy:\n      matrix:\n        kubernetes:\n          - version: '1.32'\n          - version: '1.33'\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test-e2e\n",
+    );
+    let a = common::assess_files(&[e2e]);
+    expect(&a, "TST-06", State::Present, &[]);
+    let e = &practice(&a, "TST-06").evidence[0];
+    assert_eq!(
+        (e.location.path.as_str(), e.location.line),
+        (".github/workflows/testing.yaml", 6)
+    );
+    assert_eq!(
+        e.summary,
+        "job test-e2e of .github/workflows/testing.yaml tests across 2 values of `kubernetes`"
+    );
+
+    let included = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  unit:\n    strategy:\n      matrix:\n        include:\n          - python-version: '3.11'\n          - python-version: '3.12'\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    expect(
+        &common::assess_files(&[included]),
+        "TST-06",
+        State::Present,
+        &[],
+    );
+
+    let shards = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  e2e:\n    strategy:\n      matrix:\n        shard: [1, 2, 3]\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx playwright test --shard=${{ matrix.shard }}/3\n  labels:\n    strategy:\n      matrix:\n        include: ${{ fromJSON(needs.find.outputs.labels) }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo cherry-pick\n",
+    );
+    expect(
+        &common::assess_files(&[shards]),
+        "TST-06",
+        State::Partial,
+        &[
+            "single runtime version",
+            "varies `shard`, not a runtime version",
+        ],
+    );
+}
