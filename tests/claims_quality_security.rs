@@ -196,3 +196,52 @@ fn test_matrices_are_read_from_test_jobs() {
         ],
     );
 }
+
+/// A persisted checkout token is reported only where an upload can carry `.git`: the
+/// workspace itself with hidden files included (upload-artifact leaves them out since v4.4),
+/// or a version before that.
+#[test]
+fn persisted_credentials_only_where_an_upload_can_carry_git() {
+    let run = |upload: &str| {
+        let workflow = format!(
+            "on: [pull_request]\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: pytest --junitxml=junit.xml\n      - uses: {upload}\n"
+        );
+        let a = common::assess_files(&[(".github/workflows/ci.yml", workflow.as_str())]);
+        a.findings
+            .iter()
+            .filter(|f| f.id == "persisted-checkout-credentials")
+            .count()
+    };
+    assert_eq!(
+        run("actions/upload-artifact@v7\n        with:\n          path: junit.xml"),
+        0
+    );
+    assert_eq!(
+        run("actions/upload-artifact@v4\n        with:\n          path: ."),
+        0
+    );
+    assert_eq!(
+        run(
+            "actions/upload-artifact@v4\n        with:\n          path: .\n          include-hidden-files: true"
+        ),
+        1
+    );
+    assert_eq!(
+        run(
+            "actions/upload-artifact@0123456789abcdef0123456789abcdef01234567 # v4.3.6\n        with:\n          path: ${{ github.workspace }}"
+        ),
+        1
+    );
+    assert_eq!(
+        run(
+            "actions/upload-artifact@0123456789abcdef0123456789abcdef01234567 # v4.6.2\n        with:\n          path: ${{ github.workspace }}"
+        ),
+        0
+    );
+    assert_eq!(
+        run(
+            "actions/upload-artifact@v3\n        with:\n          path: |\n            reports/\n            !reports/tmp"
+        ),
+        0
+    );
+}

@@ -71,8 +71,8 @@ fn workflow_audits_point_at_the_offending_node() {
         span(triage, (24, 24, 24, 55), "template-injection"),
         span(triage, (25, 11, 25, 56), "curl-pipe-shell"),
         span(triage, (29, 26, 29, 58), "template-injection"),
-        span(triage, (34, 11, 34, 65), "unpinned-uses"),
-        span(triage, (35, 14, 35, 21), "secrets-inherit"),
+        span(triage, (35, 11, 35, 65), "unpinned-uses"),
+        span(triage, (36, 14, 36, 21), "secrets-inherit"),
     ];
     assert_eq!(spans(&found), expected);
 }

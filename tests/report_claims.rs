@@ -187,7 +187,10 @@ fn codeowners_by_the_owners_it_assigns() {
         &run("* @org/maintainers @someone\n"),
         "AUT-18",
         State::Partial,
-        &["none to the sensitive paths"],
+        &[
+            "no rule names the sensitive paths",
+            "at most those of a catch-all rule",
+        ],
     );
     expect(
         &run("* @org/maintainers\n/.github/workflows/ @org/platform\n"),
