@@ -245,3 +245,35 @@ fn persisted_credentials_only_where_an_upload_can_carry_git() {
         0
     );
 }
+
+/// `make` in a CI step runs the target's recipe, after its prerequisites': the commands are
+/// found and cited in the Makefile, in the folder `-C` names.
+#[test]
+fn make_targets_run_by_ci_are_ci_commands() {
+    let makefile = ".PHONY: build\nbuild: generate ## build the binary\n\tCGO_ENABLED=0 go build -o bin/app ./cmd\n\ngenerate:\n\t@go generate ./...\n\nlint:\n\t$(MAKE) vet\n\nvet:\n\tgo vet ./...\n";
+    let workflow = "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: make -C service build\n";
+    let a = common::assess_files(&[
+        ("service/Makefile", makefile),
+        ("service/go.mod", "module example.com/app\n\ngo 1.23\n"),
+        (".github/workflows/ci.yml", workflow),
+    ]);
+    expect(&a, "AUT-09", State::Present, &[]);
+    let e = &practice(&a, "AUT-09").evidence[0];
+    assert_eq!(
+        (e.location.path.as_str(), e.location.line),
+        ("service/Makefile", 3)
+    );
+    assert!(
+        e.summary
+            .contains("in job build of .github/workflows/ci.yml"),
+        "{}",
+        e.summary
+    );
+    // A target nobody runs is not a CI command.
+    let unused = workflow.replace("make -C service build", "make -C service generate");
+    let a = common::assess_files(&[
+        ("service/Makefile", makefile),
+        (".github/workflows/ci.yml", unused.as_str()),
+    ]);
+    assert_ne!(practice(&a, "AUT-09").state, State::Present);
+}

@@ -5,6 +5,7 @@
 
 mod github;
 mod gitlab;
+mod make;
 mod paths;
 mod precommit;
 mod roles;

@@ -1,5 +1,5 @@
-//! Repository scripts that CI steps run (`bash scripts/test.sh`, `./ci/lint.sh`): their
-//! commands are part of the step, so a coverage threshold or a scanner call inside a script
+//! Repository scripts and Make targets that CI steps run (`bash scripts/test.sh`,
+//! `./ci/lint.sh`, `make test`): their commands are part of the step, so a coverage threshold or a scanner call inside a script
 //! counts as much as one written in the workflow. So do the hooks a `pre-commit run` runs
 //! ([`super::precommit`]). Scripts are read, never run.
 
@@ -80,6 +80,36 @@ fn follow(
         // A script keeps the step's working directory, so paths inside it resolve from there.
         for command in script_lines(&path, body).into_iter().take(MAX_COMMANDS) {
             let nested = follow(&command.text, base, inventory, depth + 1, visited);
+            out.push(command);
+            out.extend(nested);
+        }
+    }
+    for call in super::make::calls(text) {
+        let Some(folder) = join(base, call.directory.as_deref().unwrap_or("")) else {
+            continue;
+        };
+        let names = match call.file.as_deref() {
+            Some(file) => vec![file],
+            None => vec!["GNUmakefile", "makefile", "Makefile"],
+        };
+        let Some(path) = names
+            .into_iter()
+            .filter_map(|name| join(&folder, name))
+            .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
+        else {
+            continue;
+        };
+        let key = format!("{path}:{}", call.targets.join(" "));
+        if visited.contains(&key) {
+            continue;
+        }
+        visited.push(key);
+        let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
+            continue;
+        };
+        // Recipes run in the Makefile's folder.
+        for command in super::make::recipes(&path, body, &call.targets, MAX_COMMANDS) {
+            let nested = follow(&command.text, &folder, inventory, depth + 1, visited);
             out.push(command);
             out.extend(nested);
         }
