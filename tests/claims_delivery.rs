@@ -215,3 +215,63 @@ fn otel_distro_configurator_is_partial_tracing() {
     );
     assert_eq!(practice(&a, "MON-07").evidence[0].location.line, 5);
 }
+
+/// A release trigger written as a block list counts; a goreleaser snapshot, reached through
+/// a Makefile and the file it includes, validates the release but does not make one.
+#[test]
+fn release_triggers_in_block_lists_and_goreleaser_snapshots() {
+    let publish = (
+        ".github/workflows/publish.yml",
+        "on:\n  release:\n    types:\n      - published\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app .\n",
+    );
+    expect(
+        &common::assess_files(&[publish]),
+        "AUT-14",
+        State::Present,
+        &[],
+    );
+
+    let validate = |target: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  validate:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make {target}\n"
+        )
+    };
+    let makefile = (
+        "Makefile",
+        "all:\n\tgo build ./...\n\ninclude release/release.mk\n",
+    );
+    let release_mk = (
+        "release/release.mk",
+        "release:\n\tgoreleaser release --clean --timeout 120m\n\nsnapshot:\n\tgoreleaser release --skip=sign,publish --snapshot --clean\n",
+    );
+    let snapshot = validate("snapshot");
+    let a = common::assess_files(&[
+        makefile,
+        release_mk,
+        (".github/workflows/validate.yml", snapshot.as_str()),
+    ]);
+    assert_eq!(practice(&a, "AUT-14").state, State::Absent);
+    let release = validate("release");
+    let a = common::assess_files(&[
+        makefile,
+        release_mk,
+        (".github/workflows/validate.yml", release.as_str()),
+    ]);
+    expect(&a, "AUT-14", State::Present, &[]);
+    let at = &practice(&a, "AUT-14").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("release/release.mk", 2));
+}
+
+/// A trace id written into the request's log entry is a correlation id, cited where it is set.
+#[test]
+fn trace_ids_added_to_log_entries() {
+    let otel = "package http\n\nfunc LogTraceID(next http.Handler) http.Handler {\n\treturn http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {\n\t\ttraceID := trace.SpanFromContext(r.Context()).SpanContext().TraceID().String()\n\t\thttplog.LogEntrySetField(r.Context(), \"traceID\", slog.StringValue(traceID))\n\t\tnext.ServeHTTP(w, r)\n\t})\n}\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), ("pkg/http/otel.go", otel)]);
+    expect(
+        &a,
+        "MON-02",
+        State::Partial,
+        &["adds a trace id to log entries"],
+    );
+    assert_eq!(practice(&a, "MON-02").evidence[0].location.line, 6);
+}

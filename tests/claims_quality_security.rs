@@ -277,3 +277,58 @@ fn make_targets_run_by_ci_are_ci_commands() {
     ]);
     assert_ne!(practice(&a, "AUT-09").state, State::Present);
 }
+
+/// A workflow that says it is a demonstration (by its name or opening comment) is not the
+/// project's CI: what it runs is mentioned, not credited.
+#[test]
+fn demonstration_workflows_are_not_ci() {
+    let demo = "# DEMO: This workflow demonstrates how to use the k6 actions.\n# It is not part of the real CI pipeline.\nname: Example\non: [push]\njobs:\n  load:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n";
+    let a = common::assess_files(&[(".github/workflows/k6-demo.yml", demo)]);
+    let e = &practice(&a, "TST-02").evidence;
+    assert!(
+        !e.is_empty() && e.iter().all(|e| e.state == State::Mentioned),
+        "{e:#?}"
+    );
+    let reason = e[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("is a demonstration workflow"), "{reason}");
+    let real = demo.replace("# DEMO: This workflow demonstrates how to use the k6 actions.\n# It is not part of the real CI pipeline.\n", "");
+    let a = common::assess_files(&[(".github/workflows/ci.yml", real.as_str())]);
+    assert!(
+        practice(&a, "TST-02")
+            .evidence
+            .iter()
+            .any(|e| e.state == State::Present)
+    );
+}
+
+/// `npm install` in CI, here inside a Make recipe, does not hold to package-lock.json, even
+/// when another command installs frozen.
+#[test]
+fn npm_install_in_ci_is_not_a_frozen_install() {
+    let workflow = "on: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make build\n      - run: go build ./...\n";
+    let makefile = "build:\n\tcd web && npm install && npm run build\n";
+    let a = common::assess_files(&[
+        ("go.mod", "module example.com/app\n\ngo 1.23\n"),
+        ("go.sum", ""),
+        ("web/package.json", "{\"name\": \"web\"}\n"),
+        ("web/package-lock.json", "{\"lockfileVersion\": 3}\n"),
+        ("Makefile", makefile),
+        (".github/workflows/ci.yml", workflow),
+    ]);
+    expect(
+        &a,
+        "AUT-04",
+        State::Partial,
+        &["CI runs `npm install` (Makefile:2)"],
+    );
+    let frozen = makefile.replace("npm install", "npm ci");
+    let a = common::assess_files(&[
+        ("go.mod", "module example.com/app\n\ngo 1.23\n"),
+        ("go.sum", ""),
+        ("web/package.json", "{\"name\": \"web\"}\n"),
+        ("web/package-lock.json", "{\"lockfileVersion\": 3}\n"),
+        ("Makefile", frozen.as_str()),
+        (".github/workflows/ci.yml", workflow),
+    ]);
+    expect(&a, "AUT-04", State::Present, &[]);
+}

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const PATHS: [&str; 16] = [
+const PATHS: [&str; 20] = [
     ".github/workflows/ci.yml",
     ".github/workflows/deploy.yml",
     ".github/actions/setup/action.yml",
@@ -21,6 +21,10 @@ const PATHS: [&str; 16] = [
     "migrations/0001_init.sql",
     "k8s/deployment.yaml",
     "app/main.py",
+    "Makefile",
+    "release.mk",
+    ".pre-commit-config.yaml",
+    ".git/index",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -5,8 +5,9 @@
 //!
 //! Read: rules whose targets are written out (`test lint: deps ## help`), their prerequisites
 //! and their tab-indented recipes, with `@`, `-` and `+` prefixes removed and `\` continuations
-//! joined. Not read: pattern rules (`%.o: %.c`), targets named by variables, `include`d
-//! files and conditionals; a recipe inside `ifeq` counts whichever branch it is in.
+//! joined; rules of the files it `include`s by name count as its own. Not read: pattern rules
+//! (`%.o: %.c`), targets and included files named by variables, and conditionals; a recipe
+//! inside `ifeq` counts whichever branch it is in.
 
 use super::Command;
 use crate::source::Location;
@@ -104,6 +105,22 @@ fn read_call(words: &[&str], from: usize) -> (Call, usize) {
     (call, i)
 }
 
+/// The files a Makefile `include`s (`include a.mk`, `-include b.mk`, `sinclude c.mk`), as
+/// written; names built from variables are left out.
+pub(super) fn includes(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line
+                .strip_prefix('-')
+                .or_else(|| line.strip_prefix('s'))
+                .unwrap_or(line);
+            line.strip_prefix("include ")
+        })
+        .flat_map(|names| names.split('#').next().unwrap_or("").split_whitespace())
+        .filter(|name| !name.contains('$'))
+        .collect()
+}
+
 /// The rules of a Makefile, by target, and the first rule's target (make's default goal).
 fn rules<'t>(path: &str, text: &'t str) -> (Vec<(&'t str, Rule<'t>)>, Option<&'t str>) {
     let lines: Vec<&str> = text.lines().collect();
@@ -175,8 +192,27 @@ fn rules<'t>(path: &str, text: &'t str) -> (Vec<(&'t str, Rule<'t>)>, Option<&'t
 
 /// The recipe lines `targets` run in the Makefile at `path`, prerequisites first, each target
 /// once, at most `limit` commands.
-pub(super) fn recipes(path: &str, text: &str, targets: &[String], limit: usize) -> Vec<Command> {
-    let (rules, default) = rules(path, text);
+#[cfg(test)]
+fn recipes(path: &str, text: &str, targets: &[String], limit: usize) -> Vec<Command> {
+    recipes_in(&[(path.to_string(), text)], targets, limit)
+}
+
+/// [`recipes`] over a Makefile (first) and the files it includes, whose rules count as its
+/// own; the default goal is the first rule of the Makefile itself.
+pub(super) fn recipes_in(
+    files: &[(String, &str)],
+    targets: &[String],
+    limit: usize,
+) -> Vec<Command> {
+    let mut rules = Vec::new();
+    let mut default = None;
+    for (index, (path, text)) in files.iter().enumerate() {
+        let (more, first) = self::rules(path, text);
+        if index == 0 {
+            default = first;
+        }
+        rules.extend(more);
+    }
     let mut wanted: Vec<&str> = targets.iter().map(String::as_str).collect();
     if wanted.is_empty() {
         wanted.extend(default);
@@ -270,6 +306,33 @@ mod tests {
             .map(|c| c.text)
             .collect();
         assert_eq!(default, ["./hack/test-kustomize.sh", "make test-unit"]);
+    }
+
+    #[test]
+    fn included_files_add_rules() {
+        let main = "all: build\nbuild:\n\tgo build ./...\n\ninclude release/release.mk test/ci.mk\n-include $(LOCAL).mk\n";
+        assert_eq!(includes(main), ["release/release.mk", "test/ci.mk"]);
+        let release = "release:\n\tgoreleaser release --clean\n";
+        let files = [
+            ("Makefile".to_string(), main),
+            ("release/release.mk".to_string(), release),
+        ];
+        let found: Vec<(String, String)> = recipes_in(&files, &["release".into()], 50)
+            .into_iter()
+            .map(|c| (c.text, c.location.path))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "goreleaser release --clean".to_string(),
+                "release/release.mk".to_string()
+            )]
+        );
+        let default: Vec<String> = recipes_in(&files, &[], 50)
+            .into_iter()
+            .map(|c| c.text)
+            .collect();
+        assert_eq!(default, ["go build ./..."]);
     }
 
     #[test]

@@ -235,6 +235,35 @@ impl Pipeline {
     }
 }
 
+/// Whether a workflow is a demonstration rather than part of the project's CI: its file is
+/// named `example*`, `demo*` or `sample*`, or its opening comment says it demonstrates
+/// something or is not part of the real pipeline.
+pub fn is_demonstration(path: &str, text: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if ["example", "demo", "sample"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
+        return true;
+    }
+    let header: String = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with('#'))
+        .take(20)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    [
+        "not part of the real",
+        "# demo:",
+        "demonstrates how",
+        "for demonstration",
+    ]
+    .iter()
+    .any(|phrase| header.contains(phrase))
+}
+
 #[derive(Debug, Default)]
 pub struct Pipelines {
     pub pipelines: Vec<Pipeline>,

@@ -107,8 +107,18 @@ fn follow(
         let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
             continue;
         };
+        // Included files are named relative to the folder make runs in.
+        let mut files = vec![(path.clone(), body)];
+        for name in super::make::includes(body).into_iter().take(16) {
+            if let Some(included) = join(&folder, name)
+                && let Some(text) = inventory.get(&included).and_then(|f| f.text.as_deref())
+                && !files.iter().any(|(p, _)| *p == included)
+            {
+                files.push((included, text));
+            }
+        }
         // Recipes run in the Makefile's folder.
-        for command in super::make::recipes(&path, body, &call.targets, MAX_COMMANDS) {
+        for command in super::make::recipes_in(&files, &call.targets, MAX_COMMANDS) {
             let nested = follow(&command.text, &folder, inventory, depth + 1, visited);
             out.push(command);
             out.extend(nested);

@@ -45,6 +45,12 @@ static FROZEN_INSTALLS: LazyLock<RegexSet> = LazyLock::new(|| {
     .unwrap_or_else(|_| RegexSet::empty())
 });
 
+/// `npm install` with no package named: it may rewrite `package-lock.json` where `npm ci`
+/// would fail, so it does not install what the lockfile pins.
+static NPM_INSTALL: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\bnpm\s+(install|i)(\s+--?[\w-]+(=\S+)?)*\s*($|[;&|)])").ok()
+});
+
 pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
     let manifests = ecosystems_with(facts, false);
     if manifests.is_empty() {
@@ -104,6 +110,30 @@ pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
     }
     if frozen.is_empty() {
         reasons.push("CI never installs in frozen mode (npm ci, uv sync --locked, pip --require-hashes, cargo --locked), so builds may resolve newer versions than the lockfile".into());
+    }
+    let npm_locked = facts
+        .inventory
+        .files
+        .iter()
+        .any(|f| f.path.ends_with("package-lock.json"));
+    let loose = facts
+        .pipelines
+        .steps()
+        .flat_map(|(_, _, s)| s.commands.iter())
+        .find(|c| npm_locked && NPM_INSTALL.as_ref().is_some_and(|r| r.is_match(&c.text)));
+    if let Some(command) = loose {
+        let at = &command.location;
+        reasons.push(format!(
+            "CI runs `npm install` ({}:{}), which may rewrite package-lock.json instead of failing; `npm ci` installs exactly what it pins",
+            at.path, at.line
+        ));
+        found.push(evidence(
+            facts,
+            State::Partial,
+            at.clone(),
+            "`npm install` in CI does not hold to the lockfile",
+            None,
+        ));
     }
     let state = if reasons.is_empty() {
         State::Present

@@ -115,6 +115,16 @@ fn ci_evidence(
             job.id
         ));
     }
+    let text = facts
+        .inventory
+        .get(&pipeline.path)
+        .and_then(|f| f.text.as_deref());
+    if text.is_some_and(|t| crate::pipeline::is_demonstration(&pipeline.path, t)) {
+        return mentioned(format!(
+            "{} is a demonstration workflow (its name or opening comment says so), not part of the project's CI",
+            pipeline.path
+        ));
+    }
     // A job that starts its own database (service containers) and deploys nothing is a test:
     // migrating there shows the migrations apply, not that a release applies them.
     if practice.requires.contains(&Requirement::Production)
