@@ -332,3 +332,20 @@ fn npm_install_in_ci_is_not_a_frozen_install() {
     ]);
     expect(&a, "AUT-04", State::Present, &[]);
 }
+
+/// gosec enabled in golangci-lint's configuration is Go SAST, cited at its line.
+#[test]
+fn gosec_in_golangci_configuration() {
+    let config = "version: \"2\"\nlinters:\n  enable:\n    - errcheck\n    - gosec\n    - govet\n";
+    let a = common::assess_files(&[(".golangci.yml", config), ("go.mod", "module x\n")]);
+    let e = &practice(&a, "SEC-04").evidence[0];
+    assert_eq!(
+        (e.state, e.location.path.as_str(), e.location.line),
+        (State::Partial, ".golangci.yml", 5)
+    );
+    assert!(
+        e.summary.starts_with("gosec, a Go security analyser"),
+        "{}",
+        e.summary
+    );
+}
