@@ -293,3 +293,31 @@ fn a_damaged_index_is_reported_not_fatal() {
     );
     assert!(reason.contains("not assessed"), "{reason}");
 }
+
+/// An index that is a link or a FIFO is reported, never followed or waited on.
+#[cfg(unix)]
+#[test]
+fn an_index_that_is_a_link_or_a_fifo_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("index"), regular(&["secret.yml"])).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("index"), root.join(".git/index")).unwrap();
+    let (found, problem) = unlisted_tracked_files(root, &[], |_| false);
+    assert_eq!(
+        (found.len(), problem.as_deref()),
+        (0, Some("a symbolic link, not followed"))
+    );
+
+    std::fs::remove_file(root.join(".git/index")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join(".git/index"))
+        .status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let (found, problem) = unlisted_tracked_files(root, &[], |_| false);
+    assert_eq!(
+        (found.len(), problem.as_deref()),
+        (0, Some("not a regular file"))
+    );
+}

@@ -192,11 +192,19 @@ pub fn unlisted_tracked_files(
     (tracked, None)
 }
 
-/// Reads `.git/index` if it is a regular file within the size limit.
+/// Reads `.git/index` if it is a regular file within the size limit. It is opened without
+/// following a link and without blocking, and checked once open, as inventory files are: a
+/// FIFO put in its place must not hang the run.
 fn read_index(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    let Ok(metadata) = std::fs::symlink_metadata(path) else {
-        return Ok(None);
-    };
+    use std::io::Read;
+    match std::fs::symlink_metadata(path) {
+        Err(_) => return Ok(None),
+        Ok(m) if m.file_type().is_symlink() => return Err("a symbolic link, not followed".into()),
+        Ok(_) => {}
+    }
+    let unreadable = |error: std::io::Error| format!("unreadable: {error}");
+    let file = super::open_no_follow(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
     if !metadata.is_file() {
         return Err("not a regular file".into());
     }
@@ -206,9 +214,11 @@ fn read_index(path: &Path) -> Result<Option<Vec<u8>>, String> {
             MAX_INDEX_BYTES / 1024 / 1024
         ));
     }
-    std::fs::read(path)
-        .map(Some)
-        .map_err(|error| format!("unreadable: {error}"))
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_INDEX_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    Ok(Some(bytes))
 }
 
 /// Whether `.git/config` sets `objectformat = sha256`.
