@@ -6,6 +6,7 @@
 mod common;
 
 use common::{DOCKERFILE, expect, practice};
+use shipready::assessment::model::GateStatus;
 use shipready::evidence::State;
 
 /// CORS restricted to origins from settings is an allow-list; a wildcard is not.
@@ -348,4 +349,46 @@ fn gosec_in_golangci_configuration() {
         "{}",
         e.summary
     );
+}
+
+/// A k6 run in CI is a load-test gate only if thresholds can fail it: a script without them,
+/// or `--no-thresholds`, is partial, and the gate does not pass.
+#[test]
+fn k6_runs_need_thresholds() {
+    let workflow = |command: &str| {
+        format!(
+            "on: [push]\njobs:\n  load:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {command}\n"
+        )
+    };
+    let plain =
+        "import http from 'k6/http';\nexport default function () { http.get(__ENV.BASE_URL); }\n";
+    let gated = "import http from 'k6/http';\nexport const options = {\n  thresholds: { http_req_failed: ['rate<0.01'] },\n};\nexport default function () { http.get(__ENV.BASE_URL); }\n";
+    let run = |script: &str, command: &str| {
+        let w = workflow(command);
+        common::assess_files(&[
+            ("Dockerfile", DOCKERFILE),
+            ("k6/load.js", script),
+            (".github/workflows/load.yml", w.as_str()),
+        ])
+    };
+    expect(
+        &run(gated, "k6 run k6/load.js"),
+        "TST-10",
+        State::Present,
+        &[],
+    );
+    expect(
+        &run(plain, "k6 run k6/load.js"),
+        "TST-10",
+        State::Partial,
+        &["the k6 script k6/load.js sets no thresholds"],
+    );
+    let a = run(gated, "k6 run --no-thresholds k6/load.js");
+    expect(&a, "TST-10", State::Partial, &["--no-thresholds"]);
+    let gate = a
+        .gates
+        .iter()
+        .find(|g| g.id == "G-13")
+        .map(|g| format!("{:?}", g.status));
+    assert_ne!(gate.as_deref(), Some("Pass"));
 }

@@ -269,6 +269,7 @@ pub const DETECTORS: &[&str] = &[
     "serialised_deploys",
     "deployment_records",
     "test_matrix",
+    "load_test_gate",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

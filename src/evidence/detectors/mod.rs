@@ -4,6 +4,7 @@
 mod containers;
 mod deploy;
 mod disclosure;
+mod load_tests;
 mod migrations;
 mod pipeline;
 mod quality;
@@ -49,6 +50,7 @@ pub fn run(
         "serialised_deploys" => deploy::serialised_deploys(facts),
         "deployment_records" => deploy::deployment_records(facts, signals),
         "test_matrix" => pipeline::test_matrix(facts, signals),
+        "load_test_gate" => load_tests::load_test_gate(facts, signals),
         _ => None,
     }
 }
