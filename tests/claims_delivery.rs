@@ -1,5 +1,5 @@
-//! Claims about deployments, releases and monitoring that reading real reports showed wrong, each pinned to the
-//! corrected value on a small repository built for it.
+//! Claims about deployments, releases and monitoring that reading real reports showed
+//! wrong, each pinned to the corrected value on a small repository built for it.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
