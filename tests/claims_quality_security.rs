@@ -385,3 +385,20 @@ fn k6_runs_need_thresholds() {
     expect(&a, "TST-10", State::Partial, &["--no-thresholds"]);
     assert_eq!(g13(&a), Some(GateStatus::Fail));
 }
+
+/// With no policy file, a README that sends reporters to an organisation-wide policy is a
+/// mention: the policy exists elsewhere, and its content cannot be checked here.
+#[test]
+fn readme_pointing_to_a_policy_elsewhere_is_a_mention() {
+    let readme = "# tool\n\n## Security\n\nShould you discover any security issues, please refer to the [security\nprocess](https://github.com/example/.github/blob/main/SECURITY.md)\n";
+    let a = common::assess_files(&[("README.md", readme)]);
+    expect(
+        &a,
+        "SEC-28",
+        State::Mentioned,
+        &["kept outside this repository"],
+    );
+    assert_eq!(practice(&a, "SEC-28").evidence[0].location.line, 6);
+    let a = common::assess_files(&[("README.md", "# tool\n\nNo policy here.\n")]);
+    assert_eq!(practice(&a, "SEC-28").state, State::Absent);
+}

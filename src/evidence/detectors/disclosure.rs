@@ -86,7 +86,9 @@ pub fn security_policy(facts: &Facts) -> Option<Verdict> {
         .iter()
         .filter(|f| is_policy(&f.path))
         .collect();
-    let policy = *policies.first()?;
+    let Some(&policy) = policies.first() else {
+        return pointer_in_readme(facts);
+    };
     let mut documents = policies.clone();
     for file in &policies {
         if let Some(text) = file.text.as_deref() {
@@ -203,4 +205,28 @@ mod tests {
             assert!(!matches(&TIMEFRAME, text), "{text}");
         }
     }
+}
+
+/// Without a policy file, a README that sends reporters to a policy kept elsewhere (an
+/// organisation's `.github` repository, a website) is a mention: the policy may well exist,
+/// but its content is not in the repository to check.
+fn pointer_in_readme(facts: &Facts) -> Option<Verdict> {
+    static POINTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?i)\]\(https?://[^)\s]*security(\.md|/policy|[-_]policy)[^)\s]*\)|\bsecurity (policy|process)\b.*\]\(https?://").ok()
+    });
+    let pointer = POINTER.as_ref()?;
+    let readme = facts.inventory.files.iter().find(|f| {
+        let name = f.path.to_ascii_lowercase();
+        name == "readme.md" || name == "readme.rst" || name == "readme"
+    })?;
+    let at = first_line(readme, pointer)?;
+    let reason = "the README points to a security policy kept outside this repository; its reporting channel and response time could not be checked here".to_string();
+    let e = evidence(
+        facts,
+        State::Mentioned,
+        at,
+        "the README links to a security policy elsewhere",
+        Some(reason.clone()),
+    );
+    verdict(State::Mentioned, Some(reason), vec![e])
 }
