@@ -153,6 +153,30 @@ pub fn security_policy(facts: &Facts) -> Option<Verdict> {
     verdict(state, reason, found)
 }
 
+/// Without a policy file, a README that sends reporters to a policy kept elsewhere (an
+/// organisation's `.github` repository, a website) is a mention: the policy may well exist,
+/// but its content is not in the repository to check.
+fn pointer_in_readme(facts: &Facts) -> Option<Verdict> {
+    static POINTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?i)\]\(https?://[^)\s]*security(\.md|/policy|[-_]policy)[^)\s]*\)|\bsecurity (policy|process)\b.*\]\(https?://").ok()
+    });
+    let pointer = POINTER.as_ref()?;
+    let readme = facts.inventory.files.iter().find(|f| {
+        let name = f.path.to_ascii_lowercase();
+        name == "readme.md" || name == "readme.rst" || name == "readme"
+    })?;
+    let at = first_line(readme, pointer)?;
+    let reason = "the README points to a security policy kept outside this repository; its reporting channel and response time could not be checked here".to_string();
+    let e = evidence(
+        facts,
+        State::Mentioned,
+        at,
+        "the README links to a security policy elsewhere",
+        Some(reason.clone()),
+    );
+    verdict(State::Mentioned, Some(reason), vec![e])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,28 +229,4 @@ mod tests {
             assert!(!matches(&TIMEFRAME, text), "{text}");
         }
     }
-}
-
-/// Without a policy file, a README that sends reporters to a policy kept elsewhere (an
-/// organisation's `.github` repository, a website) is a mention: the policy may well exist,
-/// but its content is not in the repository to check.
-fn pointer_in_readme(facts: &Facts) -> Option<Verdict> {
-    static POINTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"(?i)\]\(https?://[^)\s]*security(\.md|/policy|[-_]policy)[^)\s]*\)|\bsecurity (policy|process)\b.*\]\(https?://").ok()
-    });
-    let pointer = POINTER.as_ref()?;
-    let readme = facts.inventory.files.iter().find(|f| {
-        let name = f.path.to_ascii_lowercase();
-        name == "readme.md" || name == "readme.rst" || name == "readme"
-    })?;
-    let at = first_line(readme, pointer)?;
-    let reason = "the README points to a security policy kept outside this repository; its reporting channel and response time could not be checked here".to_string();
-    let e = evidence(
-        facts,
-        State::Mentioned,
-        at,
-        "the README links to a security policy elsewhere",
-        Some(reason.clone()),
-    );
-    verdict(State::Mentioned, Some(reason), vec![e])
 }
