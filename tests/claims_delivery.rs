@@ -275,3 +275,46 @@ fn trace_ids_added_to_log_entries() {
     );
     assert_eq!(practice(&a, "MON-02").evidence[0].location.line, 6);
 }
+
+/// A pull-request workflow that deploys a test environment, with a workflow that removes it
+/// when the pull request closes, is a preview environment; without the removal it is partial;
+/// a Vercel preview needs none; a pull-request docs build is not one.
+#[test]
+fn preview_environments_from_the_projects_own_workflows() {
+    let deploy = (
+        ".github/workflows/test-env-deploy.yml",
+        "on:\n  pull_request:\n    types: [labeled, synchronize]\njobs:\n  prepare:\n    name: Deploy test environment for labeled pull requests\n    runs-on: ubuntu-latest\n    steps:\n      - run: aws lambda invoke --function-name deploy out.json\n",
+    );
+    let cleanup = (
+        ".github/workflows/test-env-cleanup.yml",
+        "on:\n  pull_request:\n    types: [closed, unlabeled]\njobs:\n  cleanup:\n    name: Remove test environment deployment\n    runs-on: ubuntu-latest\n    steps:\n      - run: aws lambda invoke --function-name cleanup out.json\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), deploy, cleanup]);
+    expect(&a, "TST-18", State::Present, &[]);
+    let cited: Vec<(&str, usize)> = practice(&a, "TST-18")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.as_str(), e.location.line))
+        .collect();
+    assert_eq!(cited, [(deploy.0, 5), (cleanup.0, 5)]);
+
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), deploy]);
+    expect(&a, "TST-18", State::Partial, &["no workflow removes it"]);
+
+    let vercel = (
+        ".github/workflows/ci.yml",
+        "on: [pull_request]\njobs:\n  vercel-deploy-preview:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx vercel deploy --token ${{ secrets.VERCEL_TOKEN }}\n",
+    );
+    expect(
+        &common::assess_files(&[("Dockerfile", DOCKERFILE), vercel]),
+        "TST-18",
+        State::Present,
+        &[],
+    );
+    let docs = (
+        ".github/workflows/deploy-docs-test.yml",
+        "on: [pull_request]\njobs:\n  build:\n    name: Deploy docs test build\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm run build\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), docs]);
+    assert_eq!(practice(&a, "TST-18").state, State::Absent);
+}

@@ -270,6 +270,7 @@ pub const DETECTORS: &[&str] = &[
     "deployment_records",
     "test_matrix",
     "load_test_gate",
+    "preview_environments",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

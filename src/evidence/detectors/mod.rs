@@ -51,6 +51,7 @@ pub fn run(
         "deployment_records" => deploy::deployment_records(facts, signals),
         "test_matrix" => pipeline::test_matrix(facts, signals),
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
+        "preview_environments" => runners::preview_environments(facts, signals),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{evidence, examples, verdict};
-use crate::evidence::{Facts, State, Verdict};
+use crate::evidence::{Evidence, Facts, State, Verdict};
 use crate::pipeline::{CiSystem, Job, Pipeline, Step};
 use crate::source::Location;
 
@@ -184,4 +184,111 @@ pub fn ephemeral_runners(facts: &Facts) -> Option<Verdict> {
         )
     };
     verdict(State::Partial, Some(reason), found)
+}
+
+/// Per-pull-request environments built by the project's own workflows: a pull-request
+/// workflow whose job deploys a preview, review or test environment, and a workflow that
+/// tears it down when the pull request closes. Platform previews (Vercel, Netlify, GitLab
+/// review apps) stay with the catalog's signals.
+pub fn preview_environments(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    let words = |j: &Job| {
+        let environment = j.environment.as_ref().map_or("", |(e, _)| e.as_str());
+        format!("{} {} {}", j.id, j.name, environment).to_ascii_lowercase()
+    };
+    let per_request = |text: &str| {
+        [
+            "preview",
+            "review",
+            "ephemeral",
+            "test env",
+            "testenv",
+            "pull request",
+            "pr-",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+    };
+    let on_pull_request: Vec<(&Pipeline, &Job)> = facts
+        .pipelines
+        .jobs()
+        .filter(|(p, _)| p.triggers.pull_request || p.triggers.pull_request_target)
+        .collect();
+    let removes = |text: &str| {
+        [
+            "cleanup",
+            "clean-up",
+            "teardown",
+            "tear down",
+            "destroy",
+            "remove",
+            "delete",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+    };
+    let deploy = on_pull_request.iter().find(|(_, j)| {
+        let text = words(j);
+        text.contains("deploy") && per_request(&text) && !removes(&text)
+    })?;
+    if signals.iter().any(|e| e.state == State::Present) {
+        return None;
+    }
+    let teardown = on_pull_request.iter().find(|(p, j)| {
+        let text = words(j);
+        removes(&text)
+            && per_request(&text)
+            && facts
+                .inventory
+                .get(&p.path)
+                .and_then(|f| f.text.as_deref())
+                .is_some_and(|t| t.contains("closed"))
+    });
+    let (p, j) = deploy;
+    // Vercel and Netlify keep one immutable preview per commit and manage its lifetime.
+    let platform = j.steps.iter().any(|s| {
+        s.uses
+            .iter()
+            .chain(s.commands.iter().map(|c| &c.text))
+            .any(|t| {
+                let t = t.to_ascii_lowercase();
+                t.contains("vercel") || t.contains("netlify")
+            })
+    });
+    if platform {
+        let summary = format!(
+            "job {} of {} publishes a Vercel or Netlify preview for each pull request; the platform keeps and expires it",
+            j.id, p.path
+        );
+        let e = evidence(facts, State::Present, j.location.clone(), summary, None);
+        return verdict(State::Present, None, vec![e]);
+    }
+    let mut found = vec![evidence(
+        facts,
+        State::Present,
+        j.location.clone(),
+        format!(
+            "job {} of {} deploys an environment for a pull request",
+            j.id, p.path
+        ),
+        None,
+    )];
+    let Some((tp, tj)) = teardown else {
+        let reason = format!(
+            "job {} of {} deploys an environment per pull request, but no workflow removes it when the pull request closes",
+            j.id, p.path
+        );
+        found[0].state = State::Partial;
+        return verdict(State::Partial, Some(reason), found);
+    };
+    found.push(evidence(
+        facts,
+        State::Present,
+        tj.location.clone(),
+        format!(
+            "job {} of {} removes it when the pull request closes",
+            tj.id, tp.path
+        ),
+        None,
+    ));
+    verdict(State::Present, None, found)
 }
