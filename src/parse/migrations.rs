@@ -155,35 +155,36 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     // Each migration is read on its own, except that Django fields are followed through
     // each app's migrations in path order: an app's migrations are one unit of work, and
     // units run in parallel. What they find is put back in path order.
-    let mut units: Vec<Vec<(usize, &RepoFile, MigrationSystem)>> = Vec::new();
+    // Each entry: position in the inventory, the file, its system, and whether it is a Django
+    // migration whose operations are read (worked out once, here).
+    let mut units: Vec<Vec<(usize, &RepoFile, MigrationSystem, bool)>> = Vec::new();
     let mut django_units: BTreeMap<&str, usize> = BTreeMap::new();
     for (position, file) in inventory.files.iter().enumerate() {
         let FileKind::Migration(system) = file.kind else {
             continue;
         };
         out.systems.insert(system);
-        let unit = match (system, file.text.as_deref()) {
-            (MigrationSystem::Django, Some(text)) if django_ops::is_migration(text) => {
-                let app = file.path.rsplit_once('/').map_or("", |(folder, _)| folder);
-                *django_units.entry(app).or_insert_with(|| {
-                    units.push(Vec::new());
-                    units.len() - 1
-                })
-            }
-            _ => {
+        let django = system == MigrationSystem::Django
+            && file.text.as_deref().is_some_and(django_ops::is_migration);
+        let unit = if django {
+            let app = file.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            *django_units.entry(app).or_insert_with(|| {
                 units.push(Vec::new());
                 units.len() - 1
-            }
+            })
+        } else {
+            units.push(Vec::new());
+            units.len() - 1
         };
-        units[unit].push((position, file, system));
+        units[unit].push((position, file, system, django));
     }
     let mut found: Vec<(usize, One)> = units
         .into_par_iter()
         .flat_map_iter(|unit| {
             let mut fields = Fields::default();
             unit.into_iter()
-                .map(move |(position, file, system)| {
-                    (position, one(inventory, file, system, &mut fields))
+                .map(move |(position, file, system, django)| {
+                    (position, one(inventory, file, system, django, &mut fields))
                 })
                 .collect::<Vec<_>>()
         })
@@ -207,11 +208,14 @@ struct One {
     file: Option<MigrationFile>,
 }
 
-/// Reads one migration; `fields` are the Django fields its app's earlier migrations defined.
+/// Reads one migration; `django_migration` says whether a Django file declares a migration
+/// whose operations are read, and `fields` are the Django fields its app's earlier
+/// migrations defined.
 fn one(
     inventory: &Inventory,
     file: &RepoFile,
     system: MigrationSystem,
+    django_migration: bool,
     fields: &mut Fields,
 ) -> One {
     let mut one = One::default();
@@ -228,7 +232,7 @@ fn one(
         }
         MigrationSystem::Django => {
             let operations = django_ops::operation_list_of(text);
-            if django_ops::is_migration(text) {
+            if django_migration {
                 one.hazards = django_ops::hazards_in(&file.path, text, &operations, fields);
             }
             let (reversibility, location) =

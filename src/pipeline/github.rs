@@ -123,6 +123,7 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
         has_concurrency: root.get("concurrency").is_some(),
         stages: Vec::new(),
         templates: Vec::new(),
+        demonstration: false,
     })
 }
 

@@ -145,6 +145,7 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
                     .to_vec()
             }),
         templates,
+        demonstration: false,
     })
 }
 

@@ -11,6 +11,8 @@ mod precommit;
 mod roles;
 mod scripts;
 
+pub(crate) use scripts::join;
+
 use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
@@ -227,6 +229,8 @@ pub struct Pipeline {
     pub stages: Vec<String>,
     /// GitLab `include: template:` names, e.g. `Security/SAST`.
     pub templates: Vec<(String, Location)>,
+    /// A demonstration workflow, not part of the project's CI ([`is_demonstration`]).
+    pub demonstration: bool,
 }
 
 impl Pipeline {
@@ -238,7 +242,7 @@ impl Pipeline {
 /// Whether a workflow is a demonstration rather than part of the project's CI: its file is
 /// named `example*`, `demo*` or `sample*`, or its opening comment says it demonstrates
 /// something or is not part of the real pipeline.
-pub fn is_demonstration(path: &str, text: &str) -> bool {
+fn is_demonstration(path: &str, text: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     if ["example", "demo", "sample"]
         .iter()
@@ -311,7 +315,10 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             _ => continue,
         };
         match result {
-            Ok(pipeline) => out.pipelines.push(pipeline),
+            Ok(mut pipeline) => {
+                pipeline.demonstration = is_demonstration(&file.path, text);
+                out.pipelines.push(pipeline);
+            }
             Err(reason) => out.unparsed.push(Unparsed {
                 path: file.path.clone(),
                 reason,

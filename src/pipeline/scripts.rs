@@ -129,7 +129,7 @@ fn follow(
 
 /// Joins a relative script path onto a folder, resolving `.` and `..`; `None` if it leaves
 /// the repository.
-fn join(base: &str, relative: &str) -> Option<String> {
+pub(crate) fn join(base: &str, relative: &str) -> Option<String> {
     let mut parts: Vec<&str> = if relative.starts_with('/') {
         Vec::new()
     } else {

@@ -64,14 +64,15 @@ fn k6_shortfall(facts: &Facts, command: &str, base: &str) -> Option<String> {
         .split_whitespace()
         .map(|w| w.trim_matches(['"', '\'']))
         .find(|w| w.ends_with(".js") || w.ends_with(".ts"))?;
-    let candidates = [format!("{base}/{script}"), script.to_string()];
-    let (path, text) = candidates.iter().find_map(|c| {
-        let path = c
-            .trim_start_matches("./")
-            .trim_start_matches('/')
-            .replace("/./", "/");
-        let file = facts.inventory.get(&path)?;
-        Some((path, file.text.as_deref()?))
+    let (path, text) = [
+        crate::pipeline::join(base, script),
+        crate::pipeline::join("", script),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|path| {
+        let text = facts.inventory.get(&path)?.text.as_deref()?;
+        Some((path, text))
     })?;
     (!text.contains("thresholds")).then(|| {
         format!(

@@ -115,11 +115,7 @@ fn ci_evidence(
             job.id
         ));
     }
-    let text = facts
-        .inventory
-        .get(&pipeline.path)
-        .and_then(|f| f.text.as_deref());
-    if text.is_some_and(|t| crate::pipeline::is_demonstration(&pipeline.path, t)) {
+    if pipeline.demonstration {
         return mentioned(format!(
             "{} is a demonstration workflow (its name or opening comment says so), not part of the project's CI",
             pipeline.path
