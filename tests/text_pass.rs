@@ -253,3 +253,47 @@ fn goreleaser_releases_are_partial_release_traceability() {
         )
     );
 }
+
+/// The `files` signals matched while each file is read are those its path matches, and a
+/// file that could not be read (binary content under `.pre-commit-config.yaml`) still counts.
+#[test]
+fn file_signals_matched_while_reading_cover_unread_files() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    std::fs::create_dir_all(root.join(".github")).unwrap();
+    std::fs::write(
+        root.join(".pre-commit-config.yaml"),
+        b"repos: []\n\0\0binary",
+    )
+    .unwrap();
+    std::fs::write(root.join(".github/CODEOWNERS"), "* @team\n").unwrap();
+    std::fs::write(root.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
+    std::fs::write(root.join("main.py"), "print('hi')\n").unwrap();
+    let catalog = Catalog::builtin();
+    let (inventory, scans) = shipready::inventory::list(root)
+        .unwrap()
+        .read(|file, text| shipready::evidence::scan_file(catalog, file, text));
+    let scans = shipready::evidence::TextScans::new(scans);
+    assert!(
+        inventory
+            .skipped
+            .iter()
+            .any(|s| s.path == ".pre-commit-config.yaml" && s.reason.contains("binary")),
+        "{:?}",
+        inventory.skipped
+    );
+    let mut matched = 0;
+    for (position, file) in inventory.files.iter().enumerate() {
+        let expected = catalog.index.globs.matches(&file.path).files;
+        let found = scans.file_signals(catalog, position, &file.path);
+        assert_eq!(found.as_ref(), expected.as_slice(), "{}", file.path);
+        matched += usize::from(!found.is_empty());
+    }
+    let unread = inventory.position(".pre-commit-config.yaml").unwrap();
+    assert!(
+        !scans
+            .file_signals(catalog, unread, ".pre-commit-config.yaml")
+            .is_empty()
+    );
+    assert!(matched >= 2, "{matched}");
+}

@@ -61,21 +61,39 @@ fn checked_filter(patterns: &[(&str, &str)]) -> Result<Prefilter, String> {
     })
 }
 
-/// Path globs, matched ignoring case. Many signals share a glob (`**/*.y*ml` serves 75 of
-/// them), so each distinct glob is compiled and matched once and stands for all of its signals.
+/// Path globs of the `content` and `files` signals, matched ignoring case. Many signals share
+/// a glob (`**/*.y*ml` serves 75 of them), so each distinct glob is compiled and matched once
+/// and stands for all of its signals; both lists are matched against a path at once.
 #[derive(Debug)]
 pub struct PathGlobs {
     set: GlobSet,
-    /// For each distinct glob, the signals that use it, ascending.
-    signals: Vec<Vec<usize>>,
+    /// For each distinct glob, the content signals and the file signals that use it,
+    /// ascending.
+    signals: Vec<[Vec<usize>; 2]>,
+}
+
+/// The signals whose glob matches a path.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GlobHits {
+    /// `content` signals, by index in `content_regexes`, ascending.
+    pub content: Vec<usize>,
+    /// `files` signals, by index in `file_owners`, ascending.
+    pub files: Vec<usize>,
 }
 
 impl PathGlobs {
-    fn new<'a>(globs: impl Iterator<Item = &'a str>) -> Result<Self, String> {
+    fn new<'a>(
+        content: impl Iterator<Item = &'a str>,
+        files: impl Iterator<Item = &'a str>,
+    ) -> Result<Self, String> {
         let mut builder = GlobSetBuilder::new();
-        let mut signals: Vec<Vec<usize>> = Vec::new();
+        let mut signals: Vec<[Vec<usize>; 2]> = Vec::new();
         let mut distinct = std::collections::HashMap::new();
-        for (signal, glob) in globs.enumerate() {
+        let lists = content
+            .enumerate()
+            .map(|(signal, glob)| (0, signal, glob))
+            .chain(files.enumerate().map(|(signal, glob)| (1, signal, glob)));
+        for (list, signal, glob) in lists {
             let at = *distinct.entry(glob).or_insert(signals.len());
             if at == signals.len() {
                 builder.add(
@@ -85,24 +103,25 @@ impl PathGlobs {
                         .build()
                         .map_err(|e| format!("bad glob {glob}: {e}"))?,
                 );
-                signals.push(Vec::new());
+                signals.push(Default::default());
             }
-            signals[at].push(signal);
+            signals[at][list].push(signal);
         }
         let set = builder.build().map_err(|e| e.to_string())?;
         Ok(PathGlobs { set, signals })
     }
 
-    /// The signals whose glob matches `path`, ascending.
-    pub fn matches(&self, path: &str) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .set
-            .matches(path)
-            .into_iter()
-            .flat_map(|glob| self.signals[glob].iter().copied())
-            .collect();
-        out.sort_unstable();
-        out
+    /// The signals whose glob matches `path`.
+    pub fn matches(&self, path: &str) -> GlobHits {
+        let mut hits = GlobHits::default();
+        for glob in self.set.matches(path) {
+            let [content, files] = &self.signals[glob];
+            hits.content.extend_from_slice(content);
+            hits.files.extend_from_slice(files);
+        }
+        hits.content.sort_unstable();
+        hits.files.sort_unstable();
+        hits
     }
 }
 
@@ -142,19 +161,19 @@ pub struct SignalIndex {
     pub command_owners: Vec<usize>,
     /// `code` patterns: application source is searched for these.
     code_text: Prefilter,
-    /// `content` patterns: configuration is searched for these.
+    /// `content` patterns: the files their globs match are searched for these.
     content_text: Prefilter,
     /// `code` patterns over application source.
     pub code_regexes: Vec<LazyRegex>,
     pub code_owners: Vec<Owner>,
     /// `content` signals: glob, then pattern; only the patterns the prefilter lets through
     /// are compiled and run.
-    pub content_globs: PathGlobs,
     pub content_regexes: Vec<LazyRegex>,
     pub content_owners: Vec<Owner>,
     /// `files` signals.
-    pub file_globs: PathGlobs,
     pub file_owners: Vec<Owner>,
+    /// The globs of the `content` and `files` signals.
+    pub globs: PathGlobs,
 }
 
 impl SignalIndex {
@@ -217,33 +236,34 @@ impl SignalIndex {
             content_text: checked_filter(&content_patterns)?,
             code_regexes: lazy(&code_patterns),
             code_owners,
-            content_globs: PathGlobs::new(all_content)?,
             content_regexes: lazy(&content_patterns),
             content_owners,
-            file_globs: PathGlobs::new(all_files)?,
             file_owners,
+            globs: PathGlobs::new(all_content, all_files)?,
         })
     }
 
-    /// The `code` signals (when `code`) and the `content` signals (when `content`) that
+    /// The `code` signals (when `code`) and those of the `content` signals (ascending) that
     /// could match a text, by index in `code_regexes` and `content_regexes`, each ascending.
     pub fn text_candidates(
         &self,
         text: &[u8],
         code: bool,
-        content: bool,
+        content: &[usize],
     ) -> (Vec<usize>, Vec<usize>) {
-        let search = |wanted: bool, filter: &Prefilter| {
-            if wanted {
-                filter.candidates(text)
-            } else {
-                Vec::new()
-            }
+        let code = if code {
+            self.code_text.candidates(text)
+        } else {
+            Vec::new()
         };
-        (
-            search(code, &self.code_text),
-            search(content, &self.content_text),
-        )
+        let content = if content.is_empty() {
+            Vec::new()
+        } else {
+            let mut found = self.content_text.candidates(text);
+            found.retain(|signal| content.binary_search(signal).is_ok());
+            found
+        };
+        (code, content)
     }
 
     /// Practices whose `run` patterns match a command. Parts of the command that only print

@@ -6,7 +6,7 @@ pub mod literals;
 
 use std::sync::OnceLock;
 
-pub use index::{Owner, REFERENCE_FOLDERS, SignalIndex};
+pub use index::{GlobHits, Owner, PathGlobs, REFERENCE_FOLDERS, SignalIndex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

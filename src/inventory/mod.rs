@@ -131,21 +131,23 @@ impl Listing {
         // moves far less than sorting what was read.
         let mut paths = self.files;
         paths.sort_unstable();
+        // Each thread reads into one buffer of its own; only the texts kept for later stages
+        // are copied out of it, so most files cost no allocation of their size.
         let read: Vec<(RepoFile, Option<Skipped>, T)> = paths
             .into_par_iter()
-            .map(|path| {
-                let (mut file, skip) = read_file(&root, path);
-                let found = match file.text.as_deref() {
-                    Some(text) => {
+            .map_init(Vec::new, |buffer, path| {
+                let (mut file, text) = read_text(&root, path, buffer);
+                match text {
+                    Ok(Some(text)) => {
                         let (found, keep) = visit(&file, text);
-                        if !keep {
-                            file.text = None;
+                        if keep {
+                            file.text = Some(text.to_owned());
                         }
-                        found
+                        (file, None, found)
                     }
-                    None => T::default(),
-                };
-                (file, skip, found)
+                    Ok(None) => (file, None, T::default()),
+                    Err(skip) => (file, Some(skip), T::default()),
+                }
             })
             .collect();
 
@@ -300,79 +302,91 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn read_file(root: &Path, path: String) -> (RepoFile, Option<Skipped>) {
+/// Reads a listed file's text into `buffer`: the file (its text left out), and its text, or
+/// `None` for a kind of file that is not read, or why it was skipped.
+fn read_text<'b>(
+    root: &Path,
+    path: String,
+    buffer: &'b mut Vec<u8>,
+) -> (RepoFile, Result<Option<&'b str>, Skipped>) {
     let kind = classify(&path);
-    let mut file = RepoFile {
+    let file = RepoFile {
         path,
         kind,
         text: None,
     };
     if !kind.is_read() {
-        return (file, None);
+        return (file, Ok(None));
     }
-    let bytes = match read_bounded(&root.join(&file.path)) {
-        Ok(Contents::Bytes(bytes)) => bytes,
+    let skip = |file: &RepoFile, reason: String| Skipped {
+        path: file.path.clone(),
+        reason,
+    };
+    match read_bounded(&root.join(&file.path), buffer) {
+        Ok(Contents::Bytes) => {}
         Ok(Contents::TooLarge(size)) => {
             let reason = format!(
                 "larger than {} MiB ({} bytes), not read",
                 MAX_FILE_BYTES / 1024 / 1024,
                 size
             );
-            let skip = Skipped {
-                path: file.path.clone(),
-                reason,
-            };
-            return (file, Some(skip));
+            let skipped = skip(&file, reason);
+            return (file, Err(skipped));
         }
         Err(error) => {
-            let skip = Skipped {
-                path: file.path.clone(),
-                reason: format!("unreadable: {error}"),
-            };
-            return (file, Some(skip));
+            let skipped = skip(&file, format!("unreadable: {error}"));
+            return (file, Err(skipped));
         }
-    };
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        let skip = Skipped {
-            path: file.path.clone(),
-            reason: "binary content under a text file name".into(),
-        };
-        return (file, Some(skip));
     }
-    match String::from_utf8(bytes) {
-        Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
-                text.drain(..'\u{feff}'.len_utf8());
-            }
-            file.text = Some(text);
-            (file, None)
+    let bytes = buffer.as_slice();
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        let skipped = skip(&file, "binary content under a text file name".into());
+        return (file, Err(skipped));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            (file, Ok(Some(text)))
         }
         Err(_) => {
-            let skip = Skipped {
-                path: file.path.clone(),
-                reason: "not valid UTF-8".into(),
-            };
-            (file, Some(skip))
+            let skipped = skip(&file, "not valid UTF-8".into());
+            (file, Err(skipped))
         }
+    }
+}
+
+/// Reads one file as `Listing::read` does, its text kept: what a test of reading needs.
+#[cfg(test)]
+fn read_file(root: &Path, path: String) -> (RepoFile, Option<Skipped>) {
+    let mut buffer = Vec::new();
+    let (mut file, text) = read_text(root, path, &mut buffer);
+    match text {
+        Ok(text) => {
+            file.text = text.map(str::to_owned);
+            (file, None)
+        }
+        Err(skip) => (file, Some(skip)),
     }
 }
 
 /// What reading a listed file gave.
 enum Contents {
-    Bytes(Vec<u8>),
+    /// The bytes are in the buffer.
+    Bytes,
     /// Larger than `MAX_FILE_BYTES`, with its size; not read.
     TooLarge(u64),
 }
 
-/// Reads at most `MAX_FILE_BYTES` bytes, so a file that grows while it is read cannot
-/// exhaust memory.
+/// Reads at most `MAX_FILE_BYTES` bytes into `buffer` (replacing what it held), so a file
+/// that grows while it is read cannot exhaust memory.
 ///
 /// The walk saw a regular file, but the path may have been replaced since (by a FIFO, a
 /// device or a symbolic link). So the file is opened without following a final symbolic
 /// link and without blocking, and read only if the opened file itself is a regular file:
 /// opening a FIFO with no writer would otherwise wait forever.
-fn read_bounded(path: &Path) -> std::io::Result<Contents> {
+fn read_bounded(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<Contents> {
     use std::io::Read;
+    buffer.clear();
     let file = open_no_follow(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
@@ -383,22 +397,20 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
     if metadata.len() > MAX_FILE_BYTES {
         return Ok(Contents::TooLarge(metadata.len()));
     }
-    // The size the file had when it was opened is what is read: sized up front (a growing
-    // buffer would hold up to twice each text for the whole run), and no extra read is spent
+    // The size the file had when it was opened is what is read: no extra read is spent
     // looking for bytes appended since. A file that reports no size (some virtual file
     // systems) is read to its end, within the limit.
     let size = metadata.len();
     if size == 0 {
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Ok(Contents::TooLarge(bytes.len() as u64));
+        file.take(MAX_FILE_BYTES + 1).read_to_end(buffer)?;
+        if buffer.len() as u64 > MAX_FILE_BYTES {
+            return Ok(Contents::TooLarge(buffer.len() as u64));
         }
-        return Ok(Contents::Bytes(bytes));
+        return Ok(Contents::Bytes);
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(size).read_to_end(&mut bytes)?;
-    Ok(Contents::Bytes(bytes))
+    buffer.reserve_exact(size as usize);
+    file.take(size).read_to_end(buffer)?;
+    Ok(Contents::Bytes)
 }
 
 #[cfg(unix)]

@@ -173,11 +173,45 @@ const HASH_BITS: u32 = 18;
 struct LiteralSearch {
     literals: Vec<Vec<u8>>,
     bits: Vec<u64>,
-    /// (hash, literal, where the window starts relative to the literal), sorted by hash.
-    windows: Vec<(u32, u32, i32)>,
+    /// The windows that stand for the literals, sorted by hash.
+    windows: Vec<Window>,
     /// Where the windows of each 64-bit word of `bits` begin in `windows`.
     word_start: Vec<u32>,
     stride: usize,
+}
+
+/// One window that stands for a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Window {
+    hash: u32,
+    literal: u32,
+    /// Where the window starts relative to the literal.
+    offset: i32,
+    /// The eight bytes from where the window starts, folded, with the bytes that lie outside
+    /// the literal masked out: most windows that share a literal's hash are told apart from
+    /// it by one comparison of these, before its bytes are compared one by one.
+    mask: u64,
+    value: u64,
+}
+
+impl Window {
+    fn new(hash: u32, literal: &[u8], index: usize, offset: i32) -> Window {
+        let (mut mask, mut value) = (0u64, 0u64);
+        for i in 0..8 {
+            let at = offset + i;
+            if let Some(&byte) = usize::try_from(at).ok().and_then(|at| literal.get(at)) {
+                mask |= 0xFF << (8 * i);
+                value |= u64::from(byte | 0x20) << (8 * i);
+            }
+        }
+        Window {
+            hash,
+            literal: index as u32,
+            offset,
+            mask,
+            value,
+        }
+    }
 }
 
 /// At most this many windows stand for one literal.
@@ -198,14 +232,14 @@ impl LiteralSearch {
             for (key, offset) in run_of_windows(literal, stride) {
                 let hash = hash(key);
                 bits[(hash >> 6) as usize] |= 1 << (hash & 63);
-                windows.push((hash, index as u32, offset));
+                windows.push(Window::new(hash, literal, index, offset));
             }
         }
         windows.sort_unstable();
         windows.dedup();
         let mut word_start = Vec::with_capacity(bits.len() + 1);
         for word in 0..=bits.len() as u32 {
-            word_start.push(windows.partition_point(|&(h, _, _)| (h >> 6) < word) as u32);
+            word_start.push(windows.partition_point(|w| (w.hash >> 6) < word) as u32);
         }
         Self {
             literals,
@@ -224,12 +258,20 @@ impl LiteralSearch {
             seen.resize(self.literals.len(), false);
             let word = (hash >> 6) as usize;
             let range = self.word_start[word] as usize..self.word_start[word + 1] as usize;
-            for &(h, literal, offset) in &self.windows[range] {
-                let literal = literal as usize;
-                if h != hash || seen[literal] {
+            // Near the end of the text the eight bytes are not there to compare.
+            let eight = text
+                .get(at..at + 8)
+                .and_then(|bytes| bytes.try_into().ok())
+                .map(|bytes| u64::from_le_bytes(bytes) | 0x2020_2020_2020_2020);
+            for window in &self.windows[range] {
+                let literal = window.literal as usize;
+                if window.hash != hash
+                    || eight.is_some_and(|e| e & window.mask != window.value)
+                    || seen[literal]
+                {
                     continue;
                 }
-                let Some(start) = at.checked_add_signed(-(offset as isize)) else {
+                let Some(start) = at.checked_add_signed(-(window.offset as isize)) else {
                     continue;
                 };
                 let bytes = &self.literals[literal];
@@ -366,6 +408,24 @@ mod tests {
         }
         assert_eq!(candidates, vec![0, 1, 3, 4]);
         assert_eq!(filter.candidates(b"nothing here"), vec![3]);
+    }
+
+    /// The eight bytes compared before a literal's own bytes reject near misses and keep
+    /// every occurrence, at the start and end of a text and in either case.
+    #[test]
+    fn near_misses_are_rejected_and_occurrences_kept() {
+        let filter = Prefilter::new([r"sentry_sdk\.init\(", r"x-request-id", r"\bmysql\b"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let none = Vec::<usize>::new();
+        assert_eq!(filter.candidates(b"sentry_sdk.initialize()"), none);
+        assert_eq!(filter.candidates(b"x-requests x-request-ix mysq"), none);
+        assert_eq!(filter.candidates(b"import x; SENTRY_SDK.INIT("), vec![0]);
+        assert_eq!(filter.candidates(b"X-Request-ID"), vec![1]);
+        assert_eq!(filter.candidates(b"MySQL"), vec![2]);
+        assert_eq!(
+            filter.candidates(b"a mysql\nsentry_sdk.init(x-request-id"),
+            vec![0, 1, 2]
+        );
     }
 
     /// A small deterministic generator, so the comparison below covers many texts without a

@@ -77,14 +77,19 @@ fn state_of(signal: SignalState) -> State {
 fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
     let index = &catalog.index;
     let mut seen = std::collections::BTreeSet::new();
-    for file in facts
+    for (position, file) in facts
         .inventory
         .files
         .iter()
-        .filter(|f| f.kind != FileKind::Other)
+        .enumerate()
+        .filter(|(_, f)| f.kind != FileKind::Other)
     {
         let reference = is_reference_material(&file.path);
-        for signal in index.file_globs.matches(&file.path) {
+        for &signal in facts
+            .scans
+            .file_signals(catalog, position, &file.path)
+            .iter()
+        {
             let owner = &index.file_owners[signal];
             if reference && !owner.in_reference_folders {
                 continue;

@@ -41,6 +41,9 @@ pub struct FileScan {
     /// The first line, as a snippet, of a file whose text is not kept: evidence that names a
     /// whole file (a test file, say) still shows how it begins.
     pub head: Option<String>,
+    /// The `files` signals whose glob matches the file's path, matched with the `content`
+    /// signals' globs while the file was read.
+    pub file_signals: Vec<usize>,
 }
 
 /// Text that detectors read from source files after the pass, with the file name ending
@@ -65,20 +68,19 @@ static READ_LATER_FINDERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'stat
 pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, bool) {
     let index = &catalog.index;
     let code = file.kind == FileKind::Source && is_application_code(&file.path);
-    let wanted = if is_reference_material(&file.path) || is_sample_manifest(&file.path) {
+    let globs = index.globs.matches(&file.path);
+    let wanted = if is_reference_material(&file.path)
+        || is_sample_manifest(&file.path)
+        || (!globs.content.is_empty() && is_schema_definition(text))
+    {
         Vec::new()
     } else {
-        let wanted = index.content_globs.matches(&file.path);
-        if !wanted.is_empty() && is_schema_definition(text) {
-            Vec::new()
-        } else {
-            wanted
-        }
+        globs.content
     };
     let mut signals = Vec::new();
     if code || !wanted.is_empty() {
         let (code_candidates, content_candidates) =
-            index.text_candidates(text.as_bytes(), code, !wanted.is_empty());
+            index.text_candidates(text.as_bytes(), code, &wanted);
         let mut add = |list: SignalList, signal: usize, regex: Option<&regex::bytes::Regex>| {
             let Some(found) = regex.and_then(|r| first_outside_comments(r, text, &file.path))
             else {
@@ -98,10 +100,7 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
                 add(SignalList::Code, signal, index.code_regexes[signal].get());
             }
         }
-        for signal in content_candidates
-            .into_iter()
-            .filter(|s| wanted.binary_search(s).is_ok())
-        {
+        for signal in content_candidates {
             add(
                 SignalList::Content,
                 signal,
@@ -122,6 +121,7 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
         signals,
         secrets,
         head,
+        file_signals: globs.files,
     };
     (scan, keep)
 }
@@ -205,6 +205,20 @@ impl TextScans {
     pub fn head<'a>(&'a self, inventory: &Inventory, path: &str) -> Option<&'a str> {
         let index = inventory.position(path)?;
         self.files.get(index)?.head.as_deref()
+    }
+
+    /// The `files` signals whose glob matches the inventory's file at `index`: as matched
+    /// while the file was read, or now for a file that was not read.
+    pub fn file_signals(
+        &self,
+        catalog: &Catalog,
+        index: usize,
+        path: &str,
+    ) -> std::borrow::Cow<'_, [usize]> {
+        match self.files.get(index) {
+            Some(scan) if scan.searched => std::borrow::Cow::Borrowed(&scan.file_signals),
+            _ => std::borrow::Cow::Owned(catalog.index.globs.matches(path).files),
+        }
     }
 
     /// How many files were searched.
