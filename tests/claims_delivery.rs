@@ -318,3 +318,63 @@ fn preview_environments_from_the_projects_own_workflows() {
     let a = common::assess_files(&[("Dockerfile", DOCKERFILE), docs]);
     assert_eq!(practice(&a, "TST-18").state, State::Absent);
 }
+
+/// An image tagged with the commit in a pull-request job that never pushes it is no promoted
+/// artifact (dispatch's `publish-image-test.yml`); the same tags on a pushed image are.
+#[test]
+fn sha_tags_on_an_image_that_is_never_pushed_are_only_mentioned() {
+    let workflow = |push: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  build_image:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: app-test\n          tags: |\n            type=sha,prefix=sha-\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n{push}          tags: ${{{{ steps.meta.outputs.tags }}}}\n"
+        )
+    };
+    let unpushed = workflow("          push: false\n");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/image-test.yml", &unpushed),
+    ]);
+    expect(
+        &a,
+        "AUT-13",
+        State::Mentioned,
+        &[
+            "job build_image builds the image without pushing it (.github/workflows/image-test.yml:16)",
+        ],
+    );
+    let at = &practice(&a, "AUT-13").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/image-test.yml", 12)
+    );
+
+    // `push:` left out is `false` for this action.
+    let silent = workflow("");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/image-test.yml", &silent),
+    ]);
+    expect(
+        &a,
+        "AUT-13",
+        State::Mentioned,
+        &["builds the image without pushing it"],
+    );
+
+    let pushed = workflow("          push: true\n");
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/image.yml", &pushed),
+    ]);
+    expect(&a, "AUT-13", State::Partial, &["each environment rebuilds"]);
+
+    // A later step that pushes (`docker push`) publishes what the action built and loaded.
+    let loaded = format!(
+        "{}      - run: docker push app-test:sha-${{{{ github.sha }}}}\n",
+        workflow("          load: true\n")
+    );
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/image.yml", &loaded),
+    ]);
+    expect(&a, "AUT-13", State::Partial, &["each environment rebuilds"]);
+}

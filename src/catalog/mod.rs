@@ -78,6 +78,8 @@ pub enum Requirement {
     Blocking,
     OnChange,
     Production,
+    /// Content evidence inside a CI job counts only if the job publishes what it builds.
+    Published,
 }
 
 /// The credit a non-CI signal gives.

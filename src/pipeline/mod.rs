@@ -26,6 +26,7 @@ pub use gitlab::template_jobs;
 pub use paths::{Upstream, downstream, upstream};
 pub use roles::{
     Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, is_simulated, job_scope,
+    unpushed_image_build,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -288,6 +289,17 @@ impl Pipelines {
     pub fn steps(&self) -> impl Iterator<Item = (&Pipeline, &Job, &Step)> {
         self.jobs()
             .flat_map(|(p, j)| j.steps.iter().map(move |s| (p, j, s)))
+    }
+
+    /// The job of the pipeline file at `path` whose definition holds `line`: the last job
+    /// that starts at or before it. A line above every job (top-level `env:`) has none.
+    pub fn job_at(&self, path: &str, line: usize) -> Option<&Job> {
+        let pipeline = self.pipelines.iter().find(|p| p.path == path)?;
+        pipeline
+            .jobs
+            .iter()
+            .filter(|j| j.location.path == path && j.location.line <= line)
+            .max_by_key(|j| j.location.line)
     }
 
     pub fn systems(&self) -> BTreeSet<CiSystem> {

@@ -3,11 +3,12 @@
 
 use std::sync::LazyLock;
 
-use regex::RegexSet;
+use regex::{Regex, RegexSet};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Job, Pipeline};
+use crate::source::Location;
 
 /// The environment a job or pipeline serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -267,6 +268,47 @@ fn deploys(job: &Job) -> bool {
                 || (is_deploy_context(job)
                     && s.commands.iter().any(|c| HOST_COMMANDS.is_match(&c.text)))
         })
+}
+
+/// Where a job builds a container image that it never pushes: a `docker/build-push-action`
+/// step without `push:` or with `push: false`, in a job with no other step that may publish
+/// (a push or publish command, a release tool, `make`/script targets that say push, publish
+/// or release). The tags such a build gets name an image nobody can pull.
+pub fn unpushed_image_build(job: &Job) -> Option<&Location> {
+    static MAY_PUBLISH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\bpush|publish|release|\bcrane\b|\bskopeo\b|\bko\s+(build|resolve|apply)\b",
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    });
+    let mut build = None;
+    for step in &job.steps {
+        let action = step.uses.as_deref().unwrap_or("");
+        if action.eq_ignore_ascii_case("docker/build-push-action") {
+            let pushes = step
+                .input("push")
+                .is_some_and(|p| !p.value.trim().eq_ignore_ascii_case("false"));
+            // `outputs:` may export the image for a later job to load and push.
+            if pushes || step.input("outputs").is_some() {
+                return None;
+            }
+            build = build.or(Some(
+                step.input("push").map_or(&step.location, |p| &p.location),
+            ));
+        } else if !action.is_empty()
+            && !action.starts_with("actions/")
+            && !action.starts_with("docker/setup-")
+            && !action.starts_with("docker/metadata-action")
+            && !action.starts_with("docker/login-action")
+        {
+            // Another action may publish in ways its name does not show.
+            return None;
+        }
+        if step.commands.iter().any(|c| MAY_PUBLISH.is_match(&c.text)) {
+            return None;
+        }
+    }
+    build
 }
 
 /// A job whose every command only prints, sleeps or exits successfully, with no action doing

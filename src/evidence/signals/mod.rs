@@ -9,7 +9,7 @@ pub mod text;
 use std::collections::BTreeMap;
 
 use super::{Confidence, Evidence, Facts, PracticeEvidence, State};
-use crate::catalog::{Catalog, Owner, Practice, SignalState};
+use crate::catalog::{Catalog, Owner, Practice, Requirement, SignalState};
 use crate::inventory::FileKind;
 use crate::source::Location;
 use text::{SignalHit, SignalList};
@@ -123,7 +123,18 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
             Some(shows) => format!("{shows}, in {}", file.path),
             None => format!("configured in {}", file.path),
         };
-        add(practice, hit_evidence(practice, owner, hit, summary));
+        let mut evidence = hit_evidence(practice, owner, hit, summary);
+        if practice.requires.contains(&Requirement::Published)
+            && let Some(job) = facts.pipelines.job_at(&file.path, hit.location.line)
+            && let Some(build) = crate::pipeline::unpushed_image_build(job)
+        {
+            evidence.state = State::Mentioned;
+            evidence.reason = Some(format!(
+                "job {} builds the image without pushing it ({}:{}): its tags name an image no environment can pull",
+                job.id, build.path, build.line
+            ));
+        }
+        add(practice, evidence);
     }
 }
 
