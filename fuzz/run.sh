@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests migrations git_index assess)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests migrations git_index make assess)
 
 cargo fuzz build --sanitizer none --release
 for target in "${targets[@]}"; do
@@ -20,6 +20,8 @@ for target in "${targets[@]}"; do
         dockerfile) find tests/fixtures -name 'Dockerfile*' ;;
         migrations) find tests/fixtures -path '*migrat*' -type f ;;
         git_index) find . -maxdepth 2 -path '*/.git/index' ;;
+        # A CI command on the first line, the Makefile after it.
+        make) printf 'make -C . test lint\ninclude common.mk\n.PHONY: test\ntest: deps ## run\n\t@go test \\\n\t  ./...\ndeps:\n\t-go mod download\nlint: test\n\t+$(MAKE) vet\n%%.o: %%.c\n\tcc $<\n' >"fuzz/corpus/make/seed-basic" ;;
         *) true ;;
     esac | while read -r seed; do cp "$seed" "fuzz/corpus/$target/seed-$(echo "$seed" | tr / _)"; done
     log=$(mktemp)

@@ -489,3 +489,46 @@ fn an_unread_migration_is_not_called_irreversible() {
         )
     );
 }
+
+/// A Makefile of 120,000 rules (1.8 MB, under the size limit) whose default target needs them
+/// all, run by a CI step: rules are looked up by name, so expanding `make all` is linear.
+/// Looking each prerequisite up by scanning every rule took about 40 seconds.
+#[test]
+fn makefile_with_a_hundred_thousand_prerequisites_is_expanded_in_bounded_time() {
+    let rules = 120_000;
+    let mut makefile = String::from("all:");
+    for i in 0..rules {
+        makefile.push_str(&format!(" t{i}"));
+    }
+    makefile.push('\n');
+    for i in 0..rules - 1 {
+        makefile.push_str(&format!("t{i}:\n"));
+    }
+    makefile.push_str(&format!("t{}:\n\tpytest -q tests\n", rules - 1));
+
+    let recipes = shipready::pipeline::make_recipes(&makefile, "make all");
+    let commands: Vec<(&str, usize)> = recipes
+        .iter()
+        .map(|c| (c.text.as_str(), c.location.line))
+        .collect();
+    assert_eq!(commands, [("pytest -q tests", rules + 2)]);
+
+    let repo = repository();
+    write(repo.path(), "Makefile", &makefile);
+    write(
+        repo.path(),
+        ".github/workflows/make.yml",
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: make all\n",
+    );
+    let assessment = assess_within(repo.path());
+    assert_good_workflow_assessed(&assessment);
+    assert!(
+        !assessment
+            .inventory
+            .skipped
+            .iter()
+            .any(|s| s.path == "Makefile"),
+        "{:?}",
+        assessment.inventory.skipped
+    );
+}

@@ -9,6 +9,8 @@
 //! (`%.o: %.c`), targets and included files named by variables, and conditionals; a recipe
 //! inside `ifeq` counts whichever branch it is in.
 
+use std::collections::{HashMap, HashSet};
+
 use super::Command;
 use crate::source::Location;
 
@@ -217,37 +219,40 @@ pub(super) fn recipes_in(
     if wanted.is_empty() {
         wanted.extend(default);
     }
+    // A target may have several rules (one with prerequisites, one with the recipe); they are
+    // looked up by name, so a Makefile of many thousands of rules costs linear time.
+    let mut by_target: HashMap<&str, Vec<&Rule>> = HashMap::new();
+    for (target, rule) in &rules {
+        by_target.entry(target).or_default().push(rule);
+    }
     let mut out = Vec::new();
-    let mut visited: Vec<&str> = Vec::new();
+    let mut visited = HashSet::new();
     for target in wanted {
-        collect(&rules, target, &mut visited, &mut out, limit, 0);
+        collect(&by_target, target, &mut visited, &mut out, limit, 0);
     }
     out
 }
 
 fn collect<'t>(
-    rules: &[(&'t str, Rule<'t>)],
+    rules: &HashMap<&'t str, Vec<&Rule<'t>>>,
     target: &str,
-    visited: &mut Vec<&'t str>,
+    visited: &mut HashSet<&'t str>,
     out: &mut Vec<Command>,
     limit: usize,
     depth: usize,
 ) {
-    // A target may have several rules (one with prerequisites, one with the recipe).
-    let matching: Vec<&(&str, Rule)> = rules.iter().filter(|(t, _)| *t == target).collect();
-    let Some((name, _)) = matching.first() else {
+    let Some((&name, matching)) = rules.get_key_value(target) else {
         return;
     };
-    if visited.contains(name) || depth > 16 || out.len() >= limit {
+    if depth > 16 || out.len() >= limit || !visited.insert(name) {
         return;
     }
-    visited.push(name);
-    for (_, rule) in &matching {
+    for rule in matching {
         for prerequisite in &rule.prerequisites {
             collect(rules, prerequisite, visited, out, limit, depth + 1);
         }
     }
-    for (_, rule) in matching {
+    for rule in matching {
         let room = limit.saturating_sub(out.len());
         out.extend(rule.recipe.iter().take(room).cloned());
     }

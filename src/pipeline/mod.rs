@@ -307,6 +307,17 @@ impl Pipelines {
     }
 }
 
+/// The commands `command` runs through make, given the text of the `Makefile` it reads:
+/// the Make reader on its own, for fuzzing (the pipeline reaches Makefiles through CI steps).
+#[doc(hidden)]
+pub fn make_recipes(makefile: &str, command: &str) -> Vec<Command> {
+    let files = [("Makefile".to_string(), makefile)];
+    make::calls(command)
+        .into_iter()
+        .flat_map(|call| make::recipes_in(&files, &call.targets, scripts::MAX_COMMANDS))
+        .collect()
+}
+
 /// Builds the pipeline model from the inventory.
 pub fn build(inventory: &Inventory) -> Pipelines {
     let mut out = Pipelines::default();

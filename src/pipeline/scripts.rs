@@ -14,7 +14,7 @@ use crate::source::Location;
 /// How deep scripts calling scripts are followed.
 const MAX_DEPTH: usize = 3;
 /// Most commands taken from one script.
-const MAX_COMMANDS: usize = 500;
+pub(super) const MAX_COMMANDS: usize = 500;
 
 static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s;&|(])(?:(?:ba|z)?sh\s+(?:-\w+\s+)*|source\s+|\.\s+)?((?:\.{1,2}/)?[\w.\-/]+\.(?:sh|bash))\b").ok()
