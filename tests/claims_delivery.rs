@@ -346,6 +346,13 @@ fn sha_tags_on_an_image_that_is_never_pushed_are_only_mentioned() {
         (at.path.as_str(), at.line),
         (".github/workflows/image-test.yml", 12)
     );
+    // Its metadata step records nothing either.
+    expect(
+        &a,
+        "DEP-12",
+        State::Mentioned,
+        &["nothing it tags or labels is published"],
+    );
 
     // `push:` left out is `false` for this action.
     let silent = workflow("");
@@ -366,6 +373,7 @@ fn sha_tags_on_an_image_that_is_never_pushed_are_only_mentioned() {
         (".github/workflows/image.yml", &pushed),
     ]);
     expect(&a, "AUT-13", State::Partial, &["each environment rebuilds"]);
+    assert_eq!(practice(&a, "DEP-12").state, State::Present);
 
     // A later step that pushes (`docker push`) publishes what the action built and loaded.
     let loaded = format!(

@@ -402,3 +402,58 @@ fn readme_pointing_to_a_policy_elsewhere_is_a_mention() {
     let a = common::assess_files(&[("README.md", "# tool\n\nNo policy here.\n")]);
     assert_eq!(practice(&a, "SEC-28").state, State::Absent);
 }
+
+/// A step with `continue-on-error: true` whose failure a later step turns into a failed job
+/// (`if: steps.precommit.outcome == 'failure'` then `exit 1`, as the FastAPI template does
+/// so that formatting fixes can be pushed first) still gates; without that step, or when the
+/// later step only prints, it does not.
+#[test]
+fn a_failure_checked_later_still_blocks() {
+    let workflow = |last: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Type check\n        id: typecheck\n        run: mypy --strict app\n        continue-on-error: true\n      - run: git status --porcelain\n{last}"
+        )
+    };
+    let checked = workflow(
+        "      - name: Error out\n        if: steps.typecheck.outcome == 'failure'\n        run: exit 1\n",
+    );
+    let a = common::assess_files(&[(".github/workflows/lint.yml", &checked)]);
+    expect(&a, "AUT-09", State::Present, &[]);
+
+    for last in [
+        "",
+        "      - if: steps.typecheck.outcome == 'failure'\n        run: echo type errors\n",
+        "      - if: steps.other.outcome == 'failure'\n        run: exit 1\n",
+    ] {
+        let a = common::assess_files(&[(".github/workflows/lint.yml", &workflow(last))]);
+        expect(&a, "AUT-09", State::Partial, &["continue-on-error: true"]);
+    }
+}
+
+/// The test files cited are ones named as tests; an empty package marker
+/// (`tests/__init__.py`) shows no test, however early it sorts.
+#[test]
+fn cited_test_files_are_named_as_tests() {
+    let a = common::assess_files(&[
+        ("app/__init__.py", ""),
+        ("app/main.py", "def add(a, b):\n    return a + b\n"),
+        ("tests/__init__.py", ""),
+        ("tests/api/__init__.py", ""),
+        ("tests/conftest.py", "import pytest\n"),
+        (
+            "tests/api/test_items.py",
+            "from app.main import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+        ),
+    ]);
+    let cited: Vec<&str> = practice(&a, "TST-01")
+        .evidence
+        .iter()
+        .filter(|e| e.summary.starts_with("test file"))
+        .map(|e| e.location.path.as_str())
+        .collect();
+    assert_eq!(cited.first(), Some(&"tests/api/test_items.py"));
+    assert!(
+        !cited.iter().any(|p| p.ends_with("__init__.py")),
+        "{cited:?}"
+    );
+}

@@ -284,9 +284,19 @@ fn parse_job(
     let steps = body
         .get("steps")
         .map(|s| {
-            s.items()
+            let items = s.items();
+            items
                 .iter()
-                .flat_map(|n| parse_step(path, lines, n, actions, directory))
+                .enumerate()
+                .flat_map(|(i, n)| {
+                    let mut steps = parse_step(path, lines, n, actions, directory);
+                    if failure_checked_later(n, &items[i + 1..])
+                        && let Some(first) = steps.first_mut()
+                    {
+                        first.non_blocking = false;
+                    }
+                    steps
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -330,6 +340,38 @@ fn parse_job(
         serialised: body.get("concurrency").is_some(),
         deploys: std::sync::OnceLock::new(),
     }
+}
+
+/// Whether a step that may fail without failing the job (`continue-on-error: true`) fails it
+/// after all: a later step runs only when the step's outcome is a failure
+/// (`if: steps.precommit.outcome == 'failure'`) and exits non-zero. Such a step's
+/// `conclusion` is success, its `outcome` is not.
+fn failure_checked_later(step: &Node, later: &[Node]) -> bool {
+    let Some(id) = step.get("id").and_then(Node::as_str) else {
+        return false;
+    };
+    let Ok(checks) = regex::Regex::new(&format!(
+        r#"steps\.{}\.outcome\s*(==\s*['"]failure['"]|!=\s*['"]success['"])"#,
+        regex::escape(id)
+    )) else {
+        return false;
+    };
+    let exits = |run: &str| {
+        run.lines().any(|line| {
+            let line = line.trim();
+            line == "false"
+                || line
+                    .strip_prefix("exit")
+                    .and_then(|code| code.trim().parse::<u32>().ok())
+                    .is_some_and(|code| code != 0)
+        })
+    };
+    later.iter().any(|n| {
+        n.get("if")
+            .and_then(Node::as_str)
+            .is_some_and(|condition| checks.is_match(condition))
+            && n.get("run").and_then(Node::as_str).is_some_and(exits)
+    })
 }
 
 /// One step, followed by the steps of the local composite action it uses, if any.

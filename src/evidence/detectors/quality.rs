@@ -23,7 +23,14 @@ pub fn is_test_path(path: &str) -> bool {
         || lower.contains("/spec/")
         || lower.starts_with("spec/")
         || lower.contains("src/test/")
-        || name.starts_with("test_")
+        || is_named_as_test(name)
+        || name == "conftest.py"
+}
+
+/// Whether a file's own name says it holds tests (`test_items.py`, `api.spec.ts`).
+fn is_named_as_test(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.starts_with("test_")
         || name.ends_with("_test.py")
         || name.ends_with("_test.go")
         || name.ends_with("_spec.rb")
@@ -31,7 +38,6 @@ pub fn is_test_path(path: &str) -> bool {
         || name.contains(".spec.")
         || name.ends_with("test.java")
         || name.ends_with("tests.java")
-        || name == "conftest.py"
 }
 
 pub fn test_suite(facts: &Facts) -> Option<Verdict> {
@@ -60,7 +66,12 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
         );
     }
     let ratio = tests.len() as f64 / sources.max(1) as f64;
-    let found = tests
+    // Files named as tests are cited before helpers in test folders; a package marker
+    // (`tests/__init__.py`, often empty) shows no test.
+    let mut cited = tests.clone();
+    cited.retain(|f| !f.path.ends_with("__init__.py"));
+    cited.sort_by_key(|f| !is_named_as_test(&f.path));
+    let found = cited
         .iter()
         .take(3)
         .map(|f| {
@@ -77,7 +88,8 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
         "{} test files for {} source files (ratio {:.2})",
         tests.len(),
         sources,
-        ratio
+        // Rounded down, so a ratio just under a bound is not shown as reaching it.
+        (ratio * 100.0).floor() / 100.0
     );
     if ratio >= 0.2 {
         verdict(State::Present, Some(measure), found)

@@ -121,6 +121,14 @@ fn ci_evidence(
             pipeline.path
         ));
     }
+    if practice.requires.contains(&Requirement::Published)
+        && let Some(build) = crate::pipeline::unpushed_image_build(job)
+    {
+        return mentioned(format!(
+            "job {} builds the image without pushing it ({}:{}): nothing it tags or labels is published",
+            job.id, build.path, build.line
+        ));
+    }
     // A job that starts its own database (service containers) and deploys nothing is a test:
     // migrating there shows the migrations apply, not that a release applies them.
     if practice.requires.contains(&Requirement::Production)
