@@ -386,3 +386,55 @@ fn sha_tags_on_an_image_that_is_never_pushed_are_only_mentioned() {
     ]);
     expect(&a, "AUT-13", State::Partial, &["each environment rebuilds"]);
 }
+
+/// A job named `smokeshow` uploads a coverage report (the FastAPI template); it is no smoke
+/// test after a deploy. Jobs named `smoke`, `smoke-test` or `smoketests` are.
+#[test]
+fn smokeshow_is_not_a_smoke_test() {
+    let workflow = |job: &str| {
+        format!(
+            "on:\n  workflow_run:\n    workflows: [Deploy]\n    types: [completed]\njobs:\n  {job}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/check.sh\n"
+        )
+    };
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/after.yml", &workflow("smokeshow")),
+    ]);
+    assert!(
+        practice(&a, "DEP-11")
+            .evidence
+            .iter()
+            .all(|e| e.location.path != ".github/workflows/after.yml"),
+        "{:#?}",
+        practice(&a, "DEP-11").evidence
+    );
+    for job in ["smoke", "smoke-test", "smoketests", "smoke_prod"] {
+        let a = common::assess_files(&[
+            ("Dockerfile", DOCKERFILE),
+            (".github/workflows/after.yml", &workflow(job)),
+        ]);
+        let at = practice(&a, "DEP-11")
+            .evidence
+            .iter()
+            .find(|e| e.location.path == ".github/workflows/after.yml")
+            .map(|e| e.location.line);
+        assert_eq!(at, Some(6), "{job}");
+    }
+}
+
+/// A wrk (or `work`) Lua script that builds requests is a load test nobody is shown to run:
+/// mentioned, as dispatch's `tests/performance/signalInstances.lua` is.
+#[test]
+fn wrk_lua_scripts_are_mentioned_load_tests() {
+    let script = "local work = require(\"work\")\nfunction request()\n  return work.format(\"POST\", \"/api\", {}, \"{}\")\nend\n";
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("tests/performance/signals.lua", script),
+    ]);
+    expect(&a, "TST-10", State::Mentioned, &["wrk load-test script"]);
+    let at = &practice(&a, "TST-10").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        ("tests/performance/signals.lua", 3)
+    );
+}

@@ -125,7 +125,7 @@ impl FileKind {
 
 const SOURCE_EXTENSIONS: &[&str] = &[
     "py", "js", "mjs", "cjs", "jsx", "ts", "tsx", "go", "rs", "java", "kt", "rb", "php", "cs",
-    "scala", "swift", "vue", "svelte", "ex", "exs", "c", "cc", "cpp", "h", "hpp",
+    "scala", "swift", "vue", "svelte", "ex", "exs", "c", "cc", "cpp", "h", "hpp", "lua",
 ];
 
 const TEXT_EXTENSIONS: &[&str] = &[
