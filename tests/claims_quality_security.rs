@@ -457,3 +457,88 @@ fn cited_test_files_are_named_as_tests() {
         "{cited:?}"
     );
 }
+
+/// Playwright's `--fail-on-flaky-tests` makes a test that passes only on retry fail the run:
+/// partial credit for the pass-rate gate, as in the FastAPI template's `playwright.yml:83`.
+#[test]
+fn failing_on_flaky_tests_is_a_partial_pass_rate_gate() {
+    let workflow = |flags: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  e2e:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: bunx playwright test{flags} --trace=retain-on-failure\n"
+        )
+    };
+    let a = common::assess_files(&[(
+        ".github/workflows/e2e.yml",
+        &workflow(" --fail-on-flaky-tests"),
+    )]);
+    expect(
+        &a,
+        "TST-08",
+        State::Partial,
+        &["a test that passes only on retry fails the run"],
+    );
+    let at = &practice(&a, "TST-08").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/e2e.yml", 7)
+    );
+    let a = common::assess_files(&[(".github/workflows/e2e.yml", &workflow(""))]);
+    assert_eq!(practice(&a, "TST-08").state, State::Absent);
+}
+
+/// Without SECURITY.md, a documentation page with a "Reporting a Security Issue" section and a
+/// private channel below it (dispatch's `docs/docs/support.mdx`) is a partial policy; the same
+/// heading that sends reporters to the public issue tracker is none.
+#[test]
+fn a_security_section_in_the_docs_is_a_partial_policy() {
+    let page = |channel: &str| {
+        format!(
+            "---\ntitle: Support\n---\n\n## General Support\n\nUse the issue tracker.\n\n## Reporting a Security Issue\n\nDo not open a public issue.\n\n{channel}\n\nWe answer within 48 hours.\n"
+        )
+    };
+    let private = page("Report it via our bug bounty program at https://hackerone.com/acme.");
+    let a = common::assess_files(&[
+        ("app.py", "print('hi')\n"),
+        ("docs/docs/support.mdx", &private),
+    ]);
+    expect(
+        &a,
+        "SEC-28",
+        State::Partial,
+        &[
+            "docs/docs/support.mdx:9 says how to report a vulnerability privately (docs/docs/support.mdx:13) and a response timeframe (docs/docs/support.mdx:15)",
+            "no SECURITY.md",
+        ],
+    );
+    let public = page("Open an issue on GitHub and label it security.");
+    let a = common::assess_files(&[
+        ("app.py", "print('hi')\n"),
+        ("docs/docs/support.mdx", &public),
+    ]);
+    assert_eq!(practice(&a, "SEC-28").state, State::Absent);
+}
+
+/// `TLS` in a Go test name counts only as the acronym: `TestMaybeGarbageCollectNoTTLStrategy`
+/// (argo-rollouts) holds the letters, not the word.
+#[test]
+fn tls_in_test_names_is_the_acronym_only() {
+    let tests = "package app\n\nfunc TestMaybeGarbageCollectNoTTLStrategy(t *testing.T) {}\n\nfunc TestServeTLS(t *testing.T) {}\n";
+    let a = common::assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("app/gc_test.go", tests),
+    ]);
+    let lines: Vec<usize> = practice(&a, "TST-13")
+        .evidence
+        .iter()
+        .filter(|e| e.location.path == "app/gc_test.go")
+        .map(|e| e.location.line)
+        .collect();
+    assert_eq!(lines, [5]);
+
+    let only_ttl = "package app\n\nfunc TestNoTTLStrategy(t *testing.T) {}\n";
+    let a = common::assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("app/gc_test.go", only_ttl),
+    ]);
+    assert_eq!(practice(&a, "TST-13").state, State::Absent);
+}

@@ -43,6 +43,7 @@ mod volatile_default;
 mod workflow_helpers;
 
 pub(crate) use migration_helpers::{graph_findings, hazard_findings};
+pub(crate) use unpinned_uses::pinned_by_tag_by_design;
 pub(crate) use workflow_helpers::{
     action_name, is_commit_sha, jobs, line_location, locate_in_text, steps, triggers,
 };

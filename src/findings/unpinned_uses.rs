@@ -21,8 +21,27 @@ pub const RULE: Rule = Rule {
     practices: &["AUT-05"],
 };
 
-/// Why a `uses:` reference is mutable, or `None` when it is pinned or local.
+/// Whether a reference must name a release tag to work: the SLSA generator's workflows and
+/// actions verify their own ref against a release tag and fail when called by commit SHA.
+pub(crate) fn pinned_by_tag_by_design(uses: &str) -> bool {
+    let Some((name, reference)) = uses.split_once('@') else {
+        return false;
+    };
+    let version = reference
+        .strip_prefix('v')
+        .is_some_and(|v| !v.is_empty() && v.split('.').all(|p| p.parse::<u32>().is_ok()));
+    version
+        && name
+            .to_ascii_lowercase()
+            .starts_with("slsa-framework/slsa-github-generator/")
+}
+
+/// Why a `uses:` reference is mutable, or `None` when it is pinned, local, or one that must
+/// name a release tag ([`pinned_by_tag_by_design`]).
 pub(crate) fn unpinned(uses: &str) -> Option<String> {
+    if pinned_by_tag_by_design(uses) {
+        return None;
+    }
     if uses.starts_with("./") || uses.starts_with('.') && !uses.contains('@') {
         return None;
     }
@@ -79,5 +98,11 @@ mod tests {
         assert!(unpinned("docker://alpine:3.20").is_some());
         assert!(unpinned("docker://alpine@sha256:abcd").is_none());
         assert!(unpinned("org/repo/.github/workflows/ci.yml@main").is_some());
+        // The SLSA generator refuses to run unless it is called by its release tag.
+        let slsa =
+            "slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml";
+        assert!(unpinned(&format!("{slsa}@v2.1.0")).is_none());
+        assert!(unpinned(&format!("{slsa}@main")).is_some());
+        assert!(unpinned("other/slsa-github-generator/x.yml@v2.1.0").is_some());
     }
 }

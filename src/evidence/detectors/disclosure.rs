@@ -87,7 +87,7 @@ pub fn security_policy(facts: &Facts) -> Option<Verdict> {
         .filter(|f| is_policy(&f.path))
         .collect();
     let Some(&policy) = policies.first() else {
-        return pointer_in_readme(facts);
+        return section_in_docs(facts, channel, timeframe).or_else(|| pointer_in_readme(facts));
     };
     let mut documents = policies.clone();
     for file in &policies {
@@ -156,6 +156,70 @@ pub fn security_policy(facts: &Facts) -> Option<Verdict> {
 /// Without a policy file, a README that sends reporters to a policy kept elsewhere (an
 /// organisation's `.github` repository, a website) is a mention: the policy may well exist,
 /// but its content is not in the repository to check.
+/// Without a policy file, a documentation page may still say how to report a vulnerability
+/// (dispatch's `docs/docs/support.mdx`, "Reporting a Security Issue"): a heading about
+/// reporting security issues with a private channel in the text below it. That is a process,
+/// but GitHub does not show it where reporters look.
+fn section_in_docs(facts: &Facts, channel: &Regex, timeframe: &Regex) -> Option<Verdict> {
+    static HEADING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?im)^#{1,4}\s+.*\b(report(ing)?\s+(a\s+)?(security|vulnerabilit)|security\s+(issues?|vulnerabilit\w*|disclosure|reports?|policy)\b)").ok()
+    });
+    /// How far below its heading a section's reporting channel may be.
+    const SECTION: usize = 3000;
+    let heading = HEADING.as_ref()?;
+    facts.inventory.files.iter().find_map(|file| {
+        let path = file.path.to_ascii_lowercase();
+        let page = (path.starts_with("docs/") || path.starts_with("doc/"))
+            && [".md", ".mdx", ".rst"].iter().any(|e| path.ends_with(e));
+        let text = file.text.as_deref().filter(|_| page)?;
+        let title = heading.find(text)?;
+        let mut end = (title.start() + SECTION).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let section = &text[title.start()..end];
+        let at = |found: regex::Match| {
+            let start = title.start() + found.start();
+            crate::evidence::location_at(&file.path, text, start, title.start() + found.end())
+        };
+        let route = at(channel.find(section)?);
+        let deadline = timeframe.find(section).map(at);
+        let titled = at(heading.find(section)?);
+        let mut found = vec![evidence(
+            facts,
+            State::Partial,
+            titled.clone(),
+            "a documentation page on reporting security issues",
+            None,
+        )];
+        found.push(evidence(
+            facts,
+            State::Present,
+            route.clone(),
+            "a private way to report a vulnerability",
+            None,
+        ));
+        let promise = match &deadline {
+            Some(when) => {
+                found.push(evidence(
+                    facts,
+                    State::Present,
+                    when.clone(),
+                    "a response timeframe",
+                    None,
+                ));
+                format!(" and a response timeframe ({}:{})", when.path, when.line)
+            }
+            None => String::new(),
+        };
+        let reason = format!(
+            "{}:{} says how to report a vulnerability privately ({}:{}){promise}, but there is no SECURITY.md, so GitHub does not show it on the repository's Security tab",
+            titled.path, titled.line, route.path, route.line
+        );
+        verdict(State::Partial, Some(reason), found)
+    })
+}
+
 fn pointer_in_readme(facts: &Facts) -> Option<Verdict> {
     static POINTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(r"(?i)\]\(https?://[^)\s]*security(\.md|/policy|[-_]policy)[^)\s]*\)|\bsecurity (policy|process)\b.*\]\(https?://").ok()

@@ -255,6 +255,7 @@ pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
         if uses_ref.starts_with("./")
             || uses_ref.starts_with("docker://")
             || is_first_party(uses_ref)
+            || crate::findings::pinned_by_tag_by_design(uses_ref)
         {
             continue;
         }
@@ -265,11 +266,11 @@ pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
         );
     }
     for (_, job) in facts.pipelines.jobs() {
-        if let Some(called) = job
-            .calls
-            .as_deref()
-            .filter(|c| !c.starts_with("./") && !is_first_party(c))
-        {
+        if let Some(called) = job.calls.as_deref().filter(|c| {
+            !c.starts_with("./")
+                && !is_first_party(c)
+                && !crate::findings::pinned_by_tag_by_design(c)
+        }) {
             record(
                 format!("workflow {called}"),
                 &job.location,
