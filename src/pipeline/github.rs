@@ -347,6 +347,9 @@ fn parse_job(
 /// (`if: steps.precommit.outcome == 'failure'`) and exits non-zero. Such a step's
 /// `conclusion` is success, its `outcome` is not.
 fn failure_checked_later(step: &Node, later: &[Node]) -> bool {
+    if step.get("continue-on-error").and_then(Node::as_bool) != Some(true) {
+        return false;
+    }
     let Some(id) = step.get("id").and_then(Node::as_str) else {
         return false;
     };
