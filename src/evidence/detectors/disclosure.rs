@@ -153,9 +153,6 @@ pub fn security_policy(facts: &Facts) -> Option<Verdict> {
     verdict(state, reason, found)
 }
 
-/// Without a policy file, a README that sends reporters to a policy kept elsewhere (an
-/// organisation's `.github` repository, a website) is a mention: the policy may well exist,
-/// but its content is not in the repository to check.
 /// Without a policy file, a documentation page may still say how to report a vulnerability
 /// (dispatch's `docs/docs/support.mdx`, "Reporting a Security Issue"): a heading about
 /// reporting security issues with a private channel in the text below it. That is a process,
@@ -220,6 +217,9 @@ fn section_in_docs(facts: &Facts, channel: &Regex, timeframe: &Regex) -> Option<
     })
 }
 
+/// Without a policy file, a README that sends reporters to a policy kept elsewhere (an
+/// organisation's `.github` repository, a website) is a mention: the policy may well exist,
+/// but its content is not in the repository to check.
 fn pointer_in_readme(facts: &Facts) -> Option<Verdict> {
     static POINTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(r"(?i)\]\(https?://[^)\s]*security(\.md|/policy|[-_]policy)[^)\s]*\)|\bsecurity (policy|process)\b.*\]\(https?://").ok()
