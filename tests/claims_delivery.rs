@@ -438,3 +438,37 @@ fn wrk_lua_scripts_are_mentioned_load_tests() {
         ("tests/performance/signals.lua", 3)
     );
 }
+
+/// A failure step that opens an issue (cosign's nightly conformance run, through
+/// actions/github-script or `gh issue create`) notifies people; an `if: failure()` step that
+/// only uploads logs does not.
+#[test]
+fn an_issue_opened_on_failure_is_a_notification() {
+    let workflow = |step: &str| {
+        format!(
+            "on:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n  nightly:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n      - name: On failure\n        if: failure()\n{step}"
+        )
+    };
+    for step in [
+        "        uses: actions/github-script@v7\n        with:\n          script: |\n            await github.rest.issues.create({ owner, repo, title: 'Nightly failed' });\n",
+        "        run: gh issue create --title 'Nightly failed' --body 'cc @org/team'\n",
+    ] {
+        let a = common::assess_files(&[(".github/workflows/nightly.yml", &workflow(step))]);
+        expect(&a, "AUT-22", State::Present, &[]);
+        let first = &practice(&a, "AUT-22").evidence[0];
+        assert_eq!(first.location.line, 10);
+        assert!(
+            first.summary.starts_with("a failed run opens an issue"),
+            "{}",
+            first.summary
+        );
+    }
+    let logs = "        uses: actions/upload-artifact@v4\n        with:\n          name: logs\n          path: logs/\n";
+    let a = common::assess_files(&[(".github/workflows/nightly.yml", &workflow(logs))]);
+    expect(
+        &a,
+        "AUT-22",
+        State::Partial,
+        &["without a notification target"],
+    );
+}
