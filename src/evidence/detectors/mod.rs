@@ -2,6 +2,7 @@
 //! returns a verdict that replaces what the generic signals found, or `None` to leave them.
 
 mod containers;
+mod coverage;
 mod deploy;
 mod disclosure;
 mod load_tests;
@@ -38,7 +39,7 @@ pub fn run(
         "non_root_container" => containers::non_root_container(facts, signals),
         "multi_stage_build" => containers::multi_stage_build(facts),
         "test_suite" => quality::test_suite(facts),
-        "coverage_threshold" => quality::coverage_threshold(facts, practice),
+        "coverage_threshold" => coverage::coverage_threshold(facts, practice),
         "versioned_migrations" => quality::versioned_migrations(facts),
         "reversible_migrations" => quality::reversible_migrations(facts, signals),
         "migration_safety" => migrations::migration_safety(facts, signals),

@@ -1,0 +1,272 @@
+//! The coverage threshold: a floor that fails the build (`--cov-fail-under`, `fail_under`,
+//! Jest and Vitest thresholds, a hand-written check that exits non-zero), or a Codecov
+//! ratchet.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{evidence, verdict};
+use crate::catalog::Practice;
+use crate::evidence::{Facts, State, Verdict};
+use crate::inventory::FileKind;
+use crate::source::Location;
+
+static THRESHOLDS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"--cov-fail-under[= ]+(\d+)",
+        r"--fail-under(?:-lines)?[= ]+(\d+)",
+        r"(?m)^\s*fail_under\s*=\s*(\d+)",
+        r"(?m)^\s*--check-coverage.*--lines[= ](\d+)",
+        r#"(?s)coverageThreshold.{0,200}?(?:lines|statements)["']?\s*:\s*(\d+)"#,
+        r"(?s)thresholds\s*:\s*\{.{0,200}?(?:lines|statements)\s*:\s*(\d+)",
+        r"(?m)^\s*target:\s*(\d+)",
+        r"-coverage-threshold[= ](\d+)",
+    ]
+    .iter()
+    .filter_map(|p| Regex::new(p).ok())
+    .collect()
+});
+
+/// A threshold checked by hand in a step's script: a coverage variable compared against a
+/// number or an `env` value (`if [[ $COVERAGE_TOTAL < ${{ env.COVERAGE_TOTAL }} ]]`), with an
+/// `exit 1` in the same step.
+static HAND_CHECK: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\$\{?\w*cov\w*\}?"?\s*(?:<|-lt|<=|-le)\s*(?:(?P<number>\d+)|\$\{\{\s*env\.(?P<env>\w+)\s*\}\})"#).ok()
+});
+static EXIT_FAILURE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^\s*exit\s+[1-9]").ok());
+
+/// The number a workflow's `env:` gives `name` (`COVERAGE_TOTAL: 50`).
+fn env_number(facts: &Facts, path: &str, name: &str) -> Option<u32> {
+    let text = facts.inventory.get(path)?.text.as_deref()?;
+    let pattern = format!(r#"(?m)^\s*{}:\s*["']?(\d+)"#, regex::escape(name));
+    Regex::new(&pattern)
+        .ok()?
+        .captures(text)?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()
+}
+
+/// Thresholds that CI steps check by hand.
+fn hand_checked(facts: &Facts) -> Vec<(u32, Location, bool)> {
+    let (Some(check), Some(exit)) = (HAND_CHECK.as_ref(), EXIT_FAILURE.as_ref()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (pipeline, _, step) in facts.pipelines.steps() {
+        if step.non_blocking || !step.commands.iter().any(|c| exit.is_match(&c.text)) {
+            continue;
+        }
+        for command in &step.commands {
+            let Some(found) = check.captures(&command.text) else {
+                continue;
+            };
+            let value = match (found.name("number"), found.name("env")) {
+                (Some(number), _) => number.as_str().parse().ok(),
+                (None, Some(env)) => env_number(facts, &pipeline.path, env.as_str()),
+                _ => None,
+            };
+            if let Some(value) = value {
+                out.push((value, command.location.clone(), false));
+            }
+        }
+    }
+    out
+}
+
+static MEASURED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)--cov\b|\bcoverage\s+run\b|--coverage\b|-coverprofile|\bllvm-cov\b|\btarpaulin\b|\bc8\b|\bnyc\b|\bjacoco\b|\bkover\b|\bsimplecov\b")
+        .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable()))
+});
+
+#[allow(clippy::expect_used)]
+fn unreachable() -> Regex {
+    Regex::new("a^").expect("a constant pattern compiles")
+}
+
+/// Whether the line holding byte `at` is commented out (`//`, `#`, `/*`, `*`).
+fn is_commented(text: &str, at: usize) -> bool {
+    let start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line = text[start..].trim_start();
+    ["//", "#", "/*", "* "].iter().any(|c| line.starts_with(c))
+}
+
+pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict> {
+    let mut thresholds: Vec<(u32, Location, bool)> = Vec::new();
+    let ci_commands: Vec<&crate::pipeline::Command> = facts
+        .pipelines
+        .steps()
+        .flat_map(|(_, _, s)| s.commands.iter())
+        .collect();
+    for command in &ci_commands {
+        for regex in THRESHOLDS.iter().take(2) {
+            if let Some(value) = regex
+                .captures(&command.text)
+                .and_then(|c| c.get(1))
+                .and_then(|m| m.as_str().parse().ok())
+            {
+                thresholds.push((value, command.location.clone(), false));
+            }
+        }
+    }
+    for (file, text) in facts.inventory.texts() {
+        let name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let relevant = matches!(
+            file.kind,
+            FileKind::CoverageConfig | FileKind::TestConfig | FileKind::Manifest(_)
+        ) || matches!(
+            name.as_str(),
+            "setup.cfg" | "tox.ini" | ".coveragerc" | "package.json"
+        ) || name.starts_with("jest.config")
+            || name.starts_with("vitest.config")
+            || name.ends_with(".sh")
+            || name == "makefile";
+        if !relevant {
+            continue;
+        }
+        let codecov = name.contains("codecov");
+        for (index, regex) in THRESHOLDS.iter().enumerate() {
+            let is_codecov_target = index == 6;
+            if is_codecov_target != codecov {
+                continue;
+            }
+            let uncommented = regex
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .find(|m| !is_commented(text, m.start()));
+            if let Some(m) = uncommented
+                && let Ok(value) = m.as_str().parse::<u32>()
+            {
+                let location = crate::evidence::location_at(&file.path, text, m.start(), m.end());
+                let informational = codecov && text.contains("informational: true");
+                thresholds.push((value, location, informational));
+            }
+        }
+    }
+    thresholds.extend(hand_checked(facts));
+    // GitLab reads coverage from job logs (`coverage:`) or a `coverage_report` artifact.
+    let gitlab_coverage = facts.inventory.texts().find_map(|(f, t)| {
+        if f.kind != FileKind::GitlabCi {
+            return None;
+        }
+        let at = t
+            .find("\n  coverage:")
+            .map(|i| i + 3)
+            .or_else(|| t.find("coverage_report:"))?;
+        Some(crate::evidence::location_at(&f.path, t, at, at + 9))
+    });
+    let measured = ci_commands
+        .iter()
+        .find(|c| MEASURED.is_match(&c.text))
+        .map(|c| c.location.clone())
+        .or(gitlab_coverage)
+        .or_else(|| {
+            facts
+                .pipelines
+                .steps()
+                .find(|(_, _, s)| {
+                    s.uses.as_deref().is_some_and(|u| {
+                        u.starts_with("codecov/") || u.starts_with("coverallsapp/")
+                    })
+                })
+                .map(|(_, _, s)| s.location.clone())
+        });
+
+    thresholds.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some((value, location, informational)) = thresholds
+        .iter()
+        .find(|t| !t.2)
+        .or(thresholds.first())
+        .cloned()
+    {
+        let summary = format!("coverage threshold {value}%");
+        let ci_runs = measured.is_some()
+            || thresholds
+                .iter()
+                .any(|t| ci_commands.iter().any(|c| c.location == t.1));
+        let (state, reason) = if informational {
+            (
+                State::Partial,
+                Some(
+                    "the Codecov status is informational, so it never fails a pull request"
+                        .to_string(),
+                ),
+            )
+        } else if !ci_runs {
+            (
+                State::Partial,
+                Some(format!(
+                    "a {value}% threshold is set, but no CI job measures coverage"
+                )),
+            )
+        } else if value >= 80 {
+            (State::Present, None)
+        } else {
+            (
+                State::Partial,
+                Some(format!("the threshold is {value}%, below the 80% target")),
+            )
+        };
+        let e = evidence(facts, state, location, summary, reason.clone());
+        return verdict(state, reason, vec![e]);
+    }
+    if measured.is_some()
+        && let Some(ratchet) = codecov_ratchet(facts)
+    {
+        return Some(ratchet);
+    }
+    if let Some(location) = measured {
+        let reason =
+            "coverage is measured without a threshold, so falling coverage never fails the build"
+                .to_string();
+        let e = evidence(
+            facts,
+            State::Mentioned,
+            location,
+            "coverage measured in CI",
+            Some(reason.clone()),
+        );
+        return verdict(State::Mentioned, Some(reason), vec![e]);
+    }
+    verdict(
+        State::Absent,
+        Some("coverage is neither measured nor enforced".into()),
+        Vec::new(),
+    )
+}
+
+/// A Codecov status with only `threshold:` (the drop allowed) and no `target:` fails a pull
+/// request that lowers coverage, but sets no minimum: a ratchet without a floor.
+fn codecov_ratchet(facts: &Facts) -> Option<Verdict> {
+    static ALLOWED_DROP: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*threshold:\s*([\d.]+)%?\s*(#.*)?$").ok());
+    let (file, text) = facts.inventory.texts().find(|(f, t)| {
+        let name = f.path.rsplit('/').next().unwrap_or("");
+        name.trim_start_matches('.').starts_with("codecov")
+            && t.contains("status:")
+            && !t.contains("informational: true")
+    })?;
+    let found = ALLOWED_DROP.as_ref()?.captures(text)?;
+    let value = found.get(1)?;
+    let location = crate::evidence::location_at(&file.path, text, value.start(), value.end());
+    let reason = format!(
+        "Codecov fails a pull request that lowers coverage by more than {}%, but sets no minimum, so coverage that is already low passes",
+        value.as_str()
+    );
+    let e = evidence(
+        facts,
+        State::Partial,
+        location,
+        "Codecov status checks on coverage changes",
+        Some(reason.clone()),
+    );
+    verdict(State::Partial, Some(reason), vec![e])
+}
