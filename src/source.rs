@@ -73,38 +73,47 @@ pub fn count_lines(text: &str) -> usize {
     text.as_bytes().iter().filter(|&&b| b == b'\n').count()
 }
 
-/// A text's address and length, and the byte offset where each of its lines begins.
-type ScopedLines = (usize, usize, std::rc::Rc<[usize]>);
+/// Texts by address and length, each with the byte offset where each of its lines begins.
+type ScopedLines = std::collections::HashMap<(usize, usize), std::rc::Rc<[usize]>>;
 
 thread_local! {
-    /// The line starts of the text a [`LineScope`] is open for: its address, its length and
-    /// the byte offset where each line begins.
+    /// The line starts of the texts a [`LineScope`] is open for.
     static SCOPE: std::cell::RefCell<Option<ScopedLines>> =
         const { std::cell::RefCell::new(None) };
 }
 
-/// While alive, line numbers and lines of `text` are looked up in an index built once,
-/// instead of by counting from the start of the text on every call: a migration with
-/// thousands of findings would otherwise cost time in the square of its size.
+/// While alive, line numbers and lines of its texts are looked up in an index built once,
+/// instead of by counting from the start of the text on every call: a migration or a workflow
+/// with thousands of findings would otherwise cost time in the square of its size.
 ///
-/// The index is keyed by the text's address and length. The scope borrows the text, so no
-/// other string can occupy that memory while the scope lives: a `&str` with the same address
-/// and length is that text.
+/// Each text is keyed by its address and length. The scope borrows the texts, so no other
+/// string can occupy that memory while the scope lives: a `&str` with the same address and
+/// length is that text. Scopes nest; the innermost one is used.
 pub struct LineScope<'t> {
     previous: Option<ScopedLines>,
-    _text: std::marker::PhantomData<&'t str>,
+    _texts: std::marker::PhantomData<&'t str>,
 }
 
 impl<'t> LineScope<'t> {
     pub fn new(text: &'t str) -> Self {
-        let starts: std::rc::Rc<[usize]> = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
+        Self::all([text])
+    }
+
+    /// One scope over several texts, such as every file the audits report on.
+    pub fn all(texts: impl IntoIterator<Item = &'t str>) -> Self {
+        let index: ScopedLines = texts
+            .into_iter()
+            .map(|text| {
+                let starts: std::rc::Rc<[usize]> = std::iter::once(0)
+                    .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
+                    .collect();
+                ((text.as_ptr() as usize, text.len()), starts)
+            })
             .collect();
-        let entry = (text.as_ptr() as usize, text.len(), starts);
-        let previous = SCOPE.with(|scope| scope.replace(Some(entry)));
+        let previous = SCOPE.with(|scope| scope.replace(Some(index)));
         Self {
             previous,
-            _text: std::marker::PhantomData,
+            _texts: std::marker::PhantomData,
         }
     }
 }
@@ -118,12 +127,36 @@ impl Drop for LineScope<'_> {
 
 /// The line starts of `text`, when a scope is open for exactly this text.
 fn scoped_starts(text: &str) -> Option<std::rc::Rc<[usize]>> {
-    SCOPE.with(|scope| match &*scope.borrow() {
-        Some((at, len, starts)) if *at == text.as_ptr() as usize && *len == text.len() => {
-            Some(starts.clone())
-        }
-        _ => None,
+    SCOPE.with(|scope| {
+        let scope = scope.borrow();
+        scope
+            .as_ref()?
+            .get(&(text.as_ptr() as usize, text.len()))
+            .cloned()
     })
+}
+
+/// The byte offset where line `n` (1-based) of `text` begins, if the text has that line.
+fn line_start(text: &str, n: usize) -> Option<usize> {
+    match (n, scoped_starts(text)) {
+        (0 | 1, _) => Some(0),
+        (n, Some(starts)) => starts.get(n - 1).copied(),
+        (n, None) => memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(n - 2)
+            .map(|at| at + 1),
+    }
+}
+
+/// Lines `from..=to` (1-based) of `text`, each with its number, split as [`str::lines`]
+/// splits them. Finding the first line costs one count (or nothing inside a [`LineScope`]),
+/// so walking a node's lines does not count from the top of the file each time.
+pub fn lines_between(text: &str, from: usize, to: usize) -> impl Iterator<Item = (usize, &str)> {
+    let from = from.max(1);
+    let rest = line_start(text, from).map_or("", |at| &text[at..]);
+    rest.lines()
+        .take((to + 1).saturating_sub(from))
+        .enumerate()
+        .map(move |(i, line)| (from + i, line))
 }
 
 /// How many line feeds come before byte `at` of `text` (`at` at most the text's length).
@@ -168,16 +201,8 @@ fn position(text: &str, at: usize) -> (usize, usize) {
 /// Every finding and every piece of evidence takes its snippet from here, so on a file with
 /// thousands of findings this runs thousands of times: line ends are found with `memchr`.
 pub fn line_of(text: &str, n: usize) -> &str {
-    let start = match (n, scoped_starts(text)) {
-        (0 | 1, _) => 0,
-        (n, Some(starts)) => match starts.get(n - 1) {
-            Some(&at) => at,
-            None => return "",
-        },
-        (n, None) => match memchr::memchr_iter(b'\n', text.as_bytes()).nth(n - 2) {
-            Some(at) => at + 1,
-            None => return "",
-        },
+    let Some(start) = line_start(text, n) else {
+        return "";
     };
     let rest = &text[start..];
     let line = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest, |end| &rest[..end]);

@@ -11,7 +11,7 @@ use regex::Regex;
 
 use super::{Finding, Rule, Severity, Sources, jobs, steps};
 use crate::evidence::Confidence;
-use crate::source::Location;
+use crate::source::{self, Location};
 
 pub const RULE: Rule = Rule {
     id: "curl-pipe-shell",
@@ -31,12 +31,7 @@ static PIPE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// Reports each download-to-shell pipe in lines `from..=to` (1-based) of `text`.
 fn scan(path: &str, text: &str, from: usize, to: usize, out: &mut Vec<Finding>) {
     let Some(pipe) = PIPE.as_ref() else { return };
-    for (index, line) in text
-        .lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .take((to + 1).saturating_sub(from.max(1)))
-    {
+    for (number, line) in source::lines_between(text, from, to) {
         let trimmed = line.trim_start();
         if trimmed.starts_with('#') {
             continue;
@@ -44,7 +39,7 @@ fn scan(path: &str, text: &str, from: usize, to: usize, out: &mut Vec<Finding>) 
         if let Some(found) = pipe.find(line) {
             let column = line[..found.start()].chars().count() + 1;
             let end_column = column + found.as_str().chars().count();
-            let location = Location::line(path, index + 1, column, end_column);
+            let location = Location::line(path, number, column, end_column);
             out.push(Finding::new(
                 &RULE,
                 location,

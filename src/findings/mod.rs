@@ -12,6 +12,7 @@
 //! permissions) and `note` for hygiene.
 
 mod add_from_url;
+mod carried;
 mod curl_pipe_shell;
 mod destructive_migration;
 mod duplicate_key;
@@ -378,7 +379,15 @@ impl<'a> Sources<'a> {
 /// path, line and column.
 pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec<Finding> {
     let sources = Sources::new(inventory, parsed);
+    // Pipeline files are walked node by node and may hold thousands of findings: their lines
+    // are indexed once. Migrations open their own scopes.
+    let pipeline_texts = (sources.workflows.iter())
+        .chain(&sources.gitlab)
+        .map(|f| f.text)
+        .chain(sources.dockerfiles.iter().map(|d| d.text));
+    let lines = source::LineScope::all(pipeline_texts);
     let mut findings: Vec<Finding> = AUDITS.iter().flat_map(|a| (a.run)(&sources)).collect();
+    drop(lines);
     suppress::apply(inventory, &mut findings, today);
     findings
         .sort_by(|a, b| (&a.location, &a.id, &a.message).cmp(&(&b.location, &b.id, &b.message)));

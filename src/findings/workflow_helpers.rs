@@ -48,21 +48,17 @@ pub(crate) fn locate_in_text(
     to: usize,
     needle: &str,
 ) -> Option<Location> {
-    text.lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .take((to + 1).saturating_sub(from.max(1)))
-        .find_map(|(i, line)| {
-            let byte = line.find(needle)?;
-            let column = line[..byte].chars().count() + 1;
-            Some(Location {
-                path: path.to_string(),
-                line: i + 1,
-                column,
-                end_line: i + 1,
-                end_column: column + needle.chars().count(),
-            })
+    source::lines_between(text, from, to).find_map(|(number, line)| {
+        let byte = line.find(needle)?;
+        let column = line[..byte].chars().count() + 1;
+        Some(Location {
+            path: path.to_string(),
+            line: number,
+            column,
+            end_line: number,
+            end_column: column + needle.chars().count(),
         })
+    })
 }
 
 /// A whole line of `text` as a location, without its indentation.

@@ -2,6 +2,8 @@
 //! resolved, anchors and `<<` merge keys already resolved by the YAML reader, GitLab's own
 //! templates recorded by name.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{CiSystem, Job, Pipeline, Step, Triggers, location_of, script_commands};
 use crate::inventory::Inventory;
 use crate::parse::yaml::{self, Node, Value};
@@ -89,17 +91,18 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
         }
     }
 
-    let mut definitions: Vec<(String, &str, &str, &Node, &Node)> = Vec::new();
-    for (source_path, source_text, doc) in &sources {
+    // Each job and template by name, the first definition winning; duplicates in later
+    // sources are skipped.
+    let mut definitions: Vec<(&str, usize, &Node, &Node)> = Vec::new();
+    let mut bodies: HashMap<&str, &Node> = HashMap::new();
+    for (source, (_, _, doc)) in sources.iter().enumerate() {
         for (key, body) in doc.entries() {
             let Some(name) = key.as_str() else { continue };
-            if RESERVED.contains(&name) || !body.is_map() {
+            if RESERVED.contains(&name) || !body.is_map() || bodies.contains_key(name) {
                 continue;
             }
-            if definitions.iter().any(|(n, ..)| n == name) {
-                continue;
-            }
-            definitions.push((name.to_string(), source_path, source_text, key, body));
+            bodies.insert(name, body);
+            definitions.push((name, source, key, body));
         }
     }
 
@@ -118,14 +121,24 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
         ..Triggers::default()
     };
 
+    let lines: Vec<Vec<&str>> = sources
+        .iter()
+        .map(|(_, t, _)| t.lines().collect())
+        .collect();
+    let mut resolved = HashMap::new();
     let mut jobs = Vec::new();
-    for (name, source_path, source_text, key, body) in &definitions {
+    for &(name, source, key, body) in &definitions {
         if name.starts_with('.') {
             continue;
         }
-        let merged = resolve_extends(body, &definitions, 0);
-        let lines: Vec<&str> = source_text.lines().collect();
-        jobs.push(parse_job(source_path, &lines, name, key, &merged));
+        let merged = resolve_extends(body, &bodies, &mut resolved, 0);
+        jobs.push(parse_job(
+            &sources[source].0,
+            &lines[source],
+            name,
+            key,
+            &merged,
+        ));
     }
 
     Ok(Pipeline {
@@ -181,16 +194,20 @@ fn include_entries(node: &Node) -> Vec<Include> {
 }
 
 /// Applies `extends:` (one name or a list; later parents win), up to ten levels deep.
-fn resolve_extends(
-    body: &Node,
-    definitions: &[(String, &str, &str, &Node, &Node)],
+/// How many `extends:` a job is followed through; GitLab itself stops at eleven.
+const MAX_EXTENDS_DEPTH: usize = 10;
+
+/// `body` with the keys of the jobs and templates it `extends:` merged in, its own keys and
+/// then earlier parents winning. Each parent is resolved once (`resolved`), so a template that
+/// many jobs extend, or that extends the same parent many times over, costs one merge.
+fn resolve_extends<'d>(
+    body: &'d Node,
+    bodies: &HashMap<&'d str, &'d Node>,
+    resolved: &mut HashMap<&'d str, Node>,
     depth: usize,
 ) -> Node {
-    let parents: Vec<String> = body
-        .get("extends")
-        .map(|e| e.strings().iter().map(|s| s.to_string()).collect())
-        .unwrap_or_default();
-    if parents.is_empty() || depth > 10 {
+    let parents = body.get("extends").map(Node::strings).unwrap_or_default();
+    if parents.is_empty() || depth > MAX_EXTENDS_DEPTH {
         return body.clone();
     }
     let mut entries: Vec<(Node, Node)> = body
@@ -199,13 +216,24 @@ fn resolve_extends(
         .filter(|(k, _)| k.as_str() != Some("extends"))
         .cloned()
         .collect();
+    let mut keys: HashSet<Option<String>> = entries
+        .iter()
+        .map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
     for parent in parents.iter().rev() {
-        let Some((.., parent_body)) = definitions.iter().find(|(n, ..)| n == parent) else {
+        let Some((&name, &parent_body)) = bodies.get_key_value(parent) else {
             continue;
         };
-        let resolved = resolve_extends(parent_body, definitions, depth + 1);
-        for (key, value) in resolved.entries() {
-            if !entries.iter().any(|(k, _)| k.as_str() == key.as_str()) {
+        let merged = match resolved.get(name) {
+            Some(merged) => merged.clone(),
+            None => {
+                let merged = resolve_extends(parent_body, bodies, resolved, depth + 1);
+                resolved.insert(name, merged.clone());
+                merged
+            }
+        };
+        for (key, value) in merged.entries() {
+            if keys.insert(key.as_str().map(str::to_string)) {
                 entries.push((key.clone(), value.clone()));
             }
         }

@@ -1,0 +1,125 @@
+//! Hostile pipelines: files under the size limit shaped to make work grow faster than their
+//! size. Thousands of jobs chained by `needs:`, thousands of findings in one file, and GitLab
+//! templates that extend the same parent many times over, level after level. Each is
+//! assessed in bounded time with every finding reported.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod hostile_support;
+
+use hostile_support::*;
+
+/// Six levels of templates, each extending the next forty times over: followed naively that
+/// is 40^6 merges for every job (the old reader never finished). Each template is merged once.
+#[test]
+fn gitlab_templates_extending_a_parent_many_times_over_are_merged_once() {
+    let mut text = String::new();
+    for level in 0..6 {
+        let parents = vec![format!(".t{}", level + 1); 40].join(", ");
+        text.push_str(&format!(
+            ".t{level}:\n  extends: [{parents}]\n  variables:\n    V{level}: x\n"
+        ));
+    }
+    text.push_str(".t6:\n  script:\n    - pytest -q tests\n");
+    for job in 0..200 {
+        text.push_str(&format!("unit-{job}:\n  extends: .t0\n  stage: test\n"));
+    }
+    let repo = repository();
+    write(repo.path(), ".gitlab-ci.yml", &text);
+
+    let assessment = assess_within(repo.path());
+
+    let pipelines = &assessment.inventory.pipelines;
+    let pipeline = pipelines
+        .iter()
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap();
+    assert_eq!(pipeline.jobs.len(), 200);
+    // The test command comes from the last template, six merges away.
+    assert!(
+        pipeline.jobs.iter().all(|j| j.roles == ["test"]),
+        "{:?}",
+        pipeline.jobs[0]
+    );
+}
+
+/// 6,000 jobs (1.1 MB), each needing the next and passing on an output that started as an
+/// issue title in the last one. Jobs are taken in `needs:` order, so one pass follows the
+/// chain; and each of the 6,000 findings looks its line up in an index built once.
+#[test]
+fn a_chain_of_thousands_of_jobs_is_followed_in_one_pass() {
+    let jobs = 6_000;
+    let mut text = String::from("on: issues\njobs:\n");
+    for i in 0..jobs {
+        let source = if i + 1 == jobs {
+            "github.event.issue.title".to_string()
+        } else {
+            format!("needs.j{}.outputs.o", i + 1)
+        };
+        let needs = if i + 1 == jobs {
+            String::new()
+        } else {
+            format!("    needs: [j{}]\n", i + 1)
+        };
+        text.push_str(&format!(
+            "  j{i}:\n{needs}    runs-on: ubuntu-latest\n    outputs:\n      o: ${{{{ steps.s.outputs.o }}}}\n    steps:\n      - id: s\n        run: echo \"o=${{{{ {source} }}}}\" >> \"$GITHUB_OUTPUT\"\n"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), ".github/workflows/chain.yml", &text);
+
+    let assessment = assess_within(repo.path());
+
+    let injections: Vec<_> = assessment
+        .findings
+        .iter()
+        .filter(|f| f.id == "template-injection")
+        .collect();
+    assert_eq!(injections.len(), jobs);
+    // The first job in the file is the far end of the chain.
+    let first = injections.first().unwrap();
+    assert_eq!(first.location.line, 10);
+    assert!(
+        first.message.starts_with("`needs.j1.outputs.o` is expanded into a `run:` script and carries `github.event.issue.title` from .github/workflows/chain.yml:"),
+        "{}",
+        first.message
+    );
+}
+
+/// 30,000 `RUN curl ... | sh` lines in one Dockerfile and 8,000 GitLab jobs doing the same:
+/// each finding's line is found without counting from the top of its file.
+#[test]
+fn tens_of_thousands_of_findings_in_pipeline_files_are_all_reported() {
+    let mut dockerfile = String::from("FROM python:3.12-slim\n");
+    let mut gitlab = String::from("stages: [test]\n");
+    for i in 0..30_000 {
+        dockerfile.push_str(&format!("RUN curl -s https://example.test/{i} | sh\n"));
+    }
+    for i in 0..8_000 {
+        gitlab.push_str(&format!(
+            "job-{i}:\n  stage: test\n  script:\n    - curl https://example.test/{i} | bash\n"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), "Dockerfile", &dockerfile);
+    write(repo.path(), ".gitlab-ci.yml", &gitlab);
+
+    let assessment = assess_within(repo.path());
+
+    let pipes = |path: &str| {
+        assessment
+            .findings
+            .iter()
+            .filter(|f| f.id == "curl-pipe-shell" && f.location.path == path)
+            .count()
+    };
+    assert_eq!(pipes("Dockerfile"), 30_000);
+    assert_eq!(pipes(".gitlab-ci.yml"), 8_000);
+    let last = assessment
+        .findings
+        .iter()
+        .rfind(|f| f.location.path == "Dockerfile" && f.id == "curl-pipe-shell")
+        .unwrap();
+    assert_eq!(last.location.line, 30_001);
+    assert_eq!(last.snippet, "RUN curl -s https://example.test/29999 | sh");
+}
