@@ -16,7 +16,11 @@ for target in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$target"
     # Seed from the test fixtures so the fuzzer starts from real-looking files.
     case $target in
-        yaml | workflow) find tests/fixtures -path '*/.github/workflows/*.yml' -o -name '.gitlab-ci.yml' ;;
+        yaml | workflow)
+            find tests/fixtures -path '*/.github/workflows/*.yml' -o -name '.gitlab-ci.yml'
+            # A Cloud Build file: a tool step, a shell step with a `-c` script, a `dir:`.
+            printf 'steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build, -t, "gcr.io/$PROJECT_ID/app:$SHORT_SHA", .]\n  - name: golang:1.22\n    entrypoint: bash\n    dir: cmd\n    args:\n      - -c\n      - |\n        go test ./... \\\n          && make release\ntimeout: 600s\n' >"fuzz/corpus/$target/seed-cloudbuild"
+            ;;
         dockerfile) find tests/fixtures -name 'Dockerfile*' ;;
         migrations) find tests/fixtures -path '*migrat*' -type f ;;
         git_index) find . -maxdepth 2 -path '*/.git/index' ;;

@@ -1,4 +1,4 @@
-//! Pipeline building from one workflow text (GitHub Actions and GitLab CI), through the
+//! Pipeline building from one workflow text (GitHub Actions, GitLab CI and Cloud Build), through the
 //! public stage entry point.
 #![no_main]
 
@@ -9,6 +9,7 @@ fuzz_target!(|text: &str| {
     for (path, kind) in [
         (".github/workflows/ci.yml", FileKind::GithubWorkflow),
         (".gitlab-ci.yml", FileKind::GitlabCi),
+        ("cloudbuild.yaml", FileKind::CloudBuild),
     ] {
         let inventory = Inventory {
             root: "/nonexistent".into(),

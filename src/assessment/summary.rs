@@ -208,6 +208,7 @@ pub fn inventory(facts: &Facts) -> InventoryReport {
         .map(|s| match s {
             crate::pipeline::CiSystem::GithubActions => "GitHub Actions".to_string(),
             crate::pipeline::CiSystem::GitlabCi => "GitLab CI".to_string(),
+            crate::pipeline::CiSystem::CloudBuild => "Cloud Build".to_string(),
         })
         .collect();
     ci_systems.extend(facts.pipelines.other_ci.iter().cloned());

@@ -273,6 +273,7 @@ pub const DETECTORS: &[&str] = &[
     "test_matrix",
     "load_test_gate",
     "preview_environments",
+    "release_tool_outputs",
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",

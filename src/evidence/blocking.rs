@@ -19,12 +19,17 @@ pub fn non_blocking_reason(
                 "it runs in after_script of job {}, whose failures never fail the job",
                 job.id
             ),
+            CiSystem::CloudBuild => {
+                format!("the step sets allowFailure: true ({})", step.location)
+            }
         });
     }
     if job.allow_failure {
         return Some(match pipeline.system {
             CiSystem::GithubActions => format!("job {} sets continue-on-error: true", job.id),
-            CiSystem::GitlabCi => format!("job {} allows failure (allow_failure)", job.id),
+            CiSystem::GitlabCi | CiSystem::CloudBuild => {
+                format!("job {} allows failure (allow_failure)", job.id)
+            }
         });
     }
     if let Some(command) = command {

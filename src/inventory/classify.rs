@@ -62,6 +62,8 @@ pub enum FileKind {
     Dependabot,
     Renovate,
     GitlabCi,
+    /// A Google Cloud Build configuration (`cloudbuild.yaml`, `cloudbuild-release.yaml`).
+    CloudBuild,
     /// A pipeline file of a CI system modelled only by name (Jenkins, CircleCI, ...).
     OtherCi,
     Dockerfile,
@@ -100,6 +102,7 @@ impl FileKind {
             Self::Dependabot => "Dependabot config",
             Self::Renovate => "Renovate config",
             Self::GitlabCi => "GitLab CI pipeline",
+            Self::CloudBuild => "Cloud Build pipeline",
             Self::OtherCi => "CI pipeline (other system)",
             Self::Dockerfile => "Dockerfile",
             Self::Compose => "Compose file",
@@ -205,6 +208,9 @@ pub fn classify(path: &str) -> FileKind {
         || (dir.contains(".gitlab") || dir.starts_with("ci")) && yaml && name.contains("gitlab-ci")
     {
         return FileKind::GitlabCi;
+    }
+    if name.starts_with("cloudbuild") && yaml {
+        return FileKind::CloudBuild;
     }
     if is_other_ci(&lower, name, dir) {
         return FileKind::OtherCi;
@@ -333,13 +339,10 @@ fn is_other_ci(lower: &str, name: &str, dir: &str) -> bool {
             | "bitbucket-pipelines.yml"
             | ".drone.yml"
             | ".travis.yml"
-            | "cloudbuild.yaml"
-            | "cloudbuild.yml"
             | "buildspec.yml"
             | ".buildkite/pipeline.yml"
             | ".woodpecker.yml"
     ) || (dir == ".tekton" && (name.ends_with(".yaml") || name.ends_with(".yml")))
-        || matches!(name, "cloudbuild.yaml" | "cloudbuild.yml")
 }
 
 fn package_file(name: &str) -> Option<FileKind> {

@@ -3,6 +3,7 @@
 //! ask of it: which jobs deploy and where, which steps cannot fail the build, which pipelines
 //! run on a change.
 
+mod cloudbuild;
 mod github;
 mod gitlab;
 mod make;
@@ -34,6 +35,7 @@ pub use roles::{
 pub enum CiSystem {
     GithubActions,
     GitlabCi,
+    CloudBuild,
 }
 
 /// Events that start a pipeline.
@@ -55,6 +57,9 @@ pub struct Triggers {
     /// branches do not start this one.
     pub after_branches_only: bool,
     pub release: bool,
+    /// Started by triggers configured outside the repository (Cloud Build): which events
+    /// start it cannot be known from the files.
+    pub external: bool,
     /// Branches a push must be to, when the pipeline filters them.
     pub push_branches: Vec<String>,
     /// Inputs a person fills in when starting the pipeline by hand.
@@ -97,6 +102,9 @@ impl Triggers {
             (true, false) => "runs only on a schedule",
             (false, true) => "runs only when started by hand",
             _ if self.tags_only || self.release => "runs only on releases",
+            _ if self.external => {
+                "runs on triggers configured outside the repository, so nothing shows it checks every change"
+            }
             _ => "does not run on pull requests or pushes",
         }
     }
@@ -331,6 +339,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             FileKind::GitlabCi if file.path.eq_ignore_ascii_case(".gitlab-ci.yml") => {
                 gitlab::parse_pipeline(&file.path, text, inventory)
             }
+            FileKind::CloudBuild => cloudbuild::parse_pipeline(&file.path, text, inventory),
             FileKind::OtherCi => {
                 out.other_ci.push(file.path.clone());
                 continue;
@@ -339,7 +348,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
         };
         match result {
             Ok(mut pipeline) => {
-                pipeline.demonstration = is_demonstration(&file.path, text);
+                pipeline.demonstration |= is_demonstration(&file.path, text);
                 out.pipelines.push(pipeline);
             }
             Err(reason) => out.unparsed.push(Unparsed {

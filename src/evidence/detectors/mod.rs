@@ -9,6 +9,7 @@ mod load_tests;
 mod migrations;
 mod pipeline;
 mod quality;
+mod release_tools;
 mod runners;
 mod supply;
 
@@ -53,6 +54,7 @@ pub fn run(
         "test_matrix" => pipeline::test_matrix(facts, signals),
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
+        "release_tool_outputs" => release_tools::goreleaser_outputs(facts, signals),
         _ => None,
     }
 }

@@ -202,7 +202,7 @@ pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
         }
         (None, Some(push)) => {
             let reason = match push.system {
-                CiSystem::GitlabCi => "pipelines run on pushes; no rule shows merge request pipelines".to_string(),
+                CiSystem::GitlabCi | CiSystem::CloudBuild => "pipelines run on pushes; no rule shows merge request pipelines".to_string(),
                 CiSystem::GithubActions if push.triggers.push_branches.is_empty() => "runs on pushes to every branch but not on pull requests, so pull requests from forks are never checked".to_string(),
                 CiSystem::GithubActions => "runs on pushes but not on pull requests, so changes are checked only after they merge".to_string(),
             };
@@ -342,7 +342,20 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
         .filter(|p| p.system == CiSystem::GithubActions)
         .collect();
     if github.is_empty() {
-        let reason = "GitLab job token scope and protected variables live in project settings; verify them there".to_string();
+        let systems = facts.pipelines.systems();
+        let mut places = Vec::new();
+        if systems.contains(&CiSystem::GitlabCi) {
+            places.push("GitLab job token scope and protected variables live in project settings");
+        }
+        if systems.contains(&CiSystem::CloudBuild) {
+            places.push("the Cloud Build service account's roles live in Google Cloud IAM");
+        }
+        if places.is_empty() {
+            places.push(
+                "the CI system's credentials and their scopes are set outside the repository",
+            );
+        }
+        let reason = format!("{}; verify them there", places.join(", and "));
         return verdict(State::Partial, Some(reason), Vec::new());
     }
     let mut found = Vec::new();

@@ -1,0 +1,96 @@
+//! Release tools whose configuration does the work: goreleaser writes SBOMs and signs
+//! artifacts when `.goreleaser.yml` says so (`sboms:`, `signs:`), but only in the pipeline
+//! that runs `goreleaser release`. The configuration alone is Partial; with a pipeline that
+//! runs the release it is Present.
+
+use super::{Facts, State, Verdict, evidence, verdict};
+use crate::evidence::Evidence;
+use crate::pipeline::{Command, Step};
+
+/// Present when a goreleaser configuration signal is backed by a pipeline that runs the
+/// release; `None` (the signals stand) otherwise, or when something else already gives
+/// full credit.
+pub(super) fn goreleaser_outputs(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+    if signals.iter().any(|e| e.state == State::Present) {
+        return None;
+    }
+    let config = signals
+        .iter()
+        .find(|e| e.state == State::Partial && is_goreleaser_config(&e.location.path))?;
+    let (pipeline, job, location, what) = facts
+        .pipelines
+        .steps()
+        .filter(|(p, _, _)| !p.demonstration)
+        .find_map(|(p, j, s)| release_run(s).map(|(location, what)| (p, j, location, what)))?;
+    let run = evidence(
+        facts,
+        State::Present,
+        location,
+        format!("`{what}` in job {} of {}", job.id, pipeline.path),
+        None,
+    );
+    let configured = Evidence {
+        state: State::Present,
+        reason: None,
+        ..config.clone()
+    };
+    verdict(State::Present, None, vec![run, configured])
+}
+
+fn is_goreleaser_config(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, ".goreleaser.yml" | ".goreleaser.yaml")
+}
+
+/// Where a step runs a real goreleaser release (not `--snapshot`, not with publishing
+/// skipped), and what it runs.
+fn release_run(step: &Step) -> Option<(crate::source::Location, String)> {
+    let publishes = |text: &str| {
+        !text.contains("--snapshot") && !text.contains("--skip-publish") && {
+            let skipped = text
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("--skip="));
+            !skipped.is_some_and(|list| list.split(',').any(|s| s == "publish"))
+        }
+    };
+    if step
+        .uses
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case("goreleaser/goreleaser-action"))
+    {
+        let args = step.input("args")?;
+        let words: Vec<&str> = args.value.split_whitespace().collect();
+        return (words.first() == Some(&"release") && publishes(&args.value)).then(|| {
+            (
+                args.location.clone(),
+                format!("goreleaser {}", args.value.trim()),
+            )
+        });
+    }
+    step.commands
+        .iter()
+        .find(|c: &&Command| is_release_command(&c.text) && publishes(&c.text))
+        .map(|c| (c.location.clone(), c.text.clone()))
+}
+
+fn is_release_command(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(2)
+        .any(|pair| pair[0].rsplit('/').next() == Some("goreleaser") && pair[1] == "release")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_commands() {
+        assert!(is_release_command(
+            "LDFLAGS=\"$(LDFLAGS)\" goreleaser release --parallelism 1 --clean"
+        ));
+        assert!(is_release_command("./bin/goreleaser release"));
+        assert!(!is_release_command("goreleaser check"));
+        assert!(!is_release_command("echo goreleaser"));
+    }
+}
