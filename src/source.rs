@@ -104,9 +104,7 @@ impl<'t> LineScope<'t> {
         let index: ScopedLines = texts
             .into_iter()
             .map(|text| {
-                let starts: std::rc::Rc<[usize]> = std::iter::once(0)
-                    .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
-                    .collect();
+                let starts: std::rc::Rc<[usize]> = line_starts(text).into();
                 ((text.as_ptr() as usize, text.len()), starts)
             })
             .collect();
@@ -134,6 +132,23 @@ fn scoped_starts(text: &str) -> Option<std::rc::Rc<[usize]>> {
             .get(&(text.as_ptr() as usize, text.len()))
             .cloned()
     })
+}
+
+/// The byte offset where each line of `text` begins.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
+        .collect()
+}
+
+/// Line `n` (1-based) of `text`, found through its [`line_starts`].
+pub fn line_at<'t>(text: &'t str, starts: &[usize], n: usize) -> &'t str {
+    let Some(&start) = starts.get(n.max(1) - 1) else {
+        return "";
+    };
+    let rest = text.get(start..).unwrap_or("");
+    let line = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest, |end| &rest[..end]);
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 /// The byte offset where line `n` (1-based) of `text` begins, if the text has that line.

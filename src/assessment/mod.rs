@@ -58,15 +58,19 @@ fn decide(
             Vec::new(),
         );
     }
-    let signals: Vec<Evidence> = found.map(|f| f.evidence.clone()).unwrap_or_default();
+    let signals: &[Evidence] = found.map_or(&[], |f| f.evidence.as_slice());
     if let Some(verdict) = found.and_then(|f| f.verdict.as_ref()) {
         let mut evidence = verdict.evidence.clone();
+        evidence.truncate(EVIDENCE_PER_PRACTICE);
+        // Only the first few are kept: stop looking once there are enough.
         for e in signals {
+            if evidence.len() >= EVIDENCE_PER_PRACTICE {
+                break;
+            }
             if !evidence.iter().any(|x| x.location == e.location) {
-                evidence.push(e);
+                evidence.push(e.clone());
             }
         }
-        evidence.truncate(EVIDENCE_PER_PRACTICE);
         return (verdict.state, verdict.reason.clone(), evidence);
     }
     let state = signals.first().map(|e| e.state).unwrap_or(State::Absent);
@@ -75,8 +79,11 @@ fn decide(
         None => Some("no evidence in the repository".to_string()),
         _ => None,
     };
-    let mut evidence = signals;
-    evidence.truncate(EVIDENCE_PER_PRACTICE);
+    let evidence = signals
+        .iter()
+        .take(EVIDENCE_PER_PRACTICE)
+        .cloned()
+        .collect();
     (state, reason, evidence)
 }
 

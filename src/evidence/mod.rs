@@ -96,6 +96,9 @@ pub struct PracticeEvidence {
 }
 
 /// The facts every matcher and detector reads.
+/// Texts longer than this get a line index the first time a snippet is cut from them.
+const INDEXED_TEXT: usize = 64 * 1024;
+
 pub struct Facts<'a> {
     pub catalog: &'a Catalog,
     pub inventory: &'a Inventory,
@@ -112,6 +115,9 @@ pub struct Facts<'a> {
     step_matches: std::collections::HashMap<usize, Vec<(usize, Option<usize>)>>,
     /// Production paths, computed on first use.
     paths: std::sync::OnceLock<Vec<production::ProductionPath>>,
+    /// Line starts of the large files evidence was cited in, so that thousands of snippets
+    /// from one file do not each count lines from its top.
+    line_starts: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[usize]>>>,
 }
 
 impl<'a> Facts<'a> {
@@ -140,6 +146,7 @@ impl<'a> Facts<'a> {
                 .map(|step| (address(step), match_step(catalog, step)))
                 .collect(),
             paths: std::sync::OnceLock::new(),
+            line_starts: std::sync::Mutex::default(),
         }
     }
 
@@ -164,6 +171,10 @@ impl<'a> Facts<'a> {
             .get(&location.path)
             .and_then(|f| f.text.as_deref())
         {
+            Some(text) if text.len() > INDEXED_TEXT => {
+                let starts = self.line_starts_of(&location.path, text);
+                crate::source::snippet(crate::source::line_at(text, &starts, location.line))
+            }
             Some(text) => crate::source::snippet(crate::source::line_of(text, location.line)),
             None if location.line == 1 => self
                 .scans
@@ -172,6 +183,17 @@ impl<'a> Facts<'a> {
                 .to_string(),
             None => String::new(),
         }
+    }
+
+    fn line_starts_of(&self, path: &str, text: &str) -> std::sync::Arc<[usize]> {
+        let mut cache = self
+            .line_starts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(path.to_string())
+            .or_insert_with(|| crate::source::line_starts(text).into())
+            .clone()
     }
 
     /// Jobs that deploy to production: deploy jobs whose environment is production, or not

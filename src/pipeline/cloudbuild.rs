@@ -63,6 +63,7 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
         sets_permissions: false,
         serialised: false,
         deploys: std::sync::OnceLock::new(),
+        simulated: std::sync::OnceLock::new(),
     };
     Ok(Pipeline {
         system: CiSystem::CloudBuild,

@@ -339,6 +339,7 @@ fn parse_job(
         sets_permissions: body.get("permissions").is_some(),
         serialised: body.get("concurrency").is_some(),
         deploys: std::sync::OnceLock::new(),
+        simulated: std::sync::OnceLock::new(),
     }
 }
 

@@ -375,6 +375,7 @@ fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) ->
         sets_permissions: false,
         serialised: body.get("resource_group").is_some(),
         deploys: std::sync::OnceLock::new(),
+        simulated: std::sync::OnceLock::new(),
     }
 }
 

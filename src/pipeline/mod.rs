@@ -12,6 +12,7 @@ mod precommit;
 mod roles;
 mod scripts;
 
+pub use scripts::MAX_EXPANDED;
 pub(crate) use scripts::join;
 
 use std::collections::BTreeSet;
@@ -180,6 +181,9 @@ pub struct Job {
     pub serialised: bool,
     /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
     pub deploys: std::sync::OnceLock<bool>,
+    /// Whether the job only prints or sleeps, worked out once ([`is_simulated`]): every
+    /// piece of evidence from the job asks.
+    pub simulated: std::sync::OnceLock<bool>,
 }
 
 /// One axis of a job matrix: its name, how many values it takes (0 when they come from an

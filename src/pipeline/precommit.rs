@@ -34,8 +34,31 @@ static RUN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s;&|(/])(?:pre-commit|pre_commit|prek)\s+run\b([^;&|\n]*)").ok()
 });
 
+/// The pre-commit configuration, read once for all the steps that run it.
+pub(super) struct Config {
+    path: &'static str,
+    documents: Vec<Node>,
+}
+
+impl Config {
+    /// The repository's configuration, if it has one that parses.
+    pub(super) fn load(inventory: &Inventory) -> Option<Self> {
+        let (path, text) = CONFIGS.iter().find_map(|path| {
+            let text = inventory.get(path)?.text.as_deref()?;
+            Some((*path, text))
+        })?;
+        let documents = crate::parse::yaml::parse(text).ok()?;
+        Some(Self { path, documents })
+    }
+}
+
+/// Whether `command` runs pre-commit at all, so that the configuration is read only then.
+pub(super) fn runs_hooks(command: &str) -> bool {
+    RUN.as_ref().is_some_and(|run| run.is_match(command))
+}
+
 /// The hooks each `pre-commit run` in `command` runs, as commands.
-pub(super) fn hooks(command: &str, inventory: &Inventory) -> Vec<Command> {
+pub(super) fn hooks(command: &str, config: &Config) -> Vec<Command> {
     let Some(run) = RUN.as_ref() else {
         return Vec::new();
     };
@@ -48,7 +71,7 @@ pub(super) fn hooks(command: &str, inventory: &Inventory) -> Vec<Command> {
     run.captures_iter(command)
         .flat_map(|found| {
             let rest = found.get(1).map_or("", |m| m.as_str());
-            hooks_of_run(rest, inventory)
+            hooks_of_run(rest, config)
         })
         .filter(|(id, _)| !skipped.contains(&id.as_str()))
         .map(|(_, command)| command)
@@ -56,7 +79,7 @@ pub(super) fn hooks(command: &str, inventory: &Inventory) -> Vec<Command> {
 }
 
 /// The hooks one `pre-commit run <rest>` runs, each with its id.
-fn hooks_of_run(rest: &str, inventory: &Inventory) -> Vec<(String, Command)> {
+fn hooks_of_run(rest: &str, config: &Config) -> Vec<(String, Command)> {
     let words: Vec<&str> = rest.split_whitespace().collect();
     // `pre-commit run ruff` runs one hook; `--hook-stage manual` only the manual ones.
     let only = words.first().filter(|w| !w.starts_with('-')).copied();
@@ -68,19 +91,9 @@ fn hooks_of_run(rest: &str, inventory: &Inventory) -> Vec<(String, Command)> {
             _ => w.strip_prefix("--hook-stage="),
         })
         .unwrap_or("pre-commit");
-    let Some((path, text)) = CONFIGS.iter().find_map(|path| {
-        inventory
-            .get(path)
-            .and_then(|f| f.text.as_deref())
-            .map(|t| (*path, t))
-    }) else {
-        return Vec::new();
-    };
-    let Ok(documents) = crate::parse::yaml::parse(text) else {
-        return Vec::new();
-    };
+    let (path, documents) = (config.path, &config.documents);
     let mut out = Vec::new();
-    for document in &documents {
+    for document in documents {
         let default_stages = document.get("default_stages");
         for repo in document.get("repos").map(Node::items).unwrap_or_default() {
             for hook in repo.get("hooks").map(Node::items).unwrap_or_default() {

@@ -3,11 +3,14 @@
 //! counts as much as one written in the workflow. So do the hooks a `pre-commit run` runs
 //! ([`super::precommit`]). Scripts are read, never run.
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Command, Pipeline};
+use super::{Command, Pipeline, precommit};
 use crate::inventory::Inventory;
 use crate::source::Location;
 
@@ -20,111 +23,208 @@ static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s;&|(])(?:(?:ba|z)?sh\s+(?:-\w+\s+)*|source\s+|\.\s+)?((?:\.{1,2}/)?[\w.\-/]+\.(?:sh|bash))\b").ok()
 });
 
+/// Adds to each step the commands of the scripts, Make targets and pre-commit hooks it runs.
+///
+/// Every step that calls a script gets the script's commands, so a workflow of thousands of
+/// steps calling one long script would hold millions of copies: at most [`MAX_EXPANDED`]
+/// commands are added over the whole repository, in file order. Scripts are split into
+/// commands once, and the pre-commit configuration is parsed once.
 pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
+    let mut reader = Reader {
+        inventory,
+        scripts: HashMap::new(),
+        recipes: HashMap::new(),
+        precommit: OnceCell::new(),
+        budget: MAX_EXPANDED,
+    };
     for pipeline in pipelines.iter_mut() {
         for job in &mut pipeline.jobs {
             for step in &mut job.steps {
                 let mut expanded = Vec::with_capacity(step.commands.len());
                 for command in std::mem::take(&mut step.commands) {
                     let base = step.working_directory.clone().unwrap_or_default();
-                    let inner = follow(&command.text, &base, inventory, 0, &mut Vec::new());
+                    let inner = reader.follow(&command.text, &base, 0, &mut Vec::new());
                     expanded.push(command);
                     expanded.extend(inner);
                 }
                 // `pre-commit run`, in the step or in a script it calls, runs the hooks.
-                let hooks: Vec<Command> = expanded
-                    .iter()
-                    .flat_map(|c| super::precommit::hooks(&c.text, inventory))
-                    .collect();
+                let mut hooks = Vec::new();
+                for command in &expanded {
+                    hooks.extend(reader.hooks(&command.text));
+                }
                 expanded.extend(hooks);
                 step.commands = expanded;
             }
-            // The commands changed: whether the job deploys is worked out again.
+            // The commands changed: what the job does is worked out again.
             job.deploys = std::sync::OnceLock::new();
+            job.simulated = std::sync::OnceLock::new();
         }
     }
 }
 
-fn follow(
-    text: &str,
-    base: &str,
-    inventory: &Inventory,
-    depth: usize,
-    visited: &mut Vec<String>,
-) -> Vec<Command> {
-    let Some(regex) = SCRIPT_CALL.as_ref() else {
-        return Vec::new();
-    };
-    if depth >= MAX_DEPTH {
-        return Vec::new();
+/// Most commands [`expand`] adds over a whole repository. The largest real repositories
+/// measured hold a few hundred commands in all (sendapp 525, argo-rollouts 451); a generated
+/// workflow could otherwise add billions.
+pub const MAX_EXPANDED: usize = 50_000;
+
+/// Reads what steps call, each file split into commands once, within the repository's budget.
+struct Reader<'i> {
+    inventory: &'i Inventory,
+    /// The commands of each script read so far, by path.
+    scripts: HashMap<String, Rc<[Command]>>,
+    /// The recipes of each Makefile and targets expanded so far (`Makefile:test lint`).
+    recipes: HashMap<String, Rc<[Command]>>,
+    precommit: OnceCell<Option<precommit::Config>>,
+    /// Commands that may still be added.
+    budget: usize,
+}
+
+impl Reader<'_> {
+    /// Takes up to `wanted` commands from the budget; returns how many were granted.
+    fn take(&mut self, wanted: usize) -> usize {
+        let granted = wanted.min(self.budget);
+        self.budget -= granted;
+        granted
     }
-    let mut out = Vec::new();
-    for capture in regex.captures_iter(text) {
-        let Some(called) = capture.get(1).map(|m| m.as_str()) else {
-            continue;
-        };
-        let Some(path) = [join(base, called), join("", called)]
-            .into_iter()
-            .flatten()
-            .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
-        else {
-            continue;
-        };
-        if visited.contains(&path) {
-            continue;
+
+    fn hooks(&mut self, command: &str) -> Vec<Command> {
+        if self.budget == 0 || !precommit::runs_hooks(command) {
+            return Vec::new();
         }
-        visited.push(path.clone());
-        let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
-            continue;
+        let inventory = self.inventory;
+        let config = self
+            .precommit
+            .get_or_init(|| precommit::Config::load(inventory));
+        let Some(config) = config.as_ref() else {
+            return Vec::new();
         };
-        // A script keeps the step's working directory, so paths inside it resolve from there.
-        for command in script_lines(&path, body).into_iter().take(MAX_COMMANDS) {
-            let nested = follow(&command.text, base, inventory, depth + 1, visited);
-            out.push(command);
-            out.extend(nested);
-        }
+        let mut hooks = precommit::hooks(command, config);
+        let granted = self.take(hooks.len());
+        hooks.truncate(granted);
+        hooks
     }
-    for call in super::make::calls(text) {
-        let Some(folder) = join(base, call.directory.as_deref().unwrap_or("")) else {
-            continue;
-        };
-        let names = match call.file.as_deref() {
-            Some(file) => vec![file],
-            None => vec!["GNUmakefile", "makefile", "Makefile"],
-        };
-        let Some(path) = names
-            .into_iter()
-            .filter_map(|name| join(&folder, name))
-            .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
-        else {
-            continue;
-        };
-        let key = format!("{path}:{}", call.targets.join(" "));
-        if visited.contains(&key) {
-            continue;
+
+    /// The commands of `path`, split once.
+    fn script(&mut self, path: &str, body: &str) -> Rc<[Command]> {
+        if let Some(commands) = self.scripts.get(path) {
+            return commands.clone();
         }
-        visited.push(key);
-        let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
-            continue;
+        let commands: Rc<[Command]> = script_lines(path, body)
+            .into_iter()
+            .take(MAX_COMMANDS)
+            .collect();
+        self.scripts.insert(path.to_string(), commands.clone());
+        commands
+    }
+
+    fn follow(
+        &mut self,
+        text: &str,
+        base: &str,
+        depth: usize,
+        visited: &mut Vec<String>,
+    ) -> Vec<Command> {
+        let Some(regex) = SCRIPT_CALL.as_ref() else {
+            return Vec::new();
         };
-        // Included files are named relative to the folder make runs in.
-        let mut files = vec![(path.clone(), body)];
-        for name in super::make::includes(body).into_iter().take(16) {
-            if let Some(included) = join(&folder, name)
-                && let Some(text) = inventory.get(&included).and_then(|f| f.text.as_deref())
-                && !files.iter().any(|(p, _)| *p == included)
-            {
-                files.push((included, text));
+        if depth >= MAX_DEPTH || self.budget == 0 {
+            return Vec::new();
+        }
+        let inventory = self.inventory;
+        let mut out = Vec::new();
+        for capture in regex.captures_iter(text) {
+            let Some(called) = capture.get(1).map(|m| m.as_str()) else {
+                continue;
+            };
+            let Some(path) = [join(base, called), join("", called)]
+                .into_iter()
+                .flatten()
+                .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
+            else {
+                continue;
+            };
+            if visited.contains(&path) {
+                continue;
+            }
+            visited.push(path.clone());
+            let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
+                continue;
+            };
+            // A script keeps the step's working directory, so paths inside it resolve from
+            // there.
+            let commands = self.script(&path, body);
+            for command in commands.iter() {
+                if self.take(1) == 0 {
+                    return out;
+                }
+                let nested = self.follow(&command.text, base, depth + 1, visited);
+                out.push(command.clone());
+                out.extend(nested);
             }
         }
-        // Recipes run in the Makefile's folder.
-        for command in super::make::recipes_in(&files, &call.targets, MAX_COMMANDS) {
-            let nested = follow(&command.text, &folder, inventory, depth + 1, visited);
-            out.push(command);
-            out.extend(nested);
+        for call in super::make::calls(text) {
+            let Some(folder) = join(base, call.directory.as_deref().unwrap_or("")) else {
+                continue;
+            };
+            let names = match call.file.as_deref() {
+                Some(file) => vec![file],
+                None => vec!["GNUmakefile", "makefile", "Makefile"],
+            };
+            let Some(path) = names
+                .into_iter()
+                .filter_map(|name| join(&folder, name))
+                .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
+            else {
+                continue;
+            };
+            let key = format!("{path}:{}", call.targets.join(" "));
+            if visited.contains(&key) {
+                continue;
+            }
+            visited.push(key.clone());
+            let recipes = match self.recipes.get(&key) {
+                Some(recipes) => recipes.clone(),
+                None => {
+                    let recipes = make_recipes(inventory, &path, &folder, &call.targets);
+                    self.recipes.insert(key.clone(), recipes.clone());
+                    recipes
+                }
+            };
+            // Recipes run in the Makefile's folder.
+            for command in recipes.iter() {
+                if self.take(1) == 0 {
+                    return out;
+                }
+                let nested = self.follow(&command.text, &folder, depth + 1, visited);
+                out.push(command.clone());
+                out.extend(nested);
+            }
+        }
+        out
+    }
+}
+
+/// The recipes `targets` run in the Makefile at `path`, with the files it includes (named
+/// relative to `folder`, where make runs).
+fn make_recipes(
+    inventory: &Inventory,
+    path: &str,
+    folder: &str,
+    targets: &[String],
+) -> Rc<[Command]> {
+    let Some(body) = inventory.get(path).and_then(|f| f.text.as_deref()) else {
+        return Rc::from(Vec::new());
+    };
+    let mut files = vec![(path.to_string(), body)];
+    for name in super::make::includes(body).into_iter().take(16) {
+        if let Some(included) = join(folder, name)
+            && let Some(text) = inventory.get(&included).and_then(|f| f.text.as_deref())
+            && !files.iter().any(|(p, _)| *p == included)
+        {
+            files.push((included, text));
         }
     }
-    out
+    super::make::recipes_in(&files, targets, MAX_COMMANDS).into()
 }
 
 /// Joins a relative script path onto a folder, resolving `.` and `..`; `None` if it leaves
