@@ -11,7 +11,7 @@
 
 use super::{Finding, Rule, Severity, Sources, line_location, locate_in_text};
 use crate::evidence::Confidence;
-use crate::parse::dockerfile::{Dockerfile, Stage};
+use crate::parse::dockerfile::Dockerfile;
 
 pub const RULE: Rule = Rule {
     id: "package-install-hygiene",
@@ -77,23 +77,14 @@ pub(crate) fn problems(run: &str, pip_cache_off: bool) -> Vec<(String, String)> 
     out
 }
 
-/// Stages whose layers end up in the shipped image: the final stage and the stages of the same
-/// file it is built `FROM`, transitively.
-fn shipped_stages(file: &Dockerfile) -> Vec<&Stage> {
-    let mut chain: Vec<&Stage> = file.final_stage().into_iter().collect();
-    while let Some(parent) = chain.last().and_then(|current| {
-        file.stages.iter().find(|s| {
-            s.alias
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(&current.image))
-        })
-    }) {
-        if chain.iter().any(|s| std::ptr::eq(*s, parent)) {
-            break;
-        }
-        chain.push(parent);
+/// Which stages' layers end up in the shipped image, by index: the final stage and the stages
+/// of the same file it is built `FROM`, transitively.
+fn shipped_stages(file: &Dockerfile) -> Vec<bool> {
+    let mut shipped = vec![false; file.stages.len()];
+    for (index, _) in file.final_lineage() {
+        shipped[index] = true;
     }
-    chain
+    shipped
 }
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
@@ -101,9 +92,8 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
     for docker in &sources.dockerfiles {
         let path = &docker.file.path;
         let shipped = shipped_stages(docker.file);
-        for stage in &docker.file.stages {
+        for (stage, &in_image) in docker.file.stages.iter().zip(&shipped) {
             // Package lists left in a build stage never reach the image.
-            let in_image = shipped.iter().any(|s| std::ptr::eq(*s, stage));
             let pip_cache_off = stage.instructions.iter().any(|i| {
                 matches!(i.keyword.as_str(), "ENV" | "ARG") && i.args.contains("PIP_NO_CACHE_DIR")
             });

@@ -5,9 +5,9 @@
 //! confidence is medium; images whose tag says `nonroot` are trusted to mean it. Only
 //! Dockerfiles the project ships are audited (not dev containers, tests or examples).
 
-use super::{DockerfileSource, Finding, Rule, Severity, Sources, line_location, locate_in_text};
+use super::{Finding, Rule, Severity, Sources, line_location, locate_in_text};
 use crate::evidence::Confidence;
-use crate::parse::dockerfile::{Instruction, Stage};
+use crate::parse::dockerfile::{Dockerfile, Instruction};
 
 pub const RULE: Rule = Rule {
     id: "root-container",
@@ -19,21 +19,11 @@ pub const RULE: Rule = Rule {
     practices: &["SEC-16"],
 };
 
-/// The last `USER` that applies to `stage`, following stages of the same file it builds on.
-fn effective_user<'a>(docker: &'a DockerfileSource, stage: &'a Stage) -> Option<&'a Instruction> {
-    let mut current = stage;
-    for _ in 0..docker.file.stages.len() {
-        if let Some(user) = current.last("USER") {
-            return Some(user);
-        }
-        let parent = docker.file.stages.iter().find(|s| {
-            s.alias
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(&current.image))
-        })?;
-        current = parent;
-    }
-    None
+/// The last `USER` that applies to the final stage, following the stages of the same file it
+/// builds on.
+fn effective_user(file: &Dockerfile) -> Option<&Instruction> {
+    file.final_lineage()
+        .find_map(|(_, stage)| stage.last("USER"))
 }
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
@@ -46,7 +36,7 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
             continue;
         };
         let path = &docker.file.path;
-        match effective_user(docker, stage) {
+        match effective_user(docker.file) {
             Some(user) => {
                 let name = user.args.split(':').next().unwrap_or("").trim();
                 if matches!(name, "root" | "0") {

@@ -37,7 +37,7 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
     for docker in &sources.dockerfiles {
         let path = &docker.file.path;
         for stage in &docker.file.stages {
-            if docker.file.is_stage_name(&stage.image) {
+            if stage.base_stage().is_some() {
                 continue;
             }
             let Some(message) = unpinned(&stage.image) else {

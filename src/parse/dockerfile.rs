@@ -3,6 +3,11 @@
 //! A small hand-written reader: instructions are joined across `\` continuations, comments and
 //! parser directives are skipped, and heredoc bodies (`RUN <<EOF`) are kept with their
 //! instruction. That is all the assessment needs, and it cannot be driven into deep recursion.
+//!
+//! Each stage also records which earlier stage it is built `FROM`, resolved once while reading,
+//! so that following a stage back to its image costs one step per stage and always ends.
+
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instruction {
@@ -18,6 +23,10 @@ pub struct Stage {
     pub alias: Option<String>,
     pub line: usize,
     pub instructions: Vec<Instruction>,
+    /// Index of the earlier stage `image` names, as Docker resolves it: stage names are matched
+    /// case-insensitively and only among the stages before this one, so a later or unknown name
+    /// is an image. Always smaller than this stage's own index, which keeps chains acyclic.
+    base_stage: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,17 +91,34 @@ impl Dockerfile {
         self.stages.last()
     }
 
-    /// Whether a stage's base is an earlier stage of this file rather than an image.
-    pub fn is_stage_name(&self, image: &str) -> bool {
-        self.stages.iter().any(|s| {
-            s.alias
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(image))
+    /// The stage at `index` followed by the earlier stages it is built on, nearest first, each
+    /// with its index; the last one yielded is built from an image. Empty when `index` is out
+    /// of range.
+    pub fn lineage(&self, index: usize) -> impl Iterator<Item = (usize, &Stage)> {
+        let mut next = Some(index);
+        std::iter::from_fn(move || {
+            let current = next?;
+            let stage = self.stages.get(current)?;
+            // Parsing only links a stage to an earlier one; refusing anything else here keeps
+            // the walk finite even for stages edited after parsing.
+            next = stage.base_stage.filter(|&parent| parent < current);
+            Some((current, stage))
         })
+    }
+
+    /// The final stage followed by the stages it is built on; see [`Dockerfile::lineage`].
+    pub fn final_lineage(&self) -> impl Iterator<Item = (usize, &Stage)> {
+        self.lineage(self.stages.len().saturating_sub(1))
     }
 }
 
 impl Stage {
+    /// Index of the earlier stage of the same file this stage is built `FROM`, or `None` when
+    /// its base is an image (or `scratch`, or an unresolved build argument).
+    pub fn base_stage(&self) -> Option<usize> {
+        self.base_stage
+    }
+
     pub fn all(&self, keyword: &str) -> impl Iterator<Item = &Instruction> {
         self.instructions
             .iter()
@@ -109,6 +135,8 @@ impl Stage {
 
 pub fn parse(path: &str, text: &str) -> Dockerfile {
     let mut stages: Vec<Stage> = Vec::new();
+    // Lower-cased stage name to the index of the first stage that took it.
+    let mut stage_names: HashMap<String, usize> = HashMap::new();
     let mut lines = text.lines().enumerate().peekable();
     while let Some((index, raw)) = lines.next() {
         let trimmed = raw.trim();
@@ -158,11 +186,19 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
                 }
                 _ => None,
             };
+            // Resolved before this stage's own name is recorded: `FROM x AS x` builds on an image.
+            let base_stage = stage_names.get(&image.to_ascii_lowercase()).copied();
+            if let Some(alias) = &alias {
+                stage_names
+                    .entry(alias.to_ascii_lowercase())
+                    .or_insert(stages.len());
+            }
             stages.push(Stage {
                 image,
                 alias,
                 line,
                 instructions: vec![instruction],
+                base_stage,
             });
         } else if let Some(stage) = stages.last_mut() {
             stage.instructions.push(instruction);
@@ -210,6 +246,59 @@ mod tests {
                 .map(|u| u.line),
             Some(7)
         );
+    }
+
+    fn lineage_lines(file: &Dockerfile) -> Vec<usize> {
+        file.final_lineage().map(|(_, stage)| stage.line).collect()
+    }
+
+    #[test]
+    fn stages_resolve_to_earlier_stage_names_case_insensitively() {
+        let text = "FROM python:3.12 AS Build\nFROM build AS test\nFROM alpine\nFROM BUILD\n";
+        let file = parse("Dockerfile", text);
+        let bases: Vec<_> = file.stages.iter().map(Stage::base_stage).collect();
+        assert_eq!(bases, [None, Some(0), None, Some(0)]);
+        assert_eq!(lineage_lines(&file), [4, 1]);
+    }
+
+    #[test]
+    fn later_and_own_names_are_images() {
+        let text = "FROM b AS a\nFROM a AS b\nFROM c AS c\n";
+        let file = parse("Dockerfile", text);
+        let bases: Vec<_> = file.stages.iter().map(Stage::base_stage).collect();
+        assert_eq!(bases, [None, Some(0), None]);
+    }
+
+    #[test]
+    fn a_repeated_name_refers_to_its_first_stage() {
+        let text = "FROM alpine AS base\nFROM debian AS base\nFROM base\n";
+        let file = parse("Dockerfile", text);
+        assert_eq!(file.stages[2].base_stage(), Some(0));
+    }
+
+    #[test]
+    fn a_cycle_of_names_has_a_finite_lineage() {
+        let text = "FROM c AS a\nFROM a AS b\nFROM b AS c\nFROM c AS d\n";
+        let file = parse("Dockerfile", text);
+        assert_eq!(lineage_lines(&file), [4, 3, 2, 1]);
+        assert_eq!(
+            file.final_lineage().last().map(|(_, s)| s.image.as_str()),
+            Some("c")
+        );
+    }
+
+    #[test]
+    fn lineage_of_no_stage_is_empty() {
+        let file = parse("Dockerfile", "# only a comment\n");
+        assert_eq!(file.final_lineage().count(), 0);
+        assert_eq!(file.lineage(7).count(), 0);
+    }
+
+    #[test]
+    fn lineage_refuses_links_that_do_not_point_back() {
+        let mut file = parse("Dockerfile", "FROM alpine AS a\nFROM a AS b\n");
+        file.stages[0].base_stage = Some(1);
+        assert_eq!(lineage_lines(&file), [2, 1]);
     }
 
     #[test]

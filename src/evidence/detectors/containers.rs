@@ -24,7 +24,7 @@ fn stage_location(file: &Dockerfile, line: usize) -> Location {
 fn image_bases(file: &Dockerfile) -> impl Iterator<Item = &Stage> {
     file.stages
         .iter()
-        .filter(|s| !file.is_stage_name(&s.image) && !s.image.eq_ignore_ascii_case("scratch"))
+        .filter(|s| s.base_stage().is_none() && !s.image.eq_ignore_ascii_case("scratch"))
 }
 
 pub fn base_image_digest(facts: &Facts) -> Option<Verdict> {
@@ -124,18 +124,8 @@ pub fn minimal_base_image(facts: &Facts) -> Option<Verdict> {
         let Some(last) = file.final_stage() else {
             continue;
         };
-        let mut stage = last;
         // A final stage built FROM an earlier stage inherits that stage's base.
-        while let Some(parent) = file.stages.iter().find(|s| {
-            s.alias
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(&stage.image))
-        }) {
-            if std::ptr::eq(parent, stage) {
-                break;
-            }
-            stage = parent;
-        }
+        let stage = file.final_lineage().last().map_or(last, |(_, root)| root);
         let image = stage.image.to_ascii_lowercase();
         let minimal = MINIMAL.iter().any(|m| image.contains(m));
         let state = if minimal {
