@@ -9,7 +9,9 @@
 use std::cell::OnceCell;
 use std::collections::HashSet;
 
-use super::{CiSystem, Command, Job, Pipeline, Step, Triggers, location_of, script_commands};
+use super::{
+    CiSystem, Command, Job, JobGraph, Pipeline, Step, Triggers, location_of, script_commands,
+};
 use crate::inventory::Inventory;
 use crate::parse::yaml::{self, Node};
 
@@ -80,6 +82,7 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
         stages: Vec::new(),
         templates: Vec::new(),
         demonstration: in_reference_folder(path),
+        graph: JobGraph::default(),
     })
 }
 

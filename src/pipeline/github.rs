@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::{CiSystem, Input, Job, Pipeline, Step, Triggers, location_of, script_commands};
+use super::{
+    CiSystem, Input, Job, JobGraph, Pipeline, Step, Triggers, location_of, script_commands,
+};
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::yaml::{self, Node, Value};
 
@@ -124,6 +126,7 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
         stages: Vec::new(),
         templates: Vec::new(),
         demonstration: false,
+        graph: JobGraph::default(),
     })
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{CiSystem, Job, Pipeline, Step, Triggers, location_of, script_commands};
+use super::{CiSystem, Job, JobGraph, Pipeline, Step, Triggers, location_of, script_commands};
 use crate::inventory::Inventory;
 use crate::parse::yaml::{self, Node, Value};
 
@@ -159,6 +159,7 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
             }),
         templates,
         demonstration: false,
+        graph: JobGraph::default(),
     })
 }
 

@@ -6,6 +6,7 @@
 mod cloudbuild;
 mod github;
 mod gitlab;
+mod graph;
 mod make;
 mod paths;
 mod precommit;
@@ -25,6 +26,7 @@ use crate::source::Location;
 pub use crate::source::Unparsed;
 
 pub use gitlab::template_jobs;
+pub use graph::JobGraph;
 pub use paths::{Upstream, downstream, upstream};
 pub use roles::{
     Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, is_simulated, job_scope,
@@ -244,11 +246,17 @@ pub struct Pipeline {
     pub templates: Vec<(String, Location)>,
     /// A demonstration workflow, not part of the project's CI ([`is_demonstration`]).
     pub demonstration: bool,
+    /// Which jobs wait for which, worked out on first use: looking jobs up by id and
+    /// following `needs` and stages then cost time in proportion to the answer. Its jobs and
+    /// stages must not change after that.
+    pub graph: JobGraph,
 }
 
 impl Pipeline {
+    /// The first job with this id.
     pub fn job(&self, id: &str) -> Option<&Job> {
-        self.jobs.iter().find(|j| j.id == id)
+        let index = self.graph.get(self).job_index(id)?;
+        self.jobs.get(index)
     }
 }
 

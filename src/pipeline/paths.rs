@@ -2,7 +2,9 @@
 //! stages, the workflows whose completion starts its workflow, and the local reusable
 //! workflows those jobs call — and what runs after it.
 
-use super::{CiSystem, Job, Pipeline, Pipelines};
+use std::collections::HashSet;
+
+use super::{Job, Pipeline, Pipelines};
 
 /// A job that runs before another, and whether its failure stops the later job.
 #[derive(Debug, Clone, Copy)]
@@ -15,48 +17,25 @@ pub struct Upstream<'a> {
 }
 
 /// Jobs of the same pipeline that this job waits for, directly or through others.
-fn needed<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
-    let mut out: Vec<&Job> = Vec::new();
-    let mut queue: Vec<&Job> = vec![job];
-    while let Some(current) = queue.pop() {
-        let before: Vec<&Job> = match pipeline.system {
-            CiSystem::GitlabCi if current.needs.is_empty() => {
-                let position = |j: &Job| {
-                    j.stage
-                        .as_deref()
-                        .and_then(|s| pipeline.stages.iter().position(|x| x == s))
-                };
-                match position(current) {
-                    Some(stage) => pipeline
-                        .jobs
-                        .iter()
-                        .filter(|j| position(j).is_some_and(|p| p < stage))
-                        .collect(),
-                    None => Vec::new(),
-                }
-            }
-            _ => current
-                .needs
-                .iter()
-                .filter_map(|n| pipeline.job(n))
-                .collect(),
-        };
-        for earlier in before {
-            if !out.iter().any(|j| std::ptr::eq(*j, earlier)) && !std::ptr::eq(earlier, job) {
-                out.push(earlier);
-                queue.push(earlier);
-            }
-        }
-    }
-    out
+fn needed<'a>(pipeline: &'a Pipeline, job: &Job) -> impl Iterator<Item = &'a Job> {
+    let graph = pipeline.graph.get(pipeline);
+    graph
+        .needed(pipeline, job)
+        .into_iter()
+        .filter_map(|index| pipeline.jobs.get(index))
+}
+
+/// The path of the local reusable workflow a job calls (`uses: ./.github/workflows/x.yml`).
+fn called_path(job: &Job) -> Option<&str> {
+    let target = job.calls.as_deref()?.strip_prefix("./")?;
+    target.split('@').next()
 }
 
 /// Jobs of a local reusable workflow that a job calls (`uses: ./.github/workflows/x.yml`).
 fn called_jobs<'a>(pipelines: &'a Pipelines, job: &Job) -> Vec<(&'a Pipeline, &'a Job)> {
-    let Some(target) = job.calls.as_deref().and_then(|c| c.strip_prefix("./")) else {
+    let Some(target) = called_path(job) else {
         return Vec::new();
     };
-    let target = target.split('@').next().unwrap_or(target);
     pipelines
         .pipelines
         .iter()
@@ -65,14 +44,47 @@ fn called_jobs<'a>(pipelines: &'a Pipelines, job: &Job) -> Vec<(&'a Pipeline, &'
         .collect()
 }
 
+/// Jobs that run before this one, across pipelines, each listed once with whether its
+/// failure stops this job; `job` is one of `pipeline`'s jobs.
 pub fn upstream<'a>(
     pipelines: &'a Pipelines,
     pipeline: &'a Pipeline,
     job: &'a Job,
 ) -> Vec<Upstream<'a>> {
-    let mut out = Vec::new();
-    collect_upstream(pipelines, pipeline, job, true, 0, &mut out);
-    out
+    let mut found = Found::default();
+    collect_upstream(pipelines, pipeline, job, true, 0, &mut found);
+    found.out
+}
+
+/// The upstream jobs in the order they were found, with the set of those already listed so
+/// that a job reached many ways is checked in constant time.
+#[derive(Default)]
+struct Found<'a> {
+    out: Vec<Upstream<'a>>,
+    listed: HashSet<*const Job>,
+}
+
+impl<'a> Found<'a> {
+    /// Lists a job that runs before, and the jobs of the local reusable workflow it calls;
+    /// a job already listed keeps what was first said of it.
+    fn add(
+        &mut self,
+        pipelines: &'a Pipelines,
+        pipeline: &'a Pipeline,
+        earlier: &'a Job,
+        guards: bool,
+    ) {
+        let called = called_jobs(pipelines, earlier);
+        for (p, j) in std::iter::once((pipeline, earlier)).chain(called) {
+            if self.listed.insert(std::ptr::from_ref(j)) {
+                self.out.push(Upstream {
+                    pipeline: p,
+                    job: j,
+                    guards: guards && !j.allow_failure,
+                });
+            }
+        }
+    }
 }
 
 fn collect_upstream<'a>(
@@ -81,29 +93,13 @@ fn collect_upstream<'a>(
     job: &'a Job,
     guarded: bool,
     depth: usize,
-    out: &mut Vec<Upstream<'a>>,
+    found: &mut Found<'a>,
 ) {
     if depth > 4 {
         return;
     }
-    // A job, and the jobs of the local reusable workflow it calls, run before this one.
-    let add =
-        |pipeline: &'a Pipeline, earlier: &'a Job, guards: bool, out: &mut Vec<Upstream<'a>>| {
-            let called = called_jobs(pipelines, earlier);
-            for (p, j, g) in std::iter::once((pipeline, earlier, guards))
-                .chain(called.into_iter().map(|(p, j)| (p, j, guards)))
-            {
-                if !out.iter().any(|x| std::ptr::eq(x.job, j)) {
-                    out.push(Upstream {
-                        pipeline: p,
-                        job: j,
-                        guards: g && !j.allow_failure,
-                    });
-                }
-            }
-        };
     for earlier in needed(pipeline, job) {
-        add(pipeline, earlier, guarded, out);
+        found.add(pipelines, pipeline, earlier, guarded);
     }
 
     // A workflow started by another's completion waits for it only with a success check.
@@ -114,32 +110,56 @@ fn collect_upstream<'a>(
     for name in &pipeline.triggers.after_workflows {
         for other in pipelines.pipelines.iter().filter(|p| &p.name == name) {
             for earlier in &other.jobs {
-                add(other, earlier, guarded && success_checked, out);
+                found.add(pipelines, other, earlier, guarded && success_checked);
             }
         }
     }
 
-    // A job in a called workflow runs after whatever its caller waits for.
+    // A job in a called workflow runs after whatever its caller waits for. A caller calls
+    // this job when it names the path of the workflow that holds the job.
     if pipeline.triggers.call {
+        let Some(owner) = owner_path(pipelines, pipeline, job) else {
+            return;
+        };
         for caller_pipeline in &pipelines.pipelines {
-            for caller in caller_pipeline.jobs.iter().filter(|j| {
-                called_jobs(pipelines, j)
-                    .iter()
-                    .any(|(_, c)| std::ptr::eq(*c, job))
-            }) {
-                collect_upstream(pipelines, caller_pipeline, caller, guarded, depth + 1, out);
+            for caller in caller_pipeline
+                .jobs
+                .iter()
+                .filter(|j| called_path(j) == Some(owner))
+            {
+                collect_upstream(
+                    pipelines,
+                    caller_pipeline,
+                    caller,
+                    guarded,
+                    depth + 1,
+                    found,
+                );
             }
         }
     }
 }
 
-/// Jobs of the same pipeline that wait for this one, directly or through others.
-pub fn downstream<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
-    pipeline
-        .jobs
+/// The path of the pipeline that holds `job`: `pipeline` itself, as callers pass it.
+fn owner_path<'a>(pipelines: &'a Pipelines, pipeline: &'a Pipeline, job: &Job) -> Option<&'a str> {
+    let holds = |p: &Pipeline| p.jobs.iter().any(|j| std::ptr::eq(j, job));
+    if pipeline.job(&job.id).is_some_and(|j| std::ptr::eq(j, job)) || holds(pipeline) {
+        return Some(&pipeline.path);
+    }
+    pipelines
+        .pipelines
         .iter()
-        .filter(|j| {
-            !std::ptr::eq(*j, job) && needed(pipeline, j).iter().any(|n| std::ptr::eq(*n, job))
-        })
+        .find(|p| holds(p))
+        .map(|p| p.path.as_str())
+}
+
+/// Jobs of the same pipeline that wait for this one, directly or through others, in file
+/// order.
+pub fn downstream<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
+    let graph = pipeline.graph.get(pipeline);
+    graph
+        .downstream(pipeline, job)
+        .into_iter()
+        .filter_map(|index| pipeline.jobs.get(index))
         .collect()
 }

@@ -1,0 +1,173 @@
+//! Hostile pipeline shapes for production paths: hundreds of production deploys, each
+//! waiting for every job before it through GitLab stages or layers of `needs`. Working out
+//! what runs before and after each deploy stays in proportion to the paths reported, and the
+//! controls still come from the jobs upstream and downstream.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod hostile_support;
+
+use hostile_support::*;
+use shipready::Assessment;
+use shipready::evidence::production::{ControlStatus, PathControl, ProductionPath};
+
+fn control<'a>(path: &'a ProductionPath, name: &str) -> &'a PathControl {
+    path.controls
+        .iter()
+        .find(|c| c.control == name)
+        .unwrap_or_else(|| panic!("{} has no control {name}", path.job))
+}
+
+/// The file and line a control was found at.
+fn found_at(path: &ProductionPath, name: &str) -> (String, usize) {
+    let location = control(path, name)
+        .location
+        .as_ref()
+        .unwrap_or_else(|| panic!("{name} of {} has no location", path.job));
+    (location.path.clone(), location.line)
+}
+
+fn paths_in<'a>(assessment: &'a Assessment, pipeline: &str) -> Vec<&'a ProductionPath> {
+    assessment
+        .production_paths
+        .iter()
+        .filter(|p| p.pipeline == pipeline)
+        .collect()
+}
+
+/// A GitLab pipeline of one job per stage: unit tests first, then `deploys` production
+/// deploys, then a health check. Each job waits for every job of the stages before it.
+fn gitlab_one_job_per_stage(deploys: usize) -> String {
+    let stages: Vec<String> = (0..deploys + 2).map(|i| format!("s{i}")).collect();
+    let mut text = format!("stages: [{}]\n", stages.join(", "));
+    text.push_str("unit-tests:\n  stage: s0\n  script:\n    - cargo test --locked\n");
+    for i in 1..=deploys {
+        text.push_str(&format!(
+            "deploy-{i}:\n  stage: s{i}\n  environment: production\n  script:\n    - kubectl apply -f k8s/\n"
+        ));
+    }
+    text.push_str(&format!(
+        "verify:\n  stage: s{}\n  script:\n    - curl --fail https://example.com/healthz\n",
+        deploys + 1
+    ));
+    text
+}
+
+#[test]
+fn hundreds_of_gitlab_deploys_one_per_stage_are_each_followed_in_one_pass() {
+    let repo = repository();
+    let deploys = 400;
+    write(
+        repo.path(),
+        ".gitlab-ci.yml",
+        gitlab_one_job_per_stage(deploys),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let paths = paths_in(&assessment, ".gitlab-ci.yml");
+    assert_eq!(paths.len(), deploys);
+    let last = paths.last().unwrap();
+    assert_eq!(last.job, format!("deploy-{deploys}"));
+    let tests = control(last, "tests");
+    assert_eq!(tests.status, ControlStatus::Present, "{}", tests.detail);
+    assert_eq!(tests.detail, "job unit-tests in .gitlab-ci.yml");
+    assert_eq!(found_at(last, "tests"), (".gitlab-ci.yml".to_string(), 5));
+    // The health check runs in the last stage, after every deploy.
+    let first = paths.first().unwrap();
+    assert_eq!(first.job, "deploy-1");
+    assert_eq!(
+        control(first, "health check").status,
+        ControlStatus::Present
+    );
+    assert_eq!(
+        control(first, "health check").detail,
+        "job verify in .gitlab-ci.yml"
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+/// A GitHub workflow of `deploys` production deploys in layers of ten, each deploy needing
+/// the whole layer before it; the first layer needs a test job (one allowed to fail) and a
+/// health check needs the last layer.
+fn github_layered_needs(deploys: usize) -> String {
+    let mut text = String::from(
+        "name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    continue-on-error: true
+    steps:
+      - run: cargo test --locked
+",
+    );
+    let layer = |l: usize| -> Vec<String> {
+        (l * 10..(l * 10 + 10).min(deploys))
+            .map(|i| format!("deploy-{i}"))
+            .collect()
+    };
+    for i in 0..deploys {
+        let needs = match i / 10 {
+            0 => vec!["test".to_string()],
+            l => layer(l - 1),
+        };
+        text.push_str(&format!(
+            "  deploy-{i}:
+    runs-on: ubuntu-latest
+    environment: production
+    needs: [{}]
+    steps:
+      - run: kubectl apply -f k8s/
+",
+            needs.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        "  verify:
+    runs-on: ubuntu-latest
+    needs: [{}]
+    steps:
+      - run: curl --fail https://example.com/healthz
+",
+        layer((deploys - 1) / 10).join(", ")
+    ));
+    text
+}
+
+#[test]
+fn six_hundred_github_deploys_in_layers_of_needs_are_each_followed_in_one_pass() {
+    let repo = repository();
+    let deploys = 600;
+    let workflow = ".github/workflows/deploy.yml";
+    write(repo.path(), workflow, github_layered_needs(deploys));
+
+    let assessment = assess_within(repo.path());
+
+    let paths = paths_in(&assessment, workflow);
+    assert_eq!(paths.len(), deploys);
+    let last = paths.last().unwrap();
+    assert_eq!(last.job, format!("deploy-{}", deploys - 1));
+    // The tests run first, through sixty layers of needs, but may fail.
+    let tests = control(last, "tests");
+    assert_eq!(tests.status, ControlStatus::NonBlocking, "{}", tests.detail);
+    assert!(
+        tests.detail.contains("continue-on-error"),
+        "{}",
+        tests.detail
+    );
+    assert_eq!(found_at(last, "tests"), (workflow.to_string(), 10));
+    let first = paths.first().unwrap();
+    assert_eq!(first.job, "deploy-0");
+    assert_eq!(
+        control(first, "health check").status,
+        ControlStatus::Present
+    );
+    assert_eq!(
+        control(first, "health check").detail,
+        format!("job verify in {workflow}")
+    );
+    assert_good_workflow_assessed(&assessment);
+}
