@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{DOCKERFILE, expect, practice};
+use common::{DOCKERFILE, assess_files, expect, practice};
 use shipready::assessment::model::GateStatus;
 use shipready::evidence::State;
 
@@ -541,4 +541,20 @@ fn tls_in_test_names_is_the_acronym_only() {
         ("app/gc_test.go", only_ttl),
     ]);
     assert_eq!(practice(&a, "TST-13").state, State::Absent);
+}
+
+/// SEC-16: a final stage built on an earlier stage inherits that stage's USER and base image,
+/// as the root-container audit already read it.
+#[test]
+fn sec16_final_stage_inherits_the_user_of_the_stage_it_builds_on() {
+    let dockerfile = "FROM python:3.12-slim AS base\nRUN useradd app\nUSER app\n\nFROM base AS app\nCOPY . /app\nCMD [\"python\", \"-m\", \"app\"]\n";
+    let a = assess_files(&[("Dockerfile", dockerfile), ("app/main.py", "print(1)\n")]);
+    expect(&a, "SEC-16", State::Present, &[]);
+    let user = &practice(&a, "SEC-16").evidence[0];
+    assert_eq!((user.location.line, user.snippet.as_str()), (3, "USER app"));
+    assert!(a.findings.iter().all(|f| f.id != "root-container"));
+
+    let distroless = "FROM gcr.io/distroless/python3-debian12:nonroot AS runtime\n\nFROM runtime\nCOPY app /app\nCMD [\"/app/main.py\"]\n";
+    let a = assess_files(&[("Dockerfile", distroless), ("app/main.py", "print(1)\n")]);
+    expect(&a, "SEC-16", State::Present, &[]);
 }

@@ -179,7 +179,12 @@ pub fn non_root_container(facts: &Facts, signals: &[Evidence]) -> Option<Verdict
         let Some(last) = file.final_stage() else {
             continue;
         };
-        match last.last("USER") {
+        // A stage built on an earlier one inherits its USER and its base image.
+        let user = file
+            .final_lineage()
+            .find_map(|(_, stage)| stage.last("USER"));
+        let base = file.final_lineage().last().map_or(last, |(_, stage)| stage);
+        match user {
             Some(user)
                 if !matches!(
                     user.args.split(':').next().unwrap_or("").trim(),
@@ -206,7 +211,7 @@ pub fn non_root_container(facts: &Facts, signals: &[Evidence]) -> Option<Verdict
             }
             None => {
                 let distroless_nonroot =
-                    last.image.contains(":nonroot") || last.image.contains("-nonroot");
+                    base.image.contains(":nonroot") || base.image.contains("-nonroot");
                 if distroless_nonroot {
                     found.push(evidence(
                         facts,
