@@ -62,7 +62,8 @@ fn decide(
     if let Some(verdict) = found.and_then(|f| f.verdict.as_ref()) {
         let mut evidence = verdict.evidence.clone();
         evidence.truncate(EVIDENCE_PER_PRACTICE);
-        // Only the first few are kept: stop looking once there are enough.
+        // Signals past the cut are never shown, so they need not be compared: with thousands
+        // of signals (one per migration head) comparing each to all before it is quadratic.
         for e in signals {
             if evidence.len() >= EVIDENCE_PER_PRACTICE {
                 break;

@@ -271,17 +271,15 @@ impl Finding {
     /// it quotes repository text, which must not drive a terminal.
     pub fn new(rule: &Rule, location: Location, message: String, text: &str) -> Self {
         let snippet = source::snippet(source::line_of(text, location.line));
-        let mut message: String = message
-            .chars()
+        // Only the characters that are kept are read, however long the message.
+        let (kept, cut) = match message.char_indices().nth(MESSAGE_CHARACTERS) {
+            Some(_) => (message.chars().take(MESSAGE_CHARACTERS - 3), "..."),
+            None => (message.chars().take(MESSAGE_CHARACTERS), ""),
+        };
+        let message: String = kept
             .map(|c| if c.is_control() { ' ' } else { c })
+            .chain(cut.chars())
             .collect();
-        if message.chars().count() > MESSAGE_CHARACTERS {
-            message = message
-                .chars()
-                .take(MESSAGE_CHARACTERS - 3)
-                .collect::<String>()
-                + "...";
-        }
         Self {
             id: rule.id.to_string(),
             severity: rule.severity,
@@ -394,4 +392,24 @@ pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec
     // The same defect reached twice (a job read through two documents, say) is reported once.
     findings.dedup_by(|a, b| a.location == b.location && a.id == b.id && a.message == b.message);
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_of(message: &str) -> String {
+        let rule = &migration_multiple_heads::RULE;
+        Finding::new(rule, Location::file("a.py"), message.to_string(), "").message
+    }
+
+    #[test]
+    fn messages_are_cut_to_one_safe_line() {
+        let exact = "é".repeat(MESSAGE_CHARACTERS);
+        assert_eq!(message_of(&exact), exact);
+        let long = format!("a\nb\u{1b}{}", "é".repeat(2 * MESSAGE_CHARACTERS));
+        let cut = message_of(&long);
+        assert_eq!(cut.chars().count(), MESSAGE_CHARACTERS);
+        assert!(cut.starts_with("a b éé") && cut.ends_with("é..."), "{cut}");
+    }
 }

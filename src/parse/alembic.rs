@@ -82,6 +82,36 @@ pub fn revision(path: &str, text: &str) -> Option<Revision> {
     })
 }
 
+/// How many heads a multiple-heads message names before it counts the rest: every head gets
+/// its own message, so naming them all would make the messages quadratic in the heads.
+const HEADS_NAMED: usize = 5;
+
+/// The most characters of a revision id a message quotes. A finding message is cut to 200
+/// characters, so a longer id would be cut anyway; cutting it here keeps one huge id from
+/// being copied into every message that names it.
+const ID_CHARACTERS: usize = 200;
+
+/// The start of `id` that a message quotes.
+fn shown(id: &str) -> &str {
+    id.char_indices()
+        .nth(ID_CHARACTERS)
+        .map_or(id, |(end, _)| &id[..end])
+}
+
+/// The heads a multiple-heads message lists: the first few by name, then how many more.
+fn head_names(heads: &[&Revision]) -> String {
+    let named: Vec<&str> = heads
+        .iter()
+        .take(HEADS_NAMED)
+        .map(|r| shown(&r.id))
+        .collect();
+    let named = named.join(", ");
+    match heads.len().saturating_sub(HEADS_NAMED) {
+        0 => named,
+        more => format!("{named} and {more} more"),
+    }
+}
+
 /// Heads, missing parents and cycles of the revisions in one versions folder. Parents may live
 /// in another folder (`all` holds every revision id of the repository).
 pub fn graph_problems(revisions: &[Revision], all: &BTreeSet<String>) -> Vec<GraphProblem> {
@@ -96,8 +126,9 @@ pub fn graph_problems(revisions: &[Revision], all: &BTreeSet<String>) -> Vec<Gra
                 kind: GraphProblemKind::MissingParent,
                 location: r.parents_at.clone(),
                 message: format!(
-                    "revision {} names parent {parent}, which does not exist",
-                    r.id
+                    "revision {} names parent {}, which does not exist",
+                    shown(&r.id),
+                    shown(parent)
                 ),
             });
         }
@@ -107,16 +138,15 @@ pub fn graph_problems(revisions: &[Revision], all: &BTreeSet<String>) -> Vec<Gra
         .filter(|r| !referenced.contains(r.id.as_str()))
         .collect();
     if heads.len() > 1 {
-        let names: Vec<&str> = heads.iter().map(|r| r.id.as_str()).collect();
+        let names = head_names(&heads);
         for head in &heads {
             out.push(GraphProblem {
                 kind: GraphProblemKind::MultipleHeads,
                 location: head.revision_at.clone(),
                 message: format!(
-                    "revision {} is one of {} heads ({})",
-                    head.id,
-                    heads.len(),
-                    names.join(", ")
+                    "revision {} is one of {} heads ({names})",
+                    shown(&head.id),
+                    heads.len()
                 ),
             });
         }
@@ -128,7 +158,7 @@ pub fn graph_problems(revisions: &[Revision], all: &BTreeSet<String>) -> Vec<Gra
         out.push(GraphProblem {
             kind: GraphProblemKind::Cycle,
             location: r.parents_at.clone(),
-            message: format!("revision {} is its own ancestor", r.id),
+            message: format!("revision {} is its own ancestor", shown(&r.id)),
         });
     }
     out
@@ -262,5 +292,40 @@ mod tests {
             .collect();
         assert_eq!(ids, ["b", "e", "f"]);
         assert!(cycles(&revisions[4..5]).is_empty());
+    }
+
+    #[test]
+    fn many_heads_are_named_up_to_a_few_and_counted() {
+        let two = [revision_with("c3", &[]), revision_with("d4", &[])];
+        let all: BTreeSet<String> = ["c3", "d4"].map(String::from).into();
+        let messages: Vec<String> = graph_problems(&two, &all)
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        assert_eq!(messages[1], "revision d4 is one of 2 heads (c3, d4)");
+
+        let many: Vec<Revision> = (0..7)
+            .map(|i| revision_with(&format!("r{i}"), &[]))
+            .collect();
+        let problems = graph_problems(&many, &BTreeSet::new());
+        assert_eq!(problems.len(), 7);
+        assert_eq!(
+            problems[6].message,
+            "revision r6 is one of 7 heads (r0, r1, r2, r3, r4 and 2 more)"
+        );
+    }
+
+    #[test]
+    fn long_ids_are_quoted_only_as_far_as_a_message_shows() {
+        let long = "x".repeat(5_000);
+        let revisions = [revision_with(&long, &["missing"])];
+        let problems = graph_problems(&revisions, &BTreeSet::new());
+        assert_eq!(
+            problems[0].message,
+            format!(
+                "revision {} names parent missing, which does not exist",
+                &long[..200]
+            )
+        );
     }
 }

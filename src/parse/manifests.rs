@@ -1,5 +1,7 @@
 //! Declared dependencies from package manifests, each located on its line.
 
+use std::collections::HashSet;
+
 use crate::inventory::Ecosystem;
 use crate::source::Location;
 
@@ -32,25 +34,28 @@ pub fn parse(path: &str, ecosystem: Ecosystem, text: &str) -> Result<Vec<Depende
         (Ecosystem::Ruby, _) => gemfile(text),
         _ => Vec::new(),
     };
-    let mut out: Vec<Dependency> = Vec::new();
-    for dep in names {
-        let dep = dep.to_ascii_lowercase();
-        if dep.is_empty() || out.iter().any(|d| d.name == dep) {
-            continue;
-        }
-        let (line, column) = super::find_line(text, short_name(&dep), 1).unwrap_or((1, 1));
-        let location = Location::line(
-            path,
-            line,
-            column,
-            column + short_name(&dep).chars().count(),
-        );
-        out.push(Dependency {
-            name: dep,
-            ecosystem,
-            location,
-        });
-    }
+    let mut seen = HashSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|dep| dep.to_ascii_lowercase())
+        .filter(|dep| !dep.is_empty() && seen.insert(dep.clone()))
+        .collect();
+    // Each dependency sits on the first line that mentions it, found for all in one pass.
+    let needles: Vec<&str> = names.iter().map(|dep| short_name(dep)).collect();
+    let positions = super::first_occurrence::first_occurrences(text, &needles);
+    let out = names
+        .into_iter()
+        .zip(positions)
+        .map(|(dep, position)| {
+            let (line, column) = position.unwrap_or((1, 1));
+            let end = column + short_name(&dep).chars().count();
+            Dependency {
+                location: Location::line(path, line, column, end),
+                name: dep,
+                ecosystem,
+            }
+        })
+        .collect();
     Ok(out)
 }
 

@@ -7,6 +7,7 @@ mod django_fields;
 mod django_list;
 pub mod django_ops;
 pub mod dockerfile;
+mod first_occurrence;
 mod go_migrations;
 pub mod hazards;
 mod knex_dialects;
@@ -81,19 +82,4 @@ pub fn parse(inventory: &Inventory) -> Parsed {
         }
     }
     parsed
-}
-
-/// The 1-based line and column (characters) of the first occurrence of `needle` at or after
-/// line `from` (1-based), compared case-insensitively.
-pub fn find_line(text: &str, needle: &str, from: usize) -> Option<(usize, usize)> {
-    let needle = needle.to_ascii_lowercase();
-    text.lines()
-        .enumerate()
-        .skip(from.saturating_sub(1))
-        .find_map(|(i, line)| {
-            let lower = line.to_ascii_lowercase();
-            lower
-                .find(&needle)
-                .map(|byte| (i + 1, lower[..byte].chars().count() + 1))
-        })
 }
