@@ -146,8 +146,11 @@ pub fn line_at<'t>(text: &'t str, starts: &[usize], n: usize) -> &'t str {
     let Some(&start) = starts.get(n.max(1) - 1) else {
         return "";
     };
-    let rest = text.get(start..).unwrap_or("");
-    let line = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest, |end| &rest[..end]);
+    let end = match starts.get(n.max(1)) {
+        Some(&next) => next - 1,
+        None => text.len(),
+    };
+    let line = text.get(start..end).unwrap_or("");
     line.strip_suffix('\r').unwrap_or(line)
 }
 
@@ -216,6 +219,11 @@ fn position(text: &str, at: usize) -> (usize, usize) {
 /// Every finding and every piece of evidence takes its snippet from here, so on a file with
 /// thousands of findings this runs thousands of times: line ends are found with `memchr`.
 pub fn line_of(text: &str, n: usize) -> &str {
+    // Inside a scope the next line's start bounds this one, so a long line with many
+    // findings is not scanned to its end for each.
+    if let Some(starts) = scoped_starts(text) {
+        return line_at(text, &starts, n.max(1));
+    }
     let Some(start) = line_start(text, n) else {
         return "";
     };

@@ -123,3 +123,61 @@ fn tens_of_thousands_of_findings_in_pipeline_files_are_all_reported() {
     assert_eq!(last.location.line, 30_001);
     assert_eq!(last.snippet, "RUN curl -s https://example.test/29999 | sh");
 }
+
+/// A `.gitlab-ci.yml` that includes the same 3,000-job file 400 times: each file is read
+/// once (it was parsed and copied 400 times, 1.9 GB).
+#[test]
+fn a_gitlab_file_included_hundreds_of_times_is_read_once() {
+    let mut included = String::new();
+    for job in 0..3_000 {
+        included.push_str(&format!(
+            "unit-{job}:\n  stage: test\n  script:\n    - pytest -q tests/{job}\n"
+        ));
+    }
+    let mut main = String::from("stages: [test]\ninclude:\n");
+    for _ in 0..400 {
+        main.push_str("  - local: /ci/jobs.yml\n");
+    }
+    let repo = repository();
+    write(repo.path(), "ci/jobs.yml", &included);
+    write(repo.path(), ".gitlab-ci.yml", &main);
+
+    let assessment = assess_within(repo.path());
+
+    let pipelines = &assessment.inventory.pipelines;
+    let gitlab = pipelines
+        .iter()
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap();
+    assert_eq!(gitlab.jobs.len(), 3_000);
+    let last = gitlab.jobs.last().unwrap();
+    assert_eq!(
+        (last.location.path.as_str(), last.location.line),
+        ("ci/jobs.yml", 11_997)
+    );
+}
+
+/// One `run:` line of 20,000 untrusted expressions (0.7 MB): columns are counted on from the
+/// previous expression and each snippet ends where the line's index says, so the 20,000
+/// findings cost one read of the line, not one each.
+#[test]
+fn tens_of_thousands_of_expressions_on_one_line_are_each_reported() {
+    let expression = "${{ github.event.issue.title }}";
+    let line = format!("      - run: echo {}\n", [expression; 20_000].join(" é "));
+    let text =
+        format!("on: issues\njobs:\n  triage:\n    runs-on: ubuntu-latest\n    steps:\n{line}");
+    let repo = repository();
+    write(repo.path(), ".github/workflows/triage.yml", &text);
+
+    let assessment = assess_within(repo.path());
+
+    let found: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "template-injection")
+        .collect();
+    assert_eq!(found.len(), 20_000);
+    // "      - run: echo " is 18 characters; each expression and " é " add 31 + 3.
+    let last = found.last().unwrap();
+    assert_eq!(last.location.line, 6);
+    assert_eq!(last.location.column, 19 + 19_999 * 34);
+    assert_eq!(last.location.end_column, 19 + 19_999 * 34 + 31);
+}

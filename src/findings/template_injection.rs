@@ -82,10 +82,15 @@ pub(crate) fn expressions<'f>(
     let pattern = EXPRESSION.as_ref();
     let lines = source::lines_between(file.text, node.span.line, node.span.end_line);
     lines.flat_map(move |(number, line)| {
+        // Characters are counted on from the previous expression, so a line of thousands of
+        // expressions is read once.
+        let mut counted = (0, 0);
         pattern.into_iter().flat_map(move |p| {
             p.find_iter(line).map(move |found| {
-                let column = line[..found.start()].chars().count() + 1;
-                (number, column, found.as_str())
+                let (byte, chars) = counted;
+                let chars = chars + line[byte..found.start()].chars().count();
+                counted = (found.start(), chars);
+                (number, chars + 1, found.as_str())
             })
         })
     })

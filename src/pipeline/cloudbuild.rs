@@ -15,7 +15,16 @@ use super::{
 use crate::inventory::Inventory;
 use crate::parse::yaml::{self, Node};
 
-pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<Pipeline, String> {
+/// The repository's folders, gathered once for all Cloud Build files and only if a step
+/// names a `dir:`.
+pub(super) type Folders<'i> = OnceCell<HashSet<&'i str>>;
+
+pub fn parse_pipeline<'i>(
+    path: &str,
+    text: &str,
+    inventory: &'i Inventory,
+    folders: &Folders<'i>,
+) -> Result<Pipeline, String> {
     let documents = yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
     let root = documents
         .first()
@@ -24,8 +33,6 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
         return Err("a Cloud Build file must have a list of `steps:`".to_string());
     };
     let lines: Vec<&str> = text.lines().collect();
-    // The repository's folders, gathered only if a step names a `dir:`.
-    let folders: OnceCell<HashSet<&str>> = OnceCell::new();
     let is_folder = |dir: &str| {
         let all = folders.get_or_init(|| {
             (inventory.files.iter())

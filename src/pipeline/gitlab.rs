@@ -58,6 +58,9 @@ pub const TEMPLATE_JOBS: &[(&str, &[&str])] = &[
     ("SAST-IaC", &["iac-sast", "kics-iac-sast"]),
 ];
 
+/// Most local files a pipeline includes, as in GitLab.
+const MAX_INCLUDES: usize = 150;
+
 pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<Pipeline, String> {
     let documents = yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
     let root = documents
@@ -76,6 +79,11 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
             Include::Template(name, node) => templates.push((name, location_of(path, &node))),
             Include::Local(local) => {
                 let local = local.trim_start_matches('/');
+                // A file included twice adds nothing the second time; GitLab itself allows
+                // at most 150 includes.
+                if sources.len() > MAX_INCLUDES || sources.iter().any(|(p, ..)| p == local) {
+                    continue;
+                }
                 let Some(file) = inventory.get(local) else {
                     continue;
                 };

@@ -342,6 +342,7 @@ pub fn make_recipes(makefile: &str, command: &str) -> Vec<Command> {
 pub fn build(inventory: &Inventory) -> Pipelines {
     let mut out = Pipelines::default();
     let actions = github::local_actions(inventory);
+    let folders = cloudbuild::Folders::new();
     for file in &inventory.files {
         let Some(text) = file.text.as_deref() else {
             continue;
@@ -351,7 +352,9 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             FileKind::GitlabCi if file.path.eq_ignore_ascii_case(".gitlab-ci.yml") => {
                 gitlab::parse_pipeline(&file.path, text, inventory)
             }
-            FileKind::CloudBuild => cloudbuild::parse_pipeline(&file.path, text, inventory),
+            FileKind::CloudBuild => {
+                cloudbuild::parse_pipeline(&file.path, text, inventory, &folders)
+            }
             FileKind::OtherCi => {
                 out.other_ci.push(file.path.clone());
                 continue;
