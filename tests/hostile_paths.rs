@@ -171,3 +171,172 @@ fn six_hundred_github_deploys_in_layers_of_needs_are_each_followed_in_one_pass()
     );
     assert_good_workflow_assessed(&assessment);
 }
+
+#[test]
+fn fifteen_hundred_github_deploys_in_layers_of_needs_match_each_job_once() {
+    let repo = repository();
+    let deploys = 1500;
+    let workflow = ".github/workflows/deploy.yml";
+    write(repo.path(), workflow, github_layered_needs(deploys));
+
+    let assessment = assess_within(repo.path());
+
+    let paths = paths_in(&assessment, workflow);
+    assert_eq!(paths.len(), deploys);
+    let last = paths.last().unwrap();
+    assert_eq!(last.job, format!("deploy-{}", deploys - 1));
+    let tests = control(last, "tests");
+    assert_eq!(tests.status, ControlStatus::NonBlocking, "{}", tests.detail);
+    assert_eq!(tests.detail, "job test sets continue-on-error: true");
+    assert_eq!(found_at(last, "tests"), (workflow.to_string(), 10));
+    let health = control(paths[deploys / 2], "health check");
+    assert_eq!(health.status, ControlStatus::Present);
+    assert_eq!(health.detail, format!("job verify in {workflow}"));
+    let line = 10 + 6 * deploys + 5;
+    assert_eq!(found_at(last, "health check"), (workflow.to_string(), line));
+    assert_good_workflow_assessed(&assessment);
+}
+
+/// A GitLab pipeline of `deploys` jobs that deploy without naming an environment (so each is
+/// a production deploy), in layers of ten that each need the whole layer before; the first
+/// layer needs a test job and a backup job, and the last deploy migrates first.
+fn gitlab_layered_deploys(deploys: usize) -> String {
+    let mut text = String::from(
+        "stages: [test, deploy]
+unit-tests:
+  stage: test
+  script:
+    - cargo test --locked
+backup:
+  stage: test
+  script:
+    - pg_dump app > backup.sql
+",
+    );
+    for i in 0..deploys {
+        let needs: Vec<String> = match i / 10 {
+            0 => vec!["unit-tests".to_string(), "backup".to_string()],
+            l => ((l - 1) * 10..l * 10)
+                .map(|j| format!("deploy-{j}"))
+                .collect(),
+        };
+        let migrate = if i + 1 == deploys {
+            "    - alembic upgrade head\n"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "deploy-{i}:\n  stage: deploy\n  needs: [{}]\n  script:\n{migrate}    - kubectl apply -f k8s/\n",
+            needs.join(", ")
+        ));
+    }
+    text
+}
+
+#[test]
+fn fifteen_hundred_gitlab_deploys_in_layers_of_needs_match_each_job_once() {
+    let repo = repository();
+    let deploys = 1500;
+    write(
+        repo.path(),
+        ".gitlab-ci.yml",
+        gitlab_layered_deploys(deploys),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let paths = paths_in(&assessment, ".gitlab-ci.yml");
+    assert_eq!(paths.len(), deploys);
+    let last = paths.last().unwrap();
+    assert_eq!(last.job, format!("deploy-{}", deploys - 1));
+    assert_eq!(last.environment, "production (no environment named)");
+    let tests = control(last, "tests");
+    assert_eq!(tests.status, ControlStatus::Present, "{}", tests.detail);
+    assert_eq!(tests.detail, "job unit-tests in .gitlab-ci.yml");
+    assert_eq!(found_at(last, "tests"), (".gitlab-ci.yml".to_string(), 5));
+    let backup = control(last, "backup before migration");
+    assert_eq!(backup.status, ControlStatus::Present, "{}", backup.detail);
+    assert_eq!(backup.detail, "job backup in .gitlab-ci.yml");
+    assert_eq!(found_at(last, "backup before migration").1, 9);
+    // Only the last deploy migrates.
+    let first = paths.first().unwrap();
+    assert_eq!(
+        control(first, "backup before migration").status,
+        ControlStatus::NotApplicable
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+/// Reusable workflows calling each other four levels deep, `width` workflows a level: the
+/// production deploy is called by every workflow of the first level, and each workflow of a
+/// later level has one job calling each workflow of the level below. The top level runs on
+/// push, after a test job.
+fn reusable_workflow_levels(root: &std::path::Path, width: usize) {
+    write(
+        root,
+        ".github/workflows/deploy.yml",
+        "name: deploy
+on:
+  workflow_call:
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: kubectl apply -f k8s/
+",
+    );
+    for level in 1..=4 {
+        for index in 0..width {
+            let trigger = if level < 4 {
+                "  workflow_call:\n"
+            } else {
+                "  push:\n    branches: [main]\n"
+            };
+            let mut text = format!("name: l{level}-{index}\non:\n{trigger}jobs:\n");
+            let mut needs = "";
+            if level == 4 {
+                text.push_str(
+                    "  checks:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo test --locked\n",
+                );
+                needs = "    needs: [checks]\n";
+            }
+            let targets: Vec<String> = match level {
+                1 => vec!["deploy.yml".to_string()],
+                _ => (0..width)
+                    .map(|i| format!("l{}-{i}.yml", level - 1))
+                    .collect(),
+            };
+            for (i, target) in targets.iter().enumerate() {
+                text.push_str(&format!(
+                    "  call-{i}:\n{needs}    uses: ./.github/workflows/{target}\n"
+                ));
+            }
+            write(
+                root,
+                &format!(".github/workflows/l{level}-{index}.yml"),
+                text,
+            );
+        }
+    }
+}
+
+#[test]
+fn reusable_workflows_calling_each_other_many_ways_are_each_searched_once() {
+    let repo = repository();
+    reusable_workflow_levels(repo.path(), 30);
+
+    let assessment = assess_within(repo.path());
+
+    let paths = paths_in(&assessment, ".github/workflows/deploy.yml");
+    assert_eq!(paths.len(), 1);
+    // The tests run in the workflows four calls away from the deploy.
+    let tests = control(paths[0], "tests");
+    assert_eq!(tests.status, ControlStatus::Present, "{}", tests.detail);
+    assert_eq!(tests.detail, "job checks in .github/workflows/l4-0.yml");
+    assert_eq!(
+        found_at(paths[0], "tests"),
+        (".github/workflows/l4-0.yml".to_string(), 9)
+    );
+    assert_good_workflow_assessed(&assessment);
+}

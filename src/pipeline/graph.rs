@@ -271,19 +271,19 @@ impl StageGroups {
 }
 
 /// A set of job indices, one bit each.
-struct BitSet {
+pub(super) struct BitSet {
     words: Vec<u64>,
 }
 
 impl BitSet {
-    fn new(size: usize) -> Self {
+    pub(super) fn new(size: usize) -> Self {
         BitSet {
             words: vec![0; size.div_ceil(64)],
         }
     }
 
     /// Adds `index`; true if it was not there before.
-    fn insert(&mut self, index: usize) -> bool {
+    pub(super) fn insert(&mut self, index: usize) -> bool {
         let Some(word) = self.words.get_mut(index / 64) else {
             return false;
         };

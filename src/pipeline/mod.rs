@@ -27,7 +27,7 @@ pub use crate::source::Unparsed;
 
 pub use gitlab::template_jobs;
 pub use graph::JobGraph;
-pub use paths::{Upstream, downstream, upstream};
+pub use paths::{CallIndex, Upstream, downstream, downstream_indices, needed_indices, upstream};
 pub use roles::{
     Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, is_simulated, job_scope,
     unpushed_image_build,
@@ -295,6 +295,8 @@ pub struct Pipelines {
     pub unparsed: Vec<Unparsed>,
     /// Files of CI systems recognised only by name.
     pub other_ci: Vec<String>,
+    /// Which jobs call which local reusable workflows, computed on first use.
+    pub calls: CallIndex,
 }
 
 impl Pipelines {

@@ -2,8 +2,10 @@
 //! stages, the workflows whose completion starts its workflow, and the local reusable
 //! workflows those jobs call — and what runs after it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
+use super::graph::BitSet;
 use super::{Job, Pipeline, Pipelines};
 
 /// A job that runs before another, and whether its failure stops the later job.
@@ -14,34 +16,62 @@ pub struct Upstream<'a> {
     /// False when the later job runs whatever this one concluded (a `workflow_run` chain
     /// without a success condition, or a job allowed to fail).
     pub guards: bool,
+    /// Where the job sits: its pipeline's index in [`Pipelines::pipelines`] (the list's length
+    /// for a pipeline that is not in it) and its own index among that pipeline's jobs. It
+    /// names the job without hashing it, for callers that keep something per job.
+    pub position: (usize, usize),
 }
 
-/// Jobs of the same pipeline that this job waits for, directly or through others.
-fn needed<'a>(pipeline: &'a Pipeline, job: &Job) -> impl Iterator<Item = &'a Job> {
-    let graph = pipeline.graph.get(pipeline);
-    graph
-        .needed(pipeline, job)
-        .into_iter()
-        .filter_map(|index| pipeline.jobs.get(index))
+/// The local reusable-workflow calls between pipelines, worked out on first use.
+///
+/// Derived from the pipelines' paths and jobs, which must not change once it has been asked.
+#[derive(Default)]
+pub struct CallIndex {
+    cell: OnceLock<Calls>,
+}
+
+impl std::fmt::Debug for CallIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallIndex")
+    }
+}
+
+struct Calls {
+    /// Indices of the pipelines read from each path.
+    by_path: HashMap<String, Vec<usize>>,
+    /// The jobs that call the workflow at each path, as (pipeline index, job index), in the
+    /// order of the pipelines and of their jobs.
+    callers: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl CallIndex {
+    fn get(&self, pipelines: &Pipelines) -> &Calls {
+        self.cell.get_or_init(|| {
+            let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut callers: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            for (index, pipeline) in pipelines.pipelines.iter().enumerate() {
+                by_path
+                    .entry(pipeline.path.clone())
+                    .or_default()
+                    .push(index);
+                for (job_index, job) in pipeline.jobs.iter().enumerate() {
+                    if let Some(target) = called_path(job) {
+                        callers
+                            .entry(target.to_string())
+                            .or_default()
+                            .push((index, job_index));
+                    }
+                }
+            }
+            Calls { by_path, callers }
+        })
+    }
 }
 
 /// The path of the local reusable workflow a job calls (`uses: ./.github/workflows/x.yml`).
 fn called_path(job: &Job) -> Option<&str> {
     let target = job.calls.as_deref()?.strip_prefix("./")?;
     target.split('@').next()
-}
-
-/// Jobs of a local reusable workflow that a job calls (`uses: ./.github/workflows/x.yml`).
-fn called_jobs<'a>(pipelines: &'a Pipelines, job: &Job) -> Vec<(&'a Pipeline, &'a Job)> {
-    let Some(target) = called_path(job) else {
-        return Vec::new();
-    };
-    pipelines
-        .pipelines
-        .iter()
-        .filter(|p| p.path == target)
-        .flat_map(|p| p.jobs.iter().map(move |j| (p, j)))
-        .collect()
 }
 
 /// Jobs that run before this one, across pipelines, each listed once with whether its
@@ -51,91 +81,145 @@ pub fn upstream<'a>(
     pipeline: &'a Pipeline,
     job: &'a Job,
 ) -> Vec<Upstream<'a>> {
-    let mut found = Found::default();
-    collect_upstream(pipelines, pipeline, job, true, 0, &mut found);
-    found.out
+    let count = pipelines.pipelines.len();
+    let position = pipelines
+        .pipelines
+        .iter()
+        .position(|p| std::ptr::eq(p, pipeline))
+        .unwrap_or(count);
+    let mut walk = Walk {
+        pipelines,
+        calls: pipelines.calls.get(pipelines),
+        found: Found {
+            out: Vec::new(),
+            listed: (0..=count).map(|_| None).collect(),
+        },
+        explored: HashMap::new(),
+    };
+    walk.collect(position, pipeline, job, 0);
+    walk.found.out
 }
 
-/// The upstream jobs in the order they were found, with the set of those already listed so
-/// that a job reached many ways is checked in constant time.
-#[derive(Default)]
+/// One search for what runs before a job.
+struct Walk<'a> {
+    pipelines: &'a Pipelines,
+    calls: &'a Calls,
+    found: Found<'a>,
+    /// Callers of reusable workflows whose search has finished, with the least depth it ran
+    /// at. Searching a caller again no deeper finds nothing new, so it is skipped: workflows
+    /// that call each other many ways would otherwise multiply the work at every level.
+    explored: HashMap<(usize, usize), usize>,
+}
+
+/// The upstream jobs in the order they were found, with a set per pipeline of those already
+/// listed, so that a job reached many ways is checked in constant time.
 struct Found<'a> {
     out: Vec<Upstream<'a>>,
-    listed: HashSet<*const Job>,
+    /// Indexed by pipeline position; made when a pipeline's first job is listed.
+    listed: Vec<Option<BitSet>>,
 }
 
 impl<'a> Found<'a> {
-    /// Lists a job that runs before, and the jobs of the local reusable workflow it calls;
-    /// a job already listed keeps what was first said of it.
-    fn add(
-        &mut self,
-        pipelines: &'a Pipelines,
-        pipeline: &'a Pipeline,
-        earlier: &'a Job,
-        guards: bool,
-    ) {
-        let called = called_jobs(pipelines, earlier);
-        for (p, j) in std::iter::once((pipeline, earlier)).chain(called) {
-            if self.listed.insert(std::ptr::from_ref(j)) {
-                self.out.push(Upstream {
-                    pipeline: p,
-                    job: j,
-                    guards: guards && !j.allow_failure,
-                });
-            }
+    /// Lists one job unless it is listed already: a job keeps what was first said of it.
+    fn insert(&mut self, position: (usize, usize), pipeline: &'a Pipeline, guards: bool) {
+        let Some(job) = pipeline.jobs.get(position.1) else {
+            return;
+        };
+        let Some(slot) = self.listed.get_mut(position.0) else {
+            return;
+        };
+        let listed = slot.get_or_insert_with(|| BitSet::new(pipeline.jobs.len()));
+        if listed.insert(position.1) {
+            self.out.push(Upstream {
+                pipeline,
+                job,
+                guards: guards && !job.allow_failure,
+                position,
+            });
         }
     }
 }
 
-fn collect_upstream<'a>(
-    pipelines: &'a Pipelines,
-    pipeline: &'a Pipeline,
-    job: &'a Job,
-    guarded: bool,
-    depth: usize,
-    found: &mut Found<'a>,
-) {
-    if depth > 4 {
-        return;
-    }
-    for earlier in needed(pipeline, job) {
-        found.add(pipelines, pipeline, earlier, guarded);
-    }
-
-    // A workflow started by another's completion waits for it only with a success check.
-    let success_checked = job
-        .condition
-        .as_deref()
-        .is_some_and(|c| c.contains("conclusion") && c.contains("success"));
-    for name in &pipeline.triggers.after_workflows {
-        for other in pipelines.pipelines.iter().filter(|p| &p.name == name) {
-            for earlier in &other.jobs {
-                found.add(pipelines, other, earlier, guarded && success_checked);
+impl<'a> Walk<'a> {
+    /// Lists a job that runs before, and the jobs of the local reusable workflow it calls.
+    fn add(&mut self, position: (usize, usize), pipeline: &'a Pipeline, guards: bool) {
+        self.found.insert(position, pipeline, guards);
+        let called = pipeline.jobs.get(position.1).and_then(called_path);
+        let Some(targets) = called.and_then(|path| self.calls.by_path.get(path)) else {
+            return;
+        };
+        for &index in targets {
+            let Some(target) = self.pipelines.pipelines.get(index) else {
+                continue;
+            };
+            for job_index in 0..target.jobs.len() {
+                self.found.insert((index, job_index), target, guards);
             }
         }
     }
 
-    // A job in a called workflow runs after whatever its caller waits for. A caller calls
-    // this job when it names the path of the workflow that holds the job.
-    if pipeline.triggers.call {
+    /// Lists what runs before `job` of `pipeline`, the pipeline at `pipeline_index`, searched
+    /// `depth` calls of reusable workflows away from the job first asked about.
+    fn collect(
+        &mut self,
+        pipeline_index: usize,
+        pipeline: &'a Pipeline,
+        job: &'a Job,
+        depth: usize,
+    ) {
+        if depth > 4 {
+            return;
+        }
+        let graph = pipeline.graph.get(pipeline);
+        for earlier in graph.needed(pipeline, job) {
+            self.add((pipeline_index, earlier), pipeline, true);
+        }
+
+        // A workflow started by another's completion waits for it only with a success check.
+        let success_checked = job
+            .condition
+            .as_deref()
+            .is_some_and(|c| c.contains("conclusion") && c.contains("success"));
+        let pipelines = self.pipelines;
+        for name in &pipeline.triggers.after_workflows {
+            for (index, other) in pipelines.pipelines.iter().enumerate() {
+                if &other.name != name {
+                    continue;
+                }
+                for job_index in 0..other.jobs.len() {
+                    self.add((index, job_index), other, success_checked);
+                }
+            }
+        }
+
+        // A job in a called workflow runs after whatever its caller waits for. A caller calls
+        // this job when it names the path of the workflow that holds the job.
+        if !pipeline.triggers.call {
+            return;
+        }
         let Some(owner) = owner_path(pipelines, pipeline, job) else {
             return;
         };
-        for caller_pipeline in &pipelines.pipelines {
-            for caller in caller_pipeline
-                .jobs
-                .iter()
-                .filter(|j| called_path(j) == Some(owner))
+        let calls = self.calls;
+        for &caller_position in calls.callers.get(owner).map_or(&[][..], Vec::as_slice) {
+            let (pipeline_index, job_index) = caller_position;
+            let Some(caller_pipeline) = pipelines.pipelines.get(pipeline_index) else {
+                continue;
+            };
+            let Some(caller) = caller_pipeline.jobs.get(job_index) else {
+                continue;
+            };
+            let deeper = depth + 1;
+            if self
+                .explored
+                .get(&caller_position)
+                .is_some_and(|&done| done <= deeper)
             {
-                collect_upstream(
-                    pipelines,
-                    caller_pipeline,
-                    caller,
-                    guarded,
-                    depth + 1,
-                    found,
-                );
+                continue;
             }
+            self.collect(pipeline_index, caller_pipeline, caller, deeper);
+            let done = self.explored.entry(caller_position).or_insert(deeper);
+            *done = (*done).min(deeper);
         }
     }
 }
@@ -153,13 +237,22 @@ fn owner_path<'a>(pipelines: &'a Pipelines, pipeline: &'a Pipeline, job: &Job) -
         .map(|p| p.path.as_str())
 }
 
+/// Indices among the pipeline's jobs of those this job waits for, directly or through
+/// others, without the job itself.
+pub fn needed_indices(pipeline: &Pipeline, job: &Job) -> Vec<usize> {
+    pipeline.graph.get(pipeline).needed(pipeline, job)
+}
+
 /// Jobs of the same pipeline that wait for this one, directly or through others, in file
 /// order.
 pub fn downstream<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
-    let graph = pipeline.graph.get(pipeline);
-    graph
-        .downstream(pipeline, job)
+    downstream_indices(pipeline, job)
         .into_iter()
         .filter_map(|index| pipeline.jobs.get(index))
         .collect()
+}
+
+/// Indices among the pipeline's jobs of those [`downstream`] lists, in the same order.
+pub fn downstream_indices(pipeline: &Pipeline, job: &Job) -> Vec<usize> {
+    pipeline.graph.get(pipeline).downstream(pipeline, job)
 }

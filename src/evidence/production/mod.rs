@@ -3,22 +3,22 @@
 //! test, automatic rollback, deployment record), each present, unable to stop the release,
 //! or missing, with the place it was found.
 
+mod controls;
 mod patterns;
 mod roles;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use regex::RegexSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{Facts, blocking};
+use super::Facts;
 use crate::pipeline::{
-    Command, Job, Pipeline, Step, downstream, is_deploy_command, is_host_deploy_command,
-    is_simulated, job_scope, upstream,
+    Job, Pipeline, Pipelines, downstream_indices, is_deploy_command, is_host_deploy_command,
+    is_simulated, job_scope, needed_indices, upstream,
 };
 use crate::source::Location;
-use patterns::{BACKUP, HEALTH, MIGRATE, NOTIFY, ROLLBACK, SMOKE, practices_of};
+use controls::{Best, Control, JobCache, JobControls};
 pub use roles::job_roles;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -69,89 +69,14 @@ pub struct ProductionPath {
     pub controls: Vec<PathControl>,
 }
 
-/// Controls in front of production and the catalog practices whose signals find them.
-const BEFORE: &[(&str, &[&str])] = &[
-    ("tests", &["TST-02", "TST-07"]),
-    ("SAST", &["SEC-04"]),
-    ("dependency scan", &["SEC-06", "SEC-09"]),
-    ("image scan", &["SEC-12"]),
-    ("SBOM", &["SEC-11"]),
+/// Controls in front of production, by the name the report gives them.
+const BEFORE: &[(&str, Control)] = &[
+    ("tests", Control::Tests),
+    ("SAST", Control::Sast),
+    ("dependency scan", Control::DependencyScan),
+    ("image scan", Control::ImageScan),
+    ("SBOM", Control::Sbom),
 ];
-
-/// A step seen from the deploy job, with whether its failure stops the deploy.
-struct Seen<'a> {
-    pipeline: &'a Pipeline,
-    job: &'a Job,
-    step: &'a Step,
-    guards: bool,
-}
-
-fn location_of(step: &Step, command: Option<&Command>) -> Location {
-    command
-        .map(|c| c.location.clone())
-        .unwrap_or_else(|| step.location.clone())
-}
-
-/// The best finding for a control among the steps: blocking first.
-fn find_control(
-    facts: &Facts,
-    seen: &[Seen],
-    practices: &[&str],
-    regex: Option<&RegexSet>,
-) -> Option<PathControl> {
-    let mut best: Option<PathControl> = None;
-    for s in seen {
-        let mut hits: Vec<Option<&Command>> = practices_of(facts, s.step)
-            .into_iter()
-            .filter(|(id, _)| practices.contains(id))
-            .map(|(_, c)| c)
-            .collect();
-        if let Some(regex) = regex {
-            hits.extend(
-                s.step
-                    .commands
-                    .iter()
-                    .filter(|c| regex.is_match(&c.text))
-                    .map(Some),
-            );
-        }
-        for command in hits {
-            let location = location_of(s.step, command);
-            let reason = blocking::non_blocking_reason(s.pipeline, s.job, s.step, command);
-            let (status, detail) = if is_simulated(s.job) {
-                (
-                    ControlStatus::Simulated,
-                    format!("job {} only prints or sleeps", s.job.id),
-                )
-            } else if let Some(reason) = reason {
-                (ControlStatus::NonBlocking, reason)
-            } else if !s.guards {
-                (
-                    ControlStatus::NonBlocking,
-                    format!(
-                        "job {} in {} runs first, but the deploy does not wait for it to succeed",
-                        s.job.id, s.pipeline.path
-                    ),
-                )
-            } else {
-                (
-                    ControlStatus::Present,
-                    format!("job {} in {}", s.job.id, s.pipeline.path),
-                )
-            };
-            let better = best.as_ref().is_none_or(|b| status < b.status);
-            if better {
-                best = Some(PathControl {
-                    control: String::new(),
-                    status,
-                    detail,
-                    location: Some(location),
-                });
-            }
-        }
-    }
-    best
-}
 
 fn missing(detail: &str) -> PathControl {
     PathControl {
@@ -187,33 +112,30 @@ fn deploy_step(job: &Job) -> usize {
 
 /// Checks that run on pull requests or in the merge queue guard a deploy on push to a
 /// branch only if branch protection requires them, which files cannot show.
-fn merge_time_control(facts: &Facts, practices: &[&str]) -> Option<PathControl> {
-    let merge_time: Vec<Seen> = facts
-        .pipelines
-        .pipelines
-        .iter()
-        .filter(|p| p.triggers.pull_request || p.triggers.merge_group)
-        .flat_map(|p| {
-            p.jobs.iter().flat_map(move |j| {
-                j.steps.iter().map(move |step| Seen {
-                    pipeline: p,
-                    job: j,
-                    step,
-                    guards: true,
-                })
-            })
-        })
-        .collect();
-    let found = find_control(facts, &merge_time, practices, None)?;
-    let gate = merge_time
-        .iter()
-        .find(|s| {
-            found
-                .location
-                .as_ref()
-                .is_some_and(|l| l.path == s.pipeline.path)
-        })
-        .map(|s| s.pipeline.path.clone())
+fn merge_time_control(
+    jobs: &JobCache,
+    pipelines: &Pipelines,
+    control: Control,
+) -> Option<PathControl> {
+    let merge_time = || {
+        (pipelines.pipelines.iter().enumerate())
+            .filter(|(_, p)| p.triggers.pull_request || p.triggers.merge_group)
+    };
+    let mut best = Best::default();
+    for (index, pipeline) in merge_time() {
+        for job in 0..pipeline.jobs.len() {
+            if let Some(job) = jobs.get((index, job)) {
+                best.offer_job(job, control, true);
+            }
+        }
+    }
+    let found = best.control()?;
+    // The first of those pipelines, with a step, read from the file the control was found in.
+    let gate = merge_time()
+        .map(|(_, p)| p)
+        .filter(|p| p.jobs.iter().any(|j| !j.steps.is_empty()))
+        .find(|p| found.location.as_ref().is_some_and(|l| l.path == p.path))
+        .map(|p| p.path.clone())
         .unwrap_or_default();
     let (status, detail) = match found.status {
         ControlStatus::Present => (
@@ -239,64 +161,64 @@ fn merge_time_control(facts: &Facts, practices: &[&str]) -> Option<PathControl> 
     })
 }
 
+/// Every production deploy with the controls before and after it.
+///
+/// What each job shows of the controls is worked out once, the first time a path meets the
+/// job; each path then only looks up the jobs it holds, and passes over those that show
+/// nothing.
 pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
     let mut out = Vec::new();
+    let jobs = JobCache::new(facts);
     // What pull-request pipelines check is the same for every deploy; work it out once.
-    let mut merge_time: std::collections::HashMap<&str, Option<PathControl>> =
-        std::collections::HashMap::new();
-    for (pipeline, job) in facts.production_deploys() {
-        let at = deploy_step(job);
-        let mut before: Vec<Seen> = upstream(facts.pipelines, pipeline, job)
-            .into_iter()
-            .flat_map(|u| {
-                u.job.steps.iter().map(move |step| Seen {
-                    pipeline: u.pipeline,
-                    job: u.job,
-                    step,
-                    guards: u.guards,
-                })
-            })
-            .collect();
-        before.extend(job.steps.iter().take(at).map(|step| Seen {
-            pipeline,
-            job,
-            step,
-            guards: true,
-        }));
-        // The deploy step and what follows it in the same job, then the jobs that wait for it.
-        let from_deploy = || {
-            job.steps.iter().skip(at).map(|step| Seen {
-                pipeline,
-                job,
-                step,
-                guards: true,
-            })
+    let mut merge_time: HashMap<&str, Option<PathControl>> = HashMap::new();
+    let mut templates = TemplateJobs::default();
+    for (position, pipeline, job) in deploys_at(facts.pipelines) {
+        let Some(deploy) = jobs.get(position) else {
+            continue;
         };
-        let mut after: Vec<Seen> = from_deploy().collect();
-        after.extend(downstream(pipeline, job).into_iter().flat_map(|j| {
-            j.steps.iter().map(move |step| Seen {
-                pipeline,
-                job: j,
-                step,
-                guards: true,
-            })
-        }));
+        let at = deploy_step(job);
+        let before: Vec<(&JobControls, bool)> = upstream(facts.pipelines, pipeline, job)
+            .iter()
+            .filter_map(|u| Some((jobs.get(u.position)?, u.guards)))
+            .filter(|(j, _)| j.matters())
+            .collect();
+        // The deploy step and what follows it in the same job, then the jobs that wait for it.
+        let after: Vec<&JobControls> = downstream_indices(pipeline, job)
+            .into_iter()
+            .filter_map(|index| jobs.get((position.0, index)))
+            .filter(|j| j.matters())
+            .collect();
+        let after_deploy = |control: Control| {
+            let mut best = Best::default();
+            best.offer_steps(deploy, control, at..usize::MAX, true);
+            for later in &after {
+                best.offer_job(later, control, true);
+            }
+            best.control()
+        };
 
         let mut controls = Vec::new();
-        for (name, practices) in BEFORE {
-            let on_path = find_control(facts, &before, practices, None);
+        for &(name, control) in BEFORE {
+            let mut best = Best::default();
+            for &(earlier, guards) in &before {
+                best.offer_job(earlier, control, guards);
+            }
+            best.offer_steps(deploy, control, 0..at, true);
+            let on_path = best.control();
             let found = on_path
                 .clone()
                 .filter(|c| c.status == ControlStatus::Present)
-                .or_else(|| template_control(pipeline, job, name))
+                .or_else(|| template_control(pipeline, position.0, job, name, &mut templates))
                 .or(on_path)
                 .or_else(|| {
                     let on_push = pipeline.triggers.push && !pipeline.triggers.tags_only;
                     on_push
                         .then(|| {
                             merge_time
-                                .entry(*name)
-                                .or_insert_with(|| merge_time_control(facts, practices))
+                                .entry(name)
+                                .or_insert_with(|| {
+                                    merge_time_control(&jobs, facts.pipelines, control)
+                                })
                                 .clone()
                         })
                         .flatten()
@@ -304,25 +226,24 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
                 .unwrap_or_else(|| missing(&format!("no {name} before this deploy")));
             controls.push(named(found, name));
         }
-        let whole_job: Vec<Seen> = from_deploy().collect();
         controls.push(named(
-            backup_control(facts, &before, &whole_job),
+            backup_control(&before, deploy),
             "backup before migration",
         ));
         controls.push(named(approval_control(pipeline, job), "approval"));
-        let health = find_control(facts, &after, &[], Some(&HEALTH))
+        let health = after_deploy(Control::Health)
             .unwrap_or_else(|| missing("nothing checks the service's health after the deploy"));
         controls.push(named(health, "health check"));
-        let smoke = find_control(facts, &after, &["DEP-11"], Some(&SMOKE))
+        let smoke = after_deploy(Control::Smoke)
             .unwrap_or_else(|| missing("no smoke test after the deploy"));
         controls.push(named(smoke, "smoke test"));
-        let rollback = find_control(facts, &after, &["DEP-09"], Some(&ROLLBACK))
+        let rollback = after_deploy(Control::Rollback)
             .unwrap_or_else(|| missing("a failed deploy is not rolled back automatically"));
         controls.push(named(rollback, "automatic rollback"));
-        controls.push(named(
-            record_control(facts, job, &after),
-            "deployment record",
-        ));
+        let record = record_control(job)
+            .or_else(|| after_deploy(Control::Record))
+            .unwrap_or_else(|| missing("no deployment record or notification"));
+        controls.push(named(record, "deployment record"));
 
         out.push(ProductionPath {
             pipeline: pipeline.path.clone(),
@@ -336,9 +257,34 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
     out
 }
 
+/// Whether some job of a pipeline overrides a GitLab template's job to stop allowing
+/// failure, by pipeline index and template, worked out once per pipeline and template.
+#[derive(Default)]
+struct TemplateJobs {
+    blocking: HashMap<(usize, &'static str), bool>,
+}
+
+impl TemplateJobs {
+    fn blocking(&mut self, pipeline: &Pipeline, index: usize, template: &'static str) -> bool {
+        *self.blocking.entry((index, template)).or_insert_with(|| {
+            let jobs = crate::pipeline::template_jobs(template);
+            pipeline
+                .jobs
+                .iter()
+                .any(|j| jobs.contains(&j.id.as_str()) && !j.allow_failure)
+        })
+    }
+}
+
 /// GitLab's security templates add their jobs to the `test` stage; a deploy in a later stage
 /// runs after them, but they allow failure unless a job of the same name overrides that.
-fn template_control(pipeline: &Pipeline, job: &Job, control: &str) -> Option<PathControl> {
+fn template_control(
+    pipeline: &Pipeline,
+    index: usize,
+    job: &Job,
+    control: &str,
+    templates: &mut TemplateJobs,
+) -> Option<PathControl> {
     let template = match control {
         "SAST" => "SAST",
         "dependency scan" => "Dependency-Scanning",
@@ -358,12 +304,7 @@ fn template_control(pipeline: &Pipeline, job: &Job, control: &str) -> Option<Pat
     if !after_test {
         return None;
     }
-    let jobs = crate::pipeline::template_jobs(template);
-    let blocking = pipeline
-        .jobs
-        .iter()
-        .any(|j| jobs.contains(&j.id.as_str()) && !j.allow_failure);
-    let (status, detail) = if blocking {
+    let (status, detail) = if templates.blocking(pipeline, index, template) {
         (
             ControlStatus::Present,
             format!("GitLab template {name}, with allow_failure: false set on its job"),
@@ -385,12 +326,19 @@ fn template_control(pipeline: &Pipeline, job: &Job, control: &str) -> Option<Pat
 }
 
 /// A migration on the path needs a backup step before it; no migration, no backup needed.
-fn backup_control(facts: &Facts, before: &[Seen], deploy: &[Seen]) -> PathControl {
-    let all: Vec<&Seen> = before.iter().chain(deploy.iter()).collect();
-    let migration = all
-        .iter()
-        .position(|s| s.step.commands.iter().any(|c| MIGRATE.is_match(&c.text)));
-    let Some(migration) = migration else {
+/// `before` holds the jobs that run before the deploy job, which runs last.
+fn backup_control(before: &[(&JobControls, bool)], deploy: &JobControls) -> PathControl {
+    let mut best = Best::default();
+    let mut migrate_at = None;
+    for &(job, guards) in before.iter().chain(std::iter::once(&(deploy, true))) {
+        if let Some((step, location)) = job.migration() {
+            best.offer_steps(job, Control::Backup, 0..step, guards);
+            migrate_at = Some(location);
+            break;
+        }
+        best.offer_job(job, Control::Backup, guards);
+    }
+    let Some(migrate_at) = migrate_at else {
         return PathControl {
             control: String::new(),
             status: ControlStatus::NotApplicable,
@@ -398,23 +346,7 @@ fn backup_control(facts: &Facts, before: &[Seen], deploy: &[Seen]) -> PathContro
             location: None,
         };
     };
-    let earlier: Vec<Seen> = all[..migration]
-        .iter()
-        .map(|s| Seen {
-            pipeline: s.pipeline,
-            job: s.job,
-            step: s.step,
-            guards: s.guards,
-        })
-        .collect();
-    let migrate_at = all[migration]
-        .step
-        .commands
-        .iter()
-        .find(|c| MIGRATE.is_match(&c.text))
-        .map(|c| c.location.to_string())
-        .unwrap_or_default();
-    find_control(facts, &earlier, &["DEP-21"], Some(&BACKUP)).unwrap_or_else(|| {
+    best.control().unwrap_or_else(|| {
         missing(&format!(
             "migrations run at {migrate_at} with no backup before them"
         ))
@@ -467,29 +399,70 @@ fn approval_control(pipeline: &Pipeline, job: &Job) -> PathControl {
     )
 }
 
-fn record_control(facts: &Facts, job: &Job, after: &[Seen]) -> PathControl {
-    if let Some((name, location)) = &job.environment {
-        return PathControl {
-            control: String::new(),
-            status: ControlStatus::Present,
-            detail: format!("GitHub or GitLab records each deploy to environment {name}"),
-            location: Some(location.clone()),
-        };
-    }
-    find_control(facts, after, &["MON-14", "AUT-22", "DEP-12"], Some(&NOTIFY))
-        .unwrap_or_else(|| missing("no deployment record or notification"))
+/// GitHub and GitLab record each deploy to a named environment; without one, a step after
+/// the deploy must record or announce it.
+fn record_control(job: &Job) -> Option<PathControl> {
+    let (name, location) = job.environment.as_ref()?;
+    Some(PathControl {
+        control: String::new(),
+        status: ControlStatus::Present,
+        detail: format!("GitHub or GitLab records each deploy to environment {name}"),
+        location: Some(location.clone()),
+    })
 }
 
 /// Jobs on some production path: each production deploy and every job it waits for, as
-/// (pipeline path, job id).
-pub fn jobs_on_production_paths(
-    pipelines: &crate::pipeline::Pipelines,
-) -> BTreeSet<(String, String)> {
+/// (pipeline path, job id). Jobs are marked by position and named once at the end.
+///
+/// Deploys are taken last first, as later deploys usually wait for earlier ones. A deploy
+/// that a deploy of its pipeline already waits for adds nothing: what it waits for, that one
+/// waits for too, and both share the other workflows their pipeline follows. Only a deploy
+/// that calls no reusable workflow covers the deploys it waits for, since a cycle of `needs`
+/// through it would add the jobs of the workflow it calls.
+pub fn jobs_on_production_paths(pipelines: &Pipelines) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for (pipeline, job) in production_deploys(pipelines) {
-        out.insert((pipeline.path.clone(), job.id.clone()));
-        for u in upstream(pipelines, pipeline, job) {
-            out.insert((u.pipeline.path.clone(), u.job.id.clone()));
+    let mut marked: Vec<Vec<bool>> = (pipelines.pipelines.iter())
+        .map(|p| vec![false; p.jobs.len()])
+        .collect();
+    let mut covered = marked.clone();
+    for (position, pipeline, job) in deploys_at(pipelines).into_iter().rev() {
+        let (pipeline_index, job_index) = position;
+        let is_covered = |covered: &[Vec<bool>]| {
+            covered
+                .get(pipeline_index)
+                .and_then(|p| p.get(job_index))
+                .is_some_and(|c| *c)
+        };
+        if is_covered(&covered) {
+            continue;
+        }
+        let earlier = upstream(pipelines, pipeline, job);
+        let positions = std::iter::once((position, pipeline, job))
+            .chain(earlier.iter().map(|u| (u.position, u.pipeline, u.job)));
+        for ((pipeline_index, job_index), pipeline, job) in positions {
+            match marked
+                .get_mut(pipeline_index)
+                .and_then(|p| p.get_mut(job_index))
+            {
+                Some(mark) => *mark = true,
+                None => {
+                    out.insert((pipeline.path.clone(), job.id.clone()));
+                }
+            }
+        }
+        if job.calls.is_none()
+            && let Some(covered) = covered.get_mut(pipeline_index)
+        {
+            for index in needed_indices(pipeline, job) {
+                if let Some(cover) = covered.get_mut(index) {
+                    *cover = true;
+                }
+            }
+        }
+    }
+    for (pipeline, marks) in pipelines.pipelines.iter().zip(&marked) {
+        for (job, _) in pipeline.jobs.iter().zip(marks).filter(|(_, m)| **m) {
+            out.insert((pipeline.path.clone(), job.id.clone()));
         }
     }
     out
@@ -497,17 +470,28 @@ pub fn jobs_on_production_paths(
 
 /// Deploy jobs whose environment is production, or not named at all (a single deploy
 /// target is production).
-pub fn production_deploys(pipelines: &crate::pipeline::Pipelines) -> Vec<(&Pipeline, &Job)> {
-    pipelines
-        .jobs()
-        .filter(|(_, j)| crate::pipeline::is_deploy_job(j))
-        .filter(|(p, j)| {
-            matches!(
-                job_scope(p, j),
-                crate::pipeline::Scope::Production | crate::pipeline::Scope::Unspecified
-            )
-        })
+pub fn production_deploys(pipelines: &Pipelines) -> Vec<(&Pipeline, &Job)> {
+    deploys_at(pipelines)
+        .into_iter()
+        .map(|(_, pipeline, job)| (pipeline, job))
         .collect()
+}
+
+/// The production deploys, each with its pipeline's index and its own index in the pipeline.
+fn deploys_at(pipelines: &Pipelines) -> Vec<((usize, usize), &Pipeline, &Job)> {
+    let mut out = Vec::new();
+    for (index, pipeline) in pipelines.pipelines.iter().enumerate() {
+        for (job_index, job) in pipeline.jobs.iter().enumerate() {
+            let production = matches!(
+                job_scope(pipeline, job),
+                crate::pipeline::Scope::Production | crate::pipeline::Scope::Unspecified
+            );
+            if crate::pipeline::is_deploy_job(job) && production {
+                out.push(((index, job_index), pipeline, job));
+            }
+        }
+    }
+    out
 }
 
 /// The environment a deploy job serves, in words: its `environment:`, else the scope its
