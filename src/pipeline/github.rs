@@ -2,17 +2,18 @@
 
 use std::collections::HashMap;
 
+use super::composite::LocalActions;
 use super::{
     CiSystem, Input, Job, JobGraph, Pipeline, Step, Triggers, location_of, script_commands,
 };
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::yaml::{self, Node, Value};
 
-/// Steps of local composite actions, keyed by the action's folder (`.github/actions/setup`).
-pub type LocalActions = HashMap<String, Vec<Step>>;
-
+/// Reads every local composite action (`action.yml` under the repository) and expands the
+/// local actions its steps use in turn.
 pub fn local_actions(inventory: &Inventory) -> LocalActions {
-    let mut actions = LocalActions::new();
+    let no_actions = LocalActions::default();
+    let mut raw: HashMap<String, Vec<Step>> = HashMap::new();
     for file in inventory.of_kind(FileKind::GithubAction) {
         let Some(text) = file.text.as_deref() else {
             continue;
@@ -30,7 +31,7 @@ pub fn local_actions(inventory: &Inventory) -> LocalActions {
             .map(|s| {
                 s.items()
                     .iter()
-                    .flat_map(|n| parse_step(&file.path, &lines, n, &LocalActions::new(), None))
+                    .flat_map(|n| parse_step(&file.path, &lines, n, &no_actions, None))
                     .collect()
             })
             .unwrap_or_default();
@@ -39,41 +40,9 @@ pub fn local_actions(inventory: &Inventory) -> LocalActions {
             .rsplit_once('/')
             .map(|(d, _)| d.to_string())
             .unwrap_or_default();
-        actions.insert(folder, steps);
+        raw.insert(folder, steps);
     }
-    // Composite actions may use other local actions; follow them a few levels deep.
-    actions
-        .keys()
-        .map(|k| (k.clone(), expand_local(&actions[k], &actions, 1)))
-        .collect()
-}
-
-const MAX_ACTION_DEPTH: usize = 4;
-
-fn expand_local(steps: &[Step], raw: &LocalActions, depth: usize) -> Vec<Step> {
-    let mut out = Vec::new();
-    for step in steps {
-        out.push(step.clone());
-        let local = step
-            .uses
-            .as_deref()
-            .and_then(|u| u.strip_prefix("./"))
-            .map(|d| d.trim_end_matches('/'));
-        if let Some(inner) = local
-            .and_then(|dir| raw.get(dir))
-            .filter(|_| depth < MAX_ACTION_DEPTH)
-        {
-            out.extend(
-                expand_local(inner, raw, depth + 1)
-                    .into_iter()
-                    .map(|mut s| {
-                        s.non_blocking |= step.non_blocking;
-                        s
-                    }),
-            );
-        }
-    }
-    out
+    LocalActions::expand(&raw)
 }
 
 pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<Pipeline, String> {
@@ -437,54 +406,51 @@ fn parse_step(
     {
         step.location = first.location.clone();
     }
-    let mut out = Vec::new();
-    let local = step
-        .uses
-        .as_deref()
-        .and_then(|u| u.strip_prefix("./"))
-        .map(|d| d.trim_end_matches('/').to_string());
-    if let Some(inner) = local.and_then(|dir| actions.get(&dir)) {
-        out.push(step);
-        out.extend(inner.iter().cloned().map(|mut s| {
-            s.non_blocking |= non_blocking;
-            s
-        }));
-    } else {
-        out.push(step);
-    }
-    out
+    actions.with_inlined(step)
 }
 
 /// A workflow started by another's completion (`workflow_run`) runs after every run of that
 /// workflow, so on whatever starts it: a coverage upload after the pull-request tests runs for
 /// every pull request. Chains are followed a few links deep.
+///
+/// Workflows are grouped by name and path once per link, so each workflow looks up the ones it
+/// follows instead of passing over every workflow (thousands of workflows sharing one name
+/// would otherwise take seconds).
 pub fn inherit_workflow_run_triggers(pipelines: &mut [Pipeline]) {
     for _ in 0..3 {
-        let sources: Vec<(String, String, Triggers)> = pipelines
-            .iter()
-            .map(|p| (p.name.clone(), p.path.clone(), p.triggers.clone()))
-            .collect();
+        let mut by_workflow: HashMap<String, NamedWorkflows> = HashMap::new();
+        for source in pipelines.iter() {
+            let events = EventCounts::of(&source.triggers);
+            by_workflow
+                .entry(source.name.clone())
+                .or_default()
+                .add(&source.path, events);
+            if source.path != source.name {
+                by_workflow
+                    .entry(source.path.clone())
+                    .or_default()
+                    .add(&source.path, events);
+            }
+        }
         let mut changed = false;
         for pipeline in pipelines.iter_mut() {
-            let before = pipeline.triggers.clone();
-            for (name, path, triggers) in &sources {
-                if *path != pipeline.path
-                    && pipeline
-                        .triggers
-                        .after_workflows
-                        .iter()
-                        .any(|w| w == name || w == path)
-                {
-                    let mut inherited = triggers.clone();
-                    if pipeline.triggers.after_branches_only {
-                        inherited.pull_request = false;
-                        inherited.pull_request_target = false;
-                        inherited.merge_group = false;
-                    }
-                    pipeline.triggers.merge(&inherited);
+            let mut followed = EventCounts::default();
+            for workflow in &pipeline.triggers.after_workflows {
+                if let Some(named) = by_workflow.get(workflow) {
+                    followed = followed.plus(named.except(&pipeline.path));
                 }
             }
-            changed |= pipeline.triggers != before;
+            if followed == EventCounts::default() {
+                continue;
+            }
+            if pipeline.triggers.after_branches_only {
+                followed.pull_request = 0;
+                followed.pull_request_target = 0;
+                followed.merge_group = 0;
+            }
+            let before = EventCounts::of(&pipeline.triggers);
+            pipeline.triggers.merge(&followed.as_triggers());
+            changed |= EventCounts::of(&pipeline.triggers) != before;
         }
         if !changed {
             break;
@@ -494,20 +460,114 @@ pub fn inherit_workflow_run_triggers(pipelines: &mut [Pipeline]) {
 
 /// A workflow that only runs when called (`workflow_call`) runs on whatever starts its callers.
 pub fn inherit_caller_triggers(pipelines: &mut [Pipeline]) {
-    let calls: Vec<(String, Triggers)> = pipelines
-        .iter()
-        .flat_map(|p| {
-            p.jobs.iter().filter_map(|j| {
-                let target = j.calls.as_deref()?.strip_prefix("./")?;
-                Some((target.to_string(), p.triggers.clone()))
-            })
-        })
-        .collect();
+    let mut callers: HashMap<String, EventCounts> = HashMap::new();
+    for caller in pipelines.iter() {
+        let events = EventCounts::of(&caller.triggers);
+        for target in caller
+            .jobs
+            .iter()
+            .filter_map(|j| j.calls.as_deref()?.strip_prefix("./"))
+        {
+            let counts = callers.entry(target.to_string()).or_default();
+            *counts = counts.plus(events);
+        }
+    }
     for pipeline in pipelines.iter_mut().filter(|p| p.triggers.call) {
-        for (target, triggers) in &calls {
-            if *target == pipeline.path {
-                pipeline.triggers.merge(triggers);
-            }
+        if let Some(events) = callers.get(&pipeline.path) {
+            pipeline.triggers.merge(&events.as_triggers());
+        }
+    }
+}
+
+/// The workflows answering to one name (or path), counted whole and by file, so that all of
+/// them but a workflow's own file can be merged at once.
+#[derive(Default)]
+struct NamedWorkflows {
+    all: EventCounts,
+    by_path: HashMap<String, EventCounts>,
+}
+
+impl NamedWorkflows {
+    fn add(&mut self, path: &str, events: EventCounts) {
+        self.all = self.all.plus(events);
+        let of_path = self.by_path.entry(path.to_string()).or_default();
+        *of_path = of_path.plus(events);
+    }
+
+    /// The events of every workflow but those in the file `path`.
+    fn except(&self, path: &str) -> EventCounts {
+        match self.by_path.get(path) {
+            Some(own) => self.all.minus(*own),
+            None => self.all,
+        }
+    }
+}
+
+/// How many of a set of workflows run on each event that [`Triggers::merge`] carries over.
+/// Merging is an OR of events (and an AND of "pushes only tags" over the workflows that push),
+/// so merging a set's counts gives what merging its workflows one by one gives, and counts can
+/// be subtracted where an OR cannot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct EventCounts {
+    pull_request: usize,
+    pull_request_target: usize,
+    push: usize,
+    /// Workflows running on pushes of branches, not only of tags.
+    push_branches: usize,
+    merge_group: usize,
+    schedule: usize,
+    manual: usize,
+    release: usize,
+}
+
+impl EventCounts {
+    fn of(triggers: &Triggers) -> EventCounts {
+        let one = |flag: bool| usize::from(flag);
+        EventCounts {
+            pull_request: one(triggers.pull_request),
+            pull_request_target: one(triggers.pull_request_target),
+            push: one(triggers.push),
+            push_branches: one(triggers.push && !triggers.tags_only),
+            merge_group: one(triggers.merge_group),
+            schedule: one(triggers.schedule),
+            manual: one(triggers.manual),
+            release: one(triggers.release),
+        }
+    }
+
+    fn plus(self, other: EventCounts) -> EventCounts {
+        self.combine(other, usize::saturating_add)
+    }
+
+    fn minus(self, other: EventCounts) -> EventCounts {
+        self.combine(other, usize::saturating_sub)
+    }
+
+    fn combine(self, other: EventCounts, op: fn(usize, usize) -> usize) -> EventCounts {
+        EventCounts {
+            pull_request: op(self.pull_request, other.pull_request),
+            pull_request_target: op(self.pull_request_target, other.pull_request_target),
+            push: op(self.push, other.push),
+            push_branches: op(self.push_branches, other.push_branches),
+            merge_group: op(self.merge_group, other.merge_group),
+            schedule: op(self.schedule, other.schedule),
+            manual: op(self.manual, other.manual),
+            release: op(self.release, other.release),
+        }
+    }
+
+    /// Triggers that merge like every counted workflow merged in turn.
+    fn as_triggers(&self) -> Triggers {
+        Triggers {
+            pull_request: self.pull_request > 0,
+            pull_request_target: self.pull_request_target > 0,
+            push: self.push > 0,
+            tags_only: self.push > 0 && self.push_branches == 0,
+            merge_group: self.merge_group > 0,
+            schedule: self.schedule > 0,
+            manual: self.manual > 0,
+            release: self.release > 0,
+            ..Triggers::default()
         }
     }
 }

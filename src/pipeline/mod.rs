@@ -4,6 +4,7 @@
 //! run on a change.
 
 mod cloudbuild;
+mod composite;
 mod github;
 mod gitlab;
 mod graph;

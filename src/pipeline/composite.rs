@@ -1,0 +1,220 @@
+//! Local composite actions (`uses: ./.github/actions/setup`) inlined into the steps that use
+//! them, within a budget.
+//!
+//! An action whose steps use other local actions is followed a few levels deep, so a handful
+//! of small files could otherwise multiply into billions of steps: forty steps each using their
+//! own action, four levels deep, are 2.5 million steps, copied again for every workflow step
+//! that uses the action. So an action already being expanded is not expanded again inside
+//! itself (GitHub would never finish running it: it runs no steps beyond the `uses:` step),
+//! each action is expanded once per depth and shared, and the steps inlined over a repository
+//! are bounded by [`MAX_INLINED`].
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use super::Step;
+
+/// How many levels of actions using actions are followed, counting the action itself.
+const MAX_ACTION_DEPTH: usize = 4;
+
+/// Most steps and commands (each counts one) inlined over a repository, once while expanding
+/// actions into each other and once more while copying them into workflow jobs. The largest
+/// real repositories hold a few hundred steps in all; the bound keeps generated actions from
+/// filling memory while leaving room for an action with a long script used by many jobs.
+pub const MAX_INLINED: usize = 200_000;
+
+/// The steps of a repository's local composite actions, expanded, keyed by the action's folder
+/// (`.github/actions/setup`), and the budget left for copying them into workflow jobs.
+#[derive(Debug)]
+pub struct LocalActions {
+    expanded: HashMap<String, Rc<[Step]>>,
+    budget: Cell<usize>,
+}
+
+impl Default for LocalActions {
+    fn default() -> Self {
+        LocalActions {
+            expanded: HashMap::new(),
+            budget: Cell::new(MAX_INLINED),
+        }
+    }
+}
+
+impl LocalActions {
+    /// Expands each action's own steps (`raw`, keyed by folder) with the steps of the local
+    /// actions they use. Actions are taken in folder order, so which ones the budget reaches
+    /// does not depend on hashing.
+    pub fn expand(raw: &HashMap<String, Vec<Step>>) -> LocalActions {
+        let mut folders: Vec<&str> = raw.keys().map(String::as_str).collect();
+        folders.sort_unstable();
+        let mut expander = Expander {
+            raw,
+            shared: HashMap::new(),
+            on_path: HashSet::new(),
+            budget: MAX_INLINED,
+        };
+        let expanded = folders
+            .into_iter()
+            .map(|folder| (folder.to_string(), expander.expand(folder, 1).steps))
+            .collect();
+        LocalActions {
+            expanded,
+            budget: Cell::new(MAX_INLINED),
+        }
+    }
+
+    /// The step followed by the expanded steps of the local action it `uses`, if it is one
+    /// and the repository's budget still holds them; a step allowed to fail
+    /// (`continue-on-error`) makes the action's steps allowed to fail too.
+    pub fn with_inlined(&self, step: Step) -> Vec<Step> {
+        let inlined = step
+            .uses
+            .as_deref()
+            .and_then(folder_of)
+            .and_then(|f| self.expanded.get(f))
+            .map(|steps| (steps, cost_of(steps)))
+            .filter(|(_, cost)| *cost <= self.budget.get());
+        let Some((steps, cost)) = inlined else {
+            return vec![step];
+        };
+        self.budget.set(self.budget.get() - cost);
+        let non_blocking = step.non_blocking;
+        let mut out = Vec::with_capacity(1 + steps.len());
+        out.push(step);
+        out.extend(steps.iter().cloned().map(|mut inner| {
+            inner.non_blocking |= non_blocking;
+            inner
+        }));
+        out
+    }
+}
+
+/// The folder of a local action from a step's `uses:` (`./.github/actions/setup/`).
+fn folder_of(uses: &str) -> Option<&str> {
+    uses.strip_prefix("./").map(|d| d.trim_end_matches('/'))
+}
+
+/// What copying steps costs against the budget: one per step and one per command.
+fn cost_of(steps: &[Step]) -> usize {
+    steps.iter().map(|s| 1 + s.commands.len()).sum()
+}
+
+/// One action's expansion, and whether it left out an action because that action was being
+/// expanded around it (then it holds only for this path, and is not shared).
+struct Expansion {
+    steps: Rc<[Step]>,
+    cut_cycle: bool,
+}
+
+/// Expands actions depth first, sharing each path-independent expansion by action and depth.
+struct Expander<'r> {
+    raw: &'r HashMap<String, Vec<Step>>,
+    shared: HashMap<(&'r str, usize), Rc<[Step]>>,
+    /// Actions being expanded around the current one.
+    on_path: HashSet<&'r str>,
+    budget: usize,
+}
+
+impl<'r> Expander<'r> {
+    fn expand(&mut self, folder: &'r str, depth: usize) -> Expansion {
+        if let Some(steps) = self.shared.get(&(folder, depth)) {
+            return Expansion {
+                steps: steps.clone(),
+                cut_cycle: false,
+            };
+        }
+        let Some(own) = self.raw.get(folder) else {
+            return Expansion {
+                steps: Rc::from(Vec::new()),
+                cut_cycle: false,
+            };
+        };
+        // An action's own steps are free at the top; nested ones are copies and count.
+        if depth > 1 {
+            self.budget = self.budget.saturating_sub(cost_of(own));
+        }
+        self.on_path.insert(folder);
+        let mut steps = Vec::with_capacity(own.len());
+        let mut cut_cycle = false;
+        for step in own {
+            steps.push(step.clone());
+            if depth >= MAX_ACTION_DEPTH || self.budget == 0 {
+                continue;
+            }
+            let Some((inner, _)) = step
+                .uses
+                .as_deref()
+                .and_then(folder_of)
+                .and_then(|f| self.raw.get_key_value(f))
+            else {
+                continue;
+            };
+            if self.on_path.contains(inner.as_str()) {
+                cut_cycle = true;
+                continue;
+            }
+            let nested = self.expand(inner, depth + 1);
+            cut_cycle |= nested.cut_cycle;
+            let cost = cost_of(&nested.steps);
+            if cost > self.budget {
+                continue;
+            }
+            self.budget -= cost;
+            steps.extend(nested.steps.iter().cloned().map(|mut s| {
+                s.non_blocking |= step.non_blocking;
+                s
+            }));
+        }
+        self.on_path.remove(folder);
+        let steps: Rc<[Step]> = Rc::from(steps);
+        if !cut_cycle {
+            self.shared.insert((folder, depth), steps.clone());
+        }
+        Expansion { steps, cut_cycle }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Location;
+
+    fn step(uses: Option<&str>) -> Step {
+        Step {
+            name: None,
+            uses: uses.map(str::to_string),
+            uses_ref: None,
+            inputs: Vec::new(),
+            commands: Vec::new(),
+            non_blocking: false,
+            location: Location {
+                path: "action.yml".to_string(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+            working_directory: None,
+        }
+    }
+
+    #[test]
+    fn inlining_stops_when_the_budget_is_spent() {
+        let own = vec![step(None); MAX_INLINED / 3 + 1];
+        let raw = HashMap::from([("big".to_string(), own)]);
+        let actions = LocalActions::expand(&raw);
+        let uses = || step(Some("./big"));
+        assert_eq!(actions.with_inlined(uses()).len(), MAX_INLINED / 3 + 2);
+        assert_eq!(actions.with_inlined(uses()).len(), MAX_INLINED / 3 + 2);
+        // A third copy would pass the budget: the step stays, the action is not inlined.
+        assert_eq!(actions.with_inlined(uses()).len(), 1);
+    }
+
+    #[test]
+    fn an_action_using_itself_is_not_expanded_inside_itself() {
+        let raw = HashMap::from([("a".to_string(), vec![step(Some("./a")); 3])]);
+        let actions = LocalActions::expand(&raw);
+        assert_eq!(actions.with_inlined(step(Some("./a/"))).len(), 4);
+    }
+}
