@@ -9,6 +9,7 @@
 //! depends on the date only in repositories that set expiries); without a date nothing expires.
 //! Suppressed findings stay in the report, marked with the reason.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use globset::Glob;
@@ -91,8 +92,7 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
     let mut reported_comments = std::collections::BTreeSet::new();
     // Many findings can share a line (a long tuple, a generated file): each line is read for
     // a suppression comment once.
-    let mut comments: std::collections::HashMap<(String, usize), Option<Comment>> =
-        std::collections::HashMap::new();
+    let mut comments: HashMap<(String, usize), Option<Comment>> = HashMap::new();
     let mut scope: Option<(String, source::LineScope)> = None;
     for finding in findings.iter_mut() {
         let Some(text) = inventory
@@ -144,6 +144,9 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
         }
     }
 
+    // The scope over the last finding's file closes before the configuration's opens.
+    drop(scope.take());
+
     // Entries of the configuration file.
     let Some(config_text) = inventory.get(CONFIG_FILE).and_then(|f| f.text.as_deref()) else {
         findings.extend(problems);
@@ -161,21 +164,34 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
             return;
         }
     };
+    // A file of thousands of entries, each reported, would otherwise count lines from the
+    // top of the file for every report.
+    let _config_scope = source::LineScope::new(config_text);
     let headers: Vec<usize> = config_text
         .lines()
         .enumerate()
         .filter(|(_, l)| l.trim_start().starts_with("[[suppress]]"))
         .map(|(i, _)| i + 1)
         .collect();
+    // The findings of each rule, in report order: an entry is compared only with the findings
+    // it names, so thousands of entries and thousands of findings do not match every glob
+    // against every path.
+    let mut by_rule: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        by_rule.entry(finding.id.clone()).or_default().push(index);
+    }
     for (index, entry) in config.suppress.iter().enumerate() {
-        let at = headers
-            .get(index)
-            .map(|line| line_location(CONFIG_FILE, config_text, *line))
-            .unwrap_or_else(|| Location::file(CONFIG_FILE));
+        // Where the entry starts, worked out only when a problem with it is reported.
+        let at = || {
+            headers
+                .get(index)
+                .map(|line| line_location(CONFIG_FILE, config_text, *line))
+                .unwrap_or_else(|| Location::file(CONFIG_FILE))
+        };
         let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
         if reason.is_empty() {
             problems.push(invalid(
-                at,
+                at(),
                 format!(
                     "suppression of `{}` gives no reason and is not applied",
                     entry.id
@@ -187,7 +203,7 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
         if let Some(expires) = &entry.expires {
             if !is_date(expires) {
                 problems.push(invalid(
-                    at,
+                    at(),
                     format!(
                         "suppression of `{}` has an expiry that is not YYYY-MM-DD",
                         entry.id
@@ -204,7 +220,7 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
             Some(Ok(glob)) => Some(glob.compile_matcher()),
             Some(Err(_)) => {
                 problems.push(invalid(
-                    at,
+                    at(),
                     format!("suppression of `{}` has an unreadable path glob", entry.id),
                     config_text,
                 ));
@@ -212,11 +228,20 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
             }
             None => None,
         };
-        for finding in findings.iter_mut() {
-            let path_matches = matcher
+        let Some(named) = by_rule.get(&entry.id) else {
+            continue;
+        };
+        for &index in named {
+            let Some(finding) = findings.get_mut(index) else {
+                continue;
+            };
+            if finding.suppressed.is_some() {
+                continue;
+            }
+            if matcher
                 .as_ref()
-                .is_none_or(|m| m.is_match(&finding.location.path));
-            if finding.suppressed.is_none() && finding.id == entry.id && path_matches {
+                .is_none_or(|m| m.is_match(&finding.location.path))
+            {
                 finding.suppressed = Some(Suppression {
                     kind: SuppressionKind::External,
                     reason: reason.to_string(),

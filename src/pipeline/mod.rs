@@ -202,6 +202,9 @@ pub struct MatrixAxis {
 /// (each entry adds a combination). `exclude:` removes combinations and adds no axis.
 pub(crate) fn matrix_axes(path: &str, matrix: &crate::parse::yaml::Node) -> Vec<MatrixAxis> {
     let mut axes: Vec<MatrixAxis> = Vec::new();
+    // The first axis of each name, by position in `axes`: `include:` entries can name
+    // thousands of distinct keys, and each key looks its axis up here instead of scanning.
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (key, value) in matrix.entries() {
         let Some(name) = key.as_str() else { continue };
         match name {
@@ -210,22 +213,28 @@ pub(crate) fn matrix_axes(path: &str, matrix: &crate::parse::yaml::Node) -> Vec<
                 for entry in value.items() {
                     for (key, _) in entry.entries() {
                         let Some(name) = key.as_str() else { continue };
-                        match axes.iter_mut().find(|a| a.name == name) {
+                        match first_of.get(name).and_then(|&at| axes.get_mut(at)) {
                             Some(axis) => axis.values += 1,
-                            None => axes.push(MatrixAxis {
-                                name: name.to_string(),
-                                values: 1,
-                                location: location_of(path, key),
-                            }),
+                            None => {
+                                first_of.insert(name, axes.len());
+                                axes.push(MatrixAxis {
+                                    name: name.to_string(),
+                                    values: 1,
+                                    location: location_of(path, key),
+                                });
+                            }
                         }
                     }
                 }
             }
-            _ => axes.push(MatrixAxis {
-                name: name.to_string(),
-                values: value.items().len(),
-                location: location_of(path, key),
-            }),
+            _ => {
+                first_of.entry(name).or_insert(axes.len());
+                axes.push(MatrixAxis {
+                    name: name.to_string(),
+                    values: value.items().len(),
+                    location: location_of(path, key),
+                });
+            }
         }
     }
     axes

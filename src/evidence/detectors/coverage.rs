@@ -87,11 +87,58 @@ fn unreachable() -> Regex {
     Regex::new("a^").expect("a constant pattern compiles")
 }
 
-/// Whether the line holding byte `at` is commented out (`//`, `#`, `/*`, `*`).
-fn is_commented(text: &str, at: usize) -> bool {
-    let start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line = text[start..].trim_start();
+/// Whether a line is commented out (`//`, `#`, `/*`, `*`).
+fn is_commented_line(line: &str) -> bool {
+    let line = line.trim_start();
     ["//", "#", "/*", "* "].iter().any(|c| line.starts_with(c))
+}
+
+/// Answers whether the line holding a byte offset is commented out, for offsets given in
+/// increasing order (the matches of one regex over one text).
+///
+/// A long line can hold tens of thousands of matches: each line start is searched for once,
+/// from the previous offset on, and each line is judged once, instead of searching back
+/// from every match to the start of its line.
+struct CommentedLines<'t> {
+    text: &'t str,
+    /// Bytes before this offset have been searched for line feeds.
+    searched_to: usize,
+    /// Where the line holding the last offset starts.
+    line_start: usize,
+    /// The line start last judged, and whether that line is commented out.
+    judged: Option<(usize, bool)>,
+}
+
+impl<'t> CommentedLines<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            searched_to: 0,
+            line_start: 0,
+            judged: None,
+        }
+    }
+
+    /// Whether the line holding byte `at` is commented out; `at` is no smaller than the
+    /// offset asked about before.
+    fn is_commented(&mut self, at: usize) -> bool {
+        let at = at.min(self.text.len());
+        if at > self.searched_to {
+            let bytes = &self.text.as_bytes()[self.searched_to..at];
+            if let Some(feed) = memchr::memrchr(b'\n', bytes) {
+                self.line_start = self.searched_to + feed + 1;
+            }
+            self.searched_to = at;
+        }
+        match self.judged {
+            Some((start, commented)) if start == self.line_start => commented,
+            _ => {
+                let commented = is_commented_line(&self.text[self.line_start..]);
+                self.judged = Some((self.line_start, commented));
+                commented
+            }
+        }
+    }
 }
 
 pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict> {
@@ -138,10 +185,11 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
             if is_codecov_target != codecov {
                 continue;
             }
+            let mut commented = CommentedLines::new(text);
             let uncommented = regex
                 .captures_iter(text)
                 .filter_map(|c| c.get(1))
-                .find(|m| !is_commented(text, m.start()));
+                .find(|m| !commented.is_commented(m.start()));
             if let Some(m) = uncommented
                 && let Ok(value) = m.as_str().parse::<u32>()
             {

@@ -1,6 +1,7 @@
 //! Detectors over the pipeline model: CI exists, runs on change, is pinned and least
 //! privileged.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::RegexSet;
@@ -235,16 +236,21 @@ fn is_sha_pinned(uses_ref: &str) -> bool {
 }
 
 pub fn pinned_actions(facts: &Facts) -> Option<Verdict> {
-    // Each distinct reference counts once, however many jobs repeat it.
+    // Each distinct reference counts once, however many jobs repeat it, at the place it is
+    // first seen. The sets answer "seen before?" without scanning the lists, which can hold
+    // tens of thousands of references.
     let mut pinned: Vec<(String, Location)> = Vec::new();
     let mut unpinned: Vec<(String, Location)> = Vec::new();
+    let mut seen_pinned: HashSet<String> = HashSet::new();
+    let mut seen_unpinned: HashSet<String> = HashSet::new();
     let mut record = |reference: String, location: &Location, is_pinned: bool| {
-        let list = if is_pinned {
-            &mut pinned
+        let (list, seen) = if is_pinned {
+            (&mut pinned, &mut seen_pinned)
         } else {
-            &mut unpinned
+            (&mut unpinned, &mut seen_unpinned)
         };
-        if !list.iter().any(|(r, _)| *r == reference) {
+        if !seen.contains(&reference) {
+            seen.insert(reference.clone());
             list.push((reference, location.clone()));
         }
     };

@@ -1,0 +1,213 @@
+//! Hostile configuration and pipeline shapes that once cost time in the square of their
+//! size: a suppressions file of thousands of entries, a matrix `include:` naming thousands
+//! of keys, thousands of distinct actions, and a line of thousands of commented-out coverage
+//! thresholds. Each finishes in bounded time and reports what a small input would.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod hostile_support;
+
+use hostile_support::*;
+use shipready::evidence::State;
+
+/// A workflow of `count` steps, each using a distinct third-party action by tag.
+fn workflow_of_actions(count: usize) -> String {
+    let mut text =
+        String::from("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n");
+    for i in 0..count {
+        text.push_str(&format!("      - uses: owner{i}/action{i}@v1\n"));
+    }
+    text
+}
+
+#[test]
+fn thousands_of_suppressions_without_a_reason_are_each_reported() {
+    const ENTRIES: usize = 20_000;
+    let repo = repository();
+    let mut config = String::new();
+    for i in 0..ENTRIES {
+        config.push_str(&format!("[[suppress]]\nid = \"rule-{i}\"\n"));
+    }
+    write(repo.path(), ".shipready.toml", config);
+
+    let assessment = assess_within(repo.path());
+
+    let invalid: Vec<_> = assessment
+        .findings
+        .iter()
+        .filter(|f| f.id == "invalid-suppression")
+        .collect();
+    assert_eq!(invalid.len(), ENTRIES);
+    // Each entry is reported at its own header, two lines after the one before.
+    let first = invalid.first().unwrap();
+    let last = invalid.last().unwrap();
+    assert_eq!(
+        (first.location.path.as_str(), first.location.line),
+        (".shipready.toml", 1)
+    );
+    assert_eq!(last.location.line, 2 * ENTRIES - 1);
+    assert_eq!(
+        last.message,
+        format!(
+            "suppression of `rule-{}` gives no reason and is not applied",
+            ENTRIES - 1
+        )
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn thousands_of_path_suppressions_apply_only_to_their_rule() {
+    const ACTIONS: usize = 5_000;
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/many.yml",
+        workflow_of_actions(ACTIONS),
+    );
+    let mut config = String::new();
+    // Entries for other rules, each with a glob that matches the workflow's path.
+    for i in 0..ACTIONS {
+        config.push_str(&format!(
+            "[[suppress]]\nid = \"other-{i}\"\npath = \".github/**/*.yml\"\nreason = \"r\"\n"
+        ));
+    }
+    // The first entry for the rule does not match the path; the second does and applies.
+    config.push_str(
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \"vendor/**\"\nreason = \"vendored\"\n",
+    );
+    config.push_str(
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \".github/workflows/many.yml\"\n\
+         reason = \"pinned by the mirror\"\n",
+    );
+    write(repo.path(), ".shipready.toml", config);
+
+    let assessment = assess_within(repo.path());
+
+    let unpinned: Vec<_> = assessment
+        .findings
+        .iter()
+        .filter(|f| f.id == "unpinned-uses")
+        .collect();
+    assert_eq!(unpinned.len(), ACTIONS);
+    let reasons: Vec<_> = unpinned
+        .iter()
+        .map(|f| f.suppressed.as_ref().map(|s| s.reason.as_str()))
+        .collect();
+    assert!(
+        reasons.iter().all(|r| *r == Some("pinned by the mirror")),
+        "not every unpinned-uses finding is suppressed by the matching entry"
+    );
+    assert!(
+        assessment
+            .findings
+            .iter()
+            .all(|f| f.id != "invalid-suppression")
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn matrix_include_of_thousands_of_keys_counts_each_axis_once() {
+    const KEYS: usize = 40_000;
+    let repo = repository();
+    let mut text = String::from(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        \
+         python: ['3.11', '3.12']\n        include:\n          - node-version: 20\n",
+    );
+    for i in 0..KEYS {
+        text.push_str(&format!("          - key{i:06}: 1\n"));
+    }
+    // Entries naming an axis already seen add a value to it.
+    text.push_str("          - node-version: 22\n          - python: '3.13'\n");
+    text.push_str("    steps:\n      - run: make test\n");
+    write(repo.path(), ".github/workflows/matrix.yml", text);
+
+    let assessment = assess_within(repo.path());
+
+    let practice = assessment
+        .practices
+        .iter()
+        .find(|p| p.id == "TST-06")
+        .expect("TST-06 is assessed");
+    assert_eq!(practice.state, State::Present);
+    let seen: Vec<_> = practice
+        .evidence
+        .iter()
+        .map(|e| (e.summary.as_str(), e.location.line))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "job build of .github/workflows/matrix.yml tests across 3 values of `python`",
+                7
+            ),
+            (
+                "job build of .github/workflows/matrix.yml tests across 2 values of `node-version`",
+                9
+            ),
+        ]
+    );
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn tens_of_thousands_of_distinct_actions_are_each_counted_once() {
+    const ACTIONS: usize = 40_000;
+    let repo = repository();
+    let mut text = workflow_of_actions(ACTIONS);
+    // A repeated reference counts once.
+    text.push_str("      - uses: owner0/action0@v1\n");
+    write(repo.path(), ".github/workflows/many.yml", text);
+
+    let assessment = assess_within(repo.path());
+
+    let practice = assessment
+        .practices
+        .iter()
+        .find(|p| p.id == "AUT-05")
+        .expect("AUT-05 is assessed");
+    assert_eq!(practice.state, State::Absent);
+    let reason = practice.reason.as_deref().unwrap_or("");
+    assert!(
+        reason.starts_with(&format!(
+            "none of {ACTIONS} third-party references is pinned"
+        )),
+        "{reason}"
+    );
+    assert!(reason.contains("`owner0/action0@v1`"), "{reason}");
+    assert_eq!(practice.evidence.len(), 10);
+    assert_eq!(practice.evidence[0].location.line, 6);
+    assert_good_workflow_assessed(&assessment);
+}
+
+#[test]
+fn a_line_of_thousands_of_commented_thresholds_is_skipped() {
+    const MATCHES: usize = 100_000;
+    let repo = repository();
+    let mut text = String::from("# ");
+    text.push_str(&"--cov-fail-under=99 ".repeat(MATCHES));
+    text.push_str("\n[tool:pytest]\naddopts = --cov=app --cov-fail-under=85\n");
+    write(repo.path(), "setup.cfg", text);
+
+    let assessment = assess_within(repo.path());
+
+    let practice = assessment
+        .practices
+        .iter()
+        .find(|p| p.id == "TST-04")
+        .expect("TST-04 is assessed");
+    assert_eq!(practice.state, State::Partial);
+    let evidence = &practice.evidence[0];
+    assert_eq!(evidence.summary, "coverage threshold 85%");
+    assert_eq!(
+        (evidence.location.path.as_str(), evidence.location.line),
+        ("setup.cfg", 3)
+    );
+    assert_eq!(
+        practice.reason.as_deref(),
+        Some("a 85% threshold is set, but no CI job measures coverage")
+    );
+    assert_good_workflow_assessed(&assessment);
+}
