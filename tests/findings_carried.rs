@@ -132,3 +132,18 @@ fn inputs_are_trusted_when_no_caller_fills_them_from_event_text() {
         vec![]
     );
 }
+
+/// The text report shows the direct injection, which is certain, before the medium-confidence
+/// findings it leads to, although their file sorts first.
+#[test]
+fn the_text_report_lists_certain_injections_first() {
+    let caller = CALLER.replace("workflows/pick.yml", "workflows/a-pick.yml");
+    let a = assess_files(&[
+        (".github/workflows/backport.yml", &caller),
+        (".github/workflows/a-pick.yml", CALLED),
+    ]);
+    let text = shipready::report::text::render(&a);
+    let direct = text.find(".github/workflows/backport.yml:14:").unwrap();
+    let carried = text.find(".github/workflows/a-pick.yml:17:").unwrap();
+    assert!(direct < carried, "{text}");
+}

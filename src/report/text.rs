@@ -250,10 +250,10 @@ fn findings(out: &mut String, a: &Assessment) {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "  {}", paint(BOLD, "Findings"));
-    // Most serious first, at most a few per rule, so that one rule with hundreds of findings
-    // does not hide the others.
+    // Most serious and most certain first, at most a few per rule, so that one rule with
+    // hundreds of findings does not hide the others.
     let mut ordered = active.clone();
-    ordered.sort_by_key(|f| f.severity);
+    ordered.sort_by_key(|f| (f.severity, std::cmp::Reverse(f.confidence)));
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     let mut shown = Vec::new();
     for f in ordered {
