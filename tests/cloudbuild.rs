@@ -135,3 +135,25 @@ fn a_cloud_build_file_without_steps_is_reported_unparsed() {
         "a Cloud Build file must have a list of `steps:`"
     );
 }
+
+/// A release that skips the SBOM (or publishing) produces none: the configuration stays
+/// Partial. Skipping signing leaves the SBOM.
+#[test]
+fn goreleaser_runs_that_skip_the_sbom_do_not_count() {
+    let workflow = |args: &str| {
+        format!(
+            "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: goreleaser/goreleaser-action@v6\n        with:\n          args: {args}\n"
+        )
+    };
+    let config = ".goreleaser.yml";
+    let sboms = "project_name: example\nsboms:\n  - artifacts: archive\n";
+    let state = |args: &str| {
+        let text = workflow(args);
+        let a = assess_files(&[(".github/workflows/release.yml", &text), (config, sboms)]);
+        practice(&a, "SEC-11").state
+    };
+    assert_eq!(state("release --clean"), State::Present);
+    assert_eq!(state("release --clean --skip-sign"), State::Present);
+    assert_eq!(state("release --clean --skip=sign,sbom"), State::Partial);
+    assert_eq!(state("release --clean --skip publish"), State::Partial);
+}

@@ -147,3 +147,29 @@ fn the_text_report_lists_certain_injections_first() {
     let carried = text.find(".github/workflows/a-pick.yml:17:").unwrap();
     assert!(direct < carried, "{text}");
 }
+
+/// A step's `run: |` block ends with its own lines: the next step's expression is not part of
+/// it, so the version read from a file carries nothing.
+#[test]
+fn a_block_script_does_not_take_in_the_next_step() {
+    let workflow = r#"on: pull_request_target
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    outputs:
+      ver: ${{ steps.v.outputs.version }}
+    steps:
+      - id: v
+        run: |
+          echo "version=$(cat VERSION)" >> "$GITHUB_OUTPUT"
+      - run: echo "Thanks ${{ github.event.pull_request.title }}"
+  two:
+    needs: one
+    runs-on: ubuntu-latest
+    steps:
+      - run: ./release.sh "${{ needs.one.outputs.ver }}"
+"#;
+    let found = injections(&[(".github/workflows/a.yml", workflow)]);
+    let places: Vec<(usize, Confidence)> = found.iter().map(|(_, l, c, _)| (*l, *c)).collect();
+    assert_eq!(places, [(11, Confidence::High)]);
+}

@@ -80,7 +80,7 @@ pub(crate) fn expressions<'f>(
     file: &YamlFile<'f>,
 ) -> impl Iterator<Item = (usize, usize, &'f str)> {
     let pattern = EXPRESSION.as_ref();
-    let lines = source::lines_between(file.text, node.span.line, node.span.end_line);
+    let lines = source::lines_between(file.text, node.span.line, last_line(node, file));
     lines.flat_map(move |(number, line)| {
         // Characters are counted on from the previous expression, so a line of thousands of
         // expressions is read once.
@@ -94,6 +94,24 @@ pub(crate) fn expressions<'f>(
             })
         })
     })
+}
+
+/// The last line of a scalar's own text. A block scalar (`run: |`) starts on the line after
+/// its indicator and its span ends where the next node begins, a line that belongs to the next
+/// step or key: it ends after its own lines.
+fn last_line(node: &Node, file: &YamlFile) -> usize {
+    let span = node.span;
+    let header = source::line_of(file.text, span.line.saturating_sub(1));
+    let header = header.split(" #").next().unwrap_or(header).trim_end();
+    let indicator = header.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+    let block = span.line > 1 && (indicator.ends_with('|') || indicator.ends_with('>'));
+    match node.as_str() {
+        Some(value) if block => {
+            let own = span.line + value.lines().count().max(1) - 1;
+            span.end_line.min(own)
+        }
+        _ => span.end_line,
+    }
 }
 
 /// Reports every untrusted `${{ }}` in the source lines of a script node.

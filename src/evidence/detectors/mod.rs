@@ -54,7 +54,7 @@ pub fn run(
         "test_matrix" => pipeline::test_matrix(facts, signals),
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
-        "release_tool_outputs" => release_tools::goreleaser_outputs(facts, signals),
+        "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals),
         _ => None,
     }
 }

@@ -4,16 +4,26 @@
 //! runs the release it is Present.
 
 use super::{Facts, State, Verdict, evidence, verdict};
+use crate::catalog::Practice;
 use crate::evidence::Evidence;
 use crate::pipeline::{Command, Step};
 
 /// Present when a goreleaser configuration signal is backed by a pipeline that runs the
 /// release; `None` (the signals stand) otherwise, or when something else already gives
 /// full credit.
-pub(super) fn goreleaser_outputs(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
+pub(super) fn goreleaser_outputs(
+    facts: &Facts,
+    practice: &Practice,
+    signals: &[Evidence],
+) -> Option<Verdict> {
     if signals.iter().any(|e| e.state == State::Present) {
         return None;
     }
+    // What `--skip` must not name for the run to produce this practice's output.
+    let output = match practice.id.as_str() {
+        "SEC-11" => "sbom",
+        _ => "sign",
+    };
     let config = signals
         .iter()
         .find(|e| e.state == State::Partial && is_goreleaser_config(&e.location.path))?;
@@ -21,7 +31,9 @@ pub(super) fn goreleaser_outputs(facts: &Facts, signals: &[Evidence]) -> Option<
         .pipelines
         .steps()
         .filter(|(p, _, _)| !p.demonstration)
-        .find_map(|(p, j, s)| release_run(s).map(|(location, what)| (p, j, location, what)))?;
+        .find_map(|(p, j, s)| {
+            release_run(s, output).map(|(location, what)| (p, j, location, what))
+        })?;
     let run = evidence(
         facts,
         State::Present,
@@ -42,17 +54,10 @@ fn is_goreleaser_config(path: &str) -> bool {
     matches!(name, ".goreleaser.yml" | ".goreleaser.yaml")
 }
 
-/// Where a step runs a real goreleaser release (not `--snapshot`, not with publishing
-/// skipped), and what it runs.
-fn release_run(step: &Step) -> Option<(crate::source::Location, String)> {
-    let publishes = |text: &str| {
-        !text.contains("--snapshot") && !text.contains("--skip-publish") && {
-            let skipped = text
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix("--skip="));
-            !skipped.is_some_and(|list| list.split(',').any(|s| s == "publish"))
-        }
-    };
+/// Where a step runs a real goreleaser release that produces `output` (not `--snapshot`, and
+/// skipping neither publishing nor `output`), and what it runs.
+fn release_run(step: &Step, output: &str) -> Option<(crate::source::Location, String)> {
+    let produces = |text: &str| !text.contains("--snapshot") && !skips(text, output);
     if step
         .uses
         .as_deref()
@@ -60,7 +65,7 @@ fn release_run(step: &Step) -> Option<(crate::source::Location, String)> {
     {
         let args = step.input("args")?;
         let words: Vec<&str> = args.value.split_whitespace().collect();
-        return (words.first() == Some(&"release") && publishes(&args.value)).then(|| {
+        return (words.first() == Some(&"release") && produces(&args.value)).then(|| {
             (
                 args.location.clone(),
                 format!("goreleaser {}", args.value.trim()),
@@ -69,8 +74,27 @@ fn release_run(step: &Step) -> Option<(crate::source::Location, String)> {
     }
     step.commands
         .iter()
-        .find(|c: &&Command| is_release_command(&c.text) && publishes(&c.text))
+        .find(|c: &&Command| is_release_command(&c.text) && produces(&c.text))
         .map(|c| (c.location.clone(), c.text.clone()))
+}
+
+/// Whether a goreleaser command line skips publishing or `output`: `--skip=publish,sbom`,
+/// `--skip publish`, or the older `--skip-publish` and `--skip-sbom`.
+fn skips(text: &str, output: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let named = |list: &str| {
+        list.trim_matches(|c| c == '\'' || c == '"')
+            .split(',')
+            .any(|s| s == "publish" || s == output)
+    };
+    words.iter().enumerate().any(|(i, word)| {
+        let word = word.trim_matches(|c| c == '\'' || c == '"');
+        match word.strip_prefix("--skip=") {
+            Some(list) => named(list),
+            None if word == "--skip" => words.get(i + 1).is_some_and(|list| named(list)),
+            None => word == "--skip-publish" || word == format!("--skip-{output}"),
+        }
+    })
 }
 
 fn is_release_command(text: &str) -> bool {
@@ -92,5 +116,14 @@ mod tests {
         assert!(is_release_command("./bin/goreleaser release"));
         assert!(!is_release_command("goreleaser check"));
         assert!(!is_release_command("echo goreleaser"));
+    }
+
+    #[test]
+    fn skipped_outputs() {
+        assert!(skips("goreleaser release --clean --skip=sign,sbom", "sbom"));
+        assert!(skips("goreleaser release --skip publish", "sign"));
+        assert!(skips("goreleaser release --skip-sign", "sign"));
+        assert!(!skips("goreleaser release --skip-sign", "sbom"));
+        assert!(!skips("goreleaser release --skip=validate --clean", "sbom"));
     }
 }
