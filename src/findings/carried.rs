@@ -244,7 +244,7 @@ fn in_needs_order(list: &[(Node, Node)]) -> Vec<&(Node, Node)> {
 }
 
 /// The `script:` of an `actions/github-script` step.
-fn script_of(step: &Node) -> Option<&Node> {
+pub(crate) fn script_of(step: &Node) -> Option<&Node> {
     let uses = step.get("uses").and_then(Node::as_str)?;
     (super::action_name(uses) == "actions/github-script")
         .then(|| step.get("with")?.get("script"))
@@ -300,7 +300,7 @@ fn origin_in(node: &Node, file: &YamlFile, carried: &Carried) -> Option<Rc<Origi
 /// expression can only yield a boolean.
 pub(crate) fn carried_in<'e, 'c>(
     expression: &'e str,
-    carried: &'c Carried,
+    carried: &'c [(String, Rc<Origin>)],
 ) -> Option<(&'e str, &'c str, &'c Rc<Origin>)> {
     if carried.is_empty() || !yields_text(expression) {
         return None;

@@ -9,12 +9,13 @@
 //! Other workflow inputs, `github.ref_name` and `github.base_ref` need write access to set
 //! and are not reported.
 
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::carried::{Carried, Taint, carried_in};
-use super::{Finding, Rule, Severity, Sources, YamlFile, action_name, jobs, steps};
+use super::carried::{Origin, Taint, carried_in, script_of};
+use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
 use crate::source::{self, Location};
@@ -115,7 +116,13 @@ fn last_line(node: &Node, file: &YamlFile) -> usize {
 }
 
 /// Reports every untrusted `${{ }}` in the source lines of a script node.
-fn scan(node: &Node, what: &str, file: &YamlFile, carried: &Carried, out: &mut Vec<Finding>) {
+fn scan(
+    node: &Node,
+    what: &str,
+    file: &YamlFile,
+    carried: &[(String, Rc<Origin>)],
+    out: &mut Vec<Finding>,
+) {
     for (line, column, expression) in expressions(node, file) {
         let end_column = column + expression.chars().count();
         let location = Location::line(file.path, line, column, end_column);
@@ -151,26 +158,13 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
             for (key, job) in jobs(document) {
                 let carried = key
                     .as_str()
-                    .map(|name| taint.job(file.path, name).to_vec())
-                    .unwrap_or_default();
+                    .map_or(&[][..], |name| taint.job(file.path, name));
                 for step in steps(job) {
                     if let Some(run) = step.get("run") {
-                        scan(run, "a `run:` script", file, &carried, &mut out);
+                        scan(run, "a `run:` script", file, carried, &mut out);
                     }
-                    let is_script = step
-                        .get("uses")
-                        .and_then(Node::as_str)
-                        .is_some_and(|u| action_name(u) == "actions/github-script");
-                    if is_script
-                        && let Some(script) = step.get("with").and_then(|w| w.get("script"))
-                    {
-                        scan(
-                            script,
-                            "a github-script `script:`",
-                            file,
-                            &carried,
-                            &mut out,
-                        );
+                    if let Some(script) = script_of(step) {
+                        scan(script, "a github-script `script:`", file, carried, &mut out);
                     }
                 }
             }
