@@ -141,6 +141,7 @@ fn short_chain_of_actions_is_expanded_in_full() {
     assess_within(repo.path());
 
     let pipelines = pipelines_of(repo.path());
+    assert!(pipelines.read_in_part.is_empty());
     let steps = &job(&pipelines, ".github/workflows/use.yml").steps;
     // a0 = 2 steps, each followed by a1 = 2 × (1 + a2), a2 = 2 × (1 + a3), a3 = 2.
     assert_eq!(steps.len(), 1 + 2 * (1 + 2 * (1 + 2 * (1 + 2))));
@@ -161,6 +162,24 @@ fn long_chain_of_actions_is_bounded() {
     let steps = &job(&pipelines, ".github/workflows/use.yml").steps;
     assert!(steps.len() > 60, "{} steps", steps.len());
     assert!(steps.len() <= 200_000, "{} steps", steps.len());
+    // What the budget left out is told: the actions whose expansion it cut (a3 uses none),
+    // and not the workflow, which inlines a0 as it was expanded.
+    let told: Vec<&str> = (assessment.inventory.read_in_part.iter())
+        .map(|u| u.path.as_str())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            ".github/actions/a0",
+            ".github/actions/a1",
+            ".github/actions/a2"
+        ]
+    );
+    assert!(
+        assessment.inventory.read_in_part[0]
+            .reason
+            .starts_with("local actions it uses are not expanded into it past 200000")
+    );
 }
 
 /// A workflow named `W` started by runs of `W`, with many dispatch inputs.

@@ -54,7 +54,8 @@ fn thousands_of_steps_calling_one_long_script() {
     let workflow = workflow_of_steps(5_000, |i| format!("bash ci/check.sh {i}"));
     write(repo.path(), ".github/workflows/check.yml", workflow);
 
-    let steps = step_commands(&pipelines(repo.path()), ".github/workflows/check.yml");
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/check.yml");
 
     assert_eq!(steps[0].len(), 1 + 499);
     assert_eq!(
@@ -64,6 +65,67 @@ fn thousands_of_steps_calling_one_long_script() {
     assert_eq!(steps[4_999], ["bash ci/check.sh 4999"]);
     let added: usize = steps.iter().map(|s| s.len() - 1).sum();
     assert_eq!(added, MAX_EXPANDED);
+    // The cut is told: the workflow is read in part, the 499-command script is not.
+    assert_eq!(read_in_part(&pipelines), [".github/workflows/check.yml"]);
+    assert!(
+        pipelines.read_in_part[0]
+            .reason
+            .contains("50000 followed commands")
+    );
+}
+
+/// The paths the pipeline model says it read only in part.
+fn read_in_part(pipelines: &Pipelines) -> Vec<&str> {
+    (pipelines.read_in_part.iter())
+        .map(|u| u.path.as_str())
+        .collect()
+}
+
+/// A script of 600 commands run by one step: its first 500 are followed and the script is
+/// named as read in part; a short script beside it is not.
+#[test]
+fn a_script_longer_than_what_is_followed_is_named() {
+    let mut script = String::from(
+        "#!/bin/sh
+set -eu
+",
+    );
+    for i in 0..599 {
+        script.push_str(&format!(
+            "echo line {i}
+"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), "ci/long.sh", &script);
+    write(
+        repo.path(),
+        "ci/short.sh",
+        "#!/bin/sh
+pytest -q
+",
+    );
+    let workflow = workflow_of_steps(2, |i| {
+        if i == 0 {
+            "bash ci/long.sh"
+        } else {
+            "bash ci/short.sh"
+        }
+        .to_string()
+    });
+    write(repo.path(), ".github/workflows/check.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/check.yml");
+
+    assert_eq!(steps[0].len(), 1 + 500);
+    assert_eq!(steps[0][500], "echo line 498");
+    assert_eq!(steps[1], ["bash ci/short.sh", "pytest -q"]);
+    assert_eq!(read_in_part(&pipelines), ["ci/long.sh"]);
+    assert_eq!(
+        pipelines.read_in_part[0].reason,
+        "only its first 500 commands are followed from the steps that run it"
+    );
 }
 
 /// 5,000 steps each running `make test` against a Makefile of 20,000 rules: the recipes of
@@ -90,6 +152,23 @@ fn thousands_of_steps_running_the_same_make_target() {
     );
 }
 
+/// 5,000 commands added in all stay within the budget: nothing is said to be read in part.
+#[test]
+fn steps_within_the_budget_are_read_in_full() {
+    let repo = repository();
+    write(repo.path(), "Makefile", "test:\n\tpytest -q tests\n");
+    let workflow = workflow_of_steps(5_000, |i| format!("make test V={i}"));
+    write(repo.path(), ".github/workflows/make.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+
+    assert!(
+        pipelines.read_in_part.is_empty(),
+        "{:?}",
+        pipelines.read_in_part
+    );
+}
+
 /// 1,000 steps running `pre-commit run` over 1,000 hooks: the configuration is parsed once
 /// (it was parsed again for every step), and hooks are added until the budget is spent.
 #[test]
@@ -105,11 +184,13 @@ fn thousands_of_steps_running_pre_commit_over_a_long_hook_list() {
     let workflow = workflow_of_steps(1_000, |_| "pre-commit run --all-files".to_string());
     write(repo.path(), ".github/workflows/lint.yml", workflow);
 
-    let steps = step_commands(&pipelines(repo.path()), ".github/workflows/lint.yml");
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/lint.yml");
 
     assert_eq!(steps[0].len(), 1 + 1_000);
     assert_eq!(steps[0][1], "tool0 --check");
     assert_eq!(steps[999], ["pre-commit run --all-files"]);
     let added: usize = steps.iter().map(|s| s.len() - 1).sum();
     assert_eq!(added, MAX_EXPANDED);
+    assert_eq!(read_in_part(&pipelines), [".github/workflows/lint.yml"]);
 }

@@ -157,6 +157,41 @@ fn a_gitlab_file_included_hundreds_of_times_is_read_once() {
     );
 }
 
+/// A `.gitlab-ci.yml` including 200 distinct local files of one job each: the first 150 are
+/// read, as GitLab allows, and the report says the pipeline was read in part.
+#[test]
+fn local_includes_past_the_limit_are_told() {
+    let repo = repository();
+    let mut main = String::from("stages: [test]\ninclude:\n");
+    for i in 0..200 {
+        write(
+            repo.path(),
+            &format!("ci/part-{i:03}.yml"),
+            format!("unit-{i}:\n  stage: test\n  script:\n    - pytest -q tests/{i}\n"),
+        );
+        main.push_str(&format!("  - local: /ci/part-{i:03}.yml\n"));
+    }
+    write(repo.path(), ".gitlab-ci.yml", &main);
+
+    let assessment = assess_within(repo.path());
+
+    let gitlab = (assessment.inventory.pipelines.iter())
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap();
+    assert_eq!(gitlab.jobs.len(), 150);
+    assert_eq!(gitlab.jobs.last().unwrap().location.path, "ci/part-149.yml");
+    let told = &assessment.inventory.read_in_part;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].path, ".gitlab-ci.yml");
+    assert!(
+        told[0].reason.contains("past the first 150"),
+        "{}",
+        told[0].reason
+    );
+    let text = shipready::report::text::render(&assessment);
+    assert!(text.contains("Read in part"), "{text}");
+}
+
 /// One `run:` line of 20,000 untrusted expressions (0.7 MB): columns are counted on from the
 /// previous expression and each snippet ends where the line's index says, so the 20,000
 /// findings cost one read of the line, not one each.

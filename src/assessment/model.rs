@@ -127,6 +127,10 @@ pub struct InventoryReport {
     pub traits: Vec<String>,
     pub skipped: Vec<Skipped>,
     pub unparsed: Vec<Unparsed>,
+    /// Files assessed only in part: a bound on what is followed from them (commands of the
+    /// scripts steps call, local actions inlined, GitLab includes) was reached; the reason
+    /// says what was left out.
+    pub read_in_part: Vec<Unparsed>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -274,6 +274,12 @@ pub fn inventory(facts: &Facts) -> InventoryReport {
             .collect(),
         skipped: facts.inventory.skipped.clone(),
         unparsed: unparsed(facts),
+        read_in_part: {
+            let mut out = facts.pipelines.read_in_part.clone();
+            out.sort();
+            out.dedup();
+            out
+        },
     }
 }
 

@@ -30,6 +30,12 @@ pub const MAX_INLINED: usize = 200_000;
 pub struct LocalActions {
     expanded: HashMap<String, Rc<[Step]>>,
     budget: Cell<usize>,
+    /// Actions, by folder, whose expansion left out a local action they use for want of
+    /// budget, in folder order.
+    cut_actions: Vec<String>,
+    /// Whether a step was left without its action's steps for want of budget since
+    /// [`LocalActions::take_cut`] was last asked.
+    cut: Cell<bool>,
 }
 
 impl Default for LocalActions {
@@ -37,6 +43,8 @@ impl Default for LocalActions {
         LocalActions {
             expanded: HashMap::new(),
             budget: Cell::new(MAX_INLINED),
+            cut_actions: Vec::new(),
+            cut: Cell::new(false),
         }
     }
 }
@@ -53,15 +61,34 @@ impl LocalActions {
             shared: HashMap::new(),
             on_path: HashSet::new(),
             budget: MAX_INLINED,
+            cut: false,
         };
-        let expanded = folders
-            .into_iter()
-            .map(|folder| (folder.to_string(), expander.expand(folder, 1).steps))
-            .collect();
+        let mut cut_actions = Vec::new();
+        let mut expanded = HashMap::with_capacity(folders.len());
+        for folder in folders {
+            expander.cut = false;
+            expanded.insert(folder.to_string(), expander.expand(folder, 1).steps);
+            if expander.cut {
+                cut_actions.push(folder.to_string());
+            }
+        }
         LocalActions {
             expanded,
             budget: Cell::new(MAX_INLINED),
+            cut_actions,
+            cut: Cell::new(false),
         }
+    }
+
+    /// The actions, by folder, whose own expansion was cut short by the budget.
+    pub fn cut_actions(&self) -> &[String] {
+        &self.cut_actions
+    }
+
+    /// Whether a step was left without its action's steps for want of budget since this was
+    /// last asked.
+    pub fn take_cut(&self) -> bool {
+        self.cut.replace(false)
     }
 
     /// The step followed by the expanded steps of the local action it `uses`, if it is one
@@ -73,11 +100,14 @@ impl LocalActions {
             .as_deref()
             .and_then(folder_of)
             .and_then(|f| self.expanded.get(f))
-            .map(|steps| (steps, cost_of(steps)))
-            .filter(|(_, cost)| *cost <= self.budget.get());
+            .map(|steps| (steps, cost_of(steps)));
         let Some((steps, cost)) = inlined else {
             return vec![step];
         };
+        if cost > self.budget.get() {
+            self.cut.set(true);
+            return vec![step];
+        }
         self.budget.set(self.budget.get() - cost);
         let non_blocking = step.non_blocking;
         let mut out = Vec::with_capacity(1 + steps.len());
@@ -107,18 +137,25 @@ struct Expansion {
     cut_cycle: bool,
 }
 
+/// An expansion kept for reuse, and whether the budget cut something out of it.
+type Shared = (Rc<[Step]>, bool);
+
 /// Expands actions depth first, sharing each path-independent expansion by action and depth.
 struct Expander<'r> {
     raw: &'r HashMap<String, Vec<Step>>,
-    shared: HashMap<(&'r str, usize), Rc<[Step]>>,
+    /// Each expansion by action and depth, with whether the budget cut something out of it.
+    shared: HashMap<(&'r str, usize), Shared>,
     /// Actions being expanded around the current one.
     on_path: HashSet<&'r str>,
     budget: usize,
+    /// Whether a nested action was left out for want of budget.
+    cut: bool,
 }
 
 impl<'r> Expander<'r> {
     fn expand(&mut self, folder: &'r str, depth: usize) -> Expansion {
-        if let Some(steps) = self.shared.get(&(folder, depth)) {
+        if let Some((steps, cut)) = self.shared.get(&(folder, depth)) {
+            self.cut |= *cut;
             return Expansion {
                 steps: steps.clone(),
                 cut_cycle: false,
@@ -135,11 +172,12 @@ impl<'r> Expander<'r> {
             self.budget = self.budget.saturating_sub(cost_of(own));
         }
         self.on_path.insert(folder);
+        let cut_around = std::mem::replace(&mut self.cut, false);
         let mut steps = Vec::with_capacity(own.len());
         let mut cut_cycle = false;
         for step in own {
             steps.push(step.clone());
-            if depth >= MAX_ACTION_DEPTH || self.budget == 0 {
+            if depth >= MAX_ACTION_DEPTH {
                 continue;
             }
             let Some((inner, _)) = step
@@ -154,10 +192,15 @@ impl<'r> Expander<'r> {
                 cut_cycle = true;
                 continue;
             }
+            if self.budget == 0 {
+                self.cut = true;
+                continue;
+            }
             let nested = self.expand(inner, depth + 1);
             cut_cycle |= nested.cut_cycle;
             let cost = cost_of(&nested.steps);
             if cost > self.budget {
+                self.cut = true;
                 continue;
             }
             self.budget -= cost;
@@ -168,8 +211,11 @@ impl<'r> Expander<'r> {
         }
         self.on_path.remove(folder);
         let steps: Rc<[Step]> = Rc::from(steps);
+        let cut_here = self.cut;
+        self.cut |= cut_around;
         if !cut_cycle {
-            self.shared.insert((folder, depth), steps.clone());
+            self.shared
+                .insert((folder, depth), (steps.clone(), cut_here));
         }
         Expansion { steps, cut_cycle }
     }
@@ -207,8 +253,13 @@ mod tests {
         let uses = || step(Some("./big"));
         assert_eq!(actions.with_inlined(uses()).len(), MAX_INLINED / 3 + 2);
         assert_eq!(actions.with_inlined(uses()).len(), MAX_INLINED / 3 + 2);
-        // A third copy would pass the budget: the step stays, the action is not inlined.
+        assert!(!actions.take_cut());
+        // A third copy would pass the budget: the step stays, the action is not inlined,
+        // and the cut is told once.
         assert_eq!(actions.with_inlined(uses()).len(), 1);
+        assert!(actions.take_cut());
+        assert!(!actions.take_cut());
+        assert!(actions.cut_actions().is_empty());
     }
 
     #[test]

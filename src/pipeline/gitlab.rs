@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{CiSystem, Job, JobGraph, Pipeline, Step, Triggers, location_of, script_commands};
+use super::{
+    CiSystem, Job, JobGraph, Pipeline, Step, Triggers, Unparsed, location_of, script_commands,
+};
 use crate::inventory::Inventory;
 use crate::parse::yaml::{self, Node, Value};
 
@@ -61,7 +63,14 @@ pub const TEMPLATE_JOBS: &[(&str, &[&str])] = &[
 /// Most local files a pipeline includes, as in GitLab.
 const MAX_INCLUDES: usize = 150;
 
-pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<Pipeline, String> {
+/// Reads the pipeline at `path` with its local includes; includes past [`MAX_INCLUDES`] are
+/// told in `read_in_part`.
+pub fn parse_pipeline(
+    path: &str,
+    text: &str,
+    inventory: &Inventory,
+    read_in_part: &mut Vec<Unparsed>,
+) -> Result<Pipeline, String> {
     let documents = yaml::parse(text).map_err(|e| format!("invalid YAML at {e}"))?;
     let root = documents
         .first()
@@ -74,6 +83,7 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
     let mut sources: Vec<(String, String, Node)> =
         vec![(path.to_string(), text.to_string(), root.clone())];
     let mut templates = Vec::new();
+    let mut left_out = false;
     for include in root.get("include").map(include_entries).unwrap_or_default() {
         match include {
             Include::Template(name, node) => templates.push((name, location_of(path, &node))),
@@ -81,7 +91,11 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
                 let local = local.trim_start_matches('/');
                 // A file included twice adds nothing the second time; GitLab itself allows
                 // at most 150 includes.
-                if sources.len() > MAX_INCLUDES || sources.iter().any(|(p, ..)| p == local) {
+                if sources.iter().any(|(p, ..)| p == local) {
+                    continue;
+                }
+                if sources.len() > MAX_INCLUDES {
+                    left_out = true;
                     continue;
                 }
                 let Some(file) = inventory.get(local) else {
@@ -97,6 +111,16 @@ pub fn parse_pipeline(path: &str, text: &str, inventory: &Inventory) -> Result<P
                 }
             }
         }
+    }
+
+    if left_out {
+        read_in_part.push(Unparsed {
+            path: path.to_string(),
+            reason: format!(
+                "local includes past the first {MAX_INCLUDES} are not read, as in GitLab; their \
+                 jobs are not assessed"
+            ),
+        });
     }
 
     // Each job and template by name, the first definition winning; duplicates in later

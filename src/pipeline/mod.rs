@@ -303,6 +303,9 @@ fn is_demonstration(path: &str, text: &str) -> bool {
 pub struct Pipelines {
     pub pipelines: Vec<Pipeline>,
     pub unparsed: Vec<Unparsed>,
+    /// Files modelled only in part because a bound on what is followed from them was
+    /// reached, with what was left out.
+    pub read_in_part: Vec<Unparsed>,
     /// Files of CI systems recognised only by name.
     pub other_ci: Vec<String>,
     /// Which jobs call which local reusable workflows, computed on first use.
@@ -354,6 +357,16 @@ pub fn make_recipes(makefile: &str, command: &str) -> Vec<Command> {
 pub fn build(inventory: &Inventory) -> Pipelines {
     let mut out = Pipelines::default();
     let actions = github::local_actions(inventory);
+    for folder in actions.cut_actions() {
+        out.read_in_part.push(Unparsed {
+            path: folder.to_string(),
+            reason: format!(
+                "local actions it uses are not expanded into it past {} inlined steps and \
+                 commands",
+                composite::MAX_INLINED
+            ),
+        });
+    }
     let folders = cloudbuild::Folders::new();
     for file in &inventory.files {
         let Some(text) = file.text.as_deref() else {
@@ -362,7 +375,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
         let result = match file.kind {
             FileKind::GithubWorkflow => github::parse_workflow(&file.path, text, &actions),
             FileKind::GitlabCi if file.path.eq_ignore_ascii_case(".gitlab-ci.yml") => {
-                gitlab::parse_pipeline(&file.path, text, inventory)
+                gitlab::parse_pipeline(&file.path, text, inventory, &mut out.read_in_part)
             }
             FileKind::CloudBuild => {
                 cloudbuild::parse_pipeline(&file.path, text, inventory, &folders)
@@ -373,6 +386,16 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             }
             _ => continue,
         };
+        if actions.take_cut() {
+            out.read_in_part.push(Unparsed {
+                path: file.path.clone(),
+                reason: format!(
+                    "steps using local actions past {} inlined steps and commands are read \
+                     without the action's steps",
+                    composite::MAX_INLINED
+                ),
+            });
+        }
         match result {
             Ok(mut pipeline) => {
                 pipeline.demonstration |= is_demonstration(&file.path, text);
@@ -386,7 +409,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
     }
     github::inherit_caller_triggers(&mut out.pipelines);
     github::inherit_workflow_run_triggers(&mut out.pipelines);
-    scripts::expand(&mut out.pipelines, inventory);
+    scripts::expand(&mut out.pipelines, inventory, &mut out.read_in_part);
     out
 }
 

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Command, Pipeline, precommit};
+use super::{Command, Pipeline, Unparsed, precommit};
 use crate::inventory::Inventory;
 use crate::source::Location;
 
@@ -29,15 +29,21 @@ static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// steps calling one long script would hold millions of copies: at most [`MAX_EXPANDED`]
 /// commands are added over the whole repository, in file order. Scripts are split into
 /// commands once, and the pre-commit configuration is parsed once.
-pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
+///
+/// What is left out is told in `read_in_part`: each pipeline whose steps lost commands to the
+/// budget, and each script longer than [`MAX_COMMANDS`].
+pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &mut Vec<Unparsed>) {
     let mut reader = Reader {
         inventory,
         scripts: HashMap::new(),
         recipes: HashMap::new(),
         precommit: OnceCell::new(),
         budget: MAX_EXPANDED,
+        cut: false,
+        long_scripts: Vec::new(),
     };
     for pipeline in pipelines.iter_mut() {
+        reader.cut = false;
         for job in &mut pipeline.jobs {
             for step in &mut job.steps {
                 let mut expanded = Vec::with_capacity(step.commands.len());
@@ -59,6 +65,23 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
             job.deploys = std::sync::OnceLock::new();
             job.simulated = std::sync::OnceLock::new();
         }
+        if reader.cut {
+            read_in_part.push(Unparsed {
+                path: pipeline.path.clone(),
+                reason: format!(
+                    "steps past {MAX_EXPANDED} followed commands are read without the scripts, \
+                     Make targets and hooks they call"
+                ),
+            });
+        }
+    }
+    for path in reader.long_scripts {
+        read_in_part.push(Unparsed {
+            path,
+            reason: format!(
+                "only its first {MAX_COMMANDS} commands are followed from the steps that run it"
+            ),
+        });
     }
 }
 
@@ -77,6 +100,10 @@ struct Reader<'i> {
     precommit: OnceCell<Option<precommit::Config>>,
     /// Commands that may still be added.
     budget: usize,
+    /// Whether a command was left out for want of budget since this was last cleared.
+    cut: bool,
+    /// Scripts with more commands than are followed, in the order they were first read.
+    long_scripts: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -84,11 +111,16 @@ impl Reader<'_> {
     fn take(&mut self, wanted: usize) -> usize {
         let granted = wanted.min(self.budget);
         self.budget -= granted;
+        self.cut |= granted < wanted;
         granted
     }
 
     fn hooks(&mut self, command: &str) -> Vec<Command> {
-        if self.budget == 0 || !precommit::runs_hooks(command) {
+        if !precommit::runs_hooks(command) {
+            return Vec::new();
+        }
+        if self.budget == 0 {
+            self.cut = true;
             return Vec::new();
         }
         let inventory = self.inventory;
@@ -109,10 +141,11 @@ impl Reader<'_> {
         if let Some(commands) = self.scripts.get(path) {
             return commands.clone();
         }
-        let commands: Rc<[Command]> = script_lines(path, body)
-            .into_iter()
-            .take(MAX_COMMANDS)
-            .collect();
+        let all = script_lines(path, body);
+        if all.len() > MAX_COMMANDS {
+            self.long_scripts.push(path.to_string());
+        }
+        let commands: Rc<[Command]> = all.into_iter().take(MAX_COMMANDS).collect();
         self.scripts.insert(path.to_string(), commands.clone());
         commands
     }
@@ -127,7 +160,13 @@ impl Reader<'_> {
         let Some(regex) = SCRIPT_CALL.as_ref() else {
             return Vec::new();
         };
-        if depth >= MAX_DEPTH || self.budget == 0 {
+        if depth >= MAX_DEPTH {
+            return Vec::new();
+        }
+        if self.budget == 0 {
+            // Nothing more is added; whether this command would have added something is
+            // told, not followed.
+            self.cut |= regex.is_match(text) || !super::make::calls(text).is_empty();
             return Vec::new();
         }
         let inventory = self.inventory;

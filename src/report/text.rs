@@ -151,6 +151,26 @@ pub fn render(a: &Assessment) -> String {
         }
     }
 
+    if !a.inventory.read_in_part.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(
+                BOLD,
+                "Read in part (what lies past a bound is not assessed)"
+            )
+        );
+        for u in &a.inventory.read_in_part {
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                u.path,
+                paint(DIM, &truncate(&u.reason, 110))
+            );
+        }
+    }
+
     let failing: Vec<_> = a
         .gates
         .iter()

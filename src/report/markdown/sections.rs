@@ -257,6 +257,17 @@ pub fn inventory(out: &mut String, a: &Assessment) {
         }
         let _ = writeln!(out);
     }
+    if !inv.read_in_part.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Files read in part\n\nWhat lies past a bound is not assessed.\n\n\
+             | File | What was left out |\n|---|---|"
+        );
+        for u in &inv.read_in_part {
+            let _ = writeln!(out, "| {} | {} |", code(&u.path), cell(&u.reason));
+        }
+        let _ = writeln!(out);
+    }
 }
 
 pub fn production_paths(out: &mut String, a: &Assessment) {
