@@ -231,7 +231,7 @@ fn partial_signals_name_what_is_missing() {
     let sast = practice(&a, "SEC-04");
     assert!(
         sast.evidence.iter().any(|e| e.reason.as_deref()
-            == Some("CodeQL uploads its findings as SARIF; nothing in the repository shows that code-scanning alerts block a merge (that is a branch-protection setting).")),
+            == Some("CodeQL reports to code scanning; whether its alerts block merges is a repository setting files cannot show")),
         "{:#?}",
         sast.evidence
     );

@@ -458,3 +458,103 @@ fn tests_on_pull_requests_before_a_push_deploy_are_unverified_not_missing() {
         ],
     );
 }
+
+/// CodeQL in the job a deploy waits for runs before it, but its alerts reach code scanning
+/// and fail nothing: the SAST control is non-blocking and says why. The job is read as a
+/// SAST scan, and its workflow as one for security.
+#[test]
+fn codeql_before_a_deploy_is_sast_that_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        "name: Release
+on:
+  push:
+    branches: [main]
+jobs:
+  analyze:
+    runs-on: ubuntu-latest
+    permissions:
+      security-events: write
+    steps:
+      - uses: actions/checkout@v4
+      - uses: github/codeql-action/init@v3
+        with:
+          languages: python
+      - uses: github/codeql-action/analyze@v3
+  deploy:
+    needs: [analyze]
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: kubectl apply -f k8s/
+",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+
+    let sast = control(path(&a, ".github/workflows/release.yml"), "SAST");
+    assert_eq!(sast.status, ControlStatus::NonBlocking);
+    assert_eq!(at(sast), (".github/workflows/release.yml".into(), 15));
+    assert!(
+        sast.detail.contains("CodeQL reports to code scanning"),
+        "{}",
+        sast.detail
+    );
+    let pipeline = (a.inventory.pipelines.iter())
+        .find(|p| p.path == ".github/workflows/release.yml")
+        .unwrap();
+    let analyze = pipeline.jobs.iter().find(|j| j.id == "analyze").unwrap();
+    assert_eq!(analyze.roles, ["scan:sast"]);
+    assert!(pipeline.purpose.contains(&"security".to_string()));
+    common::expect(
+        &a,
+        "SEC-04",
+        shipready::evidence::State::Partial,
+        &["whether its alerts block merges is a repository setting"],
+    );
+}
+
+/// A workflow that only lints and compiles is named for that, not as maintenance.
+#[test]
+fn a_workflow_that_lints_and_builds_is_named_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        ".github/workflows/go.yml",
+        "name: Go
+on: [push, pull_request]
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: golangci/golangci-lint-action@v6
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: go build ./...
+  stale:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/stale@v9
+",
+    );
+    common::write(
+        dir.path(),
+        ".github/workflows/stale.yml",
+        "on:\n  schedule:\n    - cron: '0 0 * * *'\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n",
+    );
+    let a = shipready::assess(dir.path(), &shipready::Options::default()).unwrap();
+
+    let purpose = |path: &str| {
+        (a.inventory.pipelines.iter())
+            .find(|p| p.path == path)
+            .unwrap()
+            .purpose
+            .clone()
+    };
+    assert_eq!(purpose(".github/workflows/go.yml"), ["build", "lint"]);
+    assert_eq!(purpose(".github/workflows/stale.yml"), ["maintenance"]);
+}

@@ -171,6 +171,23 @@ fn purposes(facts: &Facts, pipeline: &Pipeline) -> Vec<String> {
     if pipeline.name.to_ascii_lowercase().contains("rollback") {
         out.insert("rollback");
     }
+    // What the jobs were read as doing (the roles table) says what the pipeline is for, so
+    // a workflow that only lints and compiles is not listed as maintenance.
+    for job in &pipeline.jobs {
+        for role in crate::evidence::production::job_roles(facts, pipeline, job) {
+            let purpose = match role.split(':').next().unwrap_or("") {
+                "test" | "smoke-test" => "test",
+                "build" => "build",
+                "lint" => "lint",
+                "scan" | "sbom" | "attest" => "security",
+                "publish" | "release" => "release",
+                // A test job migrates its own database; that is not what the pipeline is for.
+                "rollback" => "rollback",
+                _ => continue,
+            };
+            out.insert(purpose);
+        }
+    }
     if out.is_empty() {
         out.insert("maintenance");
     }

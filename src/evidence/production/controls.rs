@@ -139,8 +139,15 @@ impl<'a> JobControls<'a> {
                 let Some(command) = commands.next() else {
                     continue;
                 };
-                let reason_for =
-                    |command| blocking::non_blocking_reason(pipeline, job, step, command);
+                // A scanner whose results only reach a platform dashboard (CodeQL) stops
+                // nothing that files can show.
+                let reason_for = |command| {
+                    blocking::non_blocking_reason(pipeline, job, step, command).or_else(|| {
+                        (step.uses.as_deref())
+                            .and_then(blocking::platform_gated)
+                            .map(str::to_string)
+                    })
+                };
                 let first = Hit {
                     command,
                     reason: reason_for(command),
