@@ -500,3 +500,26 @@ fn production_deploys_must_each_be_serialised() {
         &["job deploy in .github/workflows/deploy.yml cancels a deploy in flight"],
     );
 }
+
+/// A rollback document is found both by its name and by its heading, on the same line: it is
+/// shown once. A Go test named for rollbacks is not a rollback document.
+#[test]
+fn one_document_found_two_ways_is_cited_once() {
+    let a = common::assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (
+            "Dockerfile",
+            "FROM python:3.12-slim\nCMD [\"python\", \"app.py\"]\n",
+        ),
+        (
+            "docs/runbooks/rollback.md",
+            "# Rollback\n\nRedeploy the previous image tag with `kubectl rollout undo`.\n",
+        ),
+        ("test/e2e/rollback_window_test.go", "package e2e\n"),
+    ]);
+    expect(&a, "DEP-10", State::Partial, &[]);
+    let cited: Vec<(&str, usize)> = (practice(&a, "DEP-10").evidence.iter())
+        .map(|e| (e.location.path.as_str(), e.location.line))
+        .collect();
+    assert_eq!(cited, [("docs/runbooks/rollback.md", 1)]);
+}

@@ -80,11 +80,21 @@ fn decide(
         None => Some("no evidence in the repository".to_string()),
         _ => None,
     };
-    let evidence = signals
-        .iter()
-        .take(EVIDENCE_PER_PRACTICE)
-        .cloned()
-        .collect();
+    // A file can be found both by its name and by its first line: a line that earns the
+    // same state for the same reason is shown once, with what was said of it first.
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for e in signals {
+        if evidence.len() >= EVIDENCE_PER_PRACTICE {
+            break;
+        }
+        let same = |x: &Evidence| {
+            (x.location.path == e.location.path && x.location.line == e.location.line)
+                && (x.state, &x.reason) == (e.state, &e.reason)
+        };
+        if !evidence.iter().any(same) {
+            evidence.push(e.clone());
+        }
+    }
     (state, reason, evidence)
 }
 

@@ -70,6 +70,9 @@ pub struct PathGlobs {
     /// For each distinct glob, the content signals and the file signals that use it,
     /// ascending.
     signals: Vec<[Vec<usize>; 2]>,
+    /// For each distinct glob, whether it names a document by the capitalised-name convention
+    /// ([`names_document`]).
+    documents: Vec<bool>,
 }
 
 /// The signals whose glob matches a path.
@@ -89,6 +92,7 @@ impl PathGlobs {
         let mut builder = GlobSetBuilder::new();
         let mut signals: Vec<[Vec<usize>; 2]> = Vec::new();
         let mut distinct = std::collections::HashMap::new();
+        let mut documents = Vec::new();
         let lists = content
             .enumerate()
             .map(|(signal, glob)| (0, signal, glob))
@@ -96,6 +100,7 @@ impl PathGlobs {
         for (list, signal, glob) in lists {
             let at = *distinct.entry(glob).or_insert(signals.len());
             if at == signals.len() {
+                documents.push(names_document(glob));
                 builder.add(
                     GlobBuilder::new(glob)
                         .case_insensitive(true)
@@ -108,13 +113,20 @@ impl PathGlobs {
             signals[at][list].push(signal);
         }
         let set = builder.build().map_err(|e| e.to_string())?;
-        Ok(PathGlobs { set, signals })
+        Ok(PathGlobs {
+            set,
+            signals,
+            documents,
+        })
     }
 
     /// The signals whose glob matches `path`.
     pub fn matches(&self, path: &str) -> GlobHits {
         let mut hits = GlobHits::default();
         for glob in self.set.matches(path) {
+            if self.documents[glob] && !is_document(path) {
+                continue;
+            }
             let [content, files] = &self.signals[glob];
             hits.content.extend_from_slice(content);
             hits.files.extend_from_slice(files);
@@ -123,6 +135,29 @@ impl PathGlobs {
         hits.files.sort_unstable();
         hits
     }
+}
+
+/// Whether a glob's file name is a capitalised word followed by `*` (`DEPLOY*`,
+/// `**/ROLLBACK*`): the convention for a document (`DEPLOY.md`, `ROLLBACK`), which globs
+/// matched ignoring case would otherwise widen to code (`deploy.sh`, `rollback_test.go`).
+fn names_document(glob: &str) -> bool {
+    let name = glob.rsplit('/').next().unwrap_or(glob);
+    name.strip_suffix('*').is_some_and(|stem| {
+        stem.len() > 1 && (stem.bytes()).all(|b| b.is_ascii_uppercase() || b == b'_')
+    })
+}
+
+/// Whether a file is a document by its name: no extension, or a text or markup one.
+fn is_document(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((_, extension)) = name.rsplit_once('.') else {
+        return true;
+    };
+    [
+        "md", "markdown", "mdx", "rst", "txt", "adoc", "asciidoc", "org", "html",
+    ]
+    .iter()
+    .any(|e| extension.eq_ignore_ascii_case(e))
 }
 
 /// Folders whose files describe other setups (examples, samples, fixtures, documentation
@@ -312,7 +347,30 @@ fn without_prints(command: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::without_prints;
+    use super::{PathGlobs, without_prints};
+
+    /// `DEPLOY*` and `**/ROLLBACK*` name documents: matched ignoring case they still find
+    /// `deploy.md` and `docs/Rollback.rst`, but not `deploy.sh` or a Go test named for
+    /// rollbacks; a lower-case glob keeps matching any file.
+    #[test]
+    fn capitalised_name_globs_match_documents_only() {
+        let Ok(globs) = PathGlobs::new(
+            std::iter::empty(),
+            ["DEPLOY*", "**/ROLLBACK*", "docs/**/rollback*"].into_iter(),
+        ) else {
+            panic!("globs compile");
+        };
+        let files = |path: &str| globs.matches(path).files;
+        assert_eq!(files("DEPLOY.md"), [0]);
+        assert_eq!(files("deployment.rst"), [0]);
+        assert_eq!(files("DEPLOY"), [0]);
+        assert!(files("deploy.sh").is_empty());
+        assert!(files("deploy.py").is_empty());
+        assert_eq!(files("ops/ROLLBACK.md"), [1]);
+        assert_eq!(files("docs/Rollback.rst"), [1, 2]);
+        assert!(files("test/e2e/rollback_window_test.go").is_empty());
+        assert_eq!(files("docs/features/rollback.go"), [2]);
+    }
 
     #[test]
     fn print_parts_are_dropped() {
