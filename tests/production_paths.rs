@@ -513,6 +513,15 @@ jobs:
         shipready::evidence::State::Partial,
         &["whether its alerts block merges is a repository setting"],
     );
+    // Its findings are kept in code scanning, as an upload-sarif step would keep them.
+    common::expect(&a, "SEC-31", shipready::evidence::State::Present, &[]);
+    let kept = &common::practice(&a, "SEC-31").evidence[0];
+    assert_eq!(kept.location.line, 15);
+    assert!(
+        kept.summary.contains("github/codeql-action/analyze"),
+        "{}",
+        kept.summary
+    );
 }
 
 /// A workflow that only lints and compiles is named for that, not as maintenance.
