@@ -291,3 +291,42 @@ fn push_only_ci_says_what_goes_unchecked() {
         expect(&a, "AUT-02", State::Partial, &[reason]);
     }
 }
+
+/// A draft release is not published: nobody can download it until someone publishes it by
+/// hand, whether `gh release create --draft` or a release action with `draft: true` makes it.
+#[test]
+fn draft_releases_are_not_published_artifacts() {
+    let run = |steps: &str| {
+        common::assess_files(&[
+            ("app.py", "print('hi')\n"),
+            (
+                ".github/workflows/release.yml",
+                &format!(
+                    "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: write\n    steps:\n      - uses: actions/checkout@v4\n{steps}"
+                ),
+            ),
+        ])
+    };
+    let gh =
+        run("      - run: gh release create \"$GITHUB_REF_NAME\" --draft --notes-file notes.md\n");
+    expect(
+        &gh,
+        "AUT-16",
+        State::Partial,
+        &[
+            "`gh release create --draft` at .github/workflows/release.yml:11:",
+            "nobody can download until someone publishes it by hand",
+        ],
+    );
+    let action = run(
+        "      - uses: softprops/action-gh-release@v2\n        with:\n          draft: true\n          files: dist/*\n",
+    );
+    expect(
+        &action,
+        "AUT-16",
+        State::Partial,
+        &["`softprops/action-gh-release` with draft: true at .github/workflows/release.yml:13:"],
+    );
+    let published = run("      - run: gh release create \"$GITHUB_REF_NAME\" dist/*.whl\n");
+    expect(&published, "AUT-16", State::Present, &[]);
+}

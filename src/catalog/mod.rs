@@ -78,7 +78,8 @@ pub enum Requirement {
     Blocking,
     OnChange,
     Production,
-    /// Content evidence inside a CI job counts only if the job publishes what it builds.
+    /// Content evidence inside a CI job counts only if the job publishes what it builds, and
+    /// a CI step counts in full only if the release it makes is not a draft.
     Published,
 }
 

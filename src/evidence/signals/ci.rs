@@ -122,6 +122,13 @@ fn ci_evidence(
         ));
     }
     if practice.requires.contains(&Requirement::Published)
+        && let Some(draft) = draft_release(step, command)
+    {
+        reasons.push(format!(
+            "{draft} creates a draft release, which nobody can download until someone publishes it by hand"
+        ));
+    }
+    if practice.requires.contains(&Requirement::Published)
         && let Some(build) = crate::pipeline::unpushed_image_build(job)
     {
         return mentioned(format!(
@@ -183,6 +190,25 @@ fn ci_evidence(
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         confidence,
     }
+}
+
+/// The command or action that makes the release a draft: `gh release create --draft`, or a
+/// release action with `draft: true`.
+fn draft_release(step: &Step, command: Option<&Command>) -> Option<String> {
+    if let Some(command) = command {
+        let words: Vec<&str> = command.text.split_whitespace().collect();
+        let creates = (words.windows(3)).any(|w| w == ["gh", "release", "create"]);
+        let draft = words.iter().any(|w| *w == "--draft" || *w == "-d");
+        return (creates && draft)
+            .then(|| format!("`gh release create --draft` at {}", command.location));
+    }
+    let action = step.uses.as_deref()?;
+    let releases = ["softprops/action-gh-release", "ncipollo/release-action"]
+        .iter()
+        .any(|a| uses_matches(action, a));
+    let draft = step.input("draft")?;
+    (releases && draft.value.trim().eq_ignore_ascii_case("true"))
+        .then(|| format!("`{action}` with draft: true at {}", draft.location))
 }
 
 /// Why a control in this job does not guard production: it runs only for staging or preview,
