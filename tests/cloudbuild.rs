@@ -1,13 +1,18 @@
-//! Google Cloud Build configurations read as pipelines: steps become commands (a shell
-//! entrypoint's `-c` script line by line, otherwise the image's tool with its arguments),
-//! make targets are followed, and the triggers are known to live outside the repository.
+//! Google Cloud Build configurations, in YAML or JSON, read as pipelines: steps become
+//! commands (a shell entrypoint's `-c` script line by line, otherwise the image's tool with its
+//! arguments), make targets are followed from the step's `dir:`, `waitFor:` decides what runs
+//! before a deploy, and the triggers live outside the repository unless trigger definitions in
+//! it name the build.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
 use common::{DOCKERFILE, assess_files, expect, practice};
+use shipready::assessment::model::Assessment;
 use shipready::evidence::State;
+use shipready::evidence::production::ControlStatus;
+use shipready::pipeline::{Pipeline, Pipelines};
 
 /// A service built, tested, pushed and deployed to Cloud Run by one build.
 const SERVICE_BUILD: &str = r#"steps:
@@ -156,4 +161,471 @@ fn goreleaser_runs_that_skip_the_sbom_do_not_count() {
     assert_eq!(state("release --clean --skip-sign"), State::Present);
     assert_eq!(state("release --clean --skip=sign,sbom"), State::Partial);
     assert_eq!(state("release --clean --skip publish"), State::Partial);
+}
+
+/// The pipeline model of a repository made of `files`.
+fn pipelines(files: &[(&str, &str)]) -> Pipelines {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        common::write(dir.path(), path, text);
+    }
+    let inventory = shipready::inventory::scan(dir.path()).unwrap();
+    shipready::pipeline::build(&inventory)
+}
+
+fn pipeline<'p>(pipelines: &'p Pipelines, path: &str) -> &'p Pipeline {
+    (pipelines.pipelines.iter())
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no pipeline {path}: {:#?}", pipelines.unparsed))
+}
+
+/// Each step's commands as (text, file, line).
+fn step_commands(pipeline: &Pipeline) -> Vec<Vec<(String, String, usize)>> {
+    (pipeline.jobs[0].steps.iter())
+        .map(|s| {
+            (s.commands.iter())
+                .map(|c| (c.text.clone(), c.location.path.clone(), c.location.line))
+                .collect()
+        })
+        .collect()
+}
+
+fn command(text: &str, path: &str, line: usize) -> (String, String, usize) {
+    (text.to_string(), path.to_string(), line)
+}
+
+/// Shell options before `-c` (`-eEuo pipefail`, `-e -x`, `-eu`) leave the script a script,
+/// with `bash`, `sh` or `/bin/bash` as the entrypoint.
+#[test]
+fn shell_options_before_the_script_leave_it_a_script() {
+    let build = r#"steps:
+  - name: python:3.12-slim
+    id: unit-tests
+    entrypoint: bash
+    args:
+      - -eEuo
+      - pipefail
+      - -c
+      - |
+        pip install -r requirements.txt
+        pytest --cov=app --cov-fail-under=80 tests
+  - name: node:22
+    id: lint
+    entrypoint: /bin/bash
+    args: ['-e', '-o', 'pipefail', '-x', '-c', 'npm ci && npm run lint']
+  - name: alpine:3.20
+    entrypoint: sh
+    args: ["-eu", "-c", "apk add --no-cache curl\ncurl -fsS https://example.com/health"]
+"#;
+    let files = [
+        ("cloudbuild.yaml", build),
+        ("requirements.txt", "flask==3.0.0\n"),
+        ("tests/test_app.py", "def test_ok():\n    assert True\n"),
+    ];
+    let found = pipelines(&files);
+    assert_eq!(
+        step_commands(pipeline(&found, "cloudbuild.yaml")),
+        [
+            vec![
+                command("pip install -r requirements.txt", "cloudbuild.yaml", 10),
+                command(
+                    "pytest --cov=app --cov-fail-under=80 tests",
+                    "cloudbuild.yaml",
+                    11
+                ),
+            ],
+            vec![command("npm ci && npm run lint", "cloudbuild.yaml", 15)],
+            vec![
+                command("apk add --no-cache curl", "cloudbuild.yaml", 18),
+                command(
+                    "curl -fsS https://example.com/health",
+                    "cloudbuild.yaml",
+                    18
+                ),
+            ],
+        ]
+    );
+    let a = assess_files(&files);
+    let cited = &practice(&a, "TST-02").evidence[0];
+    assert_eq!(
+        (cited.location.line, cited.summary.as_str()),
+        (
+            11,
+            "`pytest --cov=app --cov-fail-under=80 tests` in job build of cloudbuild.yaml"
+        )
+    );
+}
+
+/// `dir:` written as `./backend`, `frontend/` or `/workspace/docs` names the repository
+/// folder, so `make` there reads that folder's Makefile.
+#[test]
+fn step_folders_are_read_however_they_are_written() {
+    let build = "steps:\n  - name: python:3.12\n    dir: ./backend\n    entrypoint: make\n    args: [test]\n  - name: node:22\n    dir: frontend/\n    entrypoint: bash\n    args: ['-c', 'make test']\n  - name: python:3.12\n    dir: /workspace/docs\n    entrypoint: make\n    args: [html]\n  - name: gcr.io/cloud-builders/go\n    dir: /go/src/example\n    args: [build, ./...]\n";
+    let files = [
+        ("cloudbuild.yaml", build),
+        ("backend/Makefile", "test:\n\tpytest --cov=backend\n"),
+        ("frontend/Makefile", "test:\n\tnpx vitest run --coverage\n"),
+        (
+            "docs/Makefile",
+            "html:\n\tsphinx-build -W -b html . _build\n",
+        ),
+    ];
+    let found = pipelines(&files);
+    let steps = &pipeline(&found, "cloudbuild.yaml").jobs[0].steps;
+    let folders: Vec<Option<&str>> = (steps.iter())
+        .map(|s| s.working_directory.as_deref())
+        .collect();
+    assert_eq!(
+        folders,
+        [Some("backend"), Some("frontend"), Some("docs"), None]
+    );
+    assert_eq!(
+        step_commands(pipeline(&found, "cloudbuild.yaml"))[..3],
+        [
+            vec![
+                command("make test", "cloudbuild.yaml", 5),
+                command("pytest --cov=backend", "backend/Makefile", 2),
+            ],
+            vec![
+                command("make test", "cloudbuild.yaml", 9),
+                command("npx vitest run --coverage", "frontend/Makefile", 2),
+            ],
+            vec![
+                command("make html", "cloudbuild.yaml", 13),
+                command("sphinx-build -W -b html . _build", "docs/Makefile", 2),
+            ],
+        ]
+    );
+}
+
+/// Cloud Build takes JSON too: `cloudbuild.json`, indented with tabs, reads as the YAML file
+/// would, each command cited on its own line.
+#[test]
+fn a_json_build_file_is_read_with_its_lines() {
+    let build = "{\n\t\"steps\": [\n\t\t{\n\t\t\t\"name\": \"python:3.12-slim\",\n\t\t\t\"entrypoint\":\t\"bash\",\n\t\t\t\"args\": [\"-c\", \"pip install -r requirements.txt\\npytest -q tests\"]\n\t\t},\n\t\t{\n\t\t\t\"name\": \"gcr.io/google.com/cloudsdktool/cloud-sdk:slim\",\n\t\t\t\"entrypoint\": \"gcloud\",\n\t\t\t\"args\": [\n\t\t\t\t\"run\", \"deploy\", \"api\",\n\t\t\t\t\"--image\", \"europe-docker.pkg.dev/$PROJECT_ID/app/api:$SHORT_SHA\"\n\t\t\t]\n\t\t}\n\t],\n\t\"timeout\": \"1200s\"\n}\n";
+    let a = assess_files(&[
+        ("cloudbuild-deploy.json", build),
+        ("Dockerfile", DOCKERFILE),
+        ("requirements.txt", "flask==3.0.0\n"),
+        ("tests/test_main.py", "def test_ok():\n    assert True\n"),
+    ]);
+    assert_eq!(a.inventory.ci_systems, ["Cloud Build"]);
+    assert!(
+        a.inventory.unparsed.is_empty(),
+        "{:?}",
+        a.inventory.unparsed
+    );
+    let tests = &practice(&a, "TST-02").evidence[0];
+    assert_eq!(
+        (
+            tests.location.line,
+            tests.location.column,
+            tests.summary.as_str()
+        ),
+        (
+            6,
+            53,
+            "`pytest -q tests` in job build of cloudbuild-deploy.json"
+        )
+    );
+    let deploy = practice(&a, "DEP-01");
+    assert!(
+        deploy
+            .evidence
+            .iter()
+            .any(|e| e.location.line == 11 && e.summary.starts_with("`gcloud run deploy api")),
+        "{:#?}",
+        deploy.evidence
+    );
+    assert_eq!(a.inventory.pipelines[0].jobs[0].location.line, 2);
+}
+
+/// A build whose deploy waits only for the image (`waitFor:`), while the tests start at once
+/// beside it (`waitFor: ['-']`): the tests are not in front of the deploy. Waiting for them
+/// puts them there again.
+#[test]
+fn steps_that_do_not_wait_for_the_tests_are_not_gated_by_them() {
+    let build = "steps:\n  - name: gcr.io/cloud-builders/docker\n    id: image\n    args: [build, -t, europe-docker.pkg.dev/$PROJECT_ID/app/api:$SHORT_SHA, .]\n  - name: python:3.12-slim\n    id: unit-tests\n    waitFor: ['-']\n    entrypoint: bash\n    args: ['-c', 'pip install -r requirements.txt && pytest -q tests']\n  - name: gcr.io/cloud-builders/docker\n    id: push\n    waitFor: [image]\n    args: [push, europe-docker.pkg.dev/$PROJECT_ID/app/api:$SHORT_SHA]\n  - name: gcr.io/google.com/cloudsdktool/cloud-sdk:slim\n    id: deploy\n    waitFor: [push]\n    entrypoint: gcloud\n    args: [run, deploy, api, --image, europe-docker.pkg.dev/$PROJECT_ID/app/api:$SHORT_SHA]\n  - name: curlimages/curl\n    id: smoke\n    waitFor: ['-']\n    args: ['-fsS', 'https://api.example.com/healthz']\n";
+    let repository = |build: &str| {
+        assess_files(&[
+            ("cloudbuild.yaml", build),
+            ("Dockerfile", DOCKERFILE),
+            ("requirements.txt", "flask==3.0.0\n"),
+            ("tests/test_main.py", "def test_ok():\n    assert True\n"),
+        ])
+    };
+    let control = |a: &Assessment, name: &str| {
+        let path = &a.production_paths[0];
+        let found = path.controls.iter().find(|c| c.control == name).unwrap();
+        (found.status, found.location.as_ref().map(|l| l.line))
+    };
+
+    let a = repository(build);
+    assert_eq!(a.production_paths.len(), 1, "{:#?}", a.production_paths);
+    assert_eq!(control(&a, "tests"), (ControlStatus::Missing, None));
+    assert_eq!(control(&a, "health check").0, ControlStatus::Missing);
+
+    let gated = build
+        .replace("waitFor: [push]", "waitFor: [push, unit-tests]")
+        .replace(
+            "id: smoke\n    waitFor: ['-']",
+            "id: smoke\n    waitFor: [deploy]",
+        );
+    let a = repository(&gated);
+    assert_eq!(control(&a, "tests"), (ControlStatus::Present, Some(9)));
+    assert_eq!(
+        control(&a, "health check"),
+        (ControlStatus::Present, Some(22))
+    );
+}
+
+/// A build whose trigger definitions (`gcloud builds triggers import` files) sit beside it:
+/// one on pull requests to main, one on pushes to main; another trigger runs a build file
+/// that is not named like one.
+const PULL_REQUEST_TRIGGER: &str = "name: api-pull-request\ndescription: Checks every pull request to main\ngithub:\n  owner: example\n  name: api\n  pullRequest:\n    branch: ^main$\n    commentControl: COMMENTS_ENABLED_FOR_EXTERNAL_CONTRIBUTORS_ONLY\nfilename: cloudbuild.yaml\nincludedFiles:\n  - src/**\n";
+const PUSH_TRIGGER: &str = "name: api-main\ngithub:\n  owner: example\n  name: api\n  push:\n    branch: ^main$\nfilename: /cloudbuild.yaml\n";
+const RELEASE_TRIGGER: &str = "name: api-release\ngithub:\n  owner: example\n  name: api\n  push:\n    tag: ^v[0-9]+\\.[0-9]+\\.[0-9]+$\nfilename: deploy/release.yaml\nsubstitutions:\n  _REGION: europe-west1\n";
+const TESTS_BUILD: &str = "steps:\n  - name: python:3.12-slim\n    entrypoint: bash\n    args: ['-c', 'pip install -r requirements.txt && pytest -q tests']\n";
+const RELEASE_BUILD: &str = "steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build, -t, europe-docker.pkg.dev/$PROJECT_ID/app/api:$TAG_NAME, .]\n  - name: gcr.io/cloud-builders/docker\n    args: [push, europe-docker.pkg.dev/$PROJECT_ID/app/api:$TAG_NAME]\n";
+
+#[test]
+fn trigger_definitions_give_the_builds_they_name_their_triggers() {
+    let files = [
+        ("cloudbuild.yaml", TESTS_BUILD),
+        ("cloudbuild-trigger-pr.yaml", PULL_REQUEST_TRIGGER),
+        ("cloudbuild-trigger-main.yaml", PUSH_TRIGGER),
+        ("cloudbuild-trigger-release.yaml", RELEASE_TRIGGER),
+        ("deploy/release.yaml", RELEASE_BUILD),
+        ("Dockerfile", DOCKERFILE),
+        ("requirements.txt", "flask==3.0.0\n"),
+        ("tests/test_main.py", "def test_ok():\n    assert True\n"),
+    ];
+    let found = pipelines(&files);
+    assert!(found.unparsed.is_empty(), "{:#?}", found.unparsed);
+    let paths: Vec<&str> = found.pipelines.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["cloudbuild.yaml", "deploy/release.yaml"]);
+
+    let tests = &pipeline(&found, "cloudbuild.yaml").triggers;
+    assert!(tests.pull_request && tests.push && !tests.tags_only && !tests.external);
+    assert_eq!(tests.push_branches, ["main"]);
+    assert_eq!(
+        tests.events,
+        [
+            "push [branch: ^main$] (trigger api-main in cloudbuild-trigger-main.yaml)",
+            "pull request [base branch: ^main$; comment control: COMMENTS_ENABLED_FOR_EXTERNAL_CONTRIBUTORS_ONLY; files: src/**] (trigger api-pull-request in cloudbuild-trigger-pr.yaml)",
+        ]
+    );
+    let release = &pipeline(&found, "deploy/release.yaml").triggers;
+    assert!(release.push && release.tags_only && !release.pull_request);
+
+    // Pull requests and pushes both run the tests: the trigger files are cited.
+    let a = assess_files(&files);
+    expect(&a, "AUT-02", State::Present, &[]);
+    let cited: Vec<(&str, usize)> = (practice(&a, "AUT-02").evidence.iter())
+        .map(|e| (e.location.path.as_str(), e.location.line))
+        .collect();
+    assert_eq!(
+        cited,
+        [
+            ("cloudbuild-trigger-pr.yaml", 6),
+            ("cloudbuild-trigger-main.yaml", 5)
+        ]
+    );
+    let release = (a.inventory.pipelines.iter())
+        .find(|p| p.path == "deploy/release.yaml")
+        .unwrap();
+    assert!(
+        release.purpose.iter().any(|p| p == "release"),
+        "{release:?}"
+    );
+
+    // Pushes alone: the reason names the missing pull-request trigger.
+    let a = assess_files(&[files[0], files[2], files[6], files[7]]);
+    expect(
+        &a,
+        "AUT-02",
+        State::Partial,
+        &["no Cloud Build trigger in the repository runs it on pull requests"],
+    );
+    // A trigger naming a file the repository does not hold names nothing.
+    let found = pipelines(&[("cloudbuild-trigger-release.yaml", RELEASE_TRIGGER)]);
+    assert!(found.pipelines.is_empty() && found.unparsed.is_empty());
+}
+
+/// A trigger that holds its build (`build:`) is a pipeline of its own, started by its events,
+/// no longer a build file "without steps".
+#[test]
+fn a_trigger_with_its_build_inline_is_a_pipeline() {
+    let trigger = "name: docs-preview\ngithub:\n  owner: example\n  name: site\n  pullRequest:\n    branch: .*\nbuild:\n  steps:\n    - name: node:22\n      entrypoint: bash\n      args:\n        - -eEuo\n        - pipefail\n        - -c\n        - |\n          npm ci\n          npm test -- --coverage\n  timeout: 900s\n";
+    let found = pipelines(&[("cloudbuild-preview.yaml", trigger)]);
+    assert!(found.unparsed.is_empty(), "{:#?}", found.unparsed);
+    let preview = pipeline(&found, "cloudbuild-preview.yaml");
+    assert_eq!(preview.name, "docs-preview");
+    assert!(preview.triggers.pull_request && !preview.triggers.push);
+    assert!(!preview.triggers.external);
+    assert_eq!(preview.triggers.location.as_ref().unwrap().line, 2);
+    let job = &preview.jobs[0];
+    assert!(job.has_timeout);
+    assert_eq!(job.location.line, 8);
+    assert_eq!(
+        step_commands(preview),
+        [vec![
+            command("npm ci", "cloudbuild-preview.yaml", 16),
+            command("npm test -- --coverage", "cloudbuild-preview.yaml", 17),
+        ]]
+    );
+
+    // A trigger with nothing but a build's name runs by hand; a disabled one never runs.
+    let manual = "name: rebuild\nsourceToBuild:\n  uri: https://github.com/example/site\n  ref: refs/heads/main\n  repoType: GITHUB\nbuild:\n  steps:\n    - name: node:22\n      args: [npm, test]\n";
+    let found = pipelines(&[("cloudbuild-rebuild.yaml", manual)]);
+    let rebuild = &pipeline(&found, "cloudbuild-rebuild.yaml").triggers;
+    assert!(rebuild.manual && !rebuild.push && !rebuild.pull_request);
+    assert_eq!(
+        rebuild.events,
+        ["started by hand (trigger rebuild in cloudbuild-rebuild.yaml)"]
+    );
+    let disabled = trigger.replace("github:", "disabled: true\ngithub:");
+    let found = pipelines(&[("cloudbuild-preview.yaml", &disabled)]);
+    let preview = &pipeline(&found, "cloudbuild-preview.yaml").triggers;
+    assert!(!preview.pull_request && !preview.manual && !preview.external);
+}
+
+/// `goreleaser release` in a pipeline that runs only for pull requests publishes nothing, so
+/// the SBOMs and signatures goreleaser is configured to make are not produced; on a tag, a
+/// release, by hand or from a Cloud Build trigger outside the repository they are.
+#[test]
+fn goreleaser_releases_count_only_where_the_pipeline_can_publish() {
+    let workflow = |on: &str| {
+        format!(
+            "on:\n{on}\njobs:\n  goreleaser:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: goreleaser/goreleaser-action@v6\n        with:\n          args: release --clean\n"
+        )
+    };
+    let config = (
+        ".goreleaser.yml",
+        "project_name: example\nsboms:\n  - artifacts: archive\nsigns:\n  - artifacts: checksum\n",
+    );
+    let states = |on: &str| {
+        let text = workflow(on);
+        let a = assess_files(&[(".github/workflows/release.yml", &text), config]);
+        (practice(&a, "SEC-11").state, practice(&a, "SEC-23").state)
+    };
+    let partial = (State::Partial, State::Partial);
+    let present = (State::Present, State::Present);
+    assert_eq!(states("  pull_request:\n    branches: [main]"), partial);
+    assert_eq!(states("  pull_request_target:\n  merge_group:"), partial);
+    assert_eq!(states("  push:\n    tags: ['v*']"), present);
+    assert_eq!(states("  release:\n    types: [published]"), present);
+    assert_eq!(states("  workflow_dispatch:"), present);
+
+    // The same release run through Cloud Build: a pull-request trigger publishes nothing.
+    let build = "steps:\n  - name: goreleaser/goreleaser-cross:v1.22\n    entrypoint: /bin/bash\n    secretEnv: [GITHUB_TOKEN]\n    args: ['-eEuo', 'pipefail', '-c', 'make release']\n";
+    let makefile = "release:\n\tgoreleaser release --clean\n";
+    let repository = |trigger: Option<&str>| {
+        let mut files = vec![
+            ("release/cloudbuild.yaml", build),
+            ("Makefile", makefile),
+            config,
+        ];
+        files.extend(trigger.map(|t| ("release/cloudbuild-trigger.yaml", t)));
+        let a = assess_files(&files);
+        (practice(&a, "SEC-11").state, practice(&a, "SEC-23").state)
+    };
+    assert_eq!(repository(None), present);
+    let on_pull_requests = "name: release-check\ngithub:\n  owner: example\n  name: tool\n  pullRequest:\n    branch: ^main$\nfilename: release/cloudbuild.yaml\n";
+    assert_eq!(repository(Some(on_pull_requests)), partial);
+    let on_tags =
+        on_pull_requests.replace("pullRequest:\n    branch: ^main$", "push:\n    tag: ^v.*$");
+    assert_eq!(repository(Some(&on_tags)), present);
+}
+
+/// One shared Makefile run from two service folders (`make -f ../build/service.mk`) includes
+/// each folder's own `common.mk`: each step runs its own service's recipes.
+#[test]
+fn a_shared_makefile_run_from_two_folders_reads_each_folders_include() {
+    let build = "steps:\n  - name: golang:1.23\n    id: api\n    dir: api\n    entrypoint: bash\n    args: ['-c', 'make -f ../build/service.mk ci']\n  - name: python:3.12\n    id: worker\n    dir: worker\n    entrypoint: bash\n    args: ['-c', 'make -f ../build/service.mk ci']\n";
+    let shared = "# Targets every service shares; each service's common.mk defines its checks.\ninclude common.mk\n\n.PHONY: ci\nci: lint unit\n";
+    let found = pipelines(&[
+        ("cloudbuild.yaml", build),
+        ("build/service.mk", shared),
+        (
+            "api/common.mk",
+            "lint:\n\tgolangci-lint run ./...\nunit:\n\tgo test -race ./...\n",
+        ),
+        (
+            "worker/common.mk",
+            "lint:\n\truff check .\nunit:\n\tpytest --cov=worker --cov-fail-under=85\n",
+        ),
+    ]);
+    let steps = step_commands(pipeline(&found, "cloudbuild.yaml"));
+    assert_eq!(
+        steps[0][1..],
+        [
+            command("golangci-lint run ./...", "api/common.mk", 2),
+            command("go test -race ./...", "api/common.mk", 4),
+        ]
+    );
+    assert_eq!(
+        steps[1][1..],
+        [
+            command("ruff check .", "worker/common.mk", 2),
+            command(
+                "pytest --cov=worker --cov-fail-under=85",
+                "worker/common.mk",
+                4
+            ),
+        ]
+    );
+}
+
+/// A trigger that holds its builds until someone approves them (`approvalConfig`) is the
+/// production deploy's approval, as long as every trigger starting the build does.
+#[test]
+fn a_trigger_that_holds_builds_for_approval_gates_the_deploy() {
+    let deploy = "steps:\n  - name: gcr.io/google.com/cloudsdktool/cloud-sdk:slim\n    entrypoint: gcloud\n    args: [run, deploy, api, --image, europe-docker.pkg.dev/$PROJECT_ID/app/api:$TAG_NAME]\n";
+    let approved = "name: api-production\ngithub:\n  owner: example\n  name: api\n  push:\n    tag: ^v.*$\napprovalConfig:\n  approvalRequired: true\nfilename: cloudbuild-deploy.yaml\n";
+    let repository = |triggers: &[(&str, &str)]| {
+        let mut files = vec![
+            ("cloudbuild-deploy.yaml", deploy),
+            ("Dockerfile", DOCKERFILE),
+        ];
+        files.extend_from_slice(triggers);
+        assess_files(&files)
+    };
+    let approval = |a: &Assessment| {
+        let path = &a.production_paths[0];
+        let found = path
+            .controls
+            .iter()
+            .find(|c| c.control == "approval")
+            .unwrap();
+        (found.status, found.location.as_ref().map(|l| l.line))
+    };
+
+    let a = repository(&[("cloudbuild-trigger-production.yaml", approved)]);
+    expect(&a, "DEP-04", State::Present, &[]);
+    let cited = &practice(&a, "DEP-04").evidence[0];
+    assert_eq!(
+        (
+            cited.location.path.as_str(),
+            cited.location.line,
+            cited.summary.as_str()
+        ),
+        (
+            "cloudbuild-trigger-production.yaml",
+            7,
+            "every build of cloudbuild-deploy.yaml waits for approval"
+        )
+    );
+    assert_eq!(approval(&a), (ControlStatus::Present, Some(7)));
+
+    // Another trigger runs the same deploy without approval.
+    let unapproved = approved
+        .replace("api-production", "api-hotfix")
+        .replace("approvalConfig:\n  approvalRequired: true\n", "");
+    let a = repository(&[
+        ("cloudbuild-trigger-production.yaml", approved),
+        ("cloudbuild-trigger-hotfix.yaml", &unapproved),
+    ]);
+    assert_ne!(practice(&a, "DEP-04").state, State::Present);
+    assert_eq!(approval(&a).0, ControlStatus::Missing);
 }

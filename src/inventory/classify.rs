@@ -62,7 +62,8 @@ pub enum FileKind {
     Dependabot,
     Renovate,
     GitlabCi,
-    /// A Google Cloud Build configuration (`cloudbuild.yaml`, `cloudbuild-release.yaml`).
+    /// A Google Cloud Build configuration (`cloudbuild.yaml`, `cloudbuild-release.yaml`, the
+    /// same in JSON), or the trigger definitions that start builds.
     CloudBuild,
     /// A pipeline file of a CI system modelled only by name (Jenkins, CircleCI, ...).
     OtherCi,
@@ -209,7 +210,7 @@ pub fn classify(path: &str) -> FileKind {
     {
         return FileKind::GitlabCi;
     }
-    if name.starts_with("cloudbuild") && yaml {
+    if name.starts_with("cloudbuild") && (yaml || extension == "json") {
         return FileKind::CloudBuild;
     }
     if is_other_ci(&lower, name, dir) {
@@ -504,6 +505,14 @@ mod tests {
         assert_eq!(classify(".gitlab-ci.yml"), FileKind::GitlabCi);
         assert_eq!(classify("Jenkinsfile"), FileKind::OtherCi);
         assert_eq!(classify("docs/workflows/ci.yml"), FileKind::Text);
+        for path in [
+            "cloudbuild.yaml",
+            "release/cloudbuild.yml",
+            "cloudbuild.json",
+            "deploy/cloudbuild-prod.json",
+        ] {
+            assert_eq!(classify(path), FileKind::CloudBuild, "{path}");
+        }
     }
 
     #[test]

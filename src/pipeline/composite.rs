@@ -242,6 +242,7 @@ mod tests {
                 end_column: 1,
             },
             working_directory: None,
+            waits_for: None,
         }
     }
 

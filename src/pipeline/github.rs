@@ -399,6 +399,7 @@ fn parse_step(
             .and_then(Node::as_str)
             .or(default_directory)
             .map(str::to_string),
+        waits_for: None,
     };
     // A `run:` located by its first command reads better than the step's `-` marker.
     if let Some(first) = step.commands.first()

@@ -300,6 +300,7 @@ fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) ->
             commands,
             non_blocking,
             working_directory: None,
+            waits_for: None,
         })
     };
     let steps: Vec<Step> = [

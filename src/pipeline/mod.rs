@@ -13,6 +13,7 @@ mod paths;
 mod precommit;
 mod roles;
 mod scripts;
+mod step_order;
 
 pub use scripts::MAX_EXPANDED;
 pub(crate) use scripts::join;
@@ -68,8 +69,14 @@ pub struct Triggers {
     pub push_branches: Vec<String>,
     /// Inputs a person fills in when starting the pipeline by hand.
     pub dispatch_inputs: Vec<String>,
+    /// Every run waits for a person to approve it before it starts (a Cloud Build trigger's
+    /// `approvalConfig`), as declared here.
+    pub approval: Option<Location>,
     /// Where the triggers are declared (`on:`), when the system has such a key.
     pub location: Option<Location>,
+    /// Where an event (`push`, `pull_request`) is declared when the events come from several
+    /// places (the Cloud Build trigger files that start one build), first place first.
+    pub event_locations: Vec<(&'static str, Location)>,
     /// Every event with its filters, in file order, for the inventory
     /// (`push [branches: main; paths: src/**]`).
     pub events: Vec<String>,
@@ -82,6 +89,22 @@ impl Triggers {
             || self.pull_request_target
             || self.merge_group
             || (self.push && !self.tags_only)
+    }
+
+    /// Whether a run may publish a release: something other than a pull request starts it
+    /// (a push, tag, release, schedule, person, another workflow's run, or triggers outside
+    /// the repository). Runs for pull requests build code that is not merged and are not
+    /// where releases are signed and published. A reusable workflow that no workflow of the
+    /// repository calls may be called from anywhere.
+    pub fn can_publish(&self) -> bool {
+        let pull_requests = self.pull_request || self.pull_request_target || self.merge_group;
+        self.push
+            || self.release
+            || self.schedule
+            || self.manual
+            || self.external
+            || !self.after_workflows.is_empty()
+            || (self.call && !pull_requests)
     }
 
     pub fn merge(&mut self, other: &Triggers) {
@@ -97,6 +120,15 @@ impl Triggers {
         self.schedule |= other.schedule;
         self.manual |= other.manual;
         self.release |= other.release;
+    }
+
+    /// Where `event` (`push`, `pull_request`) is declared: its own place when the events
+    /// come from several, or else where the triggers are.
+    pub fn declared_at(&self, event: &str) -> Option<&Location> {
+        (self.event_locations.iter())
+            .find(|(declared, _)| *declared == event)
+            .map(|(_, location)| location)
+            .or(self.location.as_ref())
     }
 
     /// Describes when a pipeline runs that never runs on a change.
@@ -141,6 +173,10 @@ pub struct Step {
     pub location: Location,
     /// `working-directory` of a `run:` step, relative to the repository root.
     pub working_directory: Option<String>,
+    /// The earlier steps of its job that this one waits for, by index, when it names them
+    /// (Cloud Build `waitFor:`; an empty list starts it at once). `None`: it starts when every
+    /// earlier step has finished, as steps do in every other system.
+    pub waits_for: Option<Vec<usize>>,
 }
 
 impl Step {
@@ -367,7 +403,8 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             ),
         });
     }
-    let folders = cloudbuild::Folders::new();
+    let cloud_build = cloudbuild::Context::new(inventory);
+    let mut cloud_build_starts = Vec::new();
     for file in &inventory.files {
         let Some(text) = file.text.as_deref() else {
             continue;
@@ -378,7 +415,21 @@ pub fn build(inventory: &Inventory) -> Pipelines {
                 gitlab::parse_pipeline(&file.path, text, inventory, &mut out.read_in_part)
             }
             FileKind::CloudBuild => {
-                cloudbuild::parse_pipeline(&file.path, text, inventory, &folders)
+                // A Cloud Build file may define several builds, or none but name others.
+                match cloudbuild::read(&file.path, text, &cloud_build) {
+                    Ok(read) => {
+                        for mut pipeline in read.pipelines {
+                            pipeline.demonstration |= is_demonstration(&file.path, text);
+                            out.pipelines.push(pipeline);
+                        }
+                        cloud_build_starts.extend(read.starts);
+                    }
+                    Err(reason) => out.unparsed.push(Unparsed {
+                        path: file.path.clone(),
+                        reason,
+                    }),
+                }
+                continue;
             }
             FileKind::OtherCi => {
                 out.other_ci.push(file.path.clone());
@@ -407,6 +458,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             }),
         }
     }
+    cloudbuild::start_named_builds(&mut out, cloud_build_starts, &cloud_build);
     github::inherit_caller_triggers(&mut out.pipelines);
     github::inherit_workflow_run_triggers(&mut out.pipelines);
     scripts::expand(&mut out.pipelines, inventory, &mut out.read_in_part);

@@ -95,7 +95,8 @@ struct Reader<'i> {
     inventory: &'i Inventory,
     /// The commands of each script read so far, by path.
     scripts: HashMap<String, Rc<[Command]>>,
-    /// The recipes of each Makefile and targets expanded so far (`Makefile:test lint`).
+    /// The recipes of each Makefile and targets expanded so far, by the folder make runs in
+    /// (`api|build/service.mk:test lint`).
     recipes: HashMap<String, Rc<[Command]>>,
     precommit: OnceCell<Option<precommit::Config>>,
     /// Commands that may still be added.
@@ -216,7 +217,10 @@ impl Reader<'_> {
             else {
                 continue;
             };
-            let key = format!("{path}:{}", call.targets.join(" "));
+            // Make reads the files a Makefile includes from the folder it runs in, so one
+            // Makefile run from two folders (`make -f ../build/service.mk` in each service)
+            // can run different recipes.
+            let key = format!("{folder}|{path}:{}", call.targets.join(" "));
             if visited.contains(&key) {
                 continue;
             }

@@ -333,6 +333,15 @@ pub fn production_approval(facts: &Facts) -> Option<Verdict> {
     for (pipeline, job) in &deploys {
         let (state, why) = if job.manual {
             (State::Present, None)
+        } else if let Some(location) = &pipeline.triggers.approval {
+            found.push(evidence(
+                facts,
+                State::Present,
+                location.clone(),
+                format!("every build of {} waits for approval", pipeline.path),
+                None,
+            ));
+            (State::Present, None)
         } else if let Some((name, location)) = &job.environment {
             found.push(evidence(
                 facts,

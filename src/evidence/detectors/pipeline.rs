@@ -178,14 +178,11 @@ pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
     let on_push = working
         .iter()
         .find(|p| p.triggers.push && !p.triggers.tags_only);
-    let ev = |p: &Pipeline, what: &str| {
+    let ev = |p: &Pipeline, event: &str, what: &str| {
         evidence(
             facts,
             State::Present,
-            p.triggers
-                .location
-                .clone()
-                .unwrap_or_else(|| pipeline_location(p)),
+            (p.triggers.declared_at(event).cloned()).unwrap_or_else(|| pipeline_location(p)),
             format!("{} runs on {what}", p.path),
             None,
         )
@@ -194,20 +191,29 @@ pub fn change_triggers(facts: &Facts) -> Option<Verdict> {
         (Some(pr), Some(push)) => verdict(
             State::Present,
             None,
-            vec![ev(pr, "pull requests"), ev(push, "pushes")],
+            vec![
+                ev(pr, "pull_request", "pull requests"),
+                ev(push, "push", "pushes"),
+            ],
         ),
         (Some(pr), None) => {
             let reason =
                 "runs on pull requests but not on pushes to the default branch".to_string();
-            verdict(State::Partial, Some(reason), vec![ev(pr, "pull requests")])
+            let cited = ev(pr, "pull_request", "pull requests");
+            verdict(State::Partial, Some(reason), vec![cited])
         }
         (None, Some(push)) => {
             let reason = match push.system {
-                CiSystem::GitlabCi | CiSystem::CloudBuild => "pipelines run on pushes; no rule shows merge request pipelines".to_string(),
+                CiSystem::GitlabCi => "pipelines run on pushes; no rule shows merge request pipelines".to_string(),
+                CiSystem::CloudBuild => "runs on pushes; no Cloud Build trigger in the repository runs it on pull requests".to_string(),
                 CiSystem::GithubActions if push.triggers.push_branches.is_empty() => "runs on pushes to every branch but not on pull requests, so pull requests from forks are never checked".to_string(),
                 CiSystem::GithubActions => "runs on pushes but not on pull requests, so changes are checked only after they merge".to_string(),
             };
-            verdict(State::Partial, Some(reason), vec![ev(push, "pushes")])
+            verdict(
+                State::Partial,
+                Some(reason),
+                vec![ev(push, "push", "pushes")],
+            )
         }
         (None, None) => {
             let p = working[0];

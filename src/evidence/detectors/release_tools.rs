@@ -1,7 +1,9 @@
 //! Release tools whose configuration does the work: goreleaser writes SBOMs and signs
 //! artifacts when `.goreleaser.yml` says so (`sboms:`, `signs:`), but only in the pipeline
-//! that runs `goreleaser release`. The configuration alone is Partial; with a pipeline that
-//! runs the release it is Present.
+//! that runs `goreleaser release`, and only where that pipeline can publish: a run for a pull
+//! request releases nothing. The configuration alone is Partial; with a pipeline that runs
+//! the release on a push, tag, release, schedule, by hand or from triggers outside the
+//! repository it is Present.
 
 use super::{Facts, State, Verdict, evidence, verdict};
 use crate::catalog::Practice;
@@ -30,7 +32,7 @@ pub(super) fn goreleaser_outputs(
     let (pipeline, job, location, what) = facts
         .pipelines
         .steps()
-        .filter(|(p, _, _)| !p.demonstration)
+        .filter(|(p, _, _)| !p.demonstration && p.triggers.can_publish())
         .find_map(|(p, j, s)| {
             release_run(s, output).map(|(location, what)| (p, j, location, what))
         })?;

@@ -4,7 +4,6 @@
 //! again; matching their steps once leaves a look-up for each job on a path.
 
 use std::cell::OnceCell;
-use std::ops::Range;
 
 use regex::RegexSet;
 
@@ -195,6 +194,10 @@ impl<'a> JobControls<'a> {
         }
     }
 
+    pub(super) fn job(&self) -> &'a Job {
+        self.job
+    }
+
     /// Whether the job shows any control or runs a migration; a path can pass over it if not.
     pub(super) fn matters(&self) -> bool {
         !self.hits.is_empty() || self.migration.is_some()
@@ -269,16 +272,16 @@ impl<'c> Best<'c> {
         }
     }
 
-    /// Offers a job's steps in `steps`, one by one.
+    /// Offers the job's steps whose index `steps` accepts, one by one.
     pub(super) fn offer_steps(
         &mut self,
         job: &'c JobControls<'c>,
         control: Control,
-        steps: Range<usize>,
+        steps: impl Fn(usize) -> bool,
         guards: bool,
     ) {
         for hits in &job.hits {
-            if hits.control == control && steps.contains(&hits.index) {
+            if hits.control == control && steps(hits.index) {
                 self.offer(job, hits, guards);
             }
         }

@@ -177,6 +177,9 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             continue;
         };
         let at = deploy_step(job);
+        // The steps of the deploy job that finish before the deploy step starts, and those
+        // that start after it: in order, unless the steps name what they wait for.
+        let (steps_before, steps_after) = (job.steps_before(at), job.steps_after(at));
         let before: Vec<(&JobControls, bool)> = upstream(facts.pipelines, pipeline, job)
             .iter()
             .filter_map(|u| Some((jobs.get(u.position)?, u.guards)))
@@ -190,7 +193,8 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             .collect();
         let after_deploy = |control: Control| {
             let mut best = Best::default();
-            best.offer_steps(deploy, control, at..usize::MAX, true);
+            let later = |index: usize| index == at || steps_after.get(index) == Some(&true);
+            best.offer_steps(deploy, control, later, true);
             for later in &after {
                 best.offer_job(later, control, true);
             }
@@ -203,7 +207,8 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             for &(earlier, guards) in &before {
                 best.offer_job(earlier, control, guards);
             }
-            best.offer_steps(deploy, control, 0..at, true);
+            let earlier = |index: usize| steps_before.get(index) == Some(&true);
+            best.offer_steps(deploy, control, earlier, true);
             let on_path = best.control();
             let found = on_path
                 .clone()
@@ -332,7 +337,9 @@ fn backup_control(before: &[(&JobControls, bool)], deploy: &JobControls) -> Path
     let mut migrate_at = None;
     for &(job, guards) in before.iter().chain(std::iter::once(&(deploy, true))) {
         if let Some((step, location)) = job.migration() {
-            best.offer_steps(job, Control::Backup, 0..step, guards);
+            let steps_before = job.job().steps_before(step);
+            let earlier = |index: usize| steps_before.get(index) == Some(&true);
+            best.offer_steps(job, Control::Backup, earlier, guards);
             migrate_at = Some(location);
             break;
         }
@@ -365,6 +372,13 @@ fn approval_control(pipeline: &Pipeline, job: &Job) -> PathControl {
             ControlStatus::Present,
             format!("job {} runs only when started by hand", job.id),
             Some(job.location.clone()),
+        );
+    }
+    if let Some(location) = &pipeline.triggers.approval {
+        return control(
+            ControlStatus::Present,
+            format!("every build of {} waits for approval", pipeline.path),
+            Some(location.clone()),
         );
     }
     let typed = job

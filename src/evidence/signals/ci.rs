@@ -63,6 +63,7 @@ pub(super) fn ci_signals(
                 non_blocking: false,
                 location: job.location.clone(),
                 working_directory: None,
+                waits_for: None,
             };
             let mut summary = format!("job {} of {} calls `{}`", job.id, pipeline.path, called);
             let mut evidence = ci_evidence(
