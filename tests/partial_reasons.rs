@@ -330,3 +330,35 @@ fn draft_releases_are_not_published_artifacts() {
     let published = run("      - run: gh release create \"$GITHUB_REF_NAME\" dist/*.whl\n");
     expect(&published, "AUT-16", State::Present, &[]);
 }
+
+/// A job that only runs tests ships nothing: signing a file there or writing an SBOM shows the
+/// tools work, not that releases are signed. The same steps in a release job count.
+#[test]
+fn signing_and_sboms_in_test_jobs_ship_nothing() {
+    let run = |job: &str, more: &str| {
+        common::assess_files(&[
+            ("app.py", "print('hi')\n"),
+            (
+                ".github/workflows/ci.yml",
+                &format!(
+                    "on:\n  push:\n    branches: [main]\njobs:\n  {job}:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n      contents: write\n    steps:\n      - uses: actions/checkout@v4\n      - run: pytest -q tests\n      - run: syft dir:. -o spdx-json > sbom.json\n      - run: cosign sign-blob --yes --bundle app.bundle dist/app.tar.gz\n{more}"
+                ),
+            ),
+        ])
+    };
+    let tests = run("e2e", "");
+    expect(
+        &tests,
+        "SEC-23",
+        State::Partial,
+        &["job e2e only tests: nothing it makes is published"],
+    );
+    expect(&tests, "SEC-11", State::Partial, &["job e2e only tests"]);
+    // The same job, also publishing what it signed, is a release job.
+    let release = run(
+        "release",
+        "      - run: gh release create \"$GITHUB_REF_NAME\" dist/app.tar.gz app.bundle sbom.json\n",
+    );
+    expect(&release, "SEC-23", State::Present, &[]);
+    expect(&release, "SEC-11", State::Present, &[]);
+}

@@ -129,6 +129,12 @@ fn ci_evidence(
             "{draft} creates a draft release, which nobody can download until someone publishes it by hand"
         ));
     }
+    if practice.requires.contains(&Requirement::Published) && tests_only(facts, pipeline, job) {
+        reasons.push(format!(
+            "job {} only tests: nothing it makes is published",
+            job.id
+        ));
+    }
     if practice.requires.contains(&Requirement::Published)
         && let Some(build) = crate::pipeline::unpushed_image_build(job)
     {
@@ -191,6 +197,18 @@ fn ci_evidence(
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         confidence,
     }
+}
+
+/// Whether a job was read as running tests and nothing that builds, publishes, releases or
+/// deploys: an end-to-end test that signs a file or writes an SBOM exercises the tool, and
+/// ships nothing.
+fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+    let roles = crate::evidence::production::job_roles(facts, pipeline, job);
+    let role = |name: &str| roles.iter().any(|r| r.split(':').next() == Some(name));
+    role("test")
+        && !["build", "publish", "release", "deploy"]
+            .iter()
+            .any(|r| role(r))
 }
 
 /// The command or action that makes the release a draft: `gh release create --draft`, or a
