@@ -523,3 +523,26 @@ fn one_document_found_two_ways_is_cited_once() {
         .collect();
     assert_eq!(cited, [("docs/runbooks/rollback.md", 1)]);
 }
+
+/// Each cited line is shown once, with the strongest thing said of it: a CODEOWNERS file whose
+/// first line gives every path an owner is not also cited as having no owner line.
+#[test]
+fn a_line_is_cited_once_with_its_strongest_reading() {
+    let a = common::assess_files(&[
+        ("app.py", "print('hi')\n"),
+        ("CODEOWNERS", "* @acme/platform\n"),
+    ]);
+    let evidence = &practice(&a, "AUT-18").evidence;
+    assert_eq!(evidence.len(), 1, "{evidence:#?}");
+    assert_eq!(
+        (
+            evidence[0].location.path.as_str(),
+            evidence[0].location.line
+        ),
+        ("CODEOWNERS", 1)
+    );
+    assert!(
+        (evidence.iter()).all(|e| !e.reason.as_deref().unwrap_or("").contains("no line gives")),
+        "{evidence:#?}"
+    );
+}

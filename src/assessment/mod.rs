@@ -68,7 +68,11 @@ fn decide(
             if evidence.len() >= EVIDENCE_PER_PRACTICE {
                 break;
             }
-            if !evidence.iter().any(|x| x.location == e.location) {
+            // A signal on a line the verdict already cites adds nothing.
+            let cited = |x: &Evidence| {
+                x.location.path == e.location.path && x.location.line == e.location.line
+            };
+            if !evidence.iter().any(cited) {
                 evidence.push(e.clone());
             }
         }
@@ -80,18 +84,18 @@ fn decide(
         None => Some("no evidence in the repository".to_string()),
         _ => None,
     };
-    // A file can be found both by its name and by its first line: a line that earns the
-    // same state for the same reason is shown once, with what was said of it first.
+    // A file can be found both by its name and by its first line, and a script line through
+    // every job that runs it: each line is shown once, with the strongest thing said of it
+    // (signals come strongest first). What a weaker signal says of the same line would
+    // contradict it ("no line gives a path an owner" under a line that does).
     let mut evidence: Vec<Evidence> = Vec::new();
     for e in signals {
         if evidence.len() >= EVIDENCE_PER_PRACTICE {
             break;
         }
-        let same = |x: &Evidence| {
-            (x.location.path == e.location.path && x.location.line == e.location.line)
-                && (x.state, &x.reason) == (e.state, &e.reason)
-        };
-        if !evidence.iter().any(same) {
+        let same_line =
+            |x: &Evidence| x.location.path == e.location.path && x.location.line == e.location.line;
+        if !evidence.iter().any(same_line) {
             evidence.push(e.clone());
         }
     }
