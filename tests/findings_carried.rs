@@ -173,3 +173,160 @@ jobs:
     let places: Vec<(usize, Confidence)> = found.iter().map(|(_, l, c, _)| (*l, *c)).collect();
     assert_eq!(places, [(11, Confidence::High)]);
 }
+
+/// A preview slug read back with bracket syntax, in the job and in a later one:
+/// `outputs['name']` and `outputs["name"]` are the same property as `outputs.name`.
+#[test]
+fn outputs_read_with_brackets_are_followed() {
+    let workflow = r#"name: Preview
+on: pull_request_target
+jobs:
+  meta:
+    runs-on: ubuntu-24.04
+    outputs:
+      slug: ${{ steps.slug.outputs['preview-slug'] }}
+    steps:
+      - id: slug
+        run: echo "preview-slug=pr-${{ github.event.pull_request.number }}-${{ github.head_ref }}" >> "$GITHUB_OUTPUT"
+      - run: echo "Preview at https://${{ steps.slug.outputs["preview-slug"] }}.example.dev"
+  deploy:
+    needs: meta
+    runs-on: ubuntu-24.04
+    steps:
+      - run: ./deploy.sh "${{ needs.meta.outputs['slug'] }}"
+"#;
+    let path = ".github/workflows/preview.yml";
+    let found = injections(&[(path, workflow)]);
+    let seen: Vec<(usize, Confidence, &str)> = found
+        .iter()
+        .map(|(_, line, confidence, message)| (*line, *confidence, message.as_str()))
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:#?}");
+    assert_eq!((seen[0].0, seen[0].1), (10, Confidence::High));
+    assert_eq!((seen[1].0, seen[1].1), (11, Confidence::Medium));
+    assert!(
+        seen[1].2.starts_with(
+            "`steps.slug.outputs[\"preview-slug\"]` is expanded into a `run:` script and \
+             carries `github.head_ref` from .github/workflows/preview.yml:10"
+        ),
+        "{}",
+        seen[1].2
+    );
+    assert_eq!((seen[2].0, seen[2].1), (16, Confidence::Medium));
+    assert!(
+        seen[2].2.starts_with("`needs.meta.outputs['slug']`"),
+        "{}",
+        seen[2].2
+    );
+}
+
+/// A reusable workflow that makes a preview name from the branch and hands it back as a
+/// workflow output: the caller's later job expands it.
+const SLUG: &str = r#"name: Slug
+on:
+  workflow_call:
+    outputs:
+      name:
+        description: Preview name made from the branch
+        value: ${{ jobs.slug.outputs.name }}
+      sha:
+        description: Commit to deploy
+        value: ${{ jobs.slug.outputs.sha }}
+jobs:
+  slug:
+    runs-on: ubuntu-24.04
+    outputs:
+      name: ${{ steps.slug.outputs.name }}
+      sha: ${{ steps.slug.outputs.sha }}
+    steps:
+      - id: slug
+        run: |
+          echo "name=preview-${{ github.head_ref }}" >> "$GITHUB_OUTPUT"
+          echo "sha=${{ github.event.pull_request.head.sha }}" >> "$GITHUB_OUTPUT"
+"#;
+
+const PREVIEW: &str = r#"name: Preview
+on:
+  pull_request_target:
+    types: [opened, synchronize]
+jobs:
+  slug:
+    uses: ./.github/workflows/slug.yml
+  deploy:
+    needs: slug
+    runs-on: ubuntu-24.04
+    steps:
+      - run: ./deploy.sh --name "${{ needs.slug.outputs.name }}" --sha "${{ needs.slug.outputs.sha }}"
+"#;
+
+#[test]
+fn outputs_of_a_called_workflow_are_followed_back_to_the_caller() {
+    let found = injections(&[
+        (".github/workflows/preview.yml", PREVIEW),
+        (".github/workflows/slug.yml", SLUG),
+    ]);
+    let places: Vec<(&str, usize, Confidence)> = found
+        .iter()
+        .map(|(path, line, confidence, _)| (path.as_str(), *line, *confidence))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (".github/workflows/preview.yml", 12, Confidence::Medium),
+            (".github/workflows/slug.yml", 20, Confidence::High),
+        ]
+    );
+    assert_eq!(
+        found[0].3,
+        "`needs.slug.outputs.name` is expanded into a `run:` script and carries \
+         `github.head_ref` from .github/workflows/slug.yml:20; anyone who can set that runs code"
+    );
+    // The same caller without the called file in the repository follows nothing back.
+    assert_eq!(
+        injections(&[(".github/workflows/preview.yml", PREVIEW)]),
+        []
+    );
+}
+
+/// Expressions that can only give fixed words are not reported, directly or through the
+/// outputs they are written to; an untrusted value with a fallback still is.
+#[test]
+fn expressions_that_give_only_fixed_words_carry_nothing() {
+    let workflow = r#"name: Triage
+on:
+  issues:
+    types: [opened, labeled]
+jobs:
+  triage:
+    runs-on: ubuntu-24.04
+    outputs:
+      kind: ${{ steps.kind.outputs.kind }}
+      title: ${{ steps.kind.outputs.title }}
+    steps:
+      - id: kind
+        run: |
+          echo "kind=${{ github.event.label.name == 'bug' && 'bug' || 'other' }}" >> "$GITHUB_OUTPUT"
+          echo "ci=${{ startsWith(github.event.issue.title, '[ci]') }}" >> "$GITHUB_OUTPUT"
+          echo "title=${{ github.event.issue.title || 'untitled' }}" >> "$GITHUB_OUTPUT"
+      - run: ./triage.sh "${{ steps.kind.outputs.kind }}" "${{ steps.kind.outputs.ci }}"
+  notify:
+    needs: triage
+    runs-on: ubuntu-24.04
+    steps:
+      - run: |
+          ./notify.sh "${{ needs.triage.outputs.title != '' && 'titled' || 'untitled' }}"
+          ./notify.sh "${{ needs.triage.outputs.kind }}" "${{ needs.triage.outputs.title || 'untitled' }}"
+"#;
+    let path = ".github/workflows/triage.yml";
+    let found = injections(&[(path, workflow)]);
+    let places: Vec<(usize, Confidence)> = found.iter().map(|(_, l, c, _)| (*l, *c)).collect();
+    assert_eq!(places, [(16, Confidence::High), (24, Confidence::Medium)]);
+    assert!(
+        found[1].3.starts_with(
+            "`needs.triage.outputs.title` is expanded into a `run:` script and carries \
+             `github.event.issue.title` from .github/workflows/triage.yml:16"
+        ),
+        "{}",
+        found[1].3
+    );
+}

@@ -216,3 +216,60 @@ fn tens_of_thousands_of_expressions_on_one_line_are_each_reported() {
     assert_eq!(last.location.column, 19 + 19_999 * 34);
     assert_eq!(last.location.end_column, 19 + 19_999 * 34 + 31);
 }
+
+/// A job (1.1 MB) binding 4,000 variables to an issue title, and a step setting 8,000 shell
+/// variables from them, writing each to an output and then a multi-line value of 8,000
+/// lines, followed by expressions nested 50,000 deep or joined by 1,000 `||`: the step is
+/// read once, line by line, and the nesting is not followed past a fixed depth.
+#[test]
+fn a_step_writing_thousands_of_outputs_is_read_once() {
+    let mut text = String::from("on: issues\njobs:\n  j:\n    runs-on: ubuntu-latest\n");
+    text.push_str("    env:\n");
+    for i in 0..4_000 {
+        text.push_str(&format!(
+            "      V{i}: ${{{{ github.event.issue.title }}}}\n"
+        ));
+    }
+    text.push_str("    steps:\n      - id: s\n        run: |\n");
+    for i in 0..8_000 {
+        text.push_str(&format!("          A{i}=\"x-$V{}\"\n", i % 4_000));
+        text.push_str(&format!(
+            "          echo \"o{i}=$A{i}\" >> \"$GITHUB_OUTPUT\"\n"
+        ));
+    }
+    text.push_str("          {\n            echo \"notes<<EOF\"\n");
+    for i in 0..8_000 {
+        text.push_str(&format!("            echo \"$V{}\"\n", i % 4_000));
+    }
+    text.push_str("            echo EOF\n          } >> \"$GITHUB_OUTPUT\"\n");
+    let deep = format!(
+        "{}github.head_ref{}",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let wide = vec!["github.head_ref"; 1_000].join(" || ");
+    text.push_str(&format!(
+        "      - run: |\n          echo \"${{{{ steps.s.outputs.o1 }}}} ${{{{ steps.s.outputs.notes }}}}\"\n          echo \"${{{{ {deep} }}}}\"\n          echo \"${{{{ {wide} }}}}\"\n"
+    ));
+    assert!(
+        text.len() > 1_100_000 && text.len() < 1_300_000,
+        "{}",
+        text.len()
+    );
+    let repo = repository();
+    write(repo.path(), ".github/workflows/many.yml", &text);
+
+    let assessment = assess_within(repo.path());
+
+    let found: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "template-injection")
+        .collect();
+    // The first write's output is carried; the multi-line one is past the most names a job
+    // is followed under. The two long expressions are direct injections.
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(
+        found[0].message.starts_with("`steps.s.outputs.o1` is expanded into a `run:` script and carries `github.event.issue.title` from .github/workflows/many.yml:7;"),
+        "{}",
+        found[0].message
+    );
+}

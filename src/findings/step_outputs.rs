@@ -1,0 +1,266 @@
+//! Which outputs of a step carry untrusted text, and from where.
+//!
+//! A `run:` script puts untrusted text into an output through an expression in the value it
+//! writes (`echo "title=${{ github.event.issue.title }}"`), through a variable its `env:`
+//! binds to such text (`TITLE: ${{ github.event.issue.title }}` and `echo "title=$TITLE"`), or
+//! through a shell variable set from either. Each output gets the origin of the text in its
+//! own write. A value made at run time (`$(git describe)`, a variable set in no visible way)
+//! carries the step's first untrusted text when the step has any, and nothing otherwise; a
+//! fixed value carries nothing. A script whose writes cannot be read, and every
+//! `actions/github-script` step, may put the step's first untrusted text into any output.
+//!
+//! Expanding `"$TITLE"` inside the script is the safe way to use the text and is never
+//! reported itself: only an output that carries it on into a later `${{ }}` is.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::YamlFile;
+use super::carried::{Carried, Origin, origin_in, origin_of, script_of};
+use super::shell_text::{Read, Written, assignments, reads, written_outputs};
+use super::template_injection::{block_style, expressions};
+use crate::parse::yaml::Node;
+
+/// The variables one `env:` map binds, each with where its untrusted text came from, if any.
+pub(crate) type Bindings = HashMap<String, Option<Rc<Origin>>>;
+
+/// The variables of a workflow's, a job's or a step's `env:` map.
+pub(crate) fn bindings(env: Option<&Node>, file: &YamlFile, carried: &Carried) -> Bindings {
+    let entries = env.map(Node::entries).unwrap_or(&[]);
+    entries
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = key.as_str()?.to_string();
+            Some((name, origin_in(value, file, carried)))
+        })
+        .collect()
+}
+
+/// The names a step's outputs carry untrusted text under, with its origin:
+/// `steps.ID.outputs.NAME` for each output whose write is read, or `steps.ID.outputs` for all
+/// of them. `outer` holds the job's and the workflow's `env:` bindings, in that order.
+pub(crate) fn carrying_outputs(
+    step: &Node,
+    id: &str,
+    file: &YamlFile,
+    carried: &Carried,
+    outer: [&Bindings; 2],
+) -> Vec<(String, Rc<Origin>)> {
+    let run = step.get("run");
+    let Some(script) = run.or_else(|| script_of(step)) else {
+        return Vec::new();
+    };
+    let own = bindings(step.get("env"), file, carried);
+    let mut reader = StepReader {
+        file,
+        script,
+        carried,
+        environment: [&own, outer[0], outer[1]],
+        shell: HashMap::new(),
+        layout: Layout::of(script, file),
+        lines: OnceCell::new(),
+    };
+    let first = reader.first_origin(step.get("env"), run.is_some());
+    let writes = match run
+        .and_then(Node::as_str)
+        .map(|text| (text, written_outputs(text)))
+    {
+        Some((text, Written::Values(writes))) => {
+            reader.read_assignments(text);
+            writes
+        }
+        _ => {
+            let every_output = |origin| vec![(format!("steps.{id}.outputs"), origin)];
+            return first.map(every_output).unwrap_or_default();
+        }
+    };
+    let mut out = Vec::new();
+    for write in writes {
+        let mut run_time = false;
+        let mut origin = None;
+        for piece in &write.pieces {
+            match reader.carries(piece.line, piece.text, piece.expands) {
+                Carries::From(found) => {
+                    origin = Some(found);
+                    break;
+                }
+                Carries::RunTime => run_time = true,
+                Carries::Nothing => {}
+            }
+        }
+        let origin = origin.or_else(|| first.clone().filter(|_| run_time));
+        if let Some(origin) = origin {
+            out.push((format!("steps.{id}.outputs.{}", write.name), origin));
+        }
+    }
+    out
+}
+
+/// What a piece of written text carries.
+enum Carries {
+    /// Untrusted text from this origin.
+    From(Rc<Origin>),
+    /// Text made at run time, which may hold whatever untrusted text the step has.
+    RunTime,
+    /// Fixed or trusted text.
+    Nothing,
+}
+
+/// One step's script with the variables it can read.
+struct StepReader<'a, 'f> {
+    file: &'a YamlFile<'f>,
+    script: &'a Node,
+    carried: &'a Carried,
+    /// The step's, the job's and the workflow's `env:`, nearest first.
+    environment: [&'a Bindings; 3],
+    /// Shell variables the script sets, with the origin of the first untrusted text one of
+    /// their assignments holds.
+    shell: HashMap<&'a str, Option<Rc<Origin>>>,
+    layout: Layout,
+    /// The first file line of each expression in the script, for the [`Layout::Other`] one.
+    lines: OnceCell<HashMap<&'f str, usize>>,
+}
+
+impl<'a> StepReader<'a, '_> {
+    /// Where the step's first untrusted text came from: an expression in its script, a
+    /// variable bound to such text that the script reads, or one its own `env:` binds (a
+    /// helper script it runs may read that).
+    fn first_origin(&self, env: Option<&Node>, shell: bool) -> Option<Rc<Origin>> {
+        if let Some(origin) = origin_in(self.script, self.file, self.carried) {
+            return Some(origin);
+        }
+        let text = self.script.as_str().unwrap_or("");
+        let from_environment = |name: &str| self.environment_binding(name).cloned().flatten();
+        let read = if shell {
+            reads(text, true).into_iter().find_map(|read| match read {
+                Read::Variable(name) => from_environment(name),
+                _ => None,
+            })
+        } else {
+            environment_reads(text).find_map(from_environment)
+        };
+        read.or_else(|| {
+            let own = env.map(Node::entries).unwrap_or(&[]);
+            own.iter()
+                .find_map(|(key, _)| self.environment[0].get(key.as_str()?).cloned()?)
+        })
+    }
+
+    /// Records the shell variables `script` sets.
+    fn read_assignments(&mut self, script: &'a str) {
+        for assignment in assignments(script) {
+            let carries = self.carries(assignment.line, assignment.value, true);
+            let known = self.shell.entry(assignment.name).or_insert(None);
+            if let (true, Carries::From(origin)) = (known.is_none(), carries) {
+                *known = Some(origin);
+            }
+        }
+    }
+
+    /// What text on line `line` (0-based) of the script carries.
+    fn carries(&self, line: usize, text: &str, expands: bool) -> Carries {
+        let mut run_time = false;
+        for read in reads(text, expands) {
+            match read {
+                Read::Expression(expression) => {
+                    if let Some(origin) = self.expression_origin(line, expression) {
+                        return Carries::From(origin);
+                    }
+                }
+                Read::Variable(name) => match self.variable(name) {
+                    Some(Some(origin)) => return Carries::From(origin),
+                    Some(None) => {}
+                    None => run_time = true,
+                },
+                Read::Unknown => run_time = true,
+            }
+        }
+        if run_time {
+            Carries::RunTime
+        } else {
+            Carries::Nothing
+        }
+    }
+
+    /// A variable's origin: `Some(None)` for one bound to trusted text, `None` for one set at
+    /// run time or in no visible way.
+    fn variable(&self, name: &str) -> Option<Option<Rc<Origin>>> {
+        match self.shell.get(name) {
+            Some(Some(origin)) => Some(Some(origin.clone())),
+            Some(None) => None,
+            None => self.environment_binding(name).cloned(),
+        }
+    }
+
+    fn environment_binding(&self, name: &str) -> Option<&Option<Rc<Origin>>> {
+        self.environment.iter().find_map(|layer| layer.get(name))
+    }
+
+    fn expression_origin(&self, line: usize, expression: &str) -> Option<Rc<Origin>> {
+        let file_line = || self.file_line(line, expression);
+        origin_of(expression, file_line, self.file.path, self.carried)
+    }
+
+    /// The file line of `expression` on script line `line`: counted from the first line of a
+    /// literal block (`run: |`) or a one-line script, otherwise the expression's first line
+    /// in the script.
+    fn file_line(&self, line: usize, expression: &str) -> usize {
+        let start = self.script.span.line;
+        match self.layout {
+            Layout::Literal => start + line,
+            Layout::OneLine => start,
+            Layout::Other => {
+                let lines = self.lines.get_or_init(|| {
+                    let mut first = HashMap::new();
+                    for (number, _, found) in expressions(self.script, self.file) {
+                        first.entry(found).or_insert(number);
+                    }
+                    first
+                });
+                lines.get(expression).copied().unwrap_or(start)
+            }
+        }
+    }
+}
+
+/// How a script's lines sit in its file.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// A literal block (`run: |`): script line `n` is the block's first line plus `n`.
+    Literal,
+    /// All on the line where the script starts.
+    OneLine,
+    /// Folded or quoted over several lines: lines are found by their expressions.
+    Other,
+}
+
+impl Layout {
+    fn of(script: &Node, file: &YamlFile) -> Self {
+        if block_style(script, file) == Some('|') {
+            Layout::Literal
+        } else if script.span.line == script.span.end_line {
+            Layout::OneLine
+        } else {
+            Layout::Other
+        }
+    }
+}
+
+/// The environment variables a github-script script reads: `process.env.NAME` and
+/// `process.env['NAME']`.
+fn environment_reads(script: &str) -> impl Iterator<Item = &str> {
+    script
+        .match_indices("process.env")
+        .filter_map(|(at, found)| {
+            let rest = &script[at + found.len()..];
+            let name = rest
+                .strip_prefix('.')
+                .or_else(|| rest.strip_prefix("['"))
+                .or_else(|| rest.strip_prefix("[\""))?;
+            let length = name
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(name.len());
+            (length > 0).then(|| &name[..length])
+        })
+}
