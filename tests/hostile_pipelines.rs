@@ -273,3 +273,30 @@ fn a_step_writing_thousands_of_outputs_is_read_once() {
         found[0].message
     );
 }
+
+/// One `run:` line of 20,000 commands joined by `||` (390 KB): the command is split at its
+/// separators in one pass (each part searched the rest of the line for every separator, 5.7 s
+/// in a release build) and still read as running the tests.
+#[test]
+fn a_command_of_tens_of_thousands_of_parts_is_split_in_one_pass() {
+    let line = (0..20_000)
+        .map(|i| format!("pytest -q t{i}"))
+        .collect::<Vec<_>>()
+        .join(" || ");
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/ci.yml",
+        format!(
+            "on: pull_request\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {line}\n"
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let tests = (assessment.practices.iter())
+        .find(|p| p.id == "TST-02")
+        .unwrap();
+    assert_eq!(tests.state, shipready::evidence::State::Present);
+    assert_eq!(tests.evidence[0].location.line, 6);
+}

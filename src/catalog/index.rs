@@ -323,16 +323,28 @@ impl SignalIndex {
     }
 }
 
+/// Where the first `&&`, `||` or `;` of `text` starts, and its length. One pass from the
+/// start: searching for each separator alone would cross the whole rest of a long command for
+/// every part it has.
+fn next_separator(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr3(b'&', b'|', b';', &bytes[from..]).map(|i| from + i) {
+        match bytes[at] {
+            b';' => return Some((at, 1)),
+            b if bytes.get(at + 1) == Some(&b) => return Some((at, 2)),
+            _ => from = at + 1,
+        }
+    }
+    None
+}
+
 /// A command without its `echo`/`printf` parts, split at `&&`, `||` and `;`.
 fn without_prints(command: &str) -> String {
     let mut parts = Vec::new();
     let mut rest = command;
     while !rest.is_empty() {
-        let cut = ["&&", "||", ";"]
-            .iter()
-            .filter_map(|sep| rest.find(sep).map(|i| (i, sep.len())))
-            .min();
-        let (part, next) = match cut {
+        let (part, next) = match next_separator(rest) {
             Some((i, len)) => (&rest[..i], &rest[i + len..]),
             None => (rest, ""),
         };
@@ -370,6 +382,16 @@ mod tests {
         assert_eq!(files("docs/Rollback.rst"), [1, 2]);
         assert!(files("test/e2e/rollback_window_test.go").is_empty());
         assert_eq!(files("docs/features/rollback.go"), [2]);
+    }
+
+    #[test]
+    fn separators_are_found_in_order() {
+        use super::next_separator;
+        assert_eq!(next_separator("a | b && c; d"), Some((6, 2)));
+        assert_eq!(next_separator("a & b || c"), Some((6, 2)));
+        assert_eq!(next_separator("a; b && c"), Some((1, 1)));
+        assert_eq!(next_separator("a | b & c"), None);
+        assert_eq!(next_separator("a |"), None);
     }
 
     #[test]
