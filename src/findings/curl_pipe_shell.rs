@@ -5,6 +5,7 @@
 //! download runs as is. Lines are matched one at a time, so a pipe continued onto the next
 //! line with `\` is not seen.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -29,9 +30,25 @@ static PIPE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// Reports each download-to-shell pipe in lines `from..=to` (1-based) of `text`.
-fn scan(path: &str, text: &str, from: usize, to: usize, out: &mut Vec<Finding>) {
+/// Reports the lines `from..=to` of `text` that pipe a download into a shell. Lines in `seen`
+/// were read already: nodes can share a line (`steps: [{run: a}, {run: b}]`), which is read
+/// and reported once.
+fn scan(
+    path: &str,
+    text: &str,
+    (from, to): (usize, usize),
+    seen: &mut HashSet<usize>,
+    out: &mut Vec<Finding>,
+) {
     let Some(pipe) = PIPE.as_ref() else { return };
+    // Finding a line costs its length: lines all read before are not looked up again.
+    if to.saturating_sub(from) < 8 && (from..=to).all(|n| seen.contains(&n)) {
+        return;
+    }
     for (number, line) in source::lines_between(text, from, to) {
+        if !seen.insert(number) {
+            continue;
+        }
         let trimmed = line.trim_start();
         if trimmed.starts_with('#') {
             continue;
@@ -53,33 +70,31 @@ fn scan(path: &str, text: &str, from: usize, to: usize, out: &mut Vec<Finding>) 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
     for file in &sources.workflows {
+        let mut seen = HashSet::new();
         for document in &file.documents {
             for (_, job) in jobs(document) {
                 for run in steps(job).iter().filter_map(|s| s.get("run")) {
-                    scan(
-                        file.path,
-                        file.text,
-                        run.span.line,
-                        run.span.end_line,
-                        &mut out,
-                    );
+                    let lines = (run.span.line, run.span.end_line);
+                    scan(file.path, file.text, lines, &mut seen, &mut out);
                 }
             }
         }
     }
     for file in &sources.gitlab {
+        let mut seen = HashSet::new();
         for document in &file.documents {
             for (_, job) in document.entries() {
                 for key in ["before_script", "script", "after_script"] {
                     if let Some(script) = job.get(key) {
-                        let span = script.span;
-                        scan(file.path, file.text, span.line, span.end_line, &mut out);
+                        let lines = (script.span.line, script.span.end_line);
+                        scan(file.path, file.text, lines, &mut seen, &mut out);
                     }
                 }
             }
         }
     }
     for docker in &sources.dockerfiles {
+        let mut seen = HashSet::new();
         let instructions: Vec<_> = docker
             .file
             .stages
@@ -94,13 +109,8 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                 .get(i + 1)
                 .map(|next| next.line.saturating_sub(1))
                 .unwrap_or(usize::MAX / 2);
-            scan(
-                &docker.file.path,
-                docker.text,
-                instruction.line,
-                last,
-                &mut out,
-            );
+            let lines = (instruction.line, last);
+            scan(&docker.file.path, docker.text, lines, &mut seen, &mut out);
         }
     }
     out

@@ -302,6 +302,8 @@ pub struct YamlFile<'a> {
     pub path: &'a str,
     pub text: &'a str,
     pub documents: Vec<Node>,
+    /// Every `${{ }}` of the text, found on first use ([`template_injection::expressions`]).
+    pub(crate) expressions: std::sync::OnceLock<Vec<template_injection::Expression<'a>>>,
 }
 
 impl YamlFile<'_> {
@@ -346,6 +348,7 @@ impl<'a> Sources<'a> {
                         path: &f.path,
                         text,
                         documents,
+                        expressions: std::sync::OnceLock::new(),
                     })
                 })
                 .collect()

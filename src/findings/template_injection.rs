@@ -66,27 +66,50 @@ pub(crate) fn expressions_in(text: &str) -> impl Iterator<Item = &str> {
     (EXPRESSION.as_ref().into_iter()).flat_map(move |p| p.find_iter(text).map(|m| m.as_str()))
 }
 
-/// Every `${{ }}` in the source lines of a node, as (line, column, expression text); lines
-/// and columns are 1-based, columns in characters.
-pub(crate) fn expressions<'f>(
-    node: &Node,
-    file: &YamlFile<'f>,
-) -> impl Iterator<Item = (usize, usize, &'f str)> {
-    let pattern = EXPRESSION.as_ref();
-    let lines = source::lines_between(file.text, node.span.line, last_line(node, file));
-    lines.flat_map(move |(number, line)| {
-        // Characters are counted on from the previous expression, so a line of thousands of
-        // expressions is read once.
-        let mut counted = (0, 0);
-        pattern.into_iter().flat_map(move |p| {
-            p.find_iter(line).map(move |found| {
-                let (byte, chars) = counted;
-                let chars = chars + line[byte..found.start()].chars().count();
-                counted = (found.start(), chars);
-                (number, chars + 1, found.as_str())
-            })
-        })
+/// A `${{ }}` of a file: its line and column (1-based, columns in characters) and its text.
+pub(crate) type Expression<'f> = (usize, usize, &'f str);
+
+/// Every `${{ }}` of a file in text order, found once: a line shared by many nodes (a flow
+/// sequence of thousands of steps) is then not searched again for each of them.
+fn all_expressions<'s, 'f>(file: &'s YamlFile<'f>) -> &'s [Expression<'f>] {
+    file.expressions.get_or_init(|| {
+        let Some(pattern) = EXPRESSION.as_ref() else {
+            return Vec::new();
+        };
+        let text: &'f str = file.text;
+        let mut out = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            // Characters are counted on from the previous expression, so a line of thousands
+            // of expressions is read once.
+            let (mut byte, mut chars) = (0, 0);
+            for found in pattern.find_iter(line) {
+                chars += line[byte..found.start()].chars().count();
+                byte = found.start();
+                out.push((number, chars + 1, found.as_str()));
+            }
+        }
+        out
     })
+}
+
+/// Every `${{ }}` in a node's own text, as (line, column, expression text). A block scalar
+/// holds whole lines; any other node runs from its first character to its last, so the other
+/// nodes sharing its lines (`steps: [{run: a}, {run: b}]`) lend it none of theirs.
+pub(crate) fn expressions<'s, 'f>(
+    node: &Node,
+    file: &'s YamlFile<'f>,
+) -> impl Iterator<Item = Expression<'f>> + use<'s, 'f> {
+    let span = node.span;
+    let (from, to) = if block_style(node, file).is_some() {
+        ((span.line, 0), (last_line(node, file), usize::MAX))
+    } else {
+        ((span.line, span.column), (span.end_line, span.end_column))
+    };
+    let all = all_expressions(file);
+    let start = all.partition_point(|(line, column, _)| (*line, *column) < from);
+    let end = all.partition_point(|(line, column, _)| (*line, *column) < to);
+    all[start..end.max(start)].iter().copied()
 }
 
 /// The last line of a scalar's own text. A block scalar (`run: |`) starts on the line after

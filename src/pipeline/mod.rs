@@ -519,6 +519,9 @@ pub(crate) fn script_commands(
 /// bounded by a few times the span's size, so a value of many lines packed into one long
 /// line (a double-quoted `run: "a\\nb\\n..."`) costs linear time, not quadratic. Lines not
 /// found once the budget is spent take the value's own location.
+/// Bytes past which a line is not searched for each value on it ([`LineFinder`]).
+const LONG_LINE: usize = 64 * 1024;
+
 struct LineFinder<'a> {
     lines: &'a [&'a str],
     /// Index of the line the search resumes on, its byte offset and the characters before it.
@@ -543,13 +546,21 @@ impl<'a> LineFinder<'a> {
             .iter()
             .map(|l| l.len() + 1)
             .sum();
+        // A value on one very long line may share it with thousands of others (a flow
+        // sequence of steps); searching the line for each of them would cost its length every
+        // time, so such a value's commands are placed at the value itself.
+        let shared_line = node.span.line == node.span.end_line && span_bytes > LONG_LINE;
         Self {
             lines,
             line: start,
             byte: 0,
             chars: 0,
             end: end.max(start),
-            budget: span_bytes.saturating_mul(4).saturating_add(64 * 1024),
+            budget: if shared_line {
+                0
+            } else {
+                span_bytes.saturating_mul(4).saturating_add(64 * 1024)
+            },
         }
     }
 
