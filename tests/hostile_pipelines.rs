@@ -332,3 +332,103 @@ fn steps_sharing_one_line_each_report_their_own_expressions() {
     columns.dedup();
     assert_eq!(columns.len(), 5_000, "each finding at its own expression");
 }
+
+/// 4,000 Cloud Build triggers (0.3 MB) each naming a file that holds 4,000 more triggers, not
+/// a build: the file is read once, not once for each trigger naming it (16 million triggers
+/// read), and the trigger file is listed as not assessed, saying why once.
+#[test]
+fn thousands_of_cloud_build_triggers_naming_one_file_read_it_once() {
+    let triggers = |file: &str| {
+        (0..4_000)
+            .map(|i| {
+                format!("name: t{i}\ngithub:\n  push:\n    branch: ^b{i}$\nfilename: {file}\n")
+            })
+            .collect::<Vec<_>>()
+            .join("---\n")
+    };
+    let repo = repository();
+    write(
+        repo.path(),
+        "cloudbuild-triggers.yaml",
+        triggers("deploy/triggers.yaml"),
+    );
+    write(
+        repo.path(),
+        "deploy/triggers.yaml",
+        triggers("cloudbuild.yaml"),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    assert_eq!(
+        reason_for(&assessment, "cloudbuild-triggers.yaml"),
+        "`deploy/triggers.yaml`, the build of 4000 triggers (t0, t1, t2, ...), holds trigger definitions, not a build"
+    );
+    let paths: Vec<&str> = (assessment.inventory.pipelines.iter())
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(paths, [".github/workflows/ci.yml"]);
+}
+
+/// Cloud Build triggers naming a symbolic link to a file outside the repository, a binary
+/// file, a file over the size limit, a folder and a path climbing out of the repository:
+/// nothing outside it is read, no such file is taken for a build, and each trigger file says
+/// why its trigger runs no build.
+#[test]
+fn cloud_build_triggers_naming_files_that_are_not_read_say_why() {
+    let repo = repository();
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "cloudbuild.yaml",
+        "steps:\n  - name: gcr.io/google.com/cloudsdktool/cloud-sdk\n    entrypoint: gcloud\n    args: [run, deploy, api]\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("cloudbuild.yaml"),
+        repo.path().join("link.yaml"),
+    )
+    .unwrap();
+    write(repo.path(), "binary.yaml", b"steps:\n\x00\x01\xff\n");
+    write(
+        repo.path(),
+        "large.yaml",
+        format!("steps:\n{}", "  - name: bash\n".repeat(160_000)),
+    );
+    write(repo.path(), "app/main.py", "print('hello')\n");
+    let named = [
+        ("link", "link.yaml"),
+        ("binary", "binary.yaml"),
+        ("large", "large.yaml"),
+        ("folder", "app"),
+        ("climbing", "app/../../cloudbuild.yaml"),
+    ];
+    for (name, file) in named {
+        write(
+            repo.path(),
+            &format!("cloudbuild-{name}.yaml"),
+            format!("name: {name}\ngithub:\n  push:\n    branch: ^main$\nfilename: {file}\n"),
+        );
+    }
+
+    let assessment = assess_within(repo.path());
+
+    let reasons: Vec<String> = named
+        .iter()
+        .map(|(name, _)| reason_for(&assessment, &format!("cloudbuild-{name}.yaml")))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "`link.yaml`, the build of trigger link, is skipped: symbolic link, not followed",
+            "`binary.yaml`, the build of trigger binary, is skipped: binary content under a text file name",
+            "`large.yaml`, the build of trigger large, is skipped: larger than 2 MiB (2400007 bytes), not read",
+            "`app`, the build of trigger folder, is not a file of the repository",
+            "`app/../../cloudbuild.yaml`, the build of trigger climbing, is outside the repository",
+        ]
+    );
+    let paths: Vec<&str> = (assessment.inventory.pipelines.iter())
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(paths, [".github/workflows/ci.yml"]);
+    assert!(assessment.production_paths.is_empty());
+}

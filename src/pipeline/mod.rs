@@ -299,6 +299,22 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// Where every run waits for a person's approval (a Cloud Build trigger's
+    /// `approvalConfig`), and what the report says of it: the builds of a file, or of the
+    /// trigger holding them inline.
+    pub fn approval(&self) -> Option<(&Location, String)> {
+        let location = self.triggers.approval.as_ref()?;
+        let builds = if self.name == self.path {
+            self.path.clone()
+        } else {
+            format!("{} in {}", self.name, self.path)
+        };
+        Some((
+            location,
+            format!("every build of {builds} waits for approval"),
+        ))
+    }
+
     /// The first job with this id.
     pub fn job(&self, id: &str) -> Option<&Job> {
         let index = self.graph.get(self).job_index(id)?;
@@ -364,11 +380,12 @@ impl Pipelines {
 
     /// The job of the pipeline file at `path` whose definition holds `line`: the last job
     /// that starts at or before it. A line above every job (top-level `env:`) has none.
+    /// A file may hold several pipelines (the inline builds of Cloud Build triggers): the job
+    /// is the last of any of them.
     pub fn job_at(&self, path: &str, line: usize) -> Option<&Job> {
-        let pipeline = self.pipelines.iter().find(|p| p.path == path)?;
-        pipeline
-            .jobs
-            .iter()
+        (self.pipelines.iter())
+            .filter(|p| p.path == path)
+            .flat_map(|p| p.jobs.iter())
             .filter(|j| j.location.path == path && j.location.line <= line)
             .max_by_key(|j| j.location.line)
     }
@@ -404,7 +421,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
         });
     }
     let cloud_build = cloudbuild::Context::new(inventory);
-    let mut cloud_build_starts = Vec::new();
+    let mut cloud_build_triggers = cloudbuild::Triggered::default();
     for file in &inventory.files {
         let Some(text) = file.text.as_deref() else {
             continue;
@@ -418,11 +435,10 @@ pub fn build(inventory: &Inventory) -> Pipelines {
                 // A Cloud Build file may define several builds, or none but name others.
                 match cloudbuild::read(&file.path, text, &cloud_build) {
                     Ok(read) => {
-                        for mut pipeline in read.pipelines {
+                        for mut pipeline in cloud_build_triggers.take(&file.path, read) {
                             pipeline.demonstration |= is_demonstration(&file.path, text);
                             out.pipelines.push(pipeline);
                         }
-                        cloud_build_starts.extend(read.starts);
                     }
                     Err(reason) => out.unparsed.push(Unparsed {
                         path: file.path.clone(),
@@ -458,7 +474,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             }),
         }
     }
-    cloudbuild::start_named_builds(&mut out, cloud_build_starts, &cloud_build);
+    cloudbuild::start_named_builds(&mut out, cloud_build_triggers, &cloud_build);
     github::inherit_caller_triggers(&mut out.pipelines);
     github::inherit_workflow_run_triggers(&mut out.pipelines);
     scripts::expand(&mut out.pipelines, inventory, &mut out.read_in_part);

@@ -333,12 +333,12 @@ pub fn production_approval(facts: &Facts) -> Option<Verdict> {
     for (pipeline, job) in &deploys {
         let (state, why) = if job.manual {
             (State::Present, None)
-        } else if let Some(location) = &pipeline.triggers.approval {
+        } else if let Some((location, summary)) = pipeline.approval() {
             found.push(evidence(
                 facts,
                 State::Present,
                 location.clone(),
-                format!("every build of {} waits for approval", pipeline.path),
+                summary,
                 None,
             ));
             (State::Present, None)

@@ -374,12 +374,8 @@ fn approval_control(pipeline: &Pipeline, job: &Job) -> PathControl {
             Some(job.location.clone()),
         );
     }
-    if let Some(location) = &pipeline.triggers.approval {
-        return control(
-            ControlStatus::Present,
-            format!("every build of {} waits for approval", pipeline.path),
-            Some(location.clone()),
-        );
+    if let Some((location, summary)) = pipeline.approval() {
+        return control(ControlStatus::Present, summary, Some(location.clone()));
     }
     let typed = job
         .condition

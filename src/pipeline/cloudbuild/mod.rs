@@ -11,7 +11,7 @@
 
 mod trigger;
 
-pub(super) use trigger::start_named_builds;
+pub(super) use trigger::{Triggered, start_named_builds};
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -27,8 +27,12 @@ use crate::parse::yaml::{self, Node};
 pub(super) struct Read {
     /// The builds it defines: the file itself, or the inline `build:` of its triggers.
     pub pipelines: Vec<Pipeline>,
+    /// Whether it holds trigger definitions rather than a build: no trigger can run it.
+    pub definitions: bool,
     /// The build files its triggers name (`filename:`), with what starts them.
     pub starts: Vec<trigger::Start>,
+    /// Its triggers that run no build, each with why.
+    pub unassessed: Vec<trigger::Unassessed>,
 }
 
 /// What the Cloud Build files of a repository share while they are read: the inventory, and
@@ -72,7 +76,9 @@ pub(super) fn read(path: &str, text: &str, context: &Context) -> Result<Read, St
     let pipeline = build_pipeline(path, &lines, root, context)?;
     Ok(Read {
         pipelines: vec![pipeline],
+        definitions: false,
         starts: Vec::new(),
+        unassessed: Vec::new(),
     })
 }
 
