@@ -20,6 +20,8 @@ for target in "${targets[@]}"; do
             find tests/fixtures -path '*/.github/workflows/*.yml' -o -name '.gitlab-ci.yml'
             # A Cloud Build file: a tool step, a shell step with a `-c` script, a `dir:`.
             printf 'steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build, -t, "gcr.io/$PROJECT_ID/app:$SHORT_SHA", .]\n  - name: golang:1.22\n    entrypoint: bash\n    dir: cmd\n    args:\n      - -c\n      - |\n        go test ./... \\\n          && make release\ntimeout: 600s\n' >"fuzz/corpus/$target/seed-cloudbuild"
+            # Cloud Build trigger definitions: one naming a build file, one with its build inline.
+            printf 'name: deploy\ngithub:\n  push:\n    branch: ^main$\nfilename: cloudbuild.yaml\napprovalConfig:\n  approvalRequired: true\n---\nname: pr\ngithub:\n  pullRequest:\n    branch: .*\nbuild:\n  steps:\n    - id: test\n      name: golang\n      entrypoint: bash\n      args: [-eEuo, pipefail, -c, go test ./...]\n      waitFor: ["-"]\n    - name: gcr.io/cloud-builders/gcloud\n      args: [run, deploy, api]\n      waitFor: [test]\n' >"fuzz/corpus/$target/seed-cloudbuild-triggers"
             ;;
         dockerfile) find tests/fixtures -name 'Dockerfile*' ;;
         migrations) find tests/fixtures -path '*migrat*' -type f ;;

@@ -138,38 +138,16 @@ pub fn render(a: &Assessment) -> String {
         }
     }
 
-    if !a.inventory.unparsed.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "  {}", paint(BOLD, "Not assessed (no credit given)"));
-        for u in &a.inventory.unparsed {
-            let _ = writeln!(
-                out,
-                "    {}: {}",
-                u.path,
-                paint(DIM, &truncate(&u.reason, 110))
-            );
-        }
-    }
-
-    if !a.inventory.read_in_part.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "  {}",
-            paint(
-                BOLD,
-                "Read in part (what lies past a bound is not assessed)"
-            )
-        );
-        for u in &a.inventory.read_in_part {
-            let _ = writeln!(
-                out,
-                "    {}: {}",
-                u.path,
-                paint(DIM, &truncate(&u.reason, 110))
-            );
-        }
-    }
+    file_reasons(
+        &mut out,
+        "Not assessed (no credit given)",
+        &a.inventory.unparsed,
+    );
+    file_reasons(
+        &mut out,
+        "Read in part (what lies past a bound is not assessed)",
+        &a.inventory.read_in_part,
+    );
 
     let failing: Vec<_> = a
         .gates
@@ -359,6 +337,23 @@ fn wrap(items: &[String], width: usize) -> Vec<String> {
 
 /// At most `max` characters, cut at the last space or comma that fits so that no word is
 /// cut in half.
+/// A titled list of files, each with why it was not assessed in full; nothing when empty.
+fn file_reasons(out: &mut String, title: &str, files: &[crate::source::Unparsed]) {
+    if files.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  {}", paint(BOLD, title));
+    for u in files {
+        let _ = writeln!(
+            out,
+            "    {}: {}",
+            u.path,
+            paint(DIM, &truncate(&u.reason, 110))
+        );
+    }
+}
+
 fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
