@@ -330,3 +330,45 @@ jobs:
         found[1].3
     );
 }
+
+/// `${{ env.NAME }}` expands the variable's text into the script just as the expression it was
+/// bound to would: a variable the workflow, the job or the step binds to untrusted text is
+/// reported where a script expands it that way, naming where the text came from. Reading it
+/// as `"$TITLE"` is the safe way and is not reported; a step binding the name again to a
+/// fixed word hides the outer binding; a variable bound to the commit SHA carries nothing.
+#[test]
+fn env_expressions_carry_the_text_their_variable_is_bound_to() {
+    let workflow = r#"on:
+  issues:
+    types: [opened]
+env:
+  BODY: ${{ github.event.issue.body }}
+jobs:
+  triage:
+    runs-on: ubuntu-24.04
+    env:
+      TITLE: ${{ github.event.issue.title }}
+      SHA: ${{ github.sha }}
+    steps:
+      - run: echo "$TITLE"
+      - run: echo "${{ env.TITLE }} at ${{ env.SHA }}"
+      - env:
+          TITLE: fixed
+        run: echo "${{ env.TITLE }}"
+      - uses: actions/github-script@v7
+        with:
+          script: console.log("${{ env.BODY }}")
+"#;
+    let found = injections(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/triage.yml", workflow),
+    ]);
+    let at: Vec<(usize, Confidence)> = found.iter().map(|f| (f.1, f.2)).collect();
+    assert_eq!(at, [(14, Confidence::Medium), (20, Confidence::Medium)], "{found:#?}");
+    assert_eq!(
+        found[0].3,
+        "`env.TITLE` is expanded into a `run:` script and carries `github.event.issue.title` \
+         from .github/workflows/triage.yml:10; anyone who can set that runs code"
+    );
+    assert!(found[1].3.contains("`github.event.issue.body` from .github/workflows/triage.yml:5"));
+}

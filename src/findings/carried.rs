@@ -38,7 +38,7 @@ const MAX_ROUNDS: usize = 8;
 
 /// Most names one job is followed under; a generated workflow could otherwise make every job
 /// carry every output of thousands of others.
-const MAX_CARRIED: usize = 64;
+pub(crate) const MAX_CARRIED: usize = 64;
 
 /// The names carrying untrusted text in every job of the repository's workflows.
 #[derive(Default)]

@@ -16,8 +16,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::carried::{Origin, Taint, carried_in, script_of};
+use super::carried::{Carried, MAX_CARRIED, Origin, Taint, carried_in, script_of};
 use super::expression::reaching;
+use super::step_outputs::bindings;
 use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
@@ -188,22 +189,81 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
     for file in &sources.workflows {
         for document in &file.documents {
+            let workflow_env = EnvReads::of(document.get("env"), file, &Vec::new(), &[]);
             for (key, job) in jobs(document) {
-                let carried = key
+                let carried: Carried = key
                     .as_str()
-                    .map_or(&[][..], |name| taint.job(file.path, name));
+                    .map_or(Vec::new(), |name| taint.job(file.path, name).to_vec());
+                // What the job's steps read: the carried names, and `env.NAME` for each
+                // variable the job or the workflow binds to untrusted text.
+                let job_env = EnvReads::of(job.get("env"), file, &carried, &workflow_env.reads);
+                let job_reads: Carried = carried.iter().chain(&job_env.reads).cloned().collect();
                 for step in steps(job) {
-                    if let Some(run) = step.get("run") {
-                        scan(run, "a `run:` script", file, carried, &mut out);
+                    let run = step.get("run");
+                    let script = script_of(step);
+                    if run.is_none() && script.is_none() {
+                        continue;
                     }
-                    if let Some(script) = script_of(step) {
-                        scan(script, "a github-script `script:`", file, carried, &mut out);
+                    let reads = match step.get("env") {
+                        None => std::borrow::Cow::Borrowed(&job_reads),
+                        Some(env) => {
+                            let own = EnvReads::of(Some(env), file, &carried, &job_env.reads);
+                            std::borrow::Cow::Owned(
+                                carried.iter().chain(&own.reads).cloned().collect(),
+                            )
+                        }
+                    };
+                    if let Some(run) = run {
+                        scan(run, "a `run:` script", file, &reads, &mut out);
+                    }
+                    if let Some(script) = script {
+                        scan(script, "a github-script `script:`", file, &reads, &mut out);
                     }
                 }
             }
         }
     }
     out
+}
+
+/// The `env.NAME` reads that carry untrusted text at one level (workflow, job or step).
+struct EnvReads {
+    /// `env.name`, lower-cased as expressions read it, with its origin: the level's own
+    /// untrusted bindings in name order, then the outer level's that it does not bind again
+    /// (a step binding `TITLE` to a fixed word hides the job's `TITLE`); at most
+    /// [`MAX_CARRIED`].
+    reads: Carried,
+}
+
+impl EnvReads {
+    fn of(
+        env: Option<&Node>,
+        file: &YamlFile,
+        carried: &Carried,
+        outer: &[(String, Rc<Origin>)],
+    ) -> Self {
+        let own = bindings(env, file, carried);
+        let mut untrusted: Vec<(String, Rc<Origin>)> = (own.iter())
+            .filter_map(|(name, origin)| {
+                Some((
+                    format!("env.{}", name.to_ascii_lowercase()),
+                    origin.clone()?,
+                ))
+            })
+            .collect();
+        // Maps keep no order: sorted, the bound cuts the same names every time.
+        untrusted.sort_by(|a, b| a.0.cmp(&b.0));
+        let bound: std::collections::HashSet<String> = (own.keys())
+            .map(|name| format!("env.{}", name.to_ascii_lowercase()))
+            .collect();
+        let kept = outer
+            .iter()
+            .filter(|(name, _)| !bound.contains(name))
+            .cloned();
+        let mut reads: Carried = untrusted.into_iter().chain(kept).collect();
+        reads.truncate(MAX_CARRIED);
+        EnvReads { reads }
+    }
 }
 
 #[cfg(test)]
