@@ -364,11 +364,50 @@ jobs:
         (".github/workflows/triage.yml", workflow),
     ]);
     let at: Vec<(usize, Confidence)> = found.iter().map(|f| (f.1, f.2)).collect();
-    assert_eq!(at, [(14, Confidence::Medium), (20, Confidence::Medium)], "{found:#?}");
+    assert_eq!(
+        at,
+        [(14, Confidence::Medium), (20, Confidence::Medium)],
+        "{found:#?}"
+    );
     assert_eq!(
         found[0].3,
         "`env.TITLE` is expanded into a `run:` script and carries `github.event.issue.title` \
          from .github/workflows/triage.yml:10; anyone who can set that runs code"
     );
-    assert!(found[1].3.contains("`github.event.issue.body` from .github/workflows/triage.yml:5"));
+    assert!(
+        found[1]
+            .3
+            .contains("`github.event.issue.body` from .github/workflows/triage.yml:5")
+    );
+}
+
+/// Faults found in review: a folded block (`run: >`) is read to its last line; a step's
+/// binding that reads a tainted workflow variable (`OTHER: ${{ env.TITLE }}`) carries it.
+#[test]
+fn folded_blocks_and_bindings_of_bindings_are_followed() {
+    let workflow = r#"on: issues
+env:
+  TITLE: ${{ github.event.issue.title }}
+jobs:
+  t:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: >
+          echo start
+          echo ${{ github.event.issue.title }}
+      - env:
+          OTHER: ${{ env.TITLE }}
+        run: echo "${{ env.OTHER }}"
+"#;
+    let found = injections(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/t.yml", workflow),
+    ]);
+    let lines: Vec<usize> = found.iter().map(|f| f.1).collect();
+    assert_eq!(lines, [10, 13], "{found:#?}");
+    assert!(
+        found[1]
+            .3
+            .contains("`github.event.issue.title` from .github/workflows/t.yml:3")
+    );
 }

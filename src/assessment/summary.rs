@@ -181,8 +181,8 @@ fn purposes(facts: &Facts, pipeline: &Pipeline) -> Vec<String> {
                 "lint" => "lint",
                 "scan" | "sbom" | "attest" => "security",
                 "publish" | "release" => "release",
-                // A test job migrates its own database; that is not what the pipeline is for.
-                "rollback" => "rollback",
+                // A test job migrates its own database or installs with `helm --atomic`; that
+                // is not what the pipeline is for.
                 _ => continue,
             };
             out.insert(purpose);

@@ -147,14 +147,19 @@ fn names_document(glob: &str) -> bool {
     })
 }
 
-/// Whether a file is a document by its name: no extension, or a text or markup one.
+/// Whether a file can be a document by its name: anything but code, scripts and data
+/// (`DEPLOY.md`, `CHANGELOG.rdoc`, `COPYING.LESSER` are; `deploy.sh`, `rollback_test.go` are
+/// not).
 fn is_document(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let Some((_, extension)) = name.rsplit_once('.') else {
         return true;
     };
-    [
-        "md", "markdown", "mdx", "rst", "txt", "adoc", "asciidoc", "org", "html",
+    ![
+        "sh", "bash", "zsh", "fish", "ps1", "bat", "cmd", "py", "go", "rb", "js", "mjs", "cjs",
+        "ts", "tsx", "jsx", "rs", "java", "kt", "kts", "scala", "c", "h", "cc", "cpp", "hpp", "cs",
+        "php", "pl", "pm", "swift", "lua", "ex", "exs", "erl", "dart", "groovy", "tf", "yml",
+        "yaml", "json", "toml", "xml", "sql", "lock",
     ]
     .iter()
     .any(|e| extension.eq_ignore_ascii_case(e))
@@ -382,6 +387,8 @@ mod tests {
         assert_eq!(files("docs/Rollback.rst"), [1, 2]);
         assert!(files("test/e2e/rollback_window_test.go").is_empty());
         assert_eq!(files("docs/features/rollback.go"), [2]);
+        assert_eq!(files("DEPLOY.rdoc"), [0]);
+        assert!(files("deploy.yaml").is_empty());
     }
 
     #[test]

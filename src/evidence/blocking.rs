@@ -141,12 +141,12 @@ fn action_default(action: &str, step: &Step) -> Option<String> {
 /// repository setting that files cannot show.
 pub fn platform_gated(action: &str) -> Option<&'static str> {
     let action = action.to_ascii_lowercase();
-    if action.starts_with("github/codeql-action") {
+    if action == "github/codeql-action/upload-sarif" {
+        Some("results are uploaded as SARIF; merge protection on them is a repository setting")
+    } else if action.starts_with("github/codeql-action") {
         Some(
             "CodeQL reports to code scanning; whether its alerts block merges is a repository setting files cannot show",
         )
-    } else if action == "github/codeql-action/upload-sarif" {
-        Some("results are uploaded as SARIF; merge protection on them is a repository setting")
     } else {
         None
     }

@@ -29,8 +29,7 @@ static PIPE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         .ok()
 });
 
-/// Reports each download-to-shell pipe in lines `from..=to` (1-based) of `text`.
-/// Reports the lines `from..=to` of `text` that pipe a download into a shell. Lines in `seen`
+/// Reports each download-to-shell pipe in the lines `from..=to` of `text` that pipe a download into a shell. Lines in `seen`
 /// were read already: nodes can share a line (`steps: [{run: a}, {run: b}]`), which is read
 /// and reported once.
 fn scan(
@@ -53,8 +52,13 @@ fn scan(
         if trimmed.starts_with('#') {
             continue;
         }
-        if let Some(found) = pipe.find(line) {
-            let column = line[..found.start()].chars().count() + 1;
+        // Every download on the line: steps sharing it each have their own. Characters are
+        // counted on from the previous one.
+        let (mut byte, mut chars) = (0, 0);
+        for found in pipe.find_iter(line) {
+            chars += line[byte..found.start()].chars().count();
+            byte = found.start();
+            let column = chars + 1;
             let end_column = column + found.as_str().chars().count();
             let location = Location::line(path, number, column, end_column);
             out.push(Finding::new(

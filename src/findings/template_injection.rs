@@ -118,10 +118,27 @@ pub(crate) fn expressions<'s, 'f>(
 /// step or key: it ends after its own lines.
 fn last_line(node: &Node, file: &YamlFile) -> usize {
     let span = node.span;
-    match node.as_str() {
-        Some(value) if block_style(node, file).is_some() => {
+    match (node.as_str(), block_style(node, file)) {
+        (Some(value), Some('|')) => {
             let own = span.line + value.lines().count().max(1) - 1;
             span.end_line.min(own)
+        }
+        // A folded block joins its lines, so its value does not count them: its lines are
+        // those indented at least as deep as its first, blank lines among them.
+        (Some(_), Some(_)) => {
+            let indent = span.column.saturating_sub(1);
+            let mut last = span.line;
+            for (number, line) in source::lines_between(file.text, span.line, span.end_line) {
+                let blank = line.trim().is_empty();
+                let depth = line.len() - line.trim_start().len();
+                if !blank && depth < indent {
+                    break;
+                }
+                if !blank {
+                    last = number;
+                }
+            }
+            last
         }
         _ => span.end_line,
     }
@@ -242,7 +259,9 @@ impl EnvReads {
         carried: &Carried,
         outer: &[(String, Rc<Origin>)],
     ) -> Self {
-        let own = bindings(env, file, carried);
+        // A binding may itself read an outer one (`OTHER: ${{ env.TITLE }}`).
+        let visible: Carried = carried.iter().chain(outer).cloned().collect();
+        let own = bindings(env, file, &visible);
         let mut untrusted: Vec<(String, Rc<Origin>)> = (own.iter())
             .filter_map(|(name, origin)| {
                 Some((

@@ -117,8 +117,8 @@ pub fn parse_pipeline(
         read_in_part.push(Unparsed {
             path: path.to_string(),
             reason: format!(
-                "local includes past the first {MAX_INCLUDES} are not read, as in GitLab; their \
-                 jobs are not assessed"
+                "GitLab rejects a pipeline of more than {MAX_INCLUDES} includes; only the first \
+                 {MAX_INCLUDES} local ones are read"
             ),
         });
     }

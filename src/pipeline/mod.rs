@@ -529,15 +529,15 @@ pub(crate) fn script_commands(
     commands
 }
 
+/// Bytes past which a line is not searched for each value on it ([`LineFinder`]).
+const LONG_LINE: usize = 64 * 1024;
+
 /// Finds the lines of a script value in its file, in order, within the value's own span.
 ///
 /// The search resumes where the previous line was found, and the bytes it may scan are
 /// bounded by a few times the span's size, so a value of many lines packed into one long
 /// line (a double-quoted `run: "a\\nb\\n..."`) costs linear time, not quadratic. Lines not
 /// found once the budget is spent take the value's own location.
-/// Bytes past which a line is not searched for each value on it ([`LineFinder`]).
-const LONG_LINE: usize = 64 * 1024;
-
 struct LineFinder<'a> {
     lines: &'a [&'a str],
     /// Index of the line the search resumes on, its byte offset and the characters before it.
@@ -566,11 +566,19 @@ impl<'a> LineFinder<'a> {
         // sequence of steps); searching the line for each of them would cost its length every
         // time, so such a value's commands are placed at the value itself.
         let shared_line = node.span.line == node.span.end_line && span_bytes > LONG_LINE;
+        // The value starts at its own column: text before it on its first line belongs to
+        // other nodes (`steps: [{name: make test}, {run: make test}]`).
+        let skip = node.span.column.saturating_sub(1);
+        let byte = (lines.get(start))
+            .filter(|_| !shared_line)
+            .and_then(|line| line.char_indices().nth(skip).map(|(at, _)| at))
+            .unwrap_or(0);
+        let chars = if byte == 0 { 0 } else { skip };
         Self {
             lines,
             line: start,
-            byte: 0,
-            chars: 0,
+            byte,
+            chars,
             end: end.max(start),
             budget: if shared_line {
                 0

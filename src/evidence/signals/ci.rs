@@ -123,10 +123,10 @@ fn ci_evidence(
         ));
     }
     if practice.requires.contains(&Requirement::Published)
-        && let Some(draft) = draft_release(step, command)
+        && let Some(draft) = draft_release(pipeline, step, command)
     {
         reasons.push(format!(
-            "{draft} creates a draft release, which nobody can download until someone publishes it by hand"
+            "{draft} creates a draft release, which nobody can download until it is published, and no step here publishes it"
         ));
     }
     if practice.requires.contains(&Requirement::Published) && tests_only(facts, pipeline, job) {
@@ -203,6 +203,22 @@ fn ci_evidence(
 /// deploys: an end-to-end test that signs a file or writes an SBOM exercises the tool, and
 /// ships nothing.
 fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+    // A pipeline started by a tag or a release, or a step that says it releases, publishes,
+    // pushes or deploys (`make release`), may ship what it makes.
+    let ships = pipeline.triggers.release
+        || pipeline.triggers.tags_only
+        || (job.steps.iter().flat_map(|s| &s.commands)).any(|c| {
+            c.text
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|word| {
+                    ["release", "publish", "push", "deploy"]
+                        .iter()
+                        .any(|w| word.eq_ignore_ascii_case(w))
+                })
+        });
+    if ships {
+        return false;
+    }
     let roles = crate::evidence::production::job_roles(facts, pipeline, job);
     let role = |name: &str| roles.iter().any(|r| r.split(':').next() == Some(name));
     role("test")
@@ -213,21 +229,50 @@ fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
 
 /// The command or action that makes the release a draft: `gh release create --draft`, or a
 /// release action with `draft: true`.
-fn draft_release(step: &Step, command: Option<&Command>) -> Option<String> {
-    if let Some(command) = command {
-        let words: Vec<&str> = command.text.split_whitespace().collect();
-        let creates = (words.windows(3)).any(|w| w == ["gh", "release", "create"]);
-        let draft = words.iter().any(|w| *w == "--draft" || *w == "-d");
-        return (creates && draft)
-            .then(|| format!("`gh release create --draft` at {}", command.location));
-    }
-    let action = step.uses.as_deref()?;
-    let releases = ["softprops/action-gh-release", "ncipollo/release-action"]
-        .iter()
-        .any(|a| uses_matches(action, a));
-    let draft = step.input("draft")?;
-    (releases && draft.value.trim().eq_ignore_ascii_case("true"))
-        .then(|| format!("`{action}` with draft: true at {}", draft.location))
+fn draft_release(pipeline: &Pipeline, step: &Step, command: Option<&Command>) -> Option<String> {
+    let found = match command {
+        Some(command) => {
+            let words: Vec<&str> = command.text.split_whitespace().collect();
+            let at = (words.windows(3)).position(|w| w == ["gh", "release", "create"])?;
+            // Only the options of `gh release create` itself, up to the next command.
+            let options = words[at + 3..]
+                .iter()
+                .take_while(|w| !matches!(**w, "&&" | "||" | ";" | "|"));
+            let mut draft = false;
+            // Words inside a command substitution (`"v-$(date -d yesterday +%F)"`) are that
+            // command's.
+            let mut nested = 0usize;
+            for word in options {
+                let inside = nested > 0;
+                nested += word.matches("$(").count();
+                nested = nested.saturating_sub(word.matches(')').count());
+                if inside || word.contains("$(") {
+                    continue;
+                }
+                match *word {
+                    "--draft" | "--draft=true" | "-d" => draft = true,
+                    "--draft=false" => draft = false,
+                    _ => {}
+                }
+            }
+            draft.then(|| format!("`gh release create --draft` at {}", command.location))?
+        }
+        None => {
+            let action = step.uses.as_deref()?;
+            let releases = ["softprops/action-gh-release", "ncipollo/release-action"]
+                .iter()
+                .any(|a| uses_matches(action, a));
+            let draft = step.input("draft")?;
+            (releases && draft.value.trim().eq_ignore_ascii_case("true"))
+                .then(|| format!("`{action}` with draft: true at {}", draft.location))?
+        }
+    };
+    // A later step may publish the draft (`gh release edit TAG --draft=false`).
+    let published = (pipeline.jobs.iter())
+        .flat_map(|j| &j.steps)
+        .flat_map(|s| &s.commands)
+        .any(|c| c.text.contains("gh release edit") && c.text.contains("--draft=false"));
+    (!published).then_some(found)
 }
 
 /// Why a control in this job does not guard production: it runs only for staging or preview,
