@@ -434,3 +434,45 @@ fn cloud_build_triggers_naming_files_that_are_not_read_say_why() {
     assert_eq!(paths, [".github/workflows/ci.yml"]);
     assert!(assessment.production_paths.is_empty());
 }
+
+/// One job of 5,000 signing steps, and one of 5,000 draft releases: whether a job only tests,
+/// builds an image it never pushes, or publishes its drafts is worked out once per job and
+/// pipeline, not again for the evidence of each step (20,000 signing steps took 242 s).
+#[test]
+fn thousands_of_publishing_steps_in_one_job_are_judged_once() {
+    let steps = |run: &dyn Fn(usize) -> String| {
+        (0..5_000)
+            .map(|i| format!("      - run: {}\n", run(i)))
+            .collect::<String>()
+    };
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/e2e.yml",
+        format!(
+            "on: [pull_request]\njobs:\n  e2e:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest -q\n{}",
+            steps(&|i| format!("cosign sign-blob --yes f{i}"))
+        ),
+    );
+    write(
+        repo.path(),
+        ".github/workflows/release.yml",
+        format!(
+            "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n{}",
+            steps(&|i| format!("gh release create v{i} --draft"))
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let practice = |id: &str| (assessment.practices.iter()).find(|p| p.id == id).unwrap();
+    assert_eq!(
+        practice("SEC-23").state,
+        shipready::evidence::State::Partial
+    );
+    assert!((practice("SEC-23").reason.as_deref().unwrap_or("")).contains("job e2e only tests"));
+    assert_eq!(
+        practice("AUT-16").state,
+        shipready::evidence::State::Partial
+    );
+}

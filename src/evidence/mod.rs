@@ -118,6 +118,14 @@ pub struct Facts<'a> {
     /// Line starts of the large files evidence was cited in, so that thousands of snippets
     /// from one file do not each count lines from its top.
     line_starts: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[usize]>>>,
+    /// Paths of the pipelines with a step that publishes a draft release
+    /// (`gh release edit TAG --draft=false`), found on first use.
+    publishing_drafts: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Whether each job asked about only tests, by the job's address: a job of thousands of
+    /// steps is read once, not once for each piece of evidence in it.
+    test_only_jobs: std::sync::Mutex<std::collections::HashMap<usize, bool>>,
+    /// Where each job asked about builds an image it never pushes, by the job's address.
+    unpushed_builds: std::sync::Mutex<std::collections::HashMap<usize, Option<Location>>>,
 }
 
 impl<'a> Facts<'a> {
@@ -147,7 +155,48 @@ impl<'a> Facts<'a> {
                 .collect(),
             paths: std::sync::OnceLock::new(),
             line_starts: std::sync::Mutex::default(),
+            publishing_drafts: std::sync::OnceLock::new(),
+            test_only_jobs: std::sync::Mutex::default(),
+            unpushed_builds: std::sync::Mutex::default(),
         }
+    }
+
+    /// [`crate::pipeline::unpushed_image_build`] of a job, worked out once per job: evidence
+    /// from each of a job's thousands of steps asks it again.
+    pub(crate) fn unpushed_image_build(&self, job: &crate::pipeline::Job) -> Option<Location> {
+        per_job(&self.unpushed_builds, job, || {
+            crate::pipeline::unpushed_image_build(job).cloned()
+        })
+    }
+
+    /// `decide` for a job, worked out once per job ([`Facts::test_only_jobs`]).
+    pub(crate) fn job_only_tests(
+        &self,
+        job: &crate::pipeline::Job,
+        decide: impl FnOnce() -> bool,
+    ) -> bool {
+        per_job(&self.test_only_jobs, job, decide)
+    }
+
+    /// Whether a step of the pipeline at `path` publishes a draft release
+    /// (`gh release edit TAG --draft=false`); every pipeline is read once, on first use.
+    pub fn publishes_drafts(&self, path: &str) -> bool {
+        self.publishing_drafts
+            .get_or_init(|| {
+                (self.pipelines.pipelines.iter())
+                    .filter(|p| {
+                        (p.jobs
+                            .iter()
+                            .flat_map(|j| &j.steps)
+                            .flat_map(|s| &s.commands))
+                        .any(|c| {
+                            c.text.contains("gh release edit") && c.text.contains("--draft=false")
+                        })
+                    })
+                    .map(|p| p.path.clone())
+                    .collect()
+            })
+            .contains(path)
     }
 
     /// Practices matched by a step: (practice index, index of the matching command).
@@ -240,6 +289,27 @@ fn match_step(catalog: &Catalog, step: &crate::pipeline::Step) -> Vec<(usize, Op
 /// A step's address, which names it while the pipelines are borrowed.
 fn address(step: &crate::pipeline::Step) -> usize {
     std::ptr::from_ref(step) as usize
+}
+
+/// What `cache` holds for a job, keyed by its address, or `work` out and kept. The lock is
+/// not held while working.
+fn per_job<T: Clone>(
+    cache: &std::sync::Mutex<std::collections::HashMap<usize, T>>,
+    job: &crate::pipeline::Job,
+    work: impl FnOnce() -> T,
+) -> T {
+    let key = std::ptr::from_ref(job) as usize;
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let known = lock().get(&key).cloned();
+    known.unwrap_or_else(|| {
+        let answer = work();
+        lock().insert(key, answer.clone());
+        answer
+    })
 }
 
 /// Gathers evidence for every practice of the catalog.

@@ -123,7 +123,7 @@ fn ci_evidence(
         ));
     }
     if practice.requires.contains(&Requirement::Published)
-        && let Some(draft) = draft_release(pipeline, step, command)
+        && let Some(draft) = draft_release(facts, pipeline, step, command)
     {
         reasons.push(format!(
             "{draft} creates a draft release, which nobody can download until it is published, and no step here publishes it"
@@ -136,7 +136,7 @@ fn ci_evidence(
         ));
     }
     if practice.requires.contains(&Requirement::Published)
-        && let Some(build) = crate::pipeline::unpushed_image_build(job)
+        && let Some(build) = facts.unpushed_image_build(job)
     {
         return mentioned(format!(
             "job {} builds the image without pushing it ({}:{}): nothing it tags or labels is published",
@@ -203,6 +203,11 @@ fn ci_evidence(
 /// deploys: an end-to-end test that signs a file or writes an SBOM exercises the tool, and
 /// ships nothing.
 fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+    facts.job_only_tests(job, || reads_as_tests_only(facts, pipeline, job))
+}
+
+/// [`tests_only`], worked out.
+fn reads_as_tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
     // A pipeline started by a tag or a release, or a step that says it releases, publishes,
     // pushes or deploys (`make release`), may ship what it makes.
     let ships = pipeline.triggers.release
@@ -229,7 +234,12 @@ fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
 
 /// The command or action that makes the release a draft: `gh release create --draft`, or a
 /// release action with `draft: true`.
-fn draft_release(pipeline: &Pipeline, step: &Step, command: Option<&Command>) -> Option<String> {
+fn draft_release(
+    facts: &Facts,
+    pipeline: &Pipeline,
+    step: &Step,
+    command: Option<&Command>,
+) -> Option<String> {
     let found = match command {
         Some(command) => {
             let words: Vec<&str> = command.text.split_whitespace().collect();
@@ -268,11 +278,7 @@ fn draft_release(pipeline: &Pipeline, step: &Step, command: Option<&Command>) ->
         }
     };
     // A later step may publish the draft (`gh release edit TAG --draft=false`).
-    let published = (pipeline.jobs.iter())
-        .flat_map(|j| &j.steps)
-        .flat_map(|s| &s.commands)
-        .any(|c| c.text.contains("gh release edit") && c.text.contains("--draft=false"));
-    (!published).then_some(found)
+    (!facts.publishes_drafts(&pipeline.path)).then_some(found)
 }
 
 /// Why a control in this job does not guard production: it runs only for staging or preview,

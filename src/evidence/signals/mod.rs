@@ -126,7 +126,7 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
         let mut evidence = hit_evidence(practice, owner, hit, summary);
         if practice.requires.contains(&Requirement::Published)
             && let Some(job) = facts.pipelines.job_at(&file.path, hit.location.line)
-            && let Some(build) = crate::pipeline::unpushed_image_build(job)
+            && let Some(build) = facts.unpushed_image_build(job)
         {
             evidence.state = State::Mentioned;
             evidence.reason = Some(format!(
