@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use shipready::assessment::model::{Assessment, PracticeResult};
 use shipready::evidence::State;
 use shipready::findings::Finding;
+use shipready::pipeline::{Pipeline, Pipelines};
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -97,3 +98,34 @@ pub fn assess_files(files: &[(&str, &str)]) -> Assessment {
 /// A Dockerfile that makes a repository deployable (and runs as a non-root user).
 pub const DOCKERFILE: &str =
     "FROM python:3.12-slim\nCOPY . /app\nUSER 1000\nCMD [\"python\", \"-m\", \"app\"]\n";
+
+/// The pipeline model of a repository made of `files`.
+pub fn pipelines(files: &[(&str, &str)]) -> Pipelines {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        write(dir.path(), path, text);
+    }
+    let inventory = shipready::inventory::scan(dir.path()).unwrap();
+    shipready::pipeline::build(&inventory)
+}
+
+pub fn pipeline<'p>(pipelines: &'p Pipelines, path: &str) -> &'p Pipeline {
+    (pipelines.pipelines.iter())
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no pipeline {path}: {:#?}", pipelines.unparsed))
+}
+
+/// Each step's commands as (text, file, line).
+pub fn step_commands(pipeline: &Pipeline) -> Vec<Vec<(String, String, usize)>> {
+    (pipeline.jobs[0].steps.iter())
+        .map(|s| {
+            (s.commands.iter())
+                .map(|c| (c.text.clone(), c.location.path.clone(), c.location.line))
+                .collect()
+        })
+        .collect()
+}
+
+pub fn command(text: &str, path: &str, line: usize) -> (String, String, usize) {
+    (text.to_string(), path.to_string(), line)
+}

@@ -9,6 +9,7 @@
 //! What starts a build is configured in Google Cloud: unless a trigger definition in the
 //! repository names the build, the triggers say it starts outside the repository.
 
+mod events;
 mod trigger;
 
 pub(super) use trigger::{Triggered, start_named_builds};
