@@ -308,27 +308,9 @@ mod tests {
 
     fn job(id: &str, stage: Option<&str>, needs: &[&str]) -> Job {
         Job {
-            id: id.to_string(),
-            name: id.to_string(),
-            location: Location::line("ci.yml", 1, 1, 1),
             needs: needs.iter().map(|n| n.to_string()).collect(),
-            condition: None,
-            environment: None,
-            allow_failure: false,
-            manual: false,
             stage: stage.map(str::to_string),
-            schedule_only: false,
-            steps: Vec::new(),
-            calls: None,
-            images: Vec::new(),
-            service_images: Vec::new(),
-            matrix: Vec::new(),
-            has_timeout: false,
-            self_hosted: false,
-            sets_permissions: false,
-            serialised: false,
-            deploys: OnceLock::new(),
-            simulated: OnceLock::new(),
+            ..Job::new(id, Location::line("ci.yml", 1, 1, 1))
         }
     }
 

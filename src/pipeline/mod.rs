@@ -227,6 +227,36 @@ pub struct Job {
     pub simulated: std::sync::OnceLock<bool>,
 }
 
+impl Job {
+    /// A job named `id` at `location` that needs nothing, has no steps and sets nothing: the
+    /// base that readers and tests fill in (`Job { steps, ..Job::new(id, location) }`).
+    pub fn new(id: &str, location: Location) -> Job {
+        Job {
+            id: id.to_string(),
+            name: id.to_string(),
+            location,
+            needs: Vec::new(),
+            condition: None,
+            environment: None,
+            allow_failure: false,
+            manual: false,
+            stage: None,
+            schedule_only: false,
+            steps: Vec::new(),
+            calls: None,
+            images: Vec::new(),
+            service_images: Vec::new(),
+            matrix: Vec::new(),
+            has_timeout: false,
+            self_hosted: false,
+            sets_permissions: false,
+            serialised: false,
+            deploys: std::sync::OnceLock::new(),
+            simulated: std::sync::OnceLock::new(),
+        }
+    }
+}
+
 /// One axis of a job matrix: its name, how many values it takes (0 when they come from an
 /// expression) and where it is declared.
 #[derive(Clone, Debug, PartialEq)]

@@ -73,27 +73,8 @@ mod tests {
             })
             .collect();
         Job {
-            id: "build".into(),
-            name: "build".into(),
-            location: Location::file("cloudbuild.yaml"),
-            needs: Vec::new(),
-            condition: None,
-            environment: None,
-            allow_failure: false,
-            manual: false,
-            stage: None,
-            schedule_only: false,
             steps,
-            calls: None,
-            images: Vec::new(),
-            service_images: Vec::new(),
-            matrix: Vec::new(),
-            has_timeout: false,
-            self_hosted: false,
-            sets_permissions: false,
-            serialised: false,
-            deploys: std::sync::OnceLock::new(),
-            simulated: std::sync::OnceLock::new(),
+            ..Job::new("build", Location::file("cloudbuild.yaml"))
         }
     }
 

@@ -127,32 +127,16 @@ fn build_pipeline(
     }
     let key = build.key_node("steps").unwrap_or(list);
     let job = Job {
-        id: "build".to_string(),
-        name: "build".to_string(),
-        location: location_of(path, key),
-        needs: Vec::new(),
-        condition: None,
-        environment: None,
-        allow_failure: false,
-        manual: false,
-        stage: None,
-        schedule_only: false,
         images: (list.items().iter())
             .filter_map(|step| step.get("name"))
             .filter_map(|name| Some((name.as_str()?.to_string(), location_of(path, name))))
             .collect(),
         steps,
-        calls: None,
-        service_images: Vec::new(),
-        matrix: Vec::new(),
         has_timeout: build.get("timeout").is_some(),
         self_hosted: build
             .get("options")
             .is_some_and(|o| o.get("pool").is_some() || o.get("workerPool").is_some()),
-        sets_permissions: false,
-        serialised: false,
-        deploys: std::sync::OnceLock::new(),
-        simulated: std::sync::OnceLock::new(),
+        ..Job::new("build", location_of(path, key))
     };
     Ok(Pipeline {
         system: CiSystem::CloudBuild,
