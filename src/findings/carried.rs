@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::expression::reaching;
-use super::step_outputs::{bindings, carrying_outputs};
+use super::step_outputs::{Bindings, bindings, carrying_outputs, environment_writes};
 use super::template_injection::{expressions, expressions_in, untrusted_context};
 use super::{YamlFile, jobs, steps};
 use crate::parse::yaml::Node;
@@ -40,10 +40,15 @@ const MAX_ROUNDS: usize = 8;
 /// carry every output of thousands of others.
 pub(crate) const MAX_CARRIED: usize = 64;
 
+/// A variable one step of a job writes to `$GITHUB_ENV`: the step's index among the job's
+/// steps, the variable's name, and the origin of the untrusted text it holds, if any.
+pub(crate) type EnvironmentWrite = (usize, String, Option<Rc<Origin>>);
+
 /// The names carrying untrusted text in every job of the repository's workflows.
 #[derive(Default)]
 pub(crate) struct Taint {
     jobs: HashMap<(String, String), Carried>,
+    environment: HashMap<(String, String), Vec<EnvironmentWrite>>,
 }
 
 impl Taint {
@@ -51,8 +56,9 @@ impl Taint {
         let mut calls = Calls::default();
         let mut taint = Taint::default();
         for _ in 0..MAX_ROUNDS {
-            let (jobs, found) = walk(workflows, &calls);
-            taint.jobs = jobs;
+            let (walked, found) = walk(workflows, &calls);
+            taint.jobs = walked.jobs;
+            taint.environment = walked.environment;
             let before = calls.size();
             merge(&mut calls.inputs, found.inputs);
             merge(&mut calls.outputs, found.outputs);
@@ -66,6 +72,15 @@ impl Taint {
     /// The names carrying untrusted text in job `job` of the workflow at `path`.
     pub fn job(&self, path: &str, job: &str) -> &[(String, Rc<Origin>)] {
         self.jobs
+            .get(&(path.to_string(), job.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// What the steps of job `job` of the workflow at `path` write to `$GITHUB_ENV`, in step
+    /// order.
+    pub fn environment_writes(&self, path: &str, job: &str) -> &[EnvironmentWrite] {
+        self.environment
             .get(&(path.to_string(), job.to_string()))
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -98,10 +113,18 @@ fn merge(known: &mut HashMap<String, Carried>, found: HashMap<String, Carried>) 
     }
 }
 
-/// One walk over every job, with what the previous walks found calls to carry: the names each
-/// job carries, and what this walk finds calls to carry.
-fn walk(workflows: &[YamlFile], calls: &Calls) -> (HashMap<(String, String), Carried>, Calls) {
-    let mut carried_by_job = HashMap::new();
+/// What one walk found in each job: the names it carries, and its steps' `$GITHUB_ENV`
+/// writes.
+#[derive(Default)]
+struct Walked {
+    jobs: HashMap<(String, String), Carried>,
+    environment: HashMap<(String, String), Vec<EnvironmentWrite>>,
+}
+
+/// One walk over every job, with what the previous walks found calls to carry: what each job
+/// carries, and what this walk finds calls to carry.
+fn walk(workflows: &[YamlFile], calls: &Calls) -> (Walked, Calls) {
+    let mut walked = Walked::default();
     let mut found = Calls::default();
     for file in workflows {
         let file_inputs = calls.inputs.get(file.path).cloned().unwrap_or_default();
@@ -119,14 +142,21 @@ fn walk(workflows: &[YamlFile], calls: &Calls) -> (HashMap<(String, String), Car
                 }
                 matrix(job, file, &mut carried);
                 let job_env = bindings(job.get("env"), file, &carried);
-                for step in steps(job) {
-                    let Some(id) = step.get("id").and_then(Node::as_str) else {
-                        continue;
-                    };
-                    let id = id.to_ascii_lowercase();
-                    let environment = [&job_env, &workflow_env];
-                    for (name, origin) in carrying_outputs(step, &id, file, &carried, environment) {
-                        add(&mut carried, name, origin);
+                let mut written = Bindings::new();
+                let mut writes = Vec::new();
+                for (index, step) in steps(job).iter().enumerate() {
+                    let environment = [&written, &job_env, &workflow_env];
+                    if let Some(id) = step.get("id").and_then(Node::as_str) {
+                        let id = id.to_ascii_lowercase();
+                        for (name, origin) in
+                            carrying_outputs(step, &id, file, &carried, environment)
+                        {
+                            add(&mut carried, name, origin);
+                        }
+                    }
+                    for (name, origin) in environment_writes(step, file, &carried, environment) {
+                        written.insert(name.clone(), origin.clone());
+                        writes.push((index, name, origin));
                     }
                 }
                 let mut own = Vec::new();
@@ -160,7 +190,11 @@ fn walk(workflows: &[YamlFile], calls: &Calls) -> (HashMap<(String, String), Car
                     }
                 }
                 outputs.insert(name, own);
-                carried_by_job.insert((file.path.to_string(), name.to_string()), carried);
+                let key = (file.path.to_string(), name.to_string());
+                if !writes.is_empty() {
+                    walked.environment.insert(key.clone(), writes);
+                }
+                walked.jobs.insert(key, carried);
             }
             let handed_back = workflow_outputs(document, file, &outputs);
             if !handed_back.is_empty() {
@@ -171,7 +205,7 @@ fn walk(workflows: &[YamlFile], calls: &Calls) -> (HashMap<(String, String), Car
             }
         }
     }
-    (carried_by_job, found)
+    (walked, found)
 }
 
 /// The outputs a reusable workflow hands back to its caller with untrusted text

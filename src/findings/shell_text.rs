@@ -1,20 +1,47 @@
-//! What a `run:` script writes to its step's outputs, which shell variables it sets, and what
-//! a piece of its text reads: the shell side of following untrusted text through a step.
+//! What a `run:` script writes to its step's outputs and to the job's environment, which
+//! shell variables it sets, and what a piece of its text reads: the shell side of following
+//! untrusted text through a step.
 //!
 //! Only the plain forms are read: `echo "name=value" >> "$GITHUB_OUTPUT"`, a multi-line value
 //! written as `echo "name<<EOF"`, its lines and `echo EOF`, either line by line or in a
-//! `{ ... } >> "$GITHUB_OUTPUT"` group, and the older `echo "::set-output name=x::value"`.
-//! A script that writes its outputs any other way (`printf`, `tee`, a helper script) may write
-//! anything to any of them.
+//! `{ ... } >> "$GITHUB_OUTPUT"` group, and the older `echo "::set-output name=x::value"`;
+//! the same forms into `$GITHUB_ENV`. A script that writes its outputs any other way
+//! (`printf`, `tee`, a helper script) may write anything to any of them.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// A value a script writes to one output.
+/// The file a step writes name-value pairs to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Target {
+    /// `$GITHUB_OUTPUT`: the step's outputs, whose names are read ignoring case.
+    Outputs,
+    /// `$GITHUB_ENV`: variables of every later step of the job, by their exact names.
+    Environment,
+}
+
+impl Target {
+    fn variable(self) -> &'static str {
+        match self {
+            Target::Outputs => "GITHUB_OUTPUT",
+            Target::Environment => "GITHUB_ENV",
+        }
+    }
+
+    fn name(self, name: &str) -> String {
+        match self {
+            Target::Outputs => name.to_ascii_lowercase(),
+            Target::Environment => name.to_string(),
+        }
+    }
+}
+
+/// A value a script writes to one output or variable.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Write<'s> {
-    /// The output's name, lower-cased: outputs are read case-insensitively.
+    /// The output's name, lower-cased (outputs are read case-insensitively), or the
+    /// variable's name as written.
     pub name: String,
     /// The text written, piece by piece: one for `name=value`, one per line for a
     /// multi-line value.
@@ -30,12 +57,12 @@ pub(crate) struct Piece<'s> {
     pub expands: bool,
 }
 
-/// Which outputs a script writes.
+/// Which outputs or variables a script writes.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Written<'s> {
     /// These values, and nothing else.
     Values(Vec<Write<'s>>),
-    /// Anything to any output: a write this module cannot read, or none visible at all.
+    /// Anything to any of them: a write this module cannot read, or none visible at all.
     Any,
 }
 
@@ -43,17 +70,35 @@ pub(crate) enum Written<'s> {
 /// quote again), single-quoted, or a bare word running to the redirection.
 const ECHO: &str = r#"^\s*echo\s+(?:-[neE]+\s+)?(?:"(.*)"|'([^']*)'|([^\s"'>;|&][^>;|&]*?))\s*"#;
 
-/// `>> "$GITHUB_OUTPUT"`, with or without quotes and braces.
-const TO_OUTPUT: &str = r#">>\s*"?\$\{?GITHUB_OUTPUT\}?"?\s*(?:#.*)?$"#;
+/// `>> "$GITHUB_OUTPUT"` (or `$GITHUB_ENV`), with or without quotes and braces.
+fn to_file(target: Target) -> String {
+    format!(r#">>\s*"?\$\{{?{}\}}?"?\s*(?:#.*)?$"#, target.variable())
+}
 
-static ECHO_TO_OUTPUT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!("{ECHO}{TO_OUTPUT}")).ok());
+/// The patterns that read one target's writes: an `echo` into it, and the end of a group
+/// into it.
+struct Patterns {
+    echo: Regex,
+    group: Regex,
+}
+
+impl Patterns {
+    fn new(target: Target) -> Option<Patterns> {
+        let to_file = to_file(target);
+        Some(Patterns {
+            echo: Regex::new(&format!("{ECHO}{to_file}")).ok()?,
+            group: Regex::new(&format!(r"^\s*\}}\s*{to_file}")).ok()?,
+        })
+    }
+}
+
+static TO_OUTPUTS: LazyLock<Option<Patterns>> = LazyLock::new(|| Patterns::new(Target::Outputs));
+
+static TO_ENVIRONMENT: LazyLock<Option<Patterns>> =
+    LazyLock::new(|| Patterns::new(Target::Environment));
 
 static ECHO_ALONE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(&format!(r"{ECHO}(?:#.*)?$")).ok());
-
-static GROUP_TO_OUTPUT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!(r"^\s*\}}\s*{TO_OUTPUT}")).ok());
 
 static SET_OUTPUT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"^\s*echo\s+(?:-[neE]+\s+)?(["']?)::set-output\s+name=([A-Za-z0-9_-]+)::(.*?)["']?\s*(?:#.*)?$"#)
@@ -70,18 +115,21 @@ static ASSIGNMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// The values a `run:` script writes to its step's outputs.
-pub(crate) fn written_outputs(script: &str) -> Written<'_> {
-    let (Some(echo_to_output), Some(echo_alone), Some(group_to_output), Some(set_output)) = (
-        ECHO_TO_OUTPUT.as_ref(),
-        ECHO_ALONE.as_ref(),
-        GROUP_TO_OUTPUT.as_ref(),
-        SET_OUTPUT.as_ref(),
-    ) else {
+/// The values a `run:` script writes to `target`.
+pub(crate) fn written(script: &str, target: Target) -> Written<'_> {
+    let patterns = match target {
+        Target::Outputs => TO_OUTPUTS.as_ref(),
+        Target::Environment => TO_ENVIRONMENT.as_ref(),
+    };
+    let (Some(patterns), Some(echo_alone), Some(set_output)) =
+        (patterns, ECHO_ALONE.as_ref(), SET_OUTPUT.as_ref())
+    else {
         return Written::Any;
     };
+    // `::set-output` writes an output; its `::set-env` counterpart no longer runs.
+    let command = (target == Target::Outputs).then_some("::set-output");
     let lines: Vec<&str> = script.lines().collect();
-    let mut writes = Writes::default();
+    let mut writes = Writes::new(target);
     let mut seen = false;
     let mut group = None;
     for (index, &line) in lines.iter().enumerate() {
@@ -93,21 +141,22 @@ pub(crate) fn written_outputs(script: &str) -> Written<'_> {
             group = Some(index + 1);
             continue;
         }
-        if !line.contains("GITHUB_OUTPUT") && !line.contains("::set-output") {
+        if !line.contains(target.variable()) && !command.is_some_and(|c| line.contains(c)) {
             continue;
         }
         seen = true;
-        let read = if let Some(found) = set_output.captures(line) {
+        let set = command.and_then(|_| set_output.captures(line));
+        let read = if let Some(found) = set {
             let (Some(name), Some(value)) = (found.get(2), found.get(3)) else {
                 return Written::Any;
             };
             let expands = found.get(1).is_none_or(|quote| quote.as_str() != "'");
             writes.single(name.as_str(), index, value.as_str(), expands);
             Some(())
-        } else if let Some(found) = echo_to_output.captures(line) {
+        } else if let Some(found) = patterns.echo.captures(line) {
             writes.echo(index, &found)
-        } else if let (true, Some(start)) = (group_to_output.is_match(line), group.take()) {
-            // Each line of the group goes to the output as if written on its own.
+        } else if let (true, Some(start)) = (patterns.group.is_match(line), group.take()) {
+            // Each line of the group goes to the file as if written on its own.
             (start..index).try_for_each(|inner| {
                 let text = lines[inner].trim();
                 if text.is_empty() || text.starts_with('#') {
@@ -130,13 +179,21 @@ pub(crate) fn written_outputs(script: &str) -> Written<'_> {
 }
 
 /// The writes read so far, and the multi-line value still open with its closing word.
-#[derive(Default)]
 struct Writes<'s> {
+    target: Target,
     done: Vec<Write<'s>>,
     open: Option<&'s str>,
 }
 
 impl<'s> Writes<'s> {
+    fn new(target: Target) -> Self {
+        Writes {
+            target,
+            done: Vec::new(),
+            open: None,
+        }
+    }
+
     fn single(&mut self, name: &str, line: usize, text: &'s str, expands: bool) {
         let piece = Piece {
             line,
@@ -144,7 +201,7 @@ impl<'s> Writes<'s> {
             expands,
         };
         self.done.push(Write {
-            name: name.to_ascii_lowercase(),
+            name: self.target.name(name),
             pieces: vec![piece],
         });
     }
@@ -179,7 +236,7 @@ impl<'s> Writes<'s> {
             return None;
         }
         self.done.push(Write {
-            name: name.to_ascii_lowercase(),
+            name: self.target.name(name),
             pieces: Vec::new(),
         });
         self.open = Some(word);
@@ -282,6 +339,10 @@ pub(crate) fn reads(text: &str, expands: bool) -> Vec<Read<'_>> {
 mod tests {
     use super::*;
 
+    fn written_outputs(script: &str) -> Written<'_> {
+        written(script, Target::Outputs)
+    }
+
     fn names<'w>(written: &'w Written) -> Option<Vec<&'w str>> {
         match written {
             Written::Values(writes) => Some(writes.iter().map(|w| w.name.as_str()).collect()),
@@ -365,6 +426,22 @@ mod tests {
         // A commented-out write is not a write.
         let commented = "# echo \"a=$(date)\" >> $GITHUB_OUTPUT\necho \"b=1\" >> $GITHUB_OUTPUT\n";
         assert_eq!(names(&written_outputs(commented)), Some(vec!["b"]));
+    }
+
+    #[test]
+    fn environment_writes_keep_the_case_of_their_names() {
+        let script = "echo \"Pr_Title=$T\" >> $GITHUB_ENV\necho \"::set-output name=x::1\"\n\
+                      echo \"out=1\" >> $GITHUB_OUTPUT\n";
+        let Written::Values(writes) = written(script, Target::Environment) else {
+            panic!("{script}");
+        };
+        let found: Vec<(&str, usize)> = writes
+            .iter()
+            .map(|w| (w.name.as_str(), w.pieces[0].line))
+            .collect();
+        assert_eq!(found, [("Pr_Title", 0)]);
+        assert_eq!(names(&written_outputs(script)), Some(vec!["x", "out"]));
+        assert_eq!(written("echo hi\n", Target::Environment), Written::Any);
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //!
 //! Expanding `"$TITLE"` inside the script is the safe way to use the text and is never
 //! reported itself: only an output that carries it on into a later `${{ }}` is.
+//!
+//! Writes to `$GITHUB_ENV` are read the same way: each later step of the job has the variable,
+//! in its environment and as `env.NAME` in its expressions. Only writes that can be read name
+//! a variable: one this module cannot read leaves the job's variables as they were.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -18,7 +22,7 @@ use std::rc::Rc;
 
 use super::YamlFile;
 use super::carried::{Carried, Origin, origin_in, origin_of, script_of};
-use super::shell_text::{Read, Written, assignments, reads, written_outputs};
+use super::shell_text::{Read, Target, Write, Written, assignments, reads, written};
 use super::template_injection::{block_style, expressions};
 use crate::parse::yaml::Node;
 
@@ -39,62 +43,46 @@ pub(crate) fn bindings(env: Option<&Node>, file: &YamlFile, carried: &Carried) -
 
 /// The names a step's outputs carry untrusted text under, with its origin:
 /// `steps.ID.outputs.NAME` for each output whose write is read, or `steps.ID.outputs` for all
-/// of them. `outer` holds the job's and the workflow's `env:` bindings, in that order.
+/// of them. `outer` holds the variables earlier steps wrote to `$GITHUB_ENV`, and the job's
+/// and the workflow's `env:` bindings, in that order.
 pub(crate) fn carrying_outputs(
     step: &Node,
     id: &str,
     file: &YamlFile,
     carried: &Carried,
-    outer: [&Bindings; 2],
+    outer: [&Bindings; 3],
 ) -> Vec<(String, Rc<Origin>)> {
-    let run = step.get("run");
-    let Some(script) = run.or_else(|| script_of(step)) else {
+    let Some(mut reader) = StepReader::new(step, file, carried, outer) else {
         return Vec::new();
     };
-    let own = bindings(step.get("env"), file, carried);
-    let mut reader = StepReader {
-        file,
-        script,
-        carried,
-        environment: [&own, outer[0], outer[1]],
-        shell: HashMap::new(),
-        layout: Layout::of(script, file),
-        lines: OnceCell::new(),
-    };
-    let first = reader.first_origin(step.get("env"), run.is_some());
-    let writes = match run
-        .and_then(Node::as_str)
-        .map(|text| (text, written_outputs(text)))
-    {
-        Some((text, Written::Values(writes))) => {
-            reader.read_assignments(text);
-            writes
-        }
-        _ => {
+    match reader.writes(Target::Outputs) {
+        Some(writes) => writes
+            .into_iter()
+            .filter_map(|(name, origin)| Some((format!("steps.{id}.outputs.{name}"), origin?)))
+            .collect(),
+        None => {
             let every_output = |origin| vec![(format!("steps.{id}.outputs"), origin)];
-            return first.map(every_output).unwrap_or_default();
-        }
-    };
-    let mut out = Vec::new();
-    for write in writes {
-        let mut run_time = false;
-        let mut origin = None;
-        for piece in &write.pieces {
-            match reader.carries(piece.line, piece.text, piece.expands) {
-                Carries::From(found) => {
-                    origin = Some(found);
-                    break;
-                }
-                Carries::RunTime => run_time = true,
-                Carries::Nothing => {}
-            }
-        }
-        let origin = origin.or_else(|| first.clone().filter(|_| run_time));
-        if let Some(origin) = origin {
-            out.push((format!("steps.{id}.outputs.{}", write.name), origin));
+            reader.first.clone().map(every_output).unwrap_or_default()
         }
     }
-    out
+}
+
+/// The variables a step writes to `$GITHUB_ENV`, each with the origin of the untrusted text
+/// it holds (`None` for fixed or trusted text), in the order written. `outer` is as for
+/// [`carrying_outputs`].
+pub(crate) fn environment_writes(
+    step: &Node,
+    file: &YamlFile,
+    carried: &Carried,
+    outer: [&Bindings; 3],
+) -> Vec<(String, Option<Rc<Origin>>)> {
+    let run = step.get("run").and_then(Node::as_str);
+    if !run.is_some_and(|text| text.contains("GITHUB_ENV")) {
+        return Vec::new();
+    }
+    StepReader::new(step, file, carried, outer)
+        .and_then(|mut reader| reader.writes(Target::Environment))
+        .unwrap_or_default()
 }
 
 /// What a piece of written text carries.
@@ -111,18 +99,82 @@ enum Carries {
 struct StepReader<'a, 'f> {
     file: &'a YamlFile<'f>,
     script: &'a Node,
+    /// The `run:` script's text; `None` for a github-script step.
+    run: Option<&'a str>,
     carried: &'a Carried,
-    /// The step's, the job's and the workflow's `env:`, nearest first.
-    environment: [&'a Bindings; 3],
+    /// The step's own `env:`.
+    own: Bindings,
+    /// The variables earlier steps wrote to `$GITHUB_ENV`, the job's and the workflow's
+    /// `env:`, nearest first.
+    outer: [&'a Bindings; 3],
     /// Shell variables the script sets, with the origin of the first untrusted text one of
-    /// their assignments holds.
-    shell: HashMap<&'a str, Option<Rc<Origin>>>,
+    /// their assignments holds; read on first use.
+    shell: Option<HashMap<&'a str, Option<Rc<Origin>>>>,
+    /// The step's first untrusted text, carried by anything it makes at run time.
+    first: Option<Rc<Origin>>,
     layout: Layout,
     /// The first file line of each expression in the script, for the [`Layout::Other`] one.
     lines: OnceCell<HashMap<&'f str, usize>>,
 }
 
-impl<'a> StepReader<'a, '_> {
+impl<'a, 'f> StepReader<'a, 'f> {
+    fn new(
+        step: &'a Node,
+        file: &'a YamlFile<'f>,
+        carried: &'a Carried,
+        outer: [&'a Bindings; 3],
+    ) -> Option<Self> {
+        let run = step.get("run");
+        let script = run.or_else(|| script_of(step))?;
+        let own = bindings(step.get("env"), file, carried);
+        let mut reader = StepReader {
+            file,
+            script,
+            run: run.and_then(Node::as_str),
+            carried,
+            own,
+            outer,
+            shell: None,
+            first: None,
+            layout: Layout::of(script, file),
+            lines: OnceCell::new(),
+        };
+        reader.first = reader.first_origin(step.get("env"), run.is_some());
+        Some(reader)
+    }
+
+    /// What each readable write to `target` carries, or `None` when the script writes to it
+    /// in a way that cannot be read (or is a github-script step).
+    fn writes(&mut self, target: Target) -> Option<Vec<(String, Option<Rc<Origin>>)>> {
+        let text = self.run?;
+        let Written::Values(writes) = written(text, target) else {
+            return None;
+        };
+        if self.shell.is_none() {
+            self.read_assignments(text);
+        }
+        Some(
+            writes
+                .iter()
+                .map(|w| (w.name.clone(), self.origin(w)))
+                .collect(),
+        )
+    }
+
+    /// The origin of the untrusted text one write holds: the first it reads, or the step's
+    /// first when it writes text made at run time.
+    fn origin(&self, write: &Write) -> Option<Rc<Origin>> {
+        let mut run_time = false;
+        for piece in &write.pieces {
+            match self.carries(piece.line, piece.text, piece.expands) {
+                Carries::From(found) => return Some(found),
+                Carries::RunTime => run_time = true,
+                Carries::Nothing => {}
+            }
+        }
+        self.first.clone().filter(|_| run_time)
+    }
+
     /// Where the step's first untrusted text came from: an expression in its script, a
     /// variable bound to such text that the script reads, or one its own `env:` binds (a
     /// helper script it runs may read that).
@@ -143,15 +195,19 @@ impl<'a> StepReader<'a, '_> {
         read.or_else(|| {
             let own = env.map(Node::entries).unwrap_or(&[]);
             own.iter()
-                .find_map(|(key, _)| self.environment[0].get(key.as_str()?).cloned()?)
+                .find_map(|(key, _)| self.own.get(key.as_str()?).cloned()?)
         })
     }
 
     /// Records the shell variables `script` sets.
     fn read_assignments(&mut self, script: &'a str) {
+        self.shell = Some(HashMap::new());
         for assignment in assignments(script) {
             let carries = self.carries(assignment.line, assignment.value, true);
-            let known = self.shell.entry(assignment.name).or_insert(None);
+            let Some(shell) = self.shell.as_mut() else {
+                return;
+            };
+            let known = shell.entry(assignment.name).or_insert(None);
             if let (true, Carries::From(origin)) = (known.is_none(), carries) {
                 *known = Some(origin);
             }
@@ -186,7 +242,7 @@ impl<'a> StepReader<'a, '_> {
     /// A variable's origin: `Some(None)` for one bound to trusted text, `None` for one set at
     /// run time or in no visible way.
     fn variable(&self, name: &str) -> Option<Option<Rc<Origin>>> {
-        match self.shell.get(name) {
+        match self.shell.as_ref().and_then(|shell| shell.get(name)) {
             Some(Some(origin)) => Some(Some(origin.clone())),
             Some(None) => None,
             None => self.environment_binding(name).cloned(),
@@ -194,7 +250,7 @@ impl<'a> StepReader<'a, '_> {
     }
 
     fn environment_binding(&self, name: &str) -> Option<&Option<Rc<Origin>>> {
-        self.environment.iter().find_map(|layer| layer.get(name))
+        (self.own.get(name)).or_else(|| self.outer.iter().find_map(|layer| layer.get(name)))
     }
 
     fn expression_origin(&self, line: usize, expression: &str) -> Option<Rc<Origin>> {

@@ -208,39 +208,82 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
         for document in &file.documents {
             let workflow_env = EnvReads::of(document.get("env"), file, &Vec::new(), &[]);
             for (key, job) in jobs(document) {
-                let carried: Carried = key
-                    .as_str()
-                    .map_or(Vec::new(), |name| taint.job(file.path, name).to_vec());
+                let name = key.as_str();
+                let carried: Carried =
+                    name.map_or(Vec::new(), |name| taint.job(file.path, name).to_vec());
                 // What the job's steps read: the carried names, and `env.NAME` for each
-                // variable the job or the workflow binds to untrusted text.
+                // variable that earlier steps write to `$GITHUB_ENV` or that the job or the
+                // workflow binds, nearest first, with untrusted text.
                 let job_env = EnvReads::of(job.get("env"), file, &carried, &workflow_env.reads);
-                let job_reads: Carried = carried.iter().chain(&job_env.reads).cloned().collect();
-                for step in steps(job) {
+                let writes = name.map_or(&[][..], |name| taint.environment_writes(file.path, name));
+                let mut written = Written::default();
+                let mut visible = job_env.reads.clone();
+                let with = |visible: &Carried| -> Carried {
+                    carried.iter().chain(visible).cloned().collect()
+                };
+                let mut job_reads = with(&visible);
+                for (index, step) in steps(job).iter().enumerate() {
                     let run = step.get("run");
                     let script = script_of(step);
-                    if run.is_none() && script.is_none() {
-                        continue;
-                    }
-                    let reads = match step.get("env") {
-                        None => std::borrow::Cow::Borrowed(&job_reads),
-                        Some(env) => {
-                            let own = EnvReads::of(Some(env), file, &carried, &job_env.reads);
-                            std::borrow::Cow::Owned(
-                                carried.iter().chain(&own.reads).cloned().collect(),
-                            )
+                    if run.is_some() || script.is_some() {
+                        let reads = match step.get("env") {
+                            None => std::borrow::Cow::Borrowed(&job_reads),
+                            Some(env) => {
+                                let own = EnvReads::of(Some(env), file, &carried, &visible);
+                                std::borrow::Cow::Owned(with(&own.reads))
+                            }
+                        };
+                        if let Some(run) = run {
+                            scan(run, "a `run:` script", file, &reads, &mut out);
                         }
-                    };
-                    if let Some(run) = run {
-                        scan(run, "a `run:` script", file, &reads, &mut out);
+                        if let Some(script) = script {
+                            scan(script, "a github-script `script:`", file, &reads, &mut out);
+                        }
                     }
-                    if let Some(script) = script {
-                        scan(script, "a github-script `script:`", file, &reads, &mut out);
+                    let from = writes.partition_point(|w| w.0 < index);
+                    let to = writes.partition_point(|w| w.0 <= index);
+                    if from < to {
+                        for (_, name, origin) in &writes[from..to] {
+                            written.set(name, origin.clone());
+                        }
+                        visible = written.over(&job_env.reads);
+                        job_reads = with(&visible);
                     }
                 }
             }
         }
     }
     out
+}
+
+/// The variables earlier steps of a job wrote to `$GITHUB_ENV`, as `env.name`.
+#[derive(Default)]
+struct Written {
+    /// Every name written.
+    names: std::collections::HashSet<String>,
+    /// The names last written with untrusted text, in name order.
+    untrusted: std::collections::BTreeMap<String, Rc<Origin>>,
+}
+
+impl Written {
+    fn set(&mut self, name: &str, origin: Option<Rc<Origin>>) {
+        let name = format!("env.{}", name.to_ascii_lowercase());
+        match origin {
+            Some(origin) => self.untrusted.insert(name.clone(), origin),
+            None => self.untrusted.remove(&name),
+        };
+        self.names.insert(name);
+    }
+
+    /// The `env.NAME` reads these writes leave untrusted over the job's: their own untrusted
+    /// names, then the job's that none of them replaced; at most [`MAX_CARRIED`].
+    fn over(&self, job: &[(String, Rc<Origin>)]) -> Carried {
+        let own = (self.untrusted.iter()).map(|(name, origin)| (name.clone(), origin.clone()));
+        let kept = (job.iter())
+            .filter(|(name, _)| !self.names.contains(name))
+            .cloned();
+        own.chain(kept).take(MAX_CARRIED).collect()
+    }
 }
 
 /// The `env.NAME` reads that carry untrusted text at one level (workflow, job or step).
