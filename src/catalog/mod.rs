@@ -263,6 +263,7 @@ pub const DETECTORS: &[&str] = &[
     "coverage_threshold",
     "automated_deploy",
     "staging_promotion",
+    "health_checks",
     "production_approval",
     "versioned_migrations",
     "repository_hygiene",

@@ -11,6 +11,8 @@ mod traits;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub(crate) use signals::migrates_for_tests;
+
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -12,7 +12,14 @@ const SECRET_KINDS: &[(&str, &str)] = &[
     (
         "private key",
         // The header must be followed by a base64 body: "(snip)" or "..." marks an example.
-        r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----[ \t]*\r?\n(?:[ \t]*[A-Za-z-]+: [^\n]*\r?\n)*[ \t]*\r?\n?[ \t]*[A-Za-z0-9+/=]{40,}",
+        // The key may also sit on one line with its line ends escaped (`\n`), as in a JSON
+        // service-account key or a quoted `.env` value.
+        concat!(
+            r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----",
+            r"(?:[ \t]*\r?\n(?:[ \t]*[A-Za-z-]+: [^\n]*\r?\n)*[ \t]*\r?\n?[ \t]*",
+            r"|(?:\\r)?\\n(?:[A-Za-z-]+: [^\\\n]*(?:\\r)?\\n)*(?:(?:\\r)?\\n)?)",
+            r"[A-Za-z0-9+/=]{40,}"
+        ),
     ),
     ("AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     (
@@ -83,5 +90,22 @@ mod tests {
         assert_eq!(found[0].kind, "AWS access key id");
         assert_eq!((found[0].location.line, found[0].location.column), (2, 12));
         assert!(find("settings.py", "akia is not a key\n").is_empty());
+    }
+
+    /// A key on one line with escaped line ends: a quoted `.env` value and the `private_key`
+    /// of a JSON service-account key. An elided body is an example, not a key.
+    #[test]
+    fn keys_with_escaped_line_ends_are_found() {
+        let body = "MIIEpAIBAAKCAQEA1pt0ZoOuPEVPJJS+5r884zcjZLkZZ2GcPwr79XOLDbOi46on";
+        let header = ["-----BEGIN RSA ", "PRIVATE KEY-----"].concat();
+        let env = format!("A=1\nclient_private_key='{header}\\n{body}\\nQ==\\n-----END'\n");
+        let found = find(".env.sample", &env);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].location.line, found[0].location.column), (2, 21));
+        let header = ["-----BEGIN ", "PRIVATE KEY-----"].concat();
+        let json = format!("{{\n  \"private_key\": \"{header}\\r\\n{body}\\n\",\n}}\n");
+        assert_eq!(find("sa.json", &json).len(), 1);
+        let elided = format!("key: \"{header}\\n...\\n-----END PRIVATE KEY-----\"\n");
+        assert!(find("README.md", &elided).is_empty());
     }
 }

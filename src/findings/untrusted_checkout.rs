@@ -29,18 +29,27 @@ const HEAD_REFS: &[&str] = &[
     "refs/pull/",
 ];
 
+/// The triggers that run with the base repository's secrets and a write token.
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run"];
+
 pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
     for file in &sources.workflows {
         for document in &file.documents {
             let on = triggers(document);
-            let Some(trigger) = on
+            let privileged: Vec<&str> = PRIVILEGED
                 .iter()
-                .find(|t| matches!(**t, "pull_request_target" | "workflow_run"))
-            else {
+                .copied()
+                .filter(|p| on.contains(p))
+                .collect();
+            if privileged.is_empty() {
                 continue;
-            };
+            }
             for (_, job) in jobs(document) {
+                let for_job = runs_under(&privileged, job.get("if").and_then(Node::as_str));
+                if for_job.is_empty() {
+                    continue;
+                }
                 for step in steps(job) {
                     let is_checkout = step
                         .get("uses")
@@ -52,17 +61,88 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                     let Some(text) = reference.as_str() else {
                         continue;
                     };
-                    if is_checkout && HEAD_REFS.iter().any(|h| text.contains(h)) {
-                        out.push(Finding::new(
-                            &RULE,
-                            file.at(reference.span),
-                            format!("`{trigger}` workflow checks out the pull request head"),
-                            file.text,
-                        ));
+                    if !is_checkout || !HEAD_REFS.iter().any(|h| text.contains(h)) {
+                        continue;
                     }
+                    let Some(trigger) = runs_under(&for_job, step.get("if").and_then(Node::as_str))
+                        .first()
+                        .copied()
+                    else {
+                        continue;
+                    };
+                    out.push(Finding::new(
+                        &RULE,
+                        file.at(reference.span),
+                        format!("`{trigger}` workflow checks out the pull request head"),
+                        file.text,
+                    ));
                 }
             }
         }
     }
     out
+}
+
+/// Which of `triggers` a job or step with this `if:` can run under. Only a condition whose
+/// parts must all hold is read: `github.event_name == 'pull_request'` keeps that event
+/// alone, `github.event_name != 'workflow_run'` drops one, and a bare
+/// `github.event.pull_request` (set only by pull request events) drops `workflow_run`.
+/// Anything with `||` or negation may run under every trigger.
+fn runs_under<'t>(triggers: &[&'t str], condition: Option<&str>) -> Vec<&'t str> {
+    let Some(condition) = condition else {
+        return triggers.to_vec();
+    };
+    let condition = condition.trim();
+    let condition = (condition.strip_prefix("${{"))
+        .and_then(|c| c.strip_suffix("}}"))
+        .unwrap_or(condition);
+    if condition.contains("||") || condition.contains('!') && !condition.contains("!=") {
+        return triggers.to_vec();
+    }
+    let mut possible = triggers.to_vec();
+    for part in condition.split("&&") {
+        let part: String = part
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')'))
+            .collect::<String>()
+            .replace('"', "'");
+        if let Some(event) = part.strip_prefix("github.event_name==") {
+            possible.retain(|t| event == format!("'{t}'"));
+        } else if let Some(event) = part.strip_prefix("github.event_name!=") {
+            possible.retain(|t| event != format!("'{t}'"));
+        } else if part == "github.event.pull_request" {
+            possible.retain(|t| *t != "workflow_run");
+        }
+    }
+    possible
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_under;
+
+    fn under(condition: &str) -> Vec<&'static str> {
+        runs_under(&["pull_request_target", "workflow_run"], Some(condition))
+    }
+
+    #[test]
+    fn conditions_that_exclude_privileged_events() {
+        assert_eq!(under("github.event.pull_request"), ["pull_request_target"]);
+        assert_eq!(
+            under("${{ github.event_name == 'pull_request' }}"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            under("github.event_name == \"workflow_run\" && github.repository == 'a/b'"),
+            ["workflow_run"]
+        );
+        assert_eq!(
+            under("github.event_name != 'pull_request_target'"),
+            ["workflow_run"]
+        );
+        let every = ["pull_request_target", "workflow_run"];
+        assert_eq!(under("github.event_name == 'pull_request' || true"), every);
+        assert_eq!(under("!github.event.pull_request"), every);
+        assert_eq!(under("github.actor != 'dependabot[bot]'"), every);
+    }
 }

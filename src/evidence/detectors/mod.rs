@@ -5,6 +5,7 @@ mod containers;
 mod coverage;
 mod deploy;
 mod disclosure;
+mod health;
 mod load_tests;
 mod migrations;
 mod pipeline;
@@ -54,6 +55,7 @@ pub fn run(
         "test_matrix" => pipeline::test_matrix(facts, signals),
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
+        "health_checks" => health::health_checks(facts, signals),
         "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals),
         _ => None,
     }

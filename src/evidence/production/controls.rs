@@ -169,8 +169,10 @@ impl<'a> JobControls<'a> {
                     blocking,
                 });
             }
+            // A job that only tests migrates the database its tests use.
             if migration.is_none()
                 && let Some(command) = step.commands.iter().find(|c| MIGRATE.is_match(&c.text))
+                && !crate::evidence::migrates_for_tests(facts, pipeline, job)
             {
                 migration = Some((index, command.location.to_string()));
             }

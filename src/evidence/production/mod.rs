@@ -21,6 +21,11 @@ use crate::source::Location;
 use controls::{Best, Control, JobCache, JobControls};
 pub use roles::job_roles;
 
+/// Whether a command applies database migrations (`alembic upgrade`, `manage.py migrate`).
+pub(crate) fn migrates(command: &str) -> bool {
+    patterns::MIGRATE.is_match(command)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlStatus {

@@ -143,6 +143,17 @@ fn ci_evidence(
             job.id, build.path, build.line
         ));
     }
+    // A job that only tests migrates the database its tests use (`manage.py migrate
+    // --settings=tests.settings`), not the one a release changes.
+    if practice.requires.contains(&Requirement::Production)
+        && command.is_some_and(|c| crate::evidence::production::migrates(&c.text))
+        && migrates_for_tests(facts, pipeline, job)
+    {
+        return mentioned(format!(
+            "job {} only tests: the database it migrates is its tests' own, not one a release changes",
+            job.id
+        ));
+    }
     // A job that starts its own database (service containers) and deploys nothing is a test:
     // migrating there shows the migrations apply, not that a release applies them.
     if practice.requires.contains(&Requirement::Production)
@@ -201,26 +212,36 @@ fn ci_evidence(
 
 /// Whether a job was read as running tests and nothing that builds, publishes, releases or
 /// deploys: an end-to-end test that signs a file or writes an SBOM exercises the tool, and
-/// ships nothing.
-fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+/// ships nothing. A pipeline started by a tag or a release may ship what such a job makes.
+pub(crate) fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+    !(pipeline.triggers.release || pipeline.triggers.tags_only)
+        && runs_only_tests(facts, pipeline, job)
+}
+
+/// Whether the database a job migrates is its tests' own: the job runs tests and builds,
+/// publishes, releases and deploys nothing, whatever starts its pipeline.
+pub(crate) fn migrates_for_tests(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+    runs_only_tests(facts, pipeline, job)
+}
+
+/// The job's own part of [`tests_only`], worked out once per job.
+fn runs_only_tests(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
     facts.job_only_tests(job, || reads_as_tests_only(facts, pipeline, job))
 }
 
-/// [`tests_only`], worked out.
+/// [`runs_only_tests`], worked out.
 fn reads_as_tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
-    // A pipeline started by a tag or a release, or a step that says it releases, publishes,
-    // pushes or deploys (`make release`), may ship what it makes.
-    let ships = pipeline.triggers.release
-        || pipeline.triggers.tags_only
-        || (job.steps.iter().flat_map(|s| &s.commands)).any(|c| {
-            c.text
-                .split(|ch: char| !ch.is_ascii_alphanumeric())
-                .any(|word| {
-                    ["release", "publish", "push", "deploy"]
-                        .iter()
-                        .any(|w| word.eq_ignore_ascii_case(w))
-                })
-        });
+    // A step that says it releases, publishes, pushes or deploys (`make release`) may ship
+    // what it makes.
+    let ships = (job.steps.iter().flat_map(|s| &s.commands)).any(|c| {
+        c.text
+            .split(|ch: char| !ch.is_ascii_alphanumeric())
+            .any(|word| {
+                ["release", "publish", "push", "deploy"]
+                    .iter()
+                    .any(|w| word.eq_ignore_ascii_case(w))
+            })
+    });
     if ships {
         return false;
     }

@@ -14,6 +14,8 @@ use crate::inventory::FileKind;
 use crate::source::Location;
 use text::{SignalHit, SignalList};
 
+pub(crate) use ci::migrates_for_tests;
+
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
     // Each kind of signal is matched on its own thread; the evidence is then put together
     // in one fixed order, so the report does not depend on which finished first.

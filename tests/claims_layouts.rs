@@ -1,0 +1,197 @@
+//! Report claims on layouts that real repositories use and that a narrower reading got
+//! wrong: Sentry's documented Django set-up, keys stored on one line, a job guarded to pull
+//! request events, and health checks on the database rather than the application.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{DOCKERFILE, assess_files, expect, practice};
+use shipready::evidence::State;
+
+/// Sentry's own Django snippet passes a list of integrations, each a call, before
+/// `release=`: the release is still set. A call without one stays Partial.
+#[test]
+fn sentry_release_after_nested_calls_is_seen() {
+    let with_release = "import sentry_sdk\nfrom sentry_sdk.integrations.django import DjangoIntegration\n\n\
+        sentry_sdk.init(\n    dsn=get_dsn(),\n    integrations=[\n        DjangoIntegration(),\n    ],\n    \
+        traces_sampler=sampler(rate=float(0.1)),\n    environment=environment,\n    release=release,\n)\n";
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("app/sentry.py", with_release)]);
+    expect(&found, "MON-08", State::Present, &[]);
+    assert_eq!(practice(&found, "MON-08").evidence[0].location.line, 4);
+
+    let without = with_release.replace("    release=release,\n", "");
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("app/sentry.py", &without)]);
+    expect(&found, "MON-08", State::Partial, &["sets no release"]);
+
+    let browser = "Sentry.init({\n  dsn: DSN,\n  integrations: [Sentry.replayIntegration({ maskAllText: true })],\n  \
+        release: process.env.RELEASE,\n});\n";
+    let found = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("web/src/sentry.js", browser),
+        (
+            "web/package.json",
+            "{\"dependencies\": {\"@sentry/browser\": \"8.0.0\"}}\n",
+        ),
+    ]);
+    expect(&found, "MON-08", State::Present, &[]);
+}
+
+/// A private key kept on one line with escaped line ends (a quoted `.env` value, a JSON
+/// service-account key) is a committed key. In a sample file it is Partial, as any key in
+/// an example file; in a deployment folder it fails the check.
+#[test]
+fn one_line_private_keys_are_committed_secrets() {
+    let body = "MIIEpAIBAAKCAQEA1pt0ZoOuPEVPJJS+5r884zcjZLkZZ2GcPwr79XOLDbOi46on\\nCm9x";
+    let header = ["-----BEGIN RSA ", "PRIVATE KEY-----"].concat();
+    let sample = format!("DEBUG=true\nclient_private_key='{header}\\n{body}\\n-----END RSA'\n");
+    let found = assess_files(&[("app.py", "print('hi')\n"), (".env.sample", &sample)]);
+    expect(&found, "SEC-02", State::Partial, &["example"]);
+    let cited = &practice(&found, "SEC-02").evidence[0].location;
+    assert_eq!((cited.path.as_str(), cited.line), (".env.sample", 2));
+
+    let header = ["-----BEGIN ", "PRIVATE KEY-----"].concat();
+    let key = format!(
+        "{{\n  \"type\": \"service_account\",\n  \"private_key\": \"{header}\\n{body}\\n-----END PRIVATE KEY-----\\n\"\n}}\n"
+    );
+    let found = assess_files(&[("app.py", "print('hi')\n"), ("deploy/gcp-key.json", &key)]);
+    expect(&found, "SEC-02", State::Absent, &[]);
+}
+
+/// A `workflow_run` workflow that also runs on `pull_request` may check out the pull request
+/// in a job that only pull request events can start: no secrets are exposed there.
+#[test]
+fn checkouts_guarded_to_pull_request_events_are_not_untrusted() {
+    let workflow = |guard: &str| {
+        format!(
+            "name: Docs\non:\n  workflow_run:\n    workflows: [Tests]\n    types: [completed]\n  \
+             pull_request:\n    branches: [main]\njobs:\n  preview:\n    runs-on: ubuntu-latest\n    \
+             if: {guard}\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          \
+             ref: \"refs/pull/${{{{ github.event.number }}}}/merge\"\n      - run: make docs\n"
+        )
+    };
+    let untrusted = |guard: &str| {
+        let text = workflow(guard);
+        assess_files(&[
+            ("app.py", "print('hi')\n"),
+            (".github/workflows/docs.yml", &text),
+        ])
+        .findings
+        .iter()
+        .filter(|f| f.id == "untrusted-checkout")
+        .map(|f| (f.location.line, f.message.clone()))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(untrusted("github.event.pull_request"), []);
+    assert_eq!(untrusted("${{ github.event_name == 'pull_request' }}"), []);
+    let reported = untrusted("github.event.workflow_run.conclusion == 'success'");
+    assert_eq!(
+        reported,
+        [(
+            15,
+            "`workflow_run` workflow checks out the pull request head".to_string()
+        )]
+    );
+    assert_eq!(
+        untrusted("github.event_name == 'pull_request' || always()").len(),
+        1
+    );
+}
+
+const DATABASE: &str = "  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_DB\n    \
+    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U postgres\"]\n      interval: 5s\n";
+
+/// A compose healthcheck on the database says nothing of the application's health; one on
+/// the application's own service in the same file does, and is cited where it is.
+#[test]
+fn compose_healthchecks_count_only_on_the_application() {
+    let database_only = format!(
+        "services:\n{DATABASE}  web:\n    build: .\n    depends_on:\n      db:\n        condition: service_healthy\n"
+    );
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("compose.yml", &database_only)]);
+    expect(
+        &found,
+        "DEP-05",
+        State::Absent,
+        &["only health checks are on backing services (postgres:16 at compose.yml:6)"],
+    );
+
+    let both = format!(
+        "services:\n{DATABASE}  web:\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:8000/healthz\"]\n    build:\n      context: .\n"
+    );
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("compose.yml", &both)]);
+    expect(&found, "DEP-05", State::Present, &[]);
+    let cited: Vec<(usize, State)> = practice(&found, "DEP-05")
+        .evidence
+        .iter()
+        .map(|e| (e.location.line, e.state))
+        .collect();
+    assert_eq!(cited, [(10, State::Present), (6, State::Mentioned)]);
+}
+
+/// Terraform probes on a container app or a Kubernetes deployment: a readiness probe is full
+/// credit, a liveness probe alone partial.
+#[test]
+fn terraform_probes_are_health_checks() {
+    let app = |probe: &str| {
+        format!(
+            "resource \"azurerm_container_app\" \"web\" {{\n  template {{\n    container {{\n      \
+             name = \"web\"\n      {probe} {{\n        transport = \"HTTP\"\n        port = 8000\n        \
+             path = \"/healthcheck\"\n      }}\n    }}\n  }}\n}}\n"
+        )
+    };
+    let liveness = app("liveness_probe");
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("terraform/app.tf", &liveness)]);
+    expect(
+        &found,
+        "DEP-05",
+        State::Partial,
+        &["only a liveness or startup probe"],
+    );
+    assert_eq!(practice(&found, "DEP-05").evidence[0].location.line, 5);
+    let readiness = app("readiness_probe");
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("terraform/app.tf", &readiness)]);
+    expect(&found, "DEP-05", State::Present, &[]);
+}
+
+/// A test job that migrates its own database before running the tests, called by the deploy
+/// workflow ahead of the deploy: the migration is the tests', not the release's. No backup is
+/// asked for before it on the production path, and DEP-17 is not credited.
+#[test]
+fn migrating_a_test_database_is_not_a_release_migration() {
+    let tests = "name: Tests\non:\n  pull_request:\n  workflow_call:\njobs:\n  pytest:\n    \
+        runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: pip install -e .[test]\n      \
+        - run: python manage.py migrate --settings=tests.settings\n      - run: pytest\n";
+    let deploy = "name: Deploy\non:\n  push:\n    tags: ['v*']\njobs:\n  tests:\n    \
+        uses: ./.github/workflows/tests.yml\n  deploy:\n    needs: tests\n    runs-on: ubuntu-latest\n    \
+        environment: production\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - run: kubectl apply -f k8s/\n";
+    let found = assess_files(&[
+        ("manage.py", "import django\n"),
+        ("app/models.py", "from django.db import models\n"),
+        (
+            "app/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
+        ),
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/tests.yml", tests),
+        (".github/workflows/deploy.yml", deploy),
+    ]);
+    expect(
+        &found,
+        "DEP-17",
+        State::Mentioned,
+        &["job pytest only tests"],
+    );
+    let path = found
+        .production_paths
+        .iter()
+        .find(|p| p.pipeline == ".github/workflows/deploy.yml")
+        .expect("a production path");
+    let backup = path
+        .controls
+        .iter()
+        .find(|c| c.control == "backup before migration")
+        .expect("a backup control");
+    assert_eq!(backup.detail, "no migration runs on this path");
+}
