@@ -195,3 +195,63 @@ fn migrating_a_test_database_is_not_a_release_migration() {
         .expect("a backup control");
     assert_eq!(backup.detail, "no migration runs on this path");
 }
+
+/// A C library built with Meson in GitLab CI: the CI calls the same `meson setup` and
+/// `meson test` a developer runs, runs its libFuzzer targets as a test suite, and keeps a
+/// hand-written NEWS file.
+#[test]
+fn a_meson_library_builds_fuzzes_and_keeps_news() {
+    let ci = "stages: [build, test]\n\nbuild-debian:\n  stage: build\n  image: debian:bookworm\n  script:\n    \
+        - meson setup build --buildtype release --werror\n    - ninja -C build\n    - cd build && meson test -v\n\n\
+        test-fuzz:\n  stage: test\n  image: debian:bookworm\n  script:\n    \
+        - meson setup build -Dfuzzing_engine=libfuzzer\n    \
+        - meson test -C build --suite oss-fuzz-asan --suite oss-fuzz-ubsan\n";
+    let harness = "#include <stdint.h>\n#include <stddef.h>\n\nint LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {\n    return 0;\n}\n";
+    let found = assess_files(&[
+        ("meson.build", "project('codec', 'c')\n"),
+        ("src/lib.c", "int codec_open(void) { return 0; }\n"),
+        ("tests/libfuzzer/codec_fuzzer.c", harness),
+        (
+            "NEWS",
+            "Changes for 1.2.0:\n-----------------\n - Faster decoding\n",
+        ),
+        (".gitlab-ci.yml", ci),
+    ]);
+    expect(&found, "AUT-03", State::Present, &[]);
+    assert_eq!(practice(&found, "AUT-03").evidence[0].location.line, 7);
+    expect(&found, "SEC-22", State::Present, &[]);
+    let fuzzing: Vec<(String, usize)> = practice(&found, "SEC-22")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.clone(), e.location.line))
+        .collect();
+    assert_eq!(
+        fuzzing,
+        [
+            (".gitlab-ci.yml".to_string(), 16),
+            ("tests/libfuzzer/codec_fuzzer.c".to_string(), 4)
+        ]
+    );
+    expect(&found, "AUT-15", State::Partial, &[]);
+    assert_eq!(practice(&found, "AUT-15").evidence[0].location.path, "NEWS");
+}
+
+/// Azure Application Insights availability tests are uptime checks declared in code, and a
+/// release action told to generate its notes writes them from the merged pull requests.
+#[test]
+fn azure_web_tests_and_generated_release_notes_are_seen() {
+    let uptime = "resource \"azurerm_application_insights_standard_web_test\" \"ping\" {\n  name = \"healthcheck\"\n  \
+        geo_locations = [\"us-ca-sjc-azr\"]\n  request {\n    url = \"https://app.example.org/healthcheck\"\n  }\n}\n";
+    let release = "name: Release\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    \
+        permissions:\n      contents: write\n    steps:\n      - uses: softprops/action-gh-release@v2\n        with:\n          \
+        generate_release_notes: true\n";
+    let found = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("terraform/uptime/main.tf", uptime),
+        (".github/workflows/release.yml", release),
+    ]);
+    expect(&found, "MON-15", State::Present, &[]);
+    assert_eq!(practice(&found, "MON-15").evidence[0].location.line, 1);
+    expect(&found, "AUT-15", State::Present, &[]);
+    assert_eq!(practice(&found, "AUT-15").evidence[0].location.line, 13);
+}

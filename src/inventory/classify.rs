@@ -321,6 +321,12 @@ pub fn classify(path: &str) -> FileKind {
                 | ".snyk"
                 | "gemfile"
                 | "brewfile"
+                | "news"
+                | "changes"
+                | "history"
+                | "changelog"
+                | "copying"
+                | "notice"
         )
         || name.starts_with(".env")
         || is_credential_file(name)
@@ -566,5 +572,7 @@ mod tests {
             FileKind::Monitoring
         );
         assert_eq!(classify("logo.png"), FileKind::Other);
+        assert_eq!(classify("NEWS"), FileKind::Text);
+        assert_eq!(classify("docs/CHANGES"), FileKind::Text);
     }
 }
