@@ -174,6 +174,26 @@ fn unusable_input_exits_with_two_and_names_the_path() {
     assert!(String::from_utf8_lossy(&no_folder.stderr).contains("does not exist"));
 }
 
+/// A folder with nothing to read (a wrong path, a checkout that failed) is an error, not a
+/// report that scores an empty repository with full confidence.
+#[test]
+fn a_folder_with_no_files_exits_with_two() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(folder.path().join(".git")).expect("git folder");
+    std::fs::create_dir_all(folder.path().join("node_modules/left-pad")).expect("vendored");
+    std::fs::write(folder.path().join("node_modules/left-pad/index.js"), "x\n").expect("file");
+    let output = shipready()
+        .args(["assess", "--format", "json"])
+        .arg(folder.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("no files to assess"), "{error}");
+    assert!(error.contains("skipped: node_modules (vendored"), "{error}");
+}
+
 #[test]
 fn catalog_and_explain() {
     let listing = shipready().arg("catalog").output().expect("runs");

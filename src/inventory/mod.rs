@@ -50,6 +50,11 @@ pub enum InventoryError {
     NotFound(PathBuf),
     #[error("{0}: not a directory; pass the folder that holds the repository")]
     NotADirectory(PathBuf),
+    #[error(
+        "{0}: no files to assess (none outside .git, vendored folders and what .gitignore \
+         matches){1}; pass the folder of a repository checkout"
+    )]
+    Empty(PathBuf, String),
 }
 
 impl Inventory {
@@ -107,6 +112,17 @@ pub fn list(root: &Path) -> Result<Listing, InventoryError> {
             path: ".git/index".into(),
             reason,
         });
+    }
+    if files.is_empty() {
+        let skipped: Vec<String> = (skipped.iter().take(3))
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; skipped: {}", skipped.join(", "))
+        };
+        return Err(InventoryError::Empty(root.to_path_buf(), skipped));
     }
     Ok(Listing {
         root: root.to_path_buf(),
