@@ -255,3 +255,27 @@ fn azure_web_tests_and_generated_release_notes_are_seen() {
     expect(&found, "AUT-15", State::Present, &[]);
     assert_eq!(practice(&found, "AUT-15").evidence[0].location.line, 13);
 }
+
+/// A deploy job whose environment is chosen at run time (`dev` on main, `prod` on a release
+/// tag) may well go through staging: the report says what it cannot read, not that every
+/// deploy goes straight to production.
+#[test]
+fn an_environment_chosen_at_run_time_is_not_called_production_only() {
+    let deploy = "name: Deploy\non:\n  push:\n    branches: [main]\n    tags: ['v*']\njobs:\n  setup:\n    \
+        runs-on: ubuntu-latest\n    outputs:\n      env_name: ${{ steps.env.outputs.env_name }}\n    steps:\n      \
+        - id: env\n        run: |\n          if [[ \"$GITHUB_REF_TYPE\" == tag ]]; then ENV=prod; else ENV=dev; fi\n          \
+        echo \"env_name=$ENV\" >> \"$GITHUB_OUTPUT\"\n  deploy:\n    needs: setup\n    runs-on: ubuntu-latest\n    \
+        environment: ${{ needs.setup.outputs.env_name }}\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - run: az containerapp update --name web --image ghcr.io/acme/web:${{ github.sha }}\n";
+    let found = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/deploy.yml", deploy),
+    ]);
+    expect(
+        &found,
+        "DEP-03",
+        State::Mentioned,
+        &["job deploy in .github/workflows/deploy.yml chooses its environment at run time"],
+    );
+    assert_eq!(practice(&found, "DEP-03").evidence[0].location.line, 19);
+}

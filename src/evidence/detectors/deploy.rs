@@ -302,6 +302,21 @@ pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict>
                 .max()
                 .unwrap_or(State::Absent)
                 .min(State::Mentioned);
+            // An environment named by an expression is chosen at run time: whether some runs
+            // deploy to staging first cannot be read from the files.
+            let chosen = deploys.iter().find_map(|(p, j)| {
+                let (name, at) = j.environment.as_ref()?;
+                name.contains('$').then_some((p, j, name, at))
+            });
+            if let (State::Absent, Some((p, j, name, at))) = (best, chosen) {
+                let reason = format!(
+                    "job {} in {} chooses its environment at run time (`{name}`), so the files do \
+                     not show a staging deploy ordered before production",
+                    j.id, p.path
+                );
+                let found = evidence(facts, State::Mentioned, at.clone(), reason.clone(), None);
+                return verdict(State::Mentioned, Some(reason), vec![found]);
+            }
             let reason = if best == State::Absent && facts.production_deploys().is_empty() {
                 "no staging or production deploy job in the repository, so nothing is promoted \
                  through staging"
