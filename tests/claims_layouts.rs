@@ -279,3 +279,26 @@ fn an_environment_chosen_at_run_time_is_not_called_production_only() {
     );
     assert_eq!(practice(&found, "DEP-03").evidence[0].location.line, 19);
 }
+
+/// A pre-commit configuration with a `ci:` block is run by pre-commit.ci on pull requests;
+/// without one, and with no workflow running the hooks, they are local only.
+#[test]
+fn pre_commit_ci_settings_mean_ci_runs_the_hooks() {
+    let hooks = "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n      - id: black\n";
+    let with_ci = format!("ci:\n  autofix_commit_msg: \"chore: autofix\"\n\n{hooks}");
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".pre-commit-config.yaml", &with_ci),
+    ]);
+    expect(&found, "AUT-10", State::Present, &[]);
+    assert!(
+        practice(&found, "AUT-10").evidence[0]
+            .summary
+            .contains("pre-commit.ci")
+    );
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".pre-commit-config.yaml", hooks),
+    ]);
+    expect(&found, "AUT-10", State::Partial, &["local use only"]);
+}
