@@ -44,6 +44,10 @@ pub enum Value {
     },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
+    /// GitLab's `!reference [job, key, ...]`: the path to a value elsewhere in the pipeline,
+    /// which GitLab puts in its place. Kept apart from a sequence so that a reader that does
+    /// not resolve it never takes the path for the value.
+    Reference(Vec<String>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -137,6 +141,7 @@ impl Node {
     fn size(&self) -> usize {
         match &self.value {
             Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Reference(path) => 1 + path.len(),
             Value::Map(entries) => {
                 1 + entries
                     .iter()
@@ -153,6 +158,8 @@ enum Frame {
         items: Vec<Node>,
         anchor: usize,
         start: Span,
+        /// Tagged `!reference`.
+        reference: bool,
     },
     Map {
         entries: Vec<(Node, Node)>,
@@ -177,7 +184,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
         })?;
         let span = Span::from_parser(&span);
         let finished = match event {
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(YamlError {
                         line: span.line,
@@ -190,6 +197,9 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                         items: Vec::new(),
                         anchor,
                         start: span,
+                        reference: tag
+                            .as_ref()
+                            .is_some_and(|t| t.handle == "!" && t.suffix == "reference"),
                     }
                 } else {
                     Frame::Map {
@@ -206,9 +216,20 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                     items,
                     anchor,
                     start,
+                    reference,
                 }) => (
                     Node {
-                        value: Value::Seq(items),
+                        value: if reference {
+                            Value::Reference(
+                                items
+                                    .iter()
+                                    .filter_map(Node::as_str)
+                                    .map(String::from)
+                                    .collect(),
+                            )
+                        } else {
+                            Value::Seq(items)
+                        },
                         span: joined(start, span),
                     },
                     anchor,
@@ -401,6 +422,23 @@ mod tests {
         assert_eq!(job.get("image").and_then(Node::as_str), Some("a"));
         assert_eq!(job.get("stage").and_then(Node::as_str), Some("deploy"));
         assert!(job.get("<<").is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn reference_tags_are_kept_apart_from_lists() -> Result<(), YamlError> {
+        let docs =
+            parse("job:\n  script:\n    - !reference [.setup, script]\n    - [make, test]\n")?;
+        let script = docs[0]
+            .get("job")
+            .and_then(|j| j.get("script"))
+            .map(Node::items)
+            .unwrap_or_default();
+        assert_eq!(
+            script[0].value,
+            Value::Reference(vec![".setup".into(), "script".into()])
+        );
+        assert!(matches!(script[1].value, Value::Seq(_)));
         Ok(())
     }
 

@@ -180,7 +180,8 @@ fn parse_triggers(on: &Node) -> Triggers {
                 }
             }
         }
-        Value::Null => {}
+        // GitHub has no `!reference`; a tagged list names no events.
+        Value::Null | Value::Reference(_) => {}
     }
     triggers
 }

@@ -2,6 +2,8 @@
 //! resolved, anchors and `<<` merge keys already resolved by the YAML reader, GitLab's own
 //! templates recorded by name.
 
+mod scripts;
+
 use std::collections::{HashMap, HashSet};
 
 use super::{
@@ -153,10 +155,7 @@ pub fn parse_pipeline(
         ..Triggers::default()
     };
 
-    let lines: Vec<Vec<&str>> = sources
-        .iter()
-        .map(|(_, t, _)| t.lines().collect())
-        .collect();
+    let scripts = scripts::ScriptSources::new(&sources);
     let mut resolved = HashMap::new();
     let mut jobs = Vec::new();
     for &(name, source, key, body) in &definitions {
@@ -164,13 +163,17 @@ pub fn parse_pipeline(
             continue;
         }
         let merged = resolve_extends(body, &bodies, &mut resolved, 0);
-        jobs.push(parse_job(
-            &sources[source].0,
-            &lines[source],
-            name,
-            key,
-            &merged,
-        ));
+        jobs.push(parse_job(&scripts, source, name, key, &merged));
+    }
+    if scripts.exhausted() {
+        read_in_part.push(Unparsed {
+            path: path.to_string(),
+            reason: format!(
+                "`!reference` tags bring more than {} YAML nodes into the job scripts; the \
+                 references past that are left out",
+                scripts::REFERENCE_BUDGET
+            ),
+        });
     }
 
     Ok(Pipeline {
@@ -277,16 +280,22 @@ fn resolve_extends<'d>(
     }
 }
 
-fn parse_job(path: &str, lines: &[&str], name: &str, key: &Node, body: &Node) -> Job {
+/// The job `name` written in the file at `source`, with its `extends:` already merged into
+/// `body`.
+fn parse_job(
+    scripts: &scripts::ScriptSources,
+    source: usize,
+    name: &str,
+    key: &Node,
+    body: &Node,
+) -> Job {
+    let (path, _) = scripts.file(source);
     let script_step = |field: &str, non_blocking: bool| -> Option<Step> {
         let node = body.get(field)?;
-        let items: Vec<&Node> = match &node.value {
-            Value::Seq(items) => items.iter().collect(),
-            _ => vec![node],
-        };
-        let commands = items
+        let commands = scripts
+            .lines(source, node)
             .iter()
-            .flat_map(|item| script_commands(path, lines, item))
+            .flat_map(|line| script_commands(line.path, line.lines, line.node))
             .collect::<Vec<_>>();
         Some(Step {
             name: Some(field.to_string()),

@@ -1,0 +1,245 @@
+//! A GitLab job's `before_script:`, `script:` and `after_script:` as the lines GitLab runs:
+//! nested lists flattened and `!reference [job, key]` tags followed, as GitLab does, each line
+//! kept with the file it is written in.
+//!
+//! Nesting is how a list is shared between jobs: `- *setup` aliases an anchored list of
+//! commands, and `- !reference [.setup, script]` names another job's list. Both leave a list
+//! inside the script, whose commands run in its place.
+
+use std::cell::Cell;
+
+use crate::parse::yaml::{Node, Value};
+
+/// How many lists deep below its own GitLab flattens a script, and how many `!reference`
+/// tags it follows one inside another; what lies deeper is left out, as GitLab rejects it.
+const MAX_NESTING: usize = 10;
+
+/// Most YAML nodes that `!reference` tags may bring into the scripts of one pipeline, so that
+/// references to references that each name several others cannot multiply without end.
+pub(super) const REFERENCE_BUDGET: usize = 100_000;
+
+/// The files of one pipeline (the main file, then its local includes), against which
+/// `!reference` tags are resolved.
+pub(super) struct ScriptSources<'s> {
+    /// Each file's path, lines and top-level mapping.
+    files: Vec<(&'s str, Vec<&'s str>, &'s Node)>,
+    /// Nodes `!reference` tags may still bring in.
+    budget: Cell<usize>,
+    /// Whether a reference was left out because the budget ran out.
+    exhausted: Cell<bool>,
+}
+
+/// One script line with the file it is written in.
+pub(super) struct ScriptLine<'s> {
+    pub path: &'s str,
+    pub lines: &'s [&'s str],
+    pub node: &'s Node,
+}
+
+impl<'s> ScriptSources<'s> {
+    /// `files` are (path, text, top-level mapping), the main file first.
+    pub(super) fn new(files: &'s [(String, String, Node)]) -> Self {
+        Self {
+            files: files
+                .iter()
+                .map(|(path, text, root)| (path.as_str(), text.lines().collect(), root))
+                .collect(),
+            budget: Cell::new(REFERENCE_BUDGET),
+            exhausted: Cell::new(false),
+        }
+    }
+
+    /// The path and lines of the file at `source`.
+    pub(super) fn file(&self, source: usize) -> (&'s str, &[&'s str]) {
+        self.files
+            .get(source)
+            .map_or(("", &[][..]), |(path, lines, _)| (*path, lines.as_slice()))
+    }
+
+    /// Whether some `!reference` was left out because [`REFERENCE_BUDGET`] ran out.
+    pub(super) fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+
+    /// The lines of a script value written in the file at `source`, in the order GitLab
+    /// runs them.
+    pub(super) fn lines<'n>(&'n self, source: usize, node: &'n Node) -> Vec<ScriptLine<'n>> {
+        let mut out = Vec::new();
+        self.flatten(source, node, 0, 0, &mut out);
+        out
+    }
+
+    /// Adds the lines of `node`, which sits inside `lists` lists of the script and is reached
+    /// through `references` tags. A reference is replaced by what it names, which takes its
+    /// place at the same depth, as in GitLab.
+    fn flatten<'n>(
+        &'n self,
+        source: usize,
+        node: &'n Node,
+        lists: usize,
+        references: usize,
+        out: &mut Vec<ScriptLine<'n>>,
+    ) {
+        match &node.value {
+            Value::Seq(items) => {
+                if lists <= MAX_NESTING {
+                    for item in items {
+                        self.flatten(source, item, lists + 1, references, out);
+                    }
+                }
+            }
+            Value::Reference(path) => {
+                // Once the budget is spent no reference is followed, not even a small one,
+                // so that the sizes of many large targets are not counted in vain.
+                if references >= MAX_NESTING || self.exhausted.get() {
+                    return;
+                }
+                let Some((target_source, target)) = self.resolve(path) else {
+                    return;
+                };
+                let size = node_count(target);
+                match self.budget.get().checked_sub(size) {
+                    Some(left) => self.budget.set(left),
+                    None => {
+                        self.exhausted.set(true);
+                        return;
+                    }
+                }
+                self.flatten(target_source, target, lists, references + 1, out);
+            }
+            _ => {
+                let (path, lines) = self.file(source);
+                out.push(ScriptLine { path, lines, node });
+            }
+        }
+    }
+
+    /// The value a `!reference [name, key, ...]` names: `name` at the top level of the first
+    /// file that defines it, then each key below it.
+    // TODO: a key that the named job only inherits through `extends:` is not found, and such
+    // a reference adds nothing; GitLab would follow it.
+    fn resolve(&self, path: &[String]) -> Option<(usize, &'s Node)> {
+        let (name, keys) = path.split_first()?;
+        let (source, mut node) = self
+            .files
+            .iter()
+            .enumerate()
+            .find_map(|(index, (_, _, root))| root.get(name).map(|node| (index, node)))?;
+        for key in keys {
+            node = node.get(key)?;
+        }
+        Some((source, node))
+    }
+}
+
+/// How many nodes a value holds, itself included, without following references.
+fn node_count(node: &Node) -> usize {
+    let mut count = 0;
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        count += 1;
+        match &node.value {
+            Value::Seq(items) => pending.extend(items),
+            Value::Map(entries) => pending.extend(entries.iter().map(|(_, value)| value)),
+            _ => {}
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml;
+
+    fn texts(sources: &ScriptSources, job: &str, key: &str) -> Vec<(String, usize)> {
+        let node = sources.files[0].2.get(job).and_then(|j| j.get(key));
+        let Some(node) = node else {
+            return Vec::new();
+        };
+        sources
+            .lines(0, node)
+            .iter()
+            .filter_map(|l| Some((l.node.as_str()?.to_string(), l.node.span.line)))
+            .collect()
+    }
+
+    fn files(text: &str) -> Vec<(String, String, Node)> {
+        let root = yaml::parse(text)
+            .ok()
+            .and_then(|d| d.into_iter().next())
+            .unwrap_or(Node {
+                value: Value::Null,
+                span: yaml::Span::default(),
+            });
+        vec![(".gitlab-ci.yml".to_string(), text.to_string(), root)]
+    }
+
+    #[test]
+    fn anchored_lists_are_flattened_in_place() {
+        let files = files(
+            ".setup: &setup\n  - meson setup build\n  - ninja -C build\njob:\n  script:\n    - *setup\n    - meson test -C build\n",
+        );
+        let sources = ScriptSources::new(&files);
+        assert_eq!(
+            texts(&sources, "job", "script"),
+            [
+                ("meson setup build".to_string(), 2),
+                ("ninja -C build".to_string(), 3),
+                ("meson test -C build".to_string(), 7),
+            ]
+        );
+    }
+
+    #[test]
+    fn references_name_another_jobs_script() {
+        let files = files(
+            ".setup:\n  script:\n    - make deps\njob:\n  script:\n    - !reference [.setup, script]\n    - make test\n",
+        );
+        let sources = ScriptSources::new(&files);
+        assert_eq!(
+            texts(&sources, "job", "script"),
+            [("make deps".to_string(), 3), ("make test".to_string(), 7)]
+        );
+    }
+
+    #[test]
+    fn a_reference_to_itself_ends() {
+        let files = files(
+            ".loop:\n  script: !reference [.loop, script]\njob:\n  script:\n    - !reference [.loop, script]\n    - make test\n",
+        );
+        let sources = ScriptSources::new(&files);
+        assert_eq!(
+            texts(&sources, "job", "script"),
+            [("make test".to_string(), 6)]
+        );
+        assert!(!sources.exhausted());
+    }
+
+    #[test]
+    fn lists_deeper_than_gitlab_allows_are_left_out() {
+        let deep = format!("{}make deep{}", "[".repeat(12), "]".repeat(12));
+        let files = files(&format!("job:\n  script: [make shallow, {deep}]\n"));
+        let sources = ScriptSources::new(&files);
+        assert_eq!(
+            texts(&sources, "job", "script"),
+            [("make shallow".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn references_that_multiply_stop_at_the_budget() {
+        let mut text = String::from(".r0:\n  script: [make a, make b, make c, make d]\n");
+        for level in 1..=9 {
+            let previous = level - 1;
+            let refs = vec![format!("!reference [.r{previous}, script]"); 8].join(", ");
+            text.push_str(&format!(".r{level}:\n  script: [{refs}]\n"));
+        }
+        text.push_str("job:\n  script: [!reference [.r9, script]]\n");
+        let files = files(&text);
+        let sources = ScriptSources::new(&files);
+        let lines = texts(&sources, "job", "script");
+        assert!(sources.exhausted());
+        assert!(lines.len() < REFERENCE_BUDGET, "{}", lines.len());
+    }
+}

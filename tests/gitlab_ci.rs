@@ -1,0 +1,108 @@
+//! GitLab CI as projects write it: script lists shared through anchors and `!reference`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{assess_files, command, expect, pipeline, pipelines, practice, step_commands};
+use shipready::assessment::model::GateStatus;
+use shipready::evidence::State;
+
+/// A C project's pipeline in the manner of dav1d: the test commands are an anchored list that
+/// the job's `script:` aliases, so GitLab runs them in the job.
+const ANCHORED_TEST_PIPELINE: &str = r#"stages:
+  - test
+
+workflow:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+
+.test-script: &test-script
+  - meson setup build --buildtype release -Dtestdata_tests=true
+  - cd build && time meson test -v
+
+test-debian:
+  image: registry.videolan.org/dav1d-debian-unstable:20250207200301
+  stage: test
+  script:
+    - *test-script
+    - echo "tests passed"
+"#;
+
+const MESON_PROJECT: &[(&str, &str)] = &[
+    (
+        "meson.build",
+        "project('dav1d', ['c'], version: '1.5.1')\nsubdir('src')\nsubdir('tests')\n",
+    ),
+    ("src/lib.c", "int dav1d_version(void) { return 1; }\n"),
+    (
+        "tests/meson.build",
+        "test('version', executable('version', 'version.c'))\n",
+    ),
+    ("tests/version.c", "int main(void) { return 0; }\n"),
+];
+
+fn with_project<'a>(files: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = MESON_PROJECT.to_vec();
+    all.extend_from_slice(files);
+    all
+}
+
+#[test]
+fn tests_run_through_an_anchored_script_list_are_seen() {
+    let files = with_project(&[(".gitlab-ci.yml", ANCHORED_TEST_PIPELINE)]);
+
+    // The aliased list's commands run first, each where it is written.
+    let model = pipelines(&files);
+    let gitlab = pipeline(&model, ".gitlab-ci.yml");
+    assert_eq!(
+        step_commands(gitlab),
+        [vec![
+            command(
+                "meson setup build --buildtype release -Dtestdata_tests=true",
+                ".gitlab-ci.yml",
+                10,
+            ),
+            command("cd build && time meson test -v", ".gitlab-ci.yml", 11),
+            command("echo \"tests passed\"", ".gitlab-ci.yml", 18),
+        ]]
+    );
+
+    let a = assess_files(&files);
+    let job = &a.inventory.pipelines[0].jobs[0];
+    assert_eq!(job.roles, ["test"]);
+    expect(&a, "AUT-01", State::Present, &[]);
+    expect(&a, "TST-02", State::Present, &[]);
+    assert_eq!(practice(&a, "TST-02").evidence[0].location.line, 11);
+    let g01 = a.gates.iter().find(|g| g.id == "G-01").unwrap();
+    assert_eq!(g01.status, GateStatus::Pass, "{g01:#?}");
+}
+
+#[test]
+fn a_reference_to_a_script_in_an_included_file_runs_its_commands_there() {
+    let files = with_project(&[
+        (
+            ".gitlab-ci.yml",
+            "include:\n  - local: ci/templates.yml\n\ntest-release:\n  stage: test\n  script:\n    - meson setup build\n    - !reference [.meson-test, script]\n",
+        ),
+        (
+            "ci/templates.yml",
+            ".meson-test:\n  script:\n    - meson test -C build --print-errorlogs\n",
+        ),
+    ]);
+    let model = pipelines(&files);
+    assert_eq!(
+        step_commands(pipeline(&model, ".gitlab-ci.yml")),
+        [vec![
+            command("meson setup build", ".gitlab-ci.yml", 7),
+            command(
+                "meson test -C build --print-errorlogs",
+                "ci/templates.yml",
+                3
+            ),
+        ]]
+    );
+    let a = assess_files(&files);
+    assert_eq!(a.inventory.pipelines[0].jobs[0].roles, ["test"]);
+}
