@@ -196,10 +196,18 @@ pub fn inventory(out: &mut String, a: &Assessment) {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "### Jobs and their roles\n\nRoles come from what each job runs and uses, not from its name.\n\n| Job | Roles | Environment |\n|---|---|---|"
+            "### Jobs and their roles\n\nRoles come from what each job runs and uses, not from its name. \
+             Every job is listed; a dash means none of its steps was recognised as building, \
+             testing, linting, scanning, releasing, deploying or another release task.\n\n\
+             | Job | Roles | Environment |\n|---|---|---|"
         );
         for p in &inv.pipelines {
-            for j in p.jobs.iter().filter(|j| !j.roles.is_empty() || j.simulated) {
+            for j in &p.jobs {
+                let roles = if j.roles.is_empty() {
+                    "—".to_string()
+                } else {
+                    j.roles.join(", ")
+                };
                 let simulated = if j.simulated {
                     " (simulated: only prints or sleeps)"
                 } else {
@@ -207,10 +215,9 @@ pub fn inventory(out: &mut String, a: &Assessment) {
                 };
                 let _ = writeln!(
                     out,
-                    "| {} {} | {}{simulated} | {} |",
+                    "| {} {} | {roles}{simulated} | {} |",
                     code(&j.location.to_string()),
                     cell(&j.id),
-                    j.roles.join(", "),
                     cell(j.environment.as_deref().unwrap_or(""))
                 );
             }
