@@ -333,6 +333,9 @@ fn explain(id: &str) -> Result<String> {
             out.push_str(&format!("Partial credit: {}\n", p.partial_when));
         }
         out.push_str(&format!("\nRecommendation: {}\n", p.recommendation));
+        if let Some(gitlab) = &p.gitlab_recommendation {
+            out.push_str(&format!("In a GitLab CI repository: {gitlab}\n"));
+        }
         let signals: Vec<String> = p
             .uses
             .iter()

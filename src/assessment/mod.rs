@@ -9,8 +9,9 @@ mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalog::{Catalog, Category, Practice};
+use crate::catalog::{Catalog, Category, Platform, Practice};
 use crate::evidence::{Confidence, Evidence, Facts, PracticeEvidence, State, applies};
+use crate::inventory::FileKind;
 use model::*;
 use scoring::Scored;
 
@@ -186,6 +187,7 @@ pub fn assess(
         next_level_blockers: &totals.next_level_blockers,
         gated_level: totals.gated_level,
         size_factor,
+        platform: advice_platform(facts),
     };
     let recommendations = plan::recommendations(&context);
     let project = |done: &BTreeSet<String>| {
@@ -258,6 +260,18 @@ pub fn assess(
         risks,
         gates,
         findings: Vec::new(),
+    }
+}
+
+/// The CI platform recommendations speak of: GitLab CI when the repository has a GitLab
+/// pipeline and no GitHub Actions workflow, so that it is not told to add `.github/` files or
+/// actions it cannot run; GitHub Actions otherwise.
+fn advice_platform(facts: &Facts) -> Platform {
+    let has = |kind: FileKind| facts.inventory.of_kind(kind).next().is_some();
+    if has(FileKind::GitlabCi) && !has(FileKind::GithubWorkflow) {
+        Platform::Gitlab
+    } else {
+        Platform::Github
     }
 }
 

@@ -6,7 +6,7 @@ use super::model::{
     GateResult, GateStatus, Phase, Recommendation, RiskResult, Roadmap, RoadmapItem,
 };
 use super::readiness::States;
-use crate::catalog::{Catalog, GateSeverity, Practice, Priority};
+use crate::catalog::{Catalog, GateSeverity, Platform, Practice, Priority};
 use crate::evidence::State;
 
 /// Work that must land before other work makes sense (later ← earlier).
@@ -77,6 +77,8 @@ pub struct Context<'a> {
     pub next_level_blockers: &'a [String],
     pub gated_level: u8,
     pub size_factor: f64,
+    /// The CI platform the recommendations are written for.
+    pub platform: Platform,
 }
 
 pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
@@ -126,7 +128,7 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
             state,
             effort_days: days,
             effort_range: (round_up_half(days * 0.75), round_up_half(days * 1.5)),
-            action: practice.recommendation.clone(),
+            action: practice.recommendation_for(ctx.platform).to_string(),
             now: ctx.reasons.get(practice.id.as_str()).cloned().flatten(),
             gates,
             risks,

@@ -159,6 +159,10 @@ pub struct Practice {
     #[serde(default)]
     pub partial_when: String,
     pub recommendation: String,
+    /// The recommendation for a repository whose CI is GitLab CI and not GitHub Actions, where
+    /// `recommendation` names GitHub-only files, actions or keys.
+    #[serde(default)]
+    pub gitlab_recommendation: Option<String>,
     #[serde(default)]
     pub standards: Vec<String>,
     #[serde(default)]
@@ -179,6 +183,26 @@ pub struct Practice {
     pub dependencies: Vec<DependencySignal>,
     #[serde(default)]
     pub code: Vec<CodeSignal>,
+}
+
+/// The CI platform a recommendation is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// GitHub Actions: the catalog's own wording, which names GitLab where it has an
+    /// equivalent. It stands for a repository with both platforms, or with neither.
+    Github,
+    /// GitLab CI, in a repository with no GitHub Actions workflow.
+    Gitlab,
+}
+
+impl Practice {
+    /// What to change, in the terms of the repository's CI platform.
+    pub fn recommendation_for(&self, platform: Platform) -> &str {
+        match (platform, &self.gitlab_recommendation) {
+            (Platform::Gitlab, Some(gitlab)) => gitlab,
+            _ => &self.recommendation,
+        }
+    }
 }
 
 #[derive(

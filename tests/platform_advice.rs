@@ -1,0 +1,154 @@
+//! Recommendations in the terms of the repository's CI platform: a repository built only by
+//! GitLab CI is not told to add `.github/` files, actions or workflow keys it cannot use.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::assess_files;
+use shipready::assessment::model::Assessment;
+use shipready::catalog::Catalog;
+
+/// Practices whose catalog advice names GitHub-only files, actions or keys.
+const GITHUB_WORDED: &[&str] = &[
+    "SEC-01", "SEC-07", "SEC-11", "AUT-05", "AUT-06", "AUT-07", "AUT-11", "AUT-17", "AUT-21",
+    "AUT-22", "TST-08", "SEC-25", "SEC-26", "SEC-27", "SEC-33", "DEP-12",
+];
+
+/// Text that only makes sense in GitHub Actions.
+const GITHUB_ONLY: &[&str] = &[
+    ".github/",
+    "actions/",
+    "uses:",
+    "permissions:",
+    "timeout-minutes",
+];
+
+const GITLAB_PIPELINE: &str = r#"stages:
+  - build
+  - test
+
+.debian-common:
+  image: registry.videolan.org/dav1d-debian-unstable:20250207200301
+  tags:
+    - docker
+
+build-debian:
+  extends: .debian-common
+  stage: build
+  script:
+    - meson setup build --buildtype release
+    - ninja -C build
+
+test-debian:
+  extends: .debian-common
+  stage: test
+  needs: ["build-debian"]
+  script:
+    - meson setup build --buildtype release -Dtestdata_tests=true
+    - cd build && time meson test -v
+"#;
+
+const GITHUB_WORKFLOW: &str = r#"name: CI
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: meson setup build --buildtype release
+      - run: meson test -C build -v
+      - uses: codecov/codecov-action@v5
+"#;
+
+const MESON_PROJECT: &[(&str, &str)] = &[
+    (
+        "meson.build",
+        "project('dav1d', ['c'], version: '1.5.1')\nsubdir('src')\nsubdir('tests')\n",
+    ),
+    ("src/lib.c", "int dav1d_version(void) { return 1; }\n"),
+    (
+        "tests/meson.build",
+        "test('version', executable('version', 'version.c'))\n",
+    ),
+    ("tests/version.c", "int main(void) { return 0; }\n"),
+];
+
+fn assess_with(pipelines: &[(&str, &str)]) -> Assessment {
+    let mut files = MESON_PROJECT.to_vec();
+    files.extend_from_slice(pipelines);
+    assess_files(&files)
+}
+
+fn action<'a>(a: &'a Assessment, id: &str) -> &'a str {
+    &a.recommendations
+        .iter()
+        .find(|r| r.practice == id)
+        .unwrap_or_else(|| panic!("no recommendation for {id}"))
+        .action
+}
+
+#[test]
+fn a_gitlab_only_repository_gets_gitlab_advice() {
+    let a = assess_with(&[(".gitlab-ci.yml", GITLAB_PIPELINE)]);
+    let catalog = Catalog::builtin();
+    for id in GITHUB_WORDED {
+        let action = action(&a, id);
+        for text in GITHUB_ONLY {
+            assert!(!action.contains(text), "{id} says {text:?}: {action}");
+        }
+        let gitlab = catalog
+            .practice(id)
+            .unwrap()
+            .gitlab_recommendation
+            .as_deref();
+        assert_eq!(Some(action), gitlab, "{id}");
+    }
+    assert!(action(&a, "AUT-11").contains("timeout:"));
+    assert!(action(&a, "AUT-21").contains("$CI_PIPELINE_SOURCE == \"schedule\""));
+    assert!(action(&a, "SEC-07").contains("renovate.json"));
+    assert!(action(&a, "AUT-17").contains("gitlab_branch_protection"));
+}
+
+#[test]
+fn github_advice_is_unchanged_with_github_actions_alone_or_beside_gitlab() {
+    let github = assess_with(&[(".github/workflows/ci.yml", GITHUB_WORKFLOW)]);
+    let both = assess_with(&[
+        (".github/workflows/ci.yml", GITHUB_WORKFLOW),
+        (".gitlab-ci.yml", GITLAB_PIPELINE),
+    ]);
+    let catalog = Catalog::builtin();
+    for a in [&github, &both] {
+        for id in GITHUB_WORDED {
+            let practice = catalog.practice(id).unwrap();
+            assert_eq!(action(a, id), practice.recommendation, "{id}");
+        }
+    }
+}
+
+#[test]
+fn no_gitlab_advice_names_github_only_files_actions_or_keys() {
+    for practice in &Catalog::builtin().practices {
+        let Some(gitlab) = &practice.gitlab_recommendation else {
+            // Advice without a GitLab version must already suit a GitLab repository.
+            for text in GITHUB_ONLY {
+                assert!(
+                    !practice.recommendation.contains(text),
+                    "{} names {text:?} and has no GitLab advice",
+                    practice.id
+                );
+            }
+            continue;
+        };
+        for text in GITHUB_ONLY.iter().chain(&["${{", "github."]) {
+            assert!(
+                !gitlab.contains(text),
+                "{}: {text:?} in {gitlab}",
+                practice.id
+            );
+        }
+    }
+}
