@@ -302,3 +302,47 @@ fn pre_commit_ci_settings_mean_ci_runs_the_hooks() {
     ]);
     expect(&found, "AUT-10", State::Partial, &["local use only"]);
 }
+
+/// A Django app with migrations and no pipeline: the P1 backup before migrations is planned
+/// after the P2 practice it builds on (the pipeline applying the migrations), and both the
+/// JSON and the Markdown table say so, so the order does not read as a mistake.
+#[test]
+fn a_recommendation_planned_after_a_lower_priority_prerequisite_names_it() {
+    let found = assess_files(&[
+        ("manage.py", "import django\n"),
+        ("requirements.txt", "Django==5.0\npsycopg==3.1\n"),
+        (
+            "conduit/apps/articles/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
+        ),
+        ("Dockerfile", DOCKERFILE),
+    ]);
+    let order: Vec<&str> = found
+        .recommendations
+        .iter()
+        .map(|r| r.practice.as_str())
+        .collect();
+    let backup = order
+        .iter()
+        .position(|p| *p == "DEP-21")
+        .expect("DEP-21 recommended");
+    let pipeline = order
+        .iter()
+        .position(|p| *p == "DEP-17")
+        .expect("DEP-17 recommended");
+    assert!(pipeline < backup, "{order:?}");
+    let dep21 = &found.recommendations[backup];
+    assert_eq!(dep21.after, ["DEP-17"]);
+    let markdown = shipready::report::markdown::render(&found);
+    assert!(
+        markdown.contains("| P1, after DEP-17 | DEP-21 "),
+        "{markdown}"
+    );
+    assert!(
+        found
+            .recommendations
+            .iter()
+            .filter(|r| r.practice != "DEP-21")
+            .all(|r| r.after.is_empty())
+    );
+}

@@ -132,6 +132,7 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
             now: ctx.reasons.get(practice.id.as_str()).cloned().flatten(),
             gates,
             risks,
+            after: Vec::new(),
         });
     }
     order(ctx.catalog, out)
@@ -164,7 +165,17 @@ fn order(catalog: &Catalog, mut items: Vec<Recommendation>) -> Vec<Recommendatio
                 .all(|p| planned.contains(*p) || !waiting.contains(*p))
         });
         let index = ready.unwrap_or(0);
-        ordered.push(pending.remove(index));
+        let mut next = pending.remove(index);
+        // A prerequisite of a lower priority that comes first is named, so that the order
+        // does not read as a mistake.
+        next.after = (ordered.iter())
+            .filter(|r| {
+                r.priority > next.priority
+                    && prerequisites(&next.practice).contains(&r.practice.as_str())
+            })
+            .map(|r| r.practice.clone())
+            .collect();
+        ordered.push(next);
     }
     ordered
 }

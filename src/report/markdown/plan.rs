@@ -21,8 +21,9 @@ pub fn recommendations(out: &mut String, a: &Assessment) {
     for r in &a.recommendations {
         let _ = writeln!(
             out,
-            "| {:?} | {} {} | {} ({}–{}) | {} | {} | {} | {} |",
+            "| {:?}{} | {} {} | {} ({}–{}) | {} | {} | {} | {} |",
             r.priority,
+            after(r),
             r.practice,
             cell(&r.title),
             r.effort_days,
@@ -35,6 +36,15 @@ pub fn recommendations(out: &mut String, a: &Assessment) {
         );
     }
     let _ = writeln!(out);
+}
+
+/// ", after DEP-17" for a recommendation planned after a lower-priority prerequisite.
+fn after(r: &crate::assessment::model::Recommendation) -> String {
+    if r.after.is_empty() {
+        String::new()
+    } else {
+        format!(", after {}", r.after.join(", "))
+    }
 }
 
 pub fn roadmap(out: &mut String, a: &Assessment) {
