@@ -179,7 +179,7 @@ pub struct Recommendation {
     pub risks: Vec<String>,
     /// Recommended practices of a lower priority that this one is planned after, because it
     /// builds on them (a backup before migrations needs the pipeline to run the migrations).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
 }
 
