@@ -336,6 +336,9 @@ fn explain(id: &str) -> Result<String> {
         if let Some(gitlab) = &p.gitlab_recommendation {
             out.push_str(&format!("In a GitLab CI repository: {gitlab}\n"));
         }
+        for (system, text) in &p.recommendation_by_migrations {
+            out.push_str(&format!("With {system} migrations: {text}\n"));
+        }
         let signals: Vec<String> = p
             .uses
             .iter()

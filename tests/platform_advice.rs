@@ -152,3 +152,43 @@ fn no_gitlab_advice_names_github_only_files_actions_or_keys() {
         }
     }
 }
+
+/// A repository whose migrations are Django's gets the Django commands for the migration
+/// practices, not Alembic's; one with Alembic and Django migrations side by side keeps the
+/// general advice.
+#[test]
+fn django_migrations_get_django_advice() {
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    \
+        operations = [migrations.RunPython(lambda apps, schema: None)]\n";
+    let django = [
+        ("manage.py", "import django\n"),
+        ("requirements.txt", "Django==5.0\n"),
+        ("shop/migrations/0001_initial.py", migration),
+        ("Dockerfile", "FROM python:3.12-slim\nCOPY . /app\n"),
+    ];
+    let found = assess_files(&django);
+    let migration_advice: Vec<(&str, &str)> = (found.recommendations.iter())
+        .filter(|r| {
+            ["DEP-17", "DEP-18", "DEP-19", "DEP-20", "DEP-22"].contains(&r.practice.as_str())
+        })
+        .map(|r| (r.practice.as_str(), r.action.as_str()))
+        .collect();
+    assert!(migration_advice.len() >= 3, "{migration_advice:?}");
+    for (id, advice) in &migration_advice {
+        assert!(!advice.to_lowercase().contains("alembic"), "{id}: {advice}");
+        assert!(
+            advice.contains("manage.py") || advice.contains("RunPython"),
+            "{id}: {advice}"
+        );
+    }
+    assert!(action(&found, "DEP-19").contains("python manage.py migrate <app> zero"));
+
+    let mut both = django.to_vec();
+    both.push(("alembic.ini", "[alembic]\nscript_location = alembic\n"));
+    both.push((
+        "alembic/versions/0001_start.py",
+        "revision = '0001'\ndown_revision = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n",
+    ));
+    let found = assess_files(&both);
+    assert!(action(&found, "DEP-19").contains("alembic upgrade head"));
+}

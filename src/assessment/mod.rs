@@ -176,6 +176,7 @@ pub fn assess(
         })
         .collect();
 
+    let migrations = only_migration_system(facts);
     let size_factor =
         plan::size_factor(summary::deployable_units(facts), summary::languages(facts));
     let context = plan::Context {
@@ -188,6 +189,7 @@ pub fn assess(
         gated_level: totals.gated_level,
         size_factor,
         platform: advice_platform(facts),
+        migrations: migrations.as_deref(),
     };
     let recommendations = plan::recommendations(&context);
     let project = |done: &BTreeSet<String>| {
@@ -272,6 +274,18 @@ fn advice_platform(facts: &Facts) -> Platform {
         Platform::Gitlab
     } else {
         Platform::Github
+    }
+}
+
+/// The migration system a repository's migrations are written for, when there is one (plain
+/// SQL files beside it do not count), in lower case: advice can then use its commands.
+fn only_migration_system(facts: &Facts) -> Option<String> {
+    let systems: Vec<_> = (facts.parsed.migrations.systems.iter())
+        .filter(|s| **s != crate::inventory::MigrationSystem::Sql)
+        .collect();
+    match systems.as_slice() {
+        [only] => Some(format!("{only:?}").to_lowercase()),
+        _ => None,
     }
 }
 

@@ -79,6 +79,8 @@ pub struct Context<'a> {
     pub size_factor: f64,
     /// The CI platform the recommendations are written for.
     pub platform: Platform,
+    /// The one migration system the repository's migrations are written for, lower case.
+    pub migrations: Option<&'a str>,
 }
 
 pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
@@ -128,7 +130,7 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
             state,
             effort_days: days,
             effort_range: (round_up_half(days * 0.75), round_up_half(days * 1.5)),
-            action: practice.recommendation_for(ctx.platform).to_string(),
+            action: (practice.recommendation_for(ctx.platform, ctx.migrations)).to_string(),
             now: ctx.reasons.get(practice.id.as_str()).cloned().flatten(),
             gates,
             risks,

@@ -163,6 +163,10 @@ pub struct Practice {
     /// `recommendation` names GitHub-only files, actions or keys.
     #[serde(default)]
     pub gitlab_recommendation: Option<String>,
+    /// The recommendation in the terms of one migration system (`django`, `rails`), for a
+    /// repository whose migrations are written for that system alone.
+    #[serde(default)]
+    pub recommendation_by_migrations: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub standards: Vec<String>,
     #[serde(default)]
@@ -197,7 +201,12 @@ pub enum Platform {
 
 impl Practice {
     /// What to change, in the terms of the repository's CI platform.
-    pub fn recommendation_for(&self, platform: Platform) -> &str {
+    /// The recommendation for a repository on `platform` whose migrations are written for
+    /// `migrations` alone (lower case, `django`), if that is known.
+    pub fn recommendation_for(&self, platform: Platform, migrations: Option<&str>) -> &str {
+        if let Some(text) = migrations.and_then(|m| self.recommendation_by_migrations.get(m)) {
+            return text;
+        }
         match (platform, &self.gitlab_recommendation) {
             (Platform::Gitlab, Some(gitlab)) => gitlab,
             _ => &self.recommendation,
@@ -305,6 +314,21 @@ pub const DETECTORS: &[&str] = &[
     "migration_round_trip",
 ];
 
+/// The migration systems `recommendation_by_migrations` may name: those the inventory
+/// recognises, in lower case.
+const MIGRATION_SYSTEMS: &[&str] = &[
+    "alembic",
+    "django",
+    "rails",
+    "flyway",
+    "liquibase",
+    "golangmigrate",
+    "prisma",
+    "sqlx",
+    "knex",
+    "gocode",
+];
+
 impl Catalog {
     /// The built-in catalog. It is checked by the test suite, so failing here is a build defect.
     pub fn builtin() -> &'static Catalog {
@@ -369,6 +393,14 @@ impl Catalog {
                 && !DETECTORS.contains(&detector.as_str())
             {
                 return Err(format!("practice {}: unknown detector {detector}", p.id));
+            }
+            if let Some(system) = (p.recommendation_by_migrations.keys())
+                .find(|k| !MIGRATION_SYSTEMS.contains(&k.as_str()))
+            {
+                return Err(format!(
+                    "practice {}: unknown migration system {system}",
+                    p.id
+                ));
             }
         }
         for gate in &self.gates {
