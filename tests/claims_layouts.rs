@@ -346,3 +346,24 @@ fn a_recommendation_planned_after_a_lower_priority_prerequisite_names_it() {
             .all(|r| r.after.is_empty())
     );
 }
+
+/// A Django settings module with its `SECRET_KEY` written in: the key that signs sessions and
+/// tokens is committed, and "no secrets committed" would be false.
+#[test]
+fn a_literal_django_secret_key_is_a_committed_secret() {
+    let settings = "import os\n\nBASE_DIR = os.path.dirname(__file__)\nSECRET_KEY = '2^f+3@v7$v1f8yt0!s)3-1t$)tlp+xm17=*g))_xoi&&9m#2a&'\nDEBUG = True\n";
+    let found = assess_files(&[
+        ("manage.py", "import django\n"),
+        ("conduit/settings.py", settings),
+    ]);
+    expect(&found, "SEC-02", State::Absent, &["conduit/settings.py:4"]);
+    let from_env = settings.replace(
+        "'2^f+3@v7$v1f8yt0!s)3-1t$)tlp+xm17=*g))_xoi&&9m#2a&'",
+        "os.environ['SECRET_KEY']",
+    );
+    let found = assess_files(&[
+        ("manage.py", "import django\n"),
+        ("conduit/settings.py", &from_env),
+    ]);
+    expect(&found, "SEC-02", State::Present, &[]);
+}

@@ -32,6 +32,12 @@ const SECRET_KINDS: &[(&str, &str)] = &[
     ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
     ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
     ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+    (
+        // Django and Flask sign sessions, password-reset links and tokens with it; a
+        // settings file that reads it from the environment holds no literal.
+        "framework secret key (SECRET_KEY)",
+        r#"(?m)^[ \t]*SECRET_KEY[ \t]*=[ \t]*["'][^"'\s]{30,}["']"#,
+    ),
 ];
 
 /// Every kind's required literals in one search, so each file is scanned once; the single
@@ -90,6 +96,26 @@ mod tests {
         assert_eq!(found[0].kind, "AWS access key id");
         assert_eq!((found[0].location.line, found[0].location.column), (2, 12));
         assert!(find("settings.py", "akia is not a key\n").is_empty());
+    }
+
+    /// A literal Django or Flask secret key is committed; one read from the environment or
+    /// made at start-up is not.
+    #[test]
+    fn literal_secret_keys_are_found() {
+        let key = "2^f+3@v7$v1f8yt0!s)3-1t$)tlp+xm17=*g))_xoi&&9m#2a&";
+        let settings = format!("DEBUG = True\n\nSECRET_KEY = '{key}'\n");
+        let found = find("conduit/settings.py", &settings);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, "framework secret key (SECRET_KEY)");
+        assert_eq!(found[0].location.line, 3);
+        for safe in [
+            "SECRET_KEY = os.environ['SECRET_KEY']\n",
+            "SECRET_KEY: str = secrets.token_urlsafe(32)\n",
+            "SECRET_KEY = 'dev'\n",
+            "DJANGO_SECRET_KEY = env('DJANGO_SECRET_KEY')\n",
+        ] {
+            assert!(find("settings.py", safe).is_empty(), "{safe}");
+        }
     }
 
     /// A key on one line with escaped line ends: a quoted `.env` value and the `private_key`

@@ -195,7 +195,7 @@ pub fn committed_secrets(facts: &Facts) -> Option<Verdict> {
     verdict(
         State::Present,
         Some(format!(
-            "the built-in scan of {scanned} text files found no private keys or provider tokens"
+            "the built-in scan of {scanned} text files found no private keys, provider tokens or literal SECRET_KEY settings"
         )),
         Vec::new(),
     )
