@@ -367,3 +367,60 @@ fn a_literal_django_secret_key_is_a_committed_secret() {
     ]);
     expect(&found, "SEC-02", State::Present, &[]);
 }
+
+/// A matrix written out as one GitLab job per architecture (images that differ only in their
+/// architecture) or per runtime version (`python:3.11`, `python:3.12`) is a test matrix; two
+/// test jobs in unrelated images, or builds of one image told apart by a date stamp, are not.
+#[test]
+fn test_jobs_in_variants_of_one_image_are_a_matrix() {
+    let job = |name: &str, image: &str| {
+        format!(
+            "{name}:\n  stage: test\n  image: {image}\n  script:\n    - meson setup build\n    - meson test -C build\n\n"
+        )
+    };
+    let run = |jobs: &[(&str, &str)]| {
+        let ci: String = jobs.iter().map(|(n, i)| job(n, i)).collect();
+        let ci = format!("stages: [test]\n\n{ci}");
+        assess_files(&[
+            ("meson.build", "project('codec', 'c')\n"),
+            (".gitlab-ci.yml", &ci),
+        ])
+    };
+    let arches = run(&[
+        (
+            "test-amd64",
+            "registry.example.org/codec-debian-bookworm:20260101",
+        ),
+        (
+            "test-aarch64",
+            "registry.example.org/codec-debian-bookworm-aarch64:20260228141555",
+        ),
+        (
+            "test-armv7",
+            "registry.example.org/codec-debian-bookworm-armv7:20260217211228",
+        ),
+    ]);
+    expect(&arches, "TST-06", State::Present, &[]);
+    let lines: Vec<usize> = practice(&arches, "TST-06")
+        .evidence
+        .iter()
+        .map(|e| e.location.line)
+        .collect();
+    assert_eq!(lines, [12, 19]);
+
+    let versions = run(&[("py311", "python:3.11-slim"), ("py312", "python:3.12-slim")]);
+    expect(&versions, "TST-06", State::Present, &[]);
+
+    let unrelated = run(&[("unit", "python:3.12"), ("e2e", "node:20")]);
+    expect(
+        &unrelated,
+        "TST-06",
+        State::Partial,
+        &["single runtime version"],
+    );
+    let stamps = run(&[
+        ("test-a", "registry.example.org/ci:20260101"),
+        ("test-b", "registry.example.org/ci:20260202"),
+    ]);
+    expect(&stamps, "TST-06", State::Partial, &[]);
+}

@@ -494,6 +494,86 @@ fn is_runtime_axis(name: &str) -> bool {
         .any(|word| RUNTIME_AXES.contains(&word))
 }
 
+/// Processor architectures as they appear in image names (`debian-bookworm-aarch64`).
+const ARCHITECTURES: &[&str] = &[
+    "amd64",
+    "x86_64",
+    "x64",
+    "aarch64",
+    "arm64",
+    "armv7",
+    "armhf",
+    "arm32v7",
+    "arm64v8",
+    "i386",
+    "i686",
+    "x86",
+    "ppc64le",
+    "ppc64el",
+    "s390x",
+    "riscv64",
+    "loongarch64",
+    "mips64el",
+];
+
+/// One image a test job runs in, split into what stays the same across a matrix of jobs (its
+/// name without registry, tag or architecture) and what varies (architecture and version).
+fn image_variant(image: &str) -> (String, (Vec<&str>, Option<&str>)) {
+    let image = image.split('@').next().unwrap_or(image);
+    let (path, tag) = match image.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') => (path, Some(tag)),
+        _ => (image, None),
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let (arch, rest): (Vec<&str>, Vec<&str>) = name
+        .split('-')
+        .partition(|part| ARCHITECTURES.contains(&part.to_ascii_lowercase().as_str()));
+    // A version tag (`3.12`, `20-alpine`) varies the runtime; a build stamp does not.
+    let version = tag.filter(|t| {
+        let number = t.split(['-', '.']).next().unwrap_or("");
+        !number.is_empty() && number.len() <= 3 && number.bytes().all(|b| b.is_ascii_digit())
+    });
+    (
+        rest.join("-"),
+        (arch, version.map(|v| v.split('-').next().unwrap_or(v))),
+    )
+}
+
+/// Test jobs that run the tests in variants of one image, one job per architecture or
+/// version (`…-debian-bookworm-aarch64`, `…-armv7`; `python:3.11`, `python:3.12`): a matrix
+/// written out as separate jobs.
+fn image_variants(facts: &Facts, test_jobs: &[(&Pipeline, &Job)]) -> Vec<Evidence> {
+    let mut groups: std::collections::BTreeMap<String, Vec<(&Pipeline, &Job, &str)>> =
+        Default::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (pipeline, job) in test_jobs {
+        let Some((image, _)) = job.images.first() else {
+            continue;
+        };
+        let (base, variant) = image_variant(image);
+        if variant == (Vec::new(), None) || !seen.insert((base.clone(), variant)) {
+            continue;
+        }
+        groups.entry(base).or_default().push((pipeline, job, image));
+    }
+    let Some((base, jobs)) = groups.into_iter().find(|(_, jobs)| jobs.len() >= 2) else {
+        return Vec::new();
+    };
+    jobs.iter()
+        .take(5)
+        .map(|(pipeline, job, image)| {
+            let summary = format!(
+                "job {} of {} tests in {image}, one of {} variants of {base}",
+                job.id,
+                pipeline.path,
+                jobs.len()
+            );
+            let at = job.images.first().map_or(&job.location, |(_, at)| at);
+            evidence(facts, State::Present, at.clone(), summary, None)
+        })
+        .collect()
+}
+
 /// Read from the test jobs' matrices: tests that run across two or more values of a runtime
 /// or platform axis are a version matrix; test jobs without one run a single version. Test
 /// environment lists (tox, nox) and GitLab `parallel:` stay with the catalog's signals.
@@ -521,6 +601,10 @@ pub fn test_matrix(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
         .collect();
     if !varied.is_empty() {
         return verdict(State::Present, None, varied);
+    }
+    let images = image_variants(facts, &test_jobs);
+    if !images.is_empty() {
+        return verdict(State::Present, None, images);
     }
     if signals.iter().any(|e| e.state == State::Present) || test_jobs.is_empty() {
         return None;
