@@ -308,6 +308,21 @@ fn unparsed(facts: &Facts) -> Vec<crate::source::Unparsed> {
     out
 }
 
+/// Terraform resources that run the application, with the platform they name.
+const TERRAFORM_TARGETS: &[(&str, &str)] = &[
+    ("azurerm_container_app", "Azure Container Apps"),
+    ("azurerm_linux_web_app", "Azure App Service"),
+    ("azurerm_windows_web_app", "Azure App Service"),
+    ("azurerm_kubernetes_cluster", "Azure Kubernetes Service"),
+    ("google_cloud_run_v2_service", "Google Cloud Run"),
+    ("google_cloud_run_service", "Google Cloud Run"),
+    ("aws_ecs_service", "Amazon ECS"),
+    ("aws_lambda_function", "AWS Lambda"),
+    ("aws_apprunner_service", "AWS App Runner"),
+    ("kubernetes_deployment", "Kubernetes"),
+    ("kubernetes_deployment_v1", "Kubernetes"),
+];
+
 fn deploy_targets(facts: &Facts) -> Vec<String> {
     let mut out = BTreeSet::new();
     for file in &facts.inventory.files {
@@ -328,7 +343,16 @@ fn deploy_targets(facts: &Facts) -> Vec<String> {
             "chart.yaml" => "Helm",
             "kustomization.yaml" | "kustomization.yml" => "Kustomize",
             _ if name.starts_with("task-definition") => "Amazon ECS",
-            _ if file.kind == FileKind::Terraform => "Terraform",
+            _ if file.kind == FileKind::Terraform => {
+                let text = file.text.as_deref().unwrap_or("");
+                out.extend(
+                    TERRAFORM_TARGETS
+                        .iter()
+                        .filter(|(resource, _)| text.contains(&format!("resource \"{resource}\"")))
+                        .map(|(_, target)| *target),
+                );
+                "Terraform"
+            }
             _ => continue,
         };
         out.insert(target);
