@@ -149,6 +149,11 @@ fn terraform_probes_are_health_checks() {
         &["only a liveness or startup probe"],
     );
     assert_eq!(practice(&found, "DEP-05").evidence[0].location.line, 5);
+    // The platform the Terraform runs the application on is a deployment target.
+    assert_eq!(
+        found.inventory.deploy_targets,
+        ["Azure Container Apps", "Terraform"]
+    );
     let readiness = app("readiness_probe");
     let found = assess_files(&[("Dockerfile", DOCKERFILE), ("terraform/app.tf", &readiness)]);
     expect(&found, "DEP-05", State::Present, &[]);
