@@ -429,3 +429,38 @@ fn test_jobs_in_variants_of_one_image_are_a_matrix() {
     ]);
     expect(&stamps, "TST-06", State::Partial, &[]);
 }
+
+/// A Lighthouse CI run is a test job and a `terraform plan` on pull requests is a validation
+/// (lint) job; neither workflow is "maintenance".
+#[test]
+fn lighthouse_and_terraform_plan_jobs_have_roles() {
+    let ui = "name: UI tests\non: pull_request\njobs:\n  tests-ui:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - uses: treosh/lighthouse-ci-action@12.6.2\n        with:\n          \
+        configPath: .github/lighthouserc.json\n";
+    let plan = "name: Terraform plan\non: pull_request\njobs:\n  terraform-plan:\n    runs-on: ubuntu-latest\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - uses: hashicorp/setup-terraform@v3\n      \
+        - run: terraform plan -out=tfplan -lock-timeout=5m\n        working-directory: terraform\n";
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/tests-ui.yml", ui),
+        (".github/workflows/terraform-plan.yml", plan),
+        ("terraform/main.tf", "terraform {}\n"),
+    ]);
+    let roles = |path: &str| {
+        let pipeline = found
+            .inventory
+            .pipelines
+            .iter()
+            .find(|p| p.path == path)
+            .unwrap();
+        (pipeline.purpose.clone(), pipeline.jobs[0].roles.clone())
+    };
+    assert_eq!(
+        roles(".github/workflows/tests-ui.yml"),
+        (vec!["test".to_string()], vec!["test".to_string()])
+    );
+    assert_eq!(
+        roles(".github/workflows/terraform-plan.yml"),
+        (vec!["lint".to_string()], vec!["lint".to_string()])
+    );
+}

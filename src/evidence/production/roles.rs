@@ -34,6 +34,8 @@ pub fn job_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
         ("AUT-14", "release"),
         ("AUT-16", "publish"),
         ("AUT-08", "lint"),
+        ("AUT-19", "lint"),
+        ("TST-17", "test"),
         ("AUT-09", "lint"),
     ];
     let mut roles: BTreeSet<String> = BTreeSet::new();
