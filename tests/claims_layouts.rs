@@ -464,3 +464,24 @@ fn lighthouse_and_terraform_plan_jobs_have_roles() {
         (vec!["lint".to_string()], vec!["lint".to_string()])
     );
 }
+
+/// A troubleshooting guide is operations notes: partial credit for runbooks, not none.
+#[test]
+fn a_troubleshooting_guide_is_partial_runbook_evidence() {
+    let guide = "# Troubleshooting\n\n## App fails to start\n\nCheck the container logs in Log Analytics.\n";
+    let found = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("docs/guides/troubleshooting.md", guide),
+    ]);
+    expect(
+        &found,
+        "MON-17",
+        State::Partial,
+        &["generic operations notes"],
+    );
+    let found = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("docs/guides/install.md", guide),
+    ]);
+    expect(&found, "MON-17", State::Absent, &[]);
+}
