@@ -142,12 +142,7 @@ fn terraform_probes_are_health_checks() {
     };
     let liveness = app("liveness_probe");
     let found = assess_files(&[("Dockerfile", DOCKERFILE), ("terraform/app.tf", &liveness)]);
-    expect(
-        &found,
-        "DEP-05",
-        State::Partial,
-        &["only a liveness or startup probe"],
-    );
+    expect(&found, "DEP-05", State::Partial, &["only a liveness probe"]);
     assert_eq!(practice(&found, "DEP-05").evidence[0].location.line, 5);
     // The platform the Terraform runs the application on is a deployment target.
     assert_eq!(
@@ -343,6 +338,19 @@ fn a_recommendation_planned_after_a_lower_priority_prerequisite_names_it() {
         markdown.contains("| P1, after DEP-17 | DEP-21 "),
         "{markdown}"
     );
+    // The roadmap agrees: the prerequisite is pulled into the first phase, just before.
+    let first: Vec<&str> = found.roadmap.phases[0]
+        .items
+        .iter()
+        .map(|i| i.practice.as_str())
+        .collect();
+    let backup = first
+        .iter()
+        .position(|p| *p == "DEP-21")
+        .expect("DEP-21 in phase 1");
+    assert_eq!(first[backup - 1], "DEP-17", "{first:?}");
+    let later = found.roadmap.phases[1..].iter().flat_map(|p| &p.items);
+    assert!(later.into_iter().all(|i| i.practice != "DEP-17"));
     assert!(
         found
             .recommendations
@@ -484,4 +492,77 @@ fn a_troubleshooting_guide_is_partial_runbook_evidence() {
         ("docs/guides/install.md", guide),
     ]);
     expect(&found, "MON-17", State::Absent, &[]);
+}
+
+/// A pull-request preview named at run time is no staging: with a fixed production deploy
+/// beside it, every deploy that reaches users still goes straight to production.
+#[test]
+fn a_preview_named_at_run_time_does_not_hide_a_direct_production_deploy() {
+    let production = "name: Deploy\non:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    \
+        environment: production\n    steps:\n      - run: az containerapp update --name web --image ghcr.io/acme/web:${{ github.sha }}\n";
+    let preview = "name: Preview\non: pull_request\njobs:\n  preview:\n    runs-on: ubuntu-latest\n    \
+        environment:\n      name: pr-${{ github.event.number }}\n    steps:\n      \
+        - run: az containerapp update --name web-pr --image ghcr.io/acme/web:${{ github.sha }}\n";
+    let found = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (".github/workflows/deploy.yml", production),
+        (".github/workflows/preview.yml", preview),
+    ]);
+    expect(
+        &found,
+        "DEP-03",
+        State::Absent,
+        &["every deploy goes straight to production"],
+    );
+}
+
+/// Service containers are not the runtime under test, and a patch release is the same runtime
+/// version: neither makes a matrix.
+#[test]
+fn service_images_and_patch_releases_are_not_a_matrix() {
+    let job = |name: &str, redis: &str| {
+        format!(
+            "  {name}:\n    runs-on: ubuntu-latest\n    services:\n      redis:\n        image: {redis}\n    steps:\n      \
+             - uses: actions/setup-python@v5\n        with:\n          python-version: '3.12'\n      - run: pytest\n"
+        )
+    };
+    let workflow = format!(
+        "on: pull_request\njobs:\n{}{}",
+        job("unit", "redis:7"),
+        job("integration", "redis:7.2-alpine")
+    );
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/ci.yml", &workflow),
+    ]);
+    expect(&found, "TST-06", State::Partial, &[]);
+
+    let ci = "unit:\n  image: python:3.12\n  script:\n    - pytest tests/unit\n\n\
+              integration:\n  image: python:3.12.4-slim\n  script:\n    - pytest tests/integration\n";
+    let found = assess_files(&[("app.py", "print('hi')\n"), (".gitlab-ci.yml", ci)]);
+    expect(&found, "TST-06", State::Partial, &[]);
+}
+
+/// A Cloud Run service's startup probe holds traffic back until it passes: full credit.
+#[test]
+fn a_startup_probe_holds_traffic_back() {
+    let service = "resource \"google_cloud_run_v2_service\" \"api\" {\n  template {\n    containers {\n      \
+        startup_probe {\n        http_get {\n          path = \"/readyz\"\n        }\n      }\n    }\n  }\n}\n";
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("infra/main.tf", service)]);
+    expect(&found, "DEP-05", State::Present, &[]);
+}
+
+/// Calls nested three deep before `release=` still leave the release seen; a newsletter is not
+/// a changelog.
+#[test]
+fn deeper_sentry_calls_and_newsletters() {
+    let sentry = "import logging, os\nimport sentry_sdk\n\nsentry_sdk.init(dsn=DSN, integrations=[LoggingIntegration(\
+        event_level=getattr(logging, os.getenv(\"SENTRY_LEVEL\", \"ERROR\")))], release=os.environ[\"GIT_SHA\"])\n";
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("app/sentry.py", sentry)]);
+    expect(&found, "MON-08", State::Present, &[]);
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        ("NEWSLETTER.md", "# Issue 1\n"),
+    ]);
+    expect(&found, "AUT-15", State::Absent, &[]);
 }

@@ -135,21 +135,40 @@ jobs:
     )));
 }
 
-/// Writes that cannot be read (`printf`, a helper script) name no variable and carry
-/// nothing; a fixed or trusted value carries nothing either.
+/// A write that cannot be read (`printf`, `tee`, a helper script) may set any variable: in a
+/// step that reads untrusted text, every later `${{ env.NAME }}` may carry it. In a step that
+/// reads none, it carries nothing; neither do a fixed or trusted value, text made at run time
+/// from trusted commands, or a line that only reads the file.
 #[test]
-fn unreadable_and_trusted_writes_carry_nothing() {
+fn unreadable_writes_may_carry_the_steps_text_and_others_carry_nothing() {
     let workflow = r#"on: issues
 jobs:
   t:
-    runs-on: ubuntu-24.04
+    runs-on: ubuntu-latest
     env:
       TITLE: ${{ github.event.issue.title }}
     steps:
-      - run: printf 'A=%s\n' "$TITLE" >> "$GITHUB_ENV"
+      - run: |
+          echo "Building $TITLE"
+          echo "SHORT_SHA=$(git rev-parse --short HEAD)" >> "$GITHUB_ENV"
+          echo "KIND=issue" >> "$GITHUB_ENV"
+          cat "$GITHUB_ENV"
       - run: ./export.sh >> "$GITHUB_ENV"
       - run: echo "SHA=${{ github.sha }}" >> "$GITHUB_ENV"
-      - run: echo "${{ env.A }} ${{ env.SHA }}"
+      - run: docker build -t "app:${{ env.SHORT_SHA }}" --label "${{ env.KIND }}-${{ env.SHA }}" .
+      - run: printf 'LABEL=%s\n' "$TITLE" >> "$GITHUB_ENV"
+      - run: gh issue edit --add-label "${{ env.LABEL }}"
 "#;
-    assert_eq!(injections(".github/workflows/t.yml", workflow), []);
+    let path = ".github/workflows/t.yml";
+    let found = injections(path, workflow);
+    let said: Vec<(usize, &str)> = found
+        .iter()
+        .map(|(line, _, message)| (*line, message.split('`').nth(1).unwrap()))
+        .collect();
+    assert_eq!(said, [(17, "env.LABEL")], "{found:#?}");
+    assert!(
+        found[0]
+            .2
+            .contains(&format!("`github.event.issue.title` from {path}:6"))
+    );
 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
 mod hostile_support;
 
 use hostile_support::*;
@@ -148,4 +149,28 @@ fn alembic_with_thousands_of_heads_names_a_few_and_counts_the_rest() {
          (rev000000, rev000001, rev000002, rev000003, rev000004 and 2995 more)"
     );
     assert_good_workflow_assessed(&assessment);
+}
+
+/// Thirty thousand `healthcheck:` lines on one database service: each is placed in its
+/// service once, not by walking back over the file, and none counts for the application.
+#[test]
+fn thousands_of_healthchecks_on_a_database_are_placed_in_one_pass() {
+    let compose = format!(
+        "services:\n  db:\n    image: postgres:16\n{}",
+        "    healthcheck: {test: pg_isready}\n".repeat(30_000)
+    );
+    let found = common::assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (
+            "Dockerfile",
+            "FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/app.py\"]\n",
+        ),
+        ("docker-compose.yml", &compose),
+    ]);
+    common::expect(
+        &found,
+        "DEP-05",
+        shipready::evidence::State::Absent,
+        &["only health checks are on backing services (postgres:16 at docker-compose.yml:4)"],
+    );
 }

@@ -210,6 +210,8 @@ pub fn roadmap(
     let capacity = f64::from(team_size.max(1)) * days_per_week.max(0.5);
     let mut day = 0.0f64;
     let mut done: BTreeSet<String> = BTreeSet::new();
+    // Scheduled or left to the backlog: each recommendation once.
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
     let mut phases = Vec::new();
     let mut backlog = Vec::new();
     let mut notes = Vec::new();
@@ -223,7 +225,26 @@ pub fn roadmap(
     ];
     for (priority, name) in names {
         let mut items = Vec::new();
+        // A lower-priority prerequisite (`after`) is pulled into this phase, just before the
+        // work that needs it.
+        let mut phase: Vec<&Recommendation> = Vec::new();
         for r in recommendations.iter().filter(|r| r.priority == priority) {
+            for needed in &r.after {
+                let pulled = recommendations.iter().find(|p| &p.practice == needed);
+                if let Some(pulled) =
+                    pulled.filter(|p| !phase.iter().any(|q| q.practice == p.practice))
+                {
+                    phase.push(pulled);
+                }
+            }
+            if !phase.iter().any(|q| q.practice == r.practice) {
+                phase.push(r);
+            }
+        }
+        for r in phase {
+            if !placed.insert(r.practice.as_str()) {
+                continue;
+            }
             let week = (day / capacity).floor() as u32 + 1;
             if week > HORIZON_WEEKS {
                 backlog.push(r.practice.clone());
@@ -232,7 +253,7 @@ pub fn roadmap(
             items.push(RoadmapItem {
                 practice: r.practice.clone(),
                 title: r.title.clone(),
-                priority,
+                priority: r.priority,
                 week,
                 start_day: day,
                 effort_days: r.effort_days,

@@ -68,7 +68,9 @@ pub fn find(path: &str, text: &str) -> Vec<SecretHit> {
         .candidates(text.as_bytes())
         .into_iter()
         .filter_map(|index| {
-            let found = PATTERNS[index].as_ref()?.find(text)?;
+            // `django-insecure-` marks a key Django generated for development.
+            let found = (PATTERNS[index].as_ref()?.find_iter(text))
+                .find(|m| !m.as_str().contains("django-insecure-"))?;
             Some(SecretHit {
                 kind: SECRET_KINDS[index].0,
                 location: crate::evidence::location_at(path, text, found.start(), found.end()),
@@ -113,6 +115,7 @@ mod tests {
             "SECRET_KEY: str = secrets.token_urlsafe(32)\n",
             "SECRET_KEY = 'dev'\n",
             "DJANGO_SECRET_KEY = env('DJANGO_SECRET_KEY')\n",
+            "SECRET_KEY = \"django-insecure-7x!k2m#q9v@r4t8w$z1p&n6b^c3f0h5j\"\n",
         ] {
             assert!(find("settings.py", safe).is_empty(), "{safe}");
         }

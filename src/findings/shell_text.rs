@@ -144,6 +144,13 @@ pub(crate) fn written(script: &str, target: Target) -> Written<'_> {
         if !line.contains(target.variable()) && !command.is_some_and(|c| line.contains(c)) {
             continue;
         }
+        // A line that only reads the file (`cat "$GITHUB_ENV"`) writes nothing.
+        if !command.is_some_and(|c| line.contains(c))
+            && !line.contains('>')
+            && !line.contains("tee")
+        {
+            continue;
+        }
         seen = true;
         let set = command.and_then(|_| set_output.captures(line));
         let read = if let Some(found) = set {
@@ -442,6 +449,8 @@ mod tests {
         assert_eq!(found, [("Pr_Title", 0)]);
         assert_eq!(names(&written_outputs(script)), Some(vec!["x", "out"]));
         assert_eq!(written("echo hi\n", Target::Environment), Written::Any);
+        let debug = "echo \"A=$T\" >> \"$GITHUB_ENV\"\ncat \"$GITHUB_ENV\"\n";
+        assert_eq!(names(&written(debug, Target::Environment)), Some(vec!["A"]));
     }
 
     #[test]

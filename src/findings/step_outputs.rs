@@ -67,9 +67,15 @@ pub(crate) fn carrying_outputs(
     }
 }
 
+/// The name [`environment_writes`] gives a write that cannot be read: it may set any
+/// variable.
+pub(crate) const ANY_VARIABLE: &str = "*";
+
 /// The variables a step writes to `$GITHUB_ENV`, each with the origin of the untrusted text
-/// it holds (`None` for fixed or trusted text), in the order written. `outer` is as for
-/// [`carrying_outputs`].
+/// it holds (`None` for fixed or trusted text), in the order written. Text made at run time
+/// carries only the untrusted text it visibly reads. A script whose writes cannot be read
+/// (`printf`, `tee`, a helper script) may set any variable to the step's first untrusted
+/// text: that write is named [`ANY_VARIABLE`]. `outer` is as for [`carrying_outputs`].
 pub(crate) fn environment_writes(
     step: &Node,
     file: &YamlFile,
@@ -80,9 +86,15 @@ pub(crate) fn environment_writes(
     if !run.is_some_and(|text| text.contains("GITHUB_ENV")) {
         return Vec::new();
     }
-    StepReader::new(step, file, carried, outer)
-        .and_then(|mut reader| reader.writes(Target::Environment))
-        .unwrap_or_default()
+    let Some(mut reader) = StepReader::new(step, file, carried, outer) else {
+        return Vec::new();
+    };
+    match reader.writes(Target::Environment) {
+        Some(writes) => writes,
+        None => (reader.first.clone())
+            .map(|origin| vec![(ANY_VARIABLE.to_string(), Some(origin))])
+            .unwrap_or_default(),
+    }
 }
 
 /// What a piece of written text carries.
@@ -153,17 +165,18 @@ impl<'a, 'f> StepReader<'a, 'f> {
         if self.shell.is_none() {
             self.read_assignments(text);
         }
+        let run_time = target == Target::Outputs;
         Some(
             writes
                 .iter()
-                .map(|w| (w.name.clone(), self.origin(w)))
+                .map(|w| (w.name.clone(), self.origin(w, run_time)))
                 .collect(),
         )
     }
 
-    /// The origin of the untrusted text one write holds: the first it reads, or the step's
-    /// first when it writes text made at run time.
-    fn origin(&self, write: &Write) -> Option<Rc<Origin>> {
+    /// The origin of the untrusted text one write holds: the first it reads, or, with
+    /// `run_time_carries`, the step's first when it writes text made at run time.
+    fn origin(&self, write: &Write, run_time_carries: bool) -> Option<Rc<Origin>> {
         let mut run_time = false;
         for piece in &write.pieces {
             match self.carries(piece.line, piece.text, piece.expands) {
@@ -172,7 +185,7 @@ impl<'a, 'f> StepReader<'a, 'f> {
                 Carries::Nothing => {}
             }
         }
-        self.first.clone().filter(|_| run_time)
+        self.first.clone().filter(|_| run_time && run_time_carries)
     }
 
     /// Where the step's first untrusted text came from: an expression in its script, a

@@ -18,7 +18,7 @@ use regex::Regex;
 
 use super::carried::{Carried, MAX_CARRIED, Origin, Taint, carried_in, script_of};
 use super::expression::reaching;
-use super::step_outputs::bindings;
+use super::step_outputs::{ANY_VARIABLE, bindings};
 use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
@@ -216,7 +216,7 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                 // workflow binds, nearest first, with untrusted text.
                 let job_env = EnvReads::of(job.get("env"), file, &carried, &workflow_env.reads);
                 let writes = name.map_or(&[][..], |name| taint.environment_writes(file.path, name));
-                let mut written = Written::default();
+                let mut written = EnvironmentFile::default();
                 let mut visible = job_env.reads.clone();
                 let with = |visible: &Carried| -> Carried {
                     carried.iter().chain(visible).cloned().collect()
@@ -258,16 +258,22 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
 
 /// The variables earlier steps of a job wrote to `$GITHUB_ENV`, as `env.name`.
 #[derive(Default)]
-struct Written {
+struct EnvironmentFile {
     /// Every name written.
     names: std::collections::HashSet<String>,
     /// The names last written with untrusted text, in name order.
     untrusted: std::collections::BTreeMap<String, Rc<Origin>>,
 }
 
-impl Written {
+impl EnvironmentFile {
     fn set(&mut self, name: &str, origin: Option<Rc<Origin>>) {
-        let name = format!("env.{}", name.to_ascii_lowercase());
+        // A write that may set any variable is carried as `env`, which every `env.NAME`
+        // read mentions.
+        let name = if name == ANY_VARIABLE {
+            "env".to_string()
+        } else {
+            format!("env.{}", name.to_ascii_lowercase())
+        };
         match origin {
             Some(origin) => self.untrusted.insert(name.clone(), origin),
             None => self.untrusted.remove(&name),

@@ -96,16 +96,23 @@ fn runs_under<'t>(triggers: &[&'t str], condition: Option<&str>) -> Vec<&'t str>
     let condition = (condition.strip_prefix("${{"))
         .and_then(|c| c.strip_suffix("}}"))
         .unwrap_or(condition);
-    if condition.contains("||") || condition.contains('!') && !condition.contains("!=") {
+    // A negation anywhere (`!(a && b)`, `!github.event.pull_request`) may turn any part
+    // around; only `!=` is read.
+    let negated = condition
+        .match_indices('!')
+        .any(|(at, _)| !condition[at..].starts_with("!="));
+    if condition.contains("||") || negated {
         return triggers.to_vec();
     }
     let mut possible = triggers.to_vec();
     for part in condition.split("&&") {
+        // Expressions compare strings ignoring case.
         let part: String = part
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')'))
             .collect::<String>()
-            .replace('"', "'");
+            .replace('"', "'")
+            .to_ascii_lowercase();
         if let Some(event) = part.strip_prefix("github.event_name==") {
             possible.retain(|t| event == format!("'{t}'"));
         } else if let Some(event) = part.strip_prefix("github.event_name!=") {
@@ -144,5 +151,16 @@ mod tests {
         assert_eq!(under("github.event_name == 'pull_request' || true"), every);
         assert_eq!(under("!github.event.pull_request"), every);
         assert_eq!(under("github.actor != 'dependabot[bot]'"), every);
+        assert_eq!(
+            under(
+                "${{ !(github.event.pull_request.head.repo.fork && github.event_name == 'pull_request') \
+                 && github.actor != 'dependabot[bot]' }}"
+            ),
+            every
+        );
+        assert_eq!(
+            under("github.event_name == 'PULL_REQUEST_TARGET'"),
+            ["pull_request_target"]
+        );
     }
 }

@@ -51,8 +51,8 @@ pub enum InventoryError {
     #[error("{0}: not a directory; pass the folder that holds the repository")]
     NotADirectory(PathBuf),
     #[error(
-        "{0}: no files to assess (none outside .git, vendored folders and what .gitignore \
-         matches){1}; pass the folder of a repository checkout"
+        "{0}: no files to assess (none outside .git, vendored folders and what .gitignore, \
+         .ignore and .git/info/exclude leave out){1}; pass the folder of a repository checkout"
     )]
     Empty(PathBuf, String),
 }

@@ -304,9 +304,22 @@ pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict>
                 .min(State::Mentioned);
             // An environment named by an expression is chosen at run time: whether some runs
             // deploy to staging first cannot be read from the files.
+            // Review apps and pull-request previews (`review/$CI_COMMIT_REF_SLUG`,
+            // `pr-${{ github.event.number }}`) are named at run time too, and never production.
             let chosen = deploys.iter().find_map(|(p, j)| {
                 let (name, at) = j.environment.as_ref()?;
-                name.contains('$').then_some((p, j, name, at))
+                let lower = name.to_ascii_lowercase();
+                let preview = ["review", "preview", "pr-", "pr_", "pull"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                    || matches!(job_scope(p, j), Scope::Preview | Scope::Staging)
+                    || !(p.triggers.push
+                        || p.triggers.tags_only
+                        || p.triggers.release
+                        || p.triggers.manual
+                        || p.triggers.call
+                        || p.triggers.schedule);
+                (name.contains('$') && !preview).then_some((p, j, name, at))
             });
             if let (State::Absent, Some((p, j, name, at))) = (best, chosen) {
                 let reason = format!(

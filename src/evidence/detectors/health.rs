@@ -47,19 +47,20 @@ pub fn health_checks(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
     let mut kept = Vec::new();
     let mut changed = false;
     for signal in signals {
-        let Some(lines) = compose_lines(facts, &signal.location.path) else {
+        let path = &signal.location.path;
+        let Some(lines) = compose_lines(facts, path) else {
             kept.push(signal.clone());
             continue;
         };
+        let services = Services::of(&lines);
         let at = signal.location.line.saturating_sub(1);
-        let Some(image) = backing_image(&lines, at) else {
+        let Some(image) = services.backing_image(at) else {
             kept.push(signal.clone());
             continue;
         };
         changed = true;
-        let path = &signal.location.path;
         let own = (at + 1..lines.len()).find(|&i| {
-            lines[i].trim_start().starts_with("healthcheck:") && backing_image(&lines, i).is_none()
+            lines[i].trim_start().starts_with("healthcheck:") && services.backing_image(i).is_none()
         });
         if let Some(own) = own {
             let column = lines[own].len() - lines[own].trim_start().len() + 1;
@@ -109,40 +110,92 @@ fn compose_lines<'f>(facts: &'f Facts, path: &str) -> Option<Vec<&'f str>> {
     Some(text.lines().collect())
 }
 
-/// The image of the compose service that line `at` (0-based) belongs to, when that service
-/// runs a backing service's image and builds nothing of its own.
-fn backing_image(lines: &[&str], at: usize) -> Option<String> {
-    let indent = |line: &str| line.len() - line.trim_start().len();
-    let meaningful = |line: &&str| !line.trim().is_empty() && !line.trim_start().starts_with('#');
-    let depth = indent(lines.get(at)?);
-    // The service is the nearest line above that is indented less than the healthcheck.
-    let service = (0..at)
-        .rev()
-        .find(|&i| meaningful(&lines[i]) && indent(lines[i]) < depth)?;
-    let service_depth = indent(lines[service]);
-    let block = lines[service + 1..]
-        .iter()
-        .take_while(|line| !meaningful(line) || indent(line) > service_depth)
-        .filter(|line| meaningful(line) && indent(line) == depth);
-    let mut image = None;
-    for line in block {
-        let line = line.trim();
-        if line.starts_with("build:") {
+/// The services of a compose file, read in one pass: where each one's block starts and ends
+/// (0-based lines), its image and whether it builds its own.
+struct Services {
+    blocks: Vec<Service>,
+}
+
+struct Service {
+    start: usize,
+    end: usize,
+    image: Option<String>,
+    builds: bool,
+}
+
+impl Services {
+    fn of(lines: &[&str]) -> Services {
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        let meaningful =
+            |line: &str| !line.trim().is_empty() && !line.trim_start().starts_with('#');
+        let mut blocks: Vec<Service> = Vec::new();
+        let mut depths: Option<(usize, Option<usize>)> = None;
+        let mut inside = false;
+        for (number, line) in lines.iter().enumerate() {
+            if !meaningful(line) {
+                continue;
+            }
+            let depth = indent(line);
+            if depth == 0 {
+                inside = line.trim_end() == "services:";
+                depths = None;
+                if let Some(last) = blocks.last_mut() {
+                    last.end = last.end.min(number);
+                }
+                continue;
+            }
+            if !inside {
+                continue;
+            }
+            let (service, property) = *depths.get_or_insert((depth, None));
+            if depth <= service {
+                if let Some(last) = blocks.last_mut() {
+                    last.end = number;
+                }
+                blocks.push(Service {
+                    start: number,
+                    end: lines.len(),
+                    image: None,
+                    builds: false,
+                });
+                continue;
+            }
+            let property = property.unwrap_or(depth);
+            depths = Some((service, Some(property)));
+            let (Some(block), true) = (blocks.last_mut(), depth == property) else {
+                continue;
+            };
+            let line = line.trim();
+            if line.starts_with("build:") {
+                block.builds = true;
+            } else if let Some(value) = line.strip_prefix("image:") {
+                block.image = Some(
+                    value
+                        .trim()
+                        .trim_matches(|c| c == '"' || c == '\'')
+                        .to_string(),
+                );
+            }
+        }
+        Services { blocks }
+    }
+
+    /// The image of the service that line `at` (0-based) belongs to, when that service runs
+    /// a backing service's image and builds nothing of its own.
+    fn backing_image(&self, at: usize) -> Option<&str> {
+        let index = self
+            .blocks
+            .partition_point(|b| b.start <= at)
+            .checked_sub(1)?;
+        let block = &self.blocks[index];
+        if at >= block.end || block.builds {
             return None;
         }
-        if let Some(value) = line.strip_prefix("image:") {
-            image = Some(
-                value
-                    .trim()
-                    .trim_matches(|c| c == '"' || c == '\'')
-                    .to_string(),
-            );
-        }
+        let image = block.image.as_deref()?;
+        let repository = image.split(['@', ':']).next().unwrap_or(image);
+        let last = repository.rsplit('/').next().unwrap_or(repository);
+        BACKING_IMAGES
+            .contains(&last.to_ascii_lowercase().as_str())
+            .then_some(image)
     }
-    let image = image?;
-    let repository = image.split(['@', ':']).next().unwrap_or(&image);
-    let last = repository.rsplit('/').next().unwrap_or(repository);
-    BACKING_IMAGES
-        .contains(&last.to_ascii_lowercase().as_str())
-        .then_some(image)
 }

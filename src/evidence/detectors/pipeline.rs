@@ -528,15 +528,18 @@ fn image_variant(image: &str) -> (String, (Vec<&str>, Option<&str>)) {
     let (arch, rest): (Vec<&str>, Vec<&str>) = name
         .split('-')
         .partition(|part| ARCHITECTURES.contains(&part.to_ascii_lowercase().as_str()));
-    // A version tag (`3.12`, `20-alpine`) varies the runtime; a build stamp does not.
+    // A version tag (`3.12`, `20-alpine`) varies the runtime, to its minor version
+    // (`3.12.4-slim` is 3.12); a build stamp does not.
     let version = tag.filter(|t| {
         let number = t.split(['-', '.']).next().unwrap_or("");
         !number.is_empty() && number.len() <= 3 && number.bytes().all(|b| b.is_ascii_digit())
     });
-    (
-        rest.join("-"),
-        (arch, version.map(|v| v.split('-').next().unwrap_or(v))),
-    )
+    let minor = version.map(|v| {
+        let v = v.split('-').next().unwrap_or(v);
+        let end = v.match_indices('.').nth(1).map_or(v.len(), |(at, _)| at);
+        &v[..end]
+    });
+    (rest.join("-"), (arch, minor))
 }
 
 /// Test jobs that run the tests in variants of one image, one job per architecture or
@@ -547,7 +550,9 @@ fn image_variants(facts: &Facts, test_jobs: &[(&Pipeline, &Job)]) -> Vec<Evidenc
         Default::default();
     let mut seen = std::collections::BTreeSet::new();
     for (pipeline, job) in test_jobs {
-        let Some((image, _)) = job.images.first() else {
+        // The job's own image, not the services it starts beside it.
+        let Some((image, _)) = (job.images.iter()).find(|(i, _)| !job.service_images.contains(i))
+        else {
             continue;
         };
         let (base, variant) = image_variant(image);
@@ -568,7 +573,9 @@ fn image_variants(facts: &Facts, test_jobs: &[(&Pipeline, &Job)]) -> Vec<Evidenc
                 pipeline.path,
                 jobs.len()
             );
-            let at = job.images.first().map_or(&job.location, |(_, at)| at);
+            let at = (job.images.iter())
+                .find(|(i, _)| i == *image)
+                .map_or(&job.location, |(_, at)| at);
             evidence(facts, State::Present, at.clone(), summary, None)
         })
         .collect()
