@@ -200,6 +200,38 @@ impl Graph {
         out
     }
 
+    /// Indices of the jobs some job of `roots` waits for, directly or through others, in
+    /// file order: one walk from all of them, so that jobs many roots wait for are taken
+    /// once. A root is listed only when a root waits for it.
+    pub(super) fn needed_by_any(&self, pipeline: &Pipeline, roots: &[usize]) -> Vec<usize> {
+        let mut seen = BitSet::new(pipeline.jobs.len());
+        let mut stack: Vec<usize> = roots.to_vec();
+        // Every job of the stages before this one has been seen.
+        let mut stages_taken = 0;
+        while let Some(current) = stack.pop() {
+            let Some(waits) = self.waits_for.get(current) else {
+                continue;
+            };
+            let earlier = match waits {
+                WaitsFor::Jobs(needs) => needs.as_slice(),
+                WaitsFor::EarlierStages(stage) if *stage > stages_taken => {
+                    let jobs = self.staged.in_stages(stages_taken, *stage);
+                    stages_taken = *stage;
+                    jobs
+                }
+                WaitsFor::EarlierStages(_) => &[],
+            };
+            for &job in earlier {
+                if seen.insert(job) {
+                    stack.push(job);
+                }
+            }
+        }
+        (0..pipeline.jobs.len())
+            .filter(|&i| seen.contains(i))
+            .collect()
+    }
+
     /// Indices of the jobs that wait for `job`, directly or through others, without `job`
     /// itself, in file order.
     pub(super) fn downstream(&self, pipeline: &Pipeline, job: &Job) -> Vec<usize> {
@@ -228,6 +260,73 @@ impl Graph {
         (0..pipeline.jobs.len())
             .filter(|&i| i != root && seen.contains(i))
             .collect()
+    }
+}
+
+/// Which way [`Graph::successor`] follows the edges between jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Direction {
+    /// From a job to the jobs it waits for.
+    Before,
+    /// From a job to the jobs that wait for it.
+    After,
+}
+
+impl Graph {
+    /// How many nodes [`Graph::successor`] numbers: the jobs, then one node per stage that
+    /// stands for a run of whole stages, so that GitLab's waits on every earlier stage cost
+    /// one edge each rather than one per job of those stages.
+    pub(super) fn node_count(&self) -> usize {
+        self.stage.len() + self.staged.stage_count()
+    }
+
+    /// The `edge`-th node `node` leads to in `direction`, if it has that many.
+    ///
+    /// Before: stage node `k` stands for every job of the first `k + 1` stages, leading to
+    /// stage node `k - 1` and then to the jobs of stage `k`; a job without `needs` in stage
+    /// `s` leads to stage node `s - 1`. After: stage node `t` stands for every job waiting on
+    /// earlier stages whose own stage is `t` or later, leading to stage node `t + 1` and then
+    /// to those of stage `t`; a job of stage `s` leads to stage node `s + 1`.
+    pub(super) fn successor(
+        &self,
+        direction: Direction,
+        node: usize,
+        edge: usize,
+    ) -> Option<usize> {
+        let jobs = self.stage.len();
+        let stages = self.staged.stage_count();
+        match (direction, node.checked_sub(jobs)) {
+            (Direction::Before, None) => match self.waits_for.get(node)? {
+                WaitsFor::Jobs(needs) => needs.get(edge).copied(),
+                WaitsFor::EarlierStages(stage) => {
+                    (edge == 0 && *stage > 0).then(|| jobs + stage - 1)
+                }
+            },
+            (Direction::Before, Some(stage)) => {
+                let further = usize::from(stage > 0);
+                if edge < further {
+                    return Some(node - 1);
+                }
+                let in_stage = self.staged.in_stages(stage, stage + 1);
+                in_stage.get(edge - further).copied()
+            }
+            (Direction::After, None) => {
+                let needed_by = self.needed_by.get(node)?;
+                if let Some(&later) = needed_by.get(edge) {
+                    return Some(later);
+                }
+                let later_stage = self.stage.get(node).copied().flatten()? + 1;
+                (edge == needed_by.len() && later_stage < stages).then_some(jobs + later_stage)
+            }
+            (Direction::After, Some(stage)) => {
+                let further = usize::from(stage + 1 < stages);
+                if edge < further {
+                    return Some(node + 1);
+                }
+                let in_stage = self.waiting_on_stages.in_stages(stage, stage + 1);
+                in_stage.get(edge - further).copied()
+            }
+        }
     }
 }
 
@@ -303,116 +402,9 @@ impl BitSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Pipeline, Triggers};
-    use crate::source::Location;
-
-    fn job(id: &str, stage: Option<&str>, needs: &[&str]) -> Job {
-        Job {
-            needs: needs.iter().map(|n| n.to_string()).collect(),
-            stage: stage.map(str::to_string),
-            ..Job::new(id, Location::line("ci.yml", 1, 1, 1))
-        }
-    }
-
-    fn pipeline(system: CiSystem, stages: &[&str], jobs: Vec<Job>) -> Pipeline {
-        Pipeline {
-            system,
-            path: "ci.yml".to_string(),
-            name: "ci".to_string(),
-            triggers: Triggers::default(),
-            jobs,
-            permissions: None,
-            has_concurrency: false,
-            stages: stages.iter().map(|s| s.to_string()).collect(),
-            templates: Vec::new(),
-            demonstration: false,
-            graph: JobGraph::default(),
-        }
-    }
-
-    /// The definition, followed literally: a depth-first walk that asks every job what it
-    /// waits for by scanning the whole pipeline.
-    fn needed_by_definition<'a>(pipeline: &'a Pipeline, root: &Job) -> Vec<&'a Job> {
-        let stage_of = |j: &Job| {
-            let s = j.stage.as_deref()?;
-            pipeline.stages.iter().position(|x| x == s)
-        };
-        let mut out: Vec<&Job> = Vec::new();
-        let mut queue: Vec<&Job> = Vec::new();
-        let expand = |current: &Job, out: &mut Vec<&'a Job>, queue: &mut Vec<&'a Job>| {
-            let before: Vec<&Job> =
-                if pipeline.system == CiSystem::GitlabCi && current.needs.is_empty() {
-                    match stage_of(current) {
-                        Some(stage) => pipeline
-                            .jobs
-                            .iter()
-                            .filter(|j| stage_of(j).is_some_and(|p| p < stage))
-                            .collect(),
-                        None => Vec::new(),
-                    }
-                } else {
-                    let first = |n: &String| pipeline.jobs.iter().find(|j| &j.id == n);
-                    current.needs.iter().filter_map(first).collect()
-                };
-            for earlier in before {
-                if !out.iter().any(|j| std::ptr::eq(*j, earlier)) && !std::ptr::eq(earlier, root) {
-                    out.push(earlier);
-                    queue.push(earlier);
-                }
-            }
-        };
-        expand(root, &mut out, &mut queue);
-        while let Some(current) = queue.pop() {
-            expand(current, &mut out, &mut queue);
-        }
-        out
-    }
-
-    fn ids(jobs: &[&Job]) -> Vec<String> {
-        jobs.iter().map(|j| j.id.clone()).collect()
-    }
-
-    /// Small pseudo-random pipelines: repeated stage names and job ids, stages not in the
-    /// list, `needs` naming unknown jobs, the job itself, or a later job (cycles).
-    fn shapes() -> Vec<Pipeline> {
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % bound as u64).unwrap_or(0)
-        };
-        let stage_names = ["build", "test", "deploy", "test", "verify"];
-        let mut out = Vec::new();
-        for round in 0..300 {
-            let system = if round % 3 == 0 {
-                CiSystem::GithubActions
-            } else {
-                CiSystem::GitlabCi
-            };
-            let count = next(12);
-            let jobs: Vec<Job> = (0..count)
-                .map(|_| {
-                    let id = format!("j{}", next(count + 2));
-                    let stage = match next(6) {
-                        5 => None,
-                        4 => Some("missing"),
-                        s => Some(stage_names[s]),
-                    };
-                    let needs: Vec<String> = match next(3) {
-                        0 => Vec::new(),
-                        _ => (0..next(4))
-                            .map(|_| format!("j{}", next(count + 2)))
-                            .collect(),
-                    };
-                    let needs: Vec<&str> = needs.iter().map(String::as_str).collect();
-                    job(&id, stage, &needs)
-                })
-                .collect();
-            out.push(pipeline(system, &stage_names[..next(6)], jobs));
-        }
-        out
-    }
+    use crate::pipeline::testing::{
+        ids, job, needed_by_definition, pipeline, shapes, waits_for_by_definition,
+    };
 
     #[test]
     fn what_a_job_waits_for_is_found_in_the_order_of_the_definition() {
@@ -452,6 +444,36 @@ mod tests {
                     .collect();
                 assert_eq!(graph.downstream(&pipeline, job), expected, "{}", job.id);
             }
+        }
+    }
+
+    #[test]
+    fn what_any_of_several_jobs_waits_for_is_what_each_waits_for() {
+        for pipeline in shapes() {
+            let graph = pipeline.graph.get(&pipeline);
+            let roots: Vec<usize> = (0..pipeline.jobs.len()).filter(|i| i % 2 == 0).collect();
+            let mut expected: Vec<usize> = Vec::new();
+            for &root in &roots {
+                let job = &pipeline.jobs[root];
+                let needed = needed_by_definition(&pipeline, job);
+                // A root that a cycle leads back to waits for itself.
+                let cyclic = std::iter::once(job).chain(needed.iter().copied()).any(|j| {
+                    waits_for_by_definition(&pipeline, j)
+                        .iter()
+                        .any(|k| std::ptr::eq(*k, job))
+                });
+                let indices = (pipeline.jobs.iter().enumerate())
+                    .filter(|(_, j)| needed.iter().any(|n| std::ptr::eq(*n, *j)))
+                    .map(|(i, _)| i);
+                expected.extend(indices.chain(cyclic.then_some(root)));
+            }
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(
+                graph.needed_by_any(&pipeline, &roots),
+                expected,
+                "{pipeline:?}"
+            );
         }
     }
 

@@ -12,9 +12,12 @@ mod graph;
 mod make;
 mod paths;
 mod precommit;
+mod reach;
 mod roles;
 mod scripts;
 mod step_order;
+#[cfg(test)]
+mod testing;
 
 pub(crate) use commands::script_commands;
 pub use scripts::MAX_EXPANDED;
@@ -31,7 +34,11 @@ pub use crate::source::Unparsed;
 
 pub use gitlab::template_jobs;
 pub use graph::JobGraph;
-pub use paths::{CallIndex, Upstream, downstream, downstream_indices, needed_indices, upstream};
+pub use paths::{
+    CallIndex, Upstream, called_jobs, called_path, downstream, downstream_indices, least_after,
+    least_before, needed_by_any, needed_indices, upstream, upstream_of_pipeline, waits_for_success,
+};
+pub use reach::Least;
 pub use roles::{
     Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, is_simulated, job_scope,
     unpushed_image_build,

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::graph::BitSet;
+use super::graph::{BitSet, Direction};
+use super::reach::{Least, least_reached};
 use super::{Job, Pipeline, Pipelines};
 
 /// A job that runs before another, and whether its failure stops the later job.
@@ -68,8 +69,9 @@ impl CallIndex {
     }
 }
 
-/// The path of the local reusable workflow a job calls (`uses: ./.github/workflows/x.yml`).
-fn called_path(job: &Job) -> Option<&str> {
+/// The path of the local reusable workflow a job calls (`uses: ./.github/workflows/x.yml`):
+/// jobs naming the same path call the same jobs.
+pub fn called_path(job: &Job) -> Option<&str> {
     let target = job.calls.as_deref()?.strip_prefix("./")?;
     target.split('@').next()
 }
@@ -81,23 +83,44 @@ pub fn upstream<'a>(
     pipeline: &'a Pipeline,
     job: &'a Job,
 ) -> Vec<Upstream<'a>> {
-    let count = pipelines.pipelines.len();
     let position = pipelines
         .pipelines
         .iter()
         .position(|p| std::ptr::eq(p, pipeline))
-        .unwrap_or(count);
-    let mut walk = Walk {
-        pipelines,
-        calls: pipelines.calls.get(pipelines),
-        found: Found {
-            out: Vec::new(),
-            listed: (0..=count).map(|_| None).collect(),
-        },
-        explored: HashMap::new(),
-    };
+        .unwrap_or(pipelines.pipelines.len());
+    let mut walk = Walk::new(pipelines);
     walk.collect(position, pipeline, job, 0);
     walk.found.out
+}
+
+/// The part of [`upstream`] that is the same for every job of `pipeline`, in the same order:
+/// what runs before the pipeline itself, listed after the jobs a job needs. `success_checked`
+/// is [`waits_for_success`] of the job asked about.
+pub fn upstream_of_pipeline<'a>(
+    pipelines: &'a Pipelines,
+    pipeline: &'a Pipeline,
+    success_checked: bool,
+) -> Vec<Upstream<'a>> {
+    let mut walk = Walk::new(pipelines);
+    walk.collect_beyond(pipeline, Some(&pipeline.path), success_checked, 0);
+    walk.found.out
+}
+
+/// The jobs of the local reusable workflow a job calls, by pipeline index and job index: the
+/// jobs [`upstream`] lists right after a job it lists that calls a workflow.
+pub fn called_jobs<'a>(
+    pipelines: &'a Pipelines,
+    job: &Job,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let calls = pipelines.calls.get(pipelines);
+    let targets = called_path(job).and_then(|path| calls.by_path.get(path));
+    targets
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .flat_map(move |&index| {
+            let count = pipelines.pipelines.get(index).map_or(0, |p| p.jobs.len());
+            (0..count).map(move |job_index| (index, job_index))
+        })
 }
 
 /// One search for what runs before a job.
@@ -141,6 +164,19 @@ impl<'a> Found<'a> {
 }
 
 impl<'a> Walk<'a> {
+    fn new(pipelines: &'a Pipelines) -> Self {
+        let count = pipelines.pipelines.len();
+        Walk {
+            pipelines,
+            calls: pipelines.calls.get(pipelines),
+            found: Found {
+                out: Vec::new(),
+                listed: (0..=count).map(|_| None).collect(),
+            },
+            explored: HashMap::new(),
+        }
+    }
+
     /// Lists a job that runs before, and the jobs of the local reusable workflow it calls.
     fn add(&mut self, position: (usize, usize), pipeline: &'a Pipeline, guards: bool) {
         self.found.insert(position, pipeline, guards);
@@ -174,12 +210,24 @@ impl<'a> Walk<'a> {
         for earlier in graph.needed(pipeline, job) {
             self.add((pipeline_index, earlier), pipeline, true);
         }
+        let owner = (pipeline.triggers.call)
+            .then(|| owner_path(self.pipelines, pipeline, job))
+            .flatten();
+        self.collect_beyond(pipeline, owner, waits_for_success(job), depth);
+    }
 
+    /// Lists what runs before every job of `pipeline`, whatever the job needs: the workflows
+    /// whose completion starts it and, for a called workflow, what its callers wait for.
+    /// `owner` is the path of the pipeline, needed only when it is called; `success_checked`
+    /// says whether the job asked about starts only when the workflow before it succeeded.
+    fn collect_beyond(
+        &mut self,
+        pipeline: &'a Pipeline,
+        owner: Option<&str>,
+        success_checked: bool,
+        depth: usize,
+    ) {
         // A workflow started by another's completion waits for it only with a success check.
-        let success_checked = job
-            .condition
-            .as_deref()
-            .is_some_and(|c| c.contains("conclusion") && c.contains("success"));
         let pipelines = self.pipelines;
         for name in &pipeline.triggers.after_workflows {
             for (index, other) in pipelines.pipelines.iter().enumerate() {
@@ -194,10 +242,7 @@ impl<'a> Walk<'a> {
 
         // A job in a called workflow runs after whatever its caller waits for. A caller calls
         // this job when it names the path of the workflow that holds the job.
-        if !pipeline.triggers.call {
-            return;
-        }
-        let Some(owner) = owner_path(pipelines, pipeline, job) else {
+        let Some(owner) = owner.filter(|_| pipeline.triggers.call) else {
             return;
         };
         let calls = self.calls;
@@ -224,6 +269,14 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// Whether a job in a workflow started by another's completion runs only when that one
+/// succeeded (its condition checks the conclusion for success).
+pub fn waits_for_success(job: &Job) -> bool {
+    job.condition
+        .as_deref()
+        .is_some_and(|c| c.contains("conclusion") && c.contains("success"))
+}
+
 /// The path of the pipeline that holds `job`: `pipeline` itself, as callers pass it.
 fn owner_path<'a>(pipelines: &'a Pipelines, pipeline: &'a Pipeline, job: &Job) -> Option<&'a str> {
     let holds = |p: &Pipeline| p.jobs.iter().any(|j| std::ptr::eq(j, job));
@@ -235,6 +288,25 @@ fn owner_path<'a>(pipelines: &'a Pipelines, pipeline: &'a Pipeline, job: &Job) -
         .iter()
         .find(|p| holds(p))
         .map(|p| p.path.as_str())
+}
+
+/// Indices among the pipeline's jobs, in order, of those that some job of `roots` waits for,
+/// directly or through others: a root is among them only if another root, or itself through
+/// a cycle, waits for it.
+pub fn needed_by_any(pipeline: &Pipeline, roots: &[usize]) -> Vec<usize> {
+    pipeline.graph.get(pipeline).needed_by_any(pipeline, roots)
+}
+
+/// For every job of the pipeline, the least of `own` (one value per job) over the jobs it
+/// waits for, directly or through others, without the job itself.
+pub fn least_before<V: Least>(pipeline: &Pipeline, own: &[V]) -> Vec<V> {
+    least_reached(pipeline.graph.get(pipeline), Direction::Before, own)
+}
+
+/// For every job of the pipeline, the least of `own` (one value per job) over the jobs that
+/// wait for it, directly or through others, without the job itself.
+pub fn least_after<V: Least>(pipeline: &Pipeline, own: &[V]) -> Vec<V> {
+    least_reached(pipeline.graph.get(pipeline), Direction::After, own)
 }
 
 /// Indices among the pipeline's jobs of those this job waits for, directly or through

@@ -28,7 +28,7 @@ pub(super) enum Control {
 }
 
 impl Control {
-    const ALL: [Control; 10] = [
+    pub(super) const ALL: [Control; 10] = [
         Control::Tests,
         Control::Sast,
         Control::DependencyScan,
@@ -205,6 +205,13 @@ impl<'a> JobControls<'a> {
         !self.hits.is_empty() || self.migration.is_some()
     }
 
+    /// The status the job's best step for `control` earns, seen from a deploy that waits for
+    /// the job's success (`guards`) or not; `None` if no step shows the control.
+    pub(super) fn status(&self, control: Control, guards: bool) -> Option<ControlStatus> {
+        let at = self.best[control as usize][usize::from(guards)]?;
+        Some(self.hits.get(at)?.best(self.simulated, guards).0)
+    }
+
     /// The first step that runs a migration, and where its first migrating command is.
     pub(super) fn migration(&self) -> Option<(usize, &str)> {
         self.migration
@@ -240,11 +247,12 @@ impl<'a> JobCache<'a> {
 
 /// The best place found for a control so far along a path: the first step with the
 /// strongest status.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Best<'c> {
     found: Option<Found<'c>>,
 }
 
+#[derive(Clone)]
 struct Found<'c> {
     status: ControlStatus,
     job: &'c JobControls<'c>,
@@ -271,6 +279,13 @@ impl<'c> Best<'c> {
         let at = job.best[control as usize][usize::from(guards)];
         if let Some(hits) = at.and_then(|at| job.hits.get(at)) {
             self.offer(job, hits, guards);
+        }
+    }
+
+    /// Offers what another search found, as if its steps came after those offered so far.
+    pub(super) fn offer_best(&mut self, other: &Best<'c>) {
+        if let Some(found) = &other.found {
+            self.offer(found.job, found.hits, found.guards);
         }
     }
 

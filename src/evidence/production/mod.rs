@@ -5,6 +5,7 @@
 
 mod controls;
 mod patterns;
+mod reach;
 mod roles;
 
 use std::collections::{BTreeSet, HashMap};
@@ -14,11 +15,12 @@ use serde::Serialize;
 
 use super::Facts;
 use crate::pipeline::{
-    Job, Pipeline, Pipelines, downstream_indices, is_deploy_command, is_host_deploy_command,
-    is_simulated, job_scope, needed_indices, upstream,
+    Job, Pipeline, Pipelines, called_jobs, called_path, is_deploy_command, is_host_deploy_command,
+    is_simulated, job_scope, needed_by_any, upstream_of_pipeline, waits_for_success,
 };
 use crate::source::Location;
 use controls::{Best, Control, JobCache, JobControls};
+use reach::{Beyond, Reach};
 pub use roles::job_roles;
 
 /// Whether a command applies database migrations (`alembic upgrade`, `manage.py migrate`).
@@ -168,12 +170,13 @@ fn merge_time_control(
 
 /// Every production deploy with the controls before and after it.
 ///
-/// What each job shows of the controls is worked out once, the first time a path meets the
-/// job; each path then only looks up the jobs it holds, and passes over those that show
-/// nothing.
+/// What each job shows of the controls is worked out once; the best place for each control
+/// before and after every job of a pipeline is then worked out for the whole pipeline at
+/// once (see [`reach`]), and a path combines those of its deploy with the deploy's own steps.
 pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
     let mut out = Vec::new();
     let jobs = JobCache::new(facts);
+    let reach = Reach::new(&jobs, facts.pipelines);
     // What pull-request pipelines check is the same for every deploy; work it out once.
     let mut merge_time: HashMap<&str, Option<PathControl>> = HashMap::new();
     let mut templates = TemplateJobs::default();
@@ -185,32 +188,25 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
         // The steps of the deploy job that finish before the deploy step starts, and those
         // that start after it: in order, unless the steps name what they wait for.
         let (steps_before, steps_after) = (job.steps_before(at), job.steps_after(at));
-        let before: Vec<(&JobControls, bool)> = upstream(facts.pipelines, pipeline, job)
-            .iter()
-            .filter_map(|u| Some((jobs.get(u.position)?, u.guards)))
-            .filter(|(j, _)| j.matters())
-            .collect();
+        // What the deploy needs in its pipeline comes first, then what runs before the
+        // whole pipeline, then the deploy's own steps.
+        let before = reach.before(position);
+        let beyond = reach.beyond(position);
         // The deploy step and what follows it in the same job, then the jobs that wait for it.
-        let after: Vec<&JobControls> = downstream_indices(pipeline, job)
-            .into_iter()
-            .filter_map(|index| jobs.get((position.0, index)))
-            .filter(|j| j.matters())
-            .collect();
         let after_deploy = |control: Control| {
             let mut best = Best::default();
             let later = |index: usize| index == at || steps_after.get(index) == Some(&true);
             best.offer_steps(deploy, control, later, true);
-            for later in &after {
-                best.offer_job(later, control, true);
-            }
+            reach.offer(&mut best, reach.after(position), control);
             best.control()
         };
 
         let mut controls = Vec::new();
         for &(name, control) in BEFORE {
             let mut best = Best::default();
-            for &(earlier, guards) in &before {
-                best.offer_job(earlier, control, guards);
+            reach.offer(&mut best, before, control);
+            if let Some(beyond) = beyond.and_then(|b| b.best(control)) {
+                best.offer_best(beyond);
             }
             let earlier = |index: usize| steps_before.get(index) == Some(&true);
             best.offer_steps(deploy, control, earlier, true);
@@ -237,7 +233,7 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             controls.push(named(found, name));
         }
         controls.push(named(
-            backup_control(&before, deploy),
+            backup_control(&reach, position, deploy),
             "backup before migration",
         ));
         controls.push(named(approval_control(pipeline, job), "approval"));
@@ -335,34 +331,70 @@ fn template_control(
     })
 }
 
-/// A migration on the path needs a backup step before it; no migration, no backup needed.
-/// `before` holds the jobs that run before the deploy job, which runs last.
-fn backup_control(before: &[(&JobControls, bool)], deploy: &JobControls) -> PathControl {
+/// A migration on the path needs a backup before it; no migration, no backup needed.
+///
+/// The migration is that of the nearest job the deploy waits for in its pipeline that
+/// migrates, and a backup counts in the jobs that job waits for or in its own steps before
+/// the migration. If no such job migrates, it is the first migration among the jobs that run
+/// before the whole pipeline, or else the deploy's own, and the backups before it count with
+/// those of every job the deploy needs.
+fn backup_control<'c>(
+    reach: &Reach<'c>,
+    position: (usize, usize),
+    deploy: &'c JobControls<'c>,
+) -> PathControl {
     let mut best = Best::default();
-    let mut migrate_at = None;
-    for &(job, guards) in before.iter().chain(std::iter::once(&(deploy, true))) {
-        if let Some((step, location)) = job.migration() {
-            let steps_before = job.job().steps_before(step);
-            let earlier = |index: usize| steps_before.get(index) == Some(&true);
-            best.offer_steps(job, Control::Backup, earlier, guards);
-            migrate_at = Some(location);
-            break;
+    let needed = reach.before(position);
+    let beyond = reach.beyond(position);
+    let deploy_migrates = deploy
+        .migration()
+        .map(|(step, location)| (deploy, step, location, true));
+    let (before, beyond, migrating, migrate_at) = match needed.and_then(|p| p.migration()) {
+        Some(first) => {
+            let Some(job) = reach.job(first) else {
+                return not_applicable();
+            };
+            let Some((step, location)) = job.migration() else {
+                return not_applicable();
+            };
+            let guards = !job.job().allow_failure;
+            let migrating = Some((job, step, location, guards));
+            (
+                reach.before(first),
+                reach.beyond(first),
+                migrating,
+                location.to_string(),
+            )
         }
-        best.offer_job(job, Control::Backup, guards);
-    }
-    let Some(migrate_at) = migrate_at else {
-        return PathControl {
-            control: String::new(),
-            status: ControlStatus::NotApplicable,
-            detail: "no migration runs on this path".into(),
-            location: None,
-        };
+        None => match (beyond.and_then(Beyond::migration), deploy_migrates) {
+            (Some(location), _) => (needed, beyond, None, location.to_string()),
+            (None, Some(migrating)) => (needed, beyond, Some(migrating), migrating.2.to_string()),
+            (None, None) => return not_applicable(),
+        },
     };
+    reach.offer(&mut best, before, Control::Backup);
+    if let Some(beyond) = beyond {
+        best.offer_best(beyond.backup());
+    }
+    if let Some((job, step, _, guards)) = migrating {
+        let steps_before = job.job().steps_before(step);
+        let earlier = |index: usize| steps_before.get(index) == Some(&true);
+        best.offer_steps(job, Control::Backup, earlier, guards);
+    }
     best.control().unwrap_or_else(|| {
         missing(&format!(
             "migrations run at {migrate_at} with no backup before them"
         ))
     })
+}
+
+fn not_applicable() -> PathControl {
+    PathControl {
+        control: String::new(),
+        status: ControlStatus::NotApplicable,
+        detail: "no migration runs on this path".into(),
+        location: None,
+    }
 }
 
 fn approval_control(pipeline: &Pipeline, job: &Job) -> PathControl {
@@ -429,49 +461,60 @@ fn record_control(job: &Job) -> Option<PathControl> {
 /// Jobs on some production path: each production deploy and every job it waits for, as
 /// (pipeline path, job id). Jobs are marked by position and named once at the end.
 ///
-/// Deploys are taken last first, as later deploys usually wait for earlier ones. A deploy
-/// that a deploy of its pipeline already waits for adds nothing: what it waits for, that one
-/// waits for too, and both share the other workflows their pipeline follows. Only a deploy
-/// that calls no reusable workflow covers the deploys it waits for, since a cycle of `needs`
-/// through it would add the jobs of the workflow it calls.
+/// One walk per pipeline takes what all its deploys need together, so a job many deploys
+/// wait for is taken once; the jobs of the workflows those jobs call, and what runs before
+/// the whole pipeline, are added once per pipeline.
 pub fn jobs_on_production_paths(pipelines: &Pipelines) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut marked: Vec<Vec<bool>> = (pipelines.pipelines.iter())
         .map(|p| vec![false; p.jobs.len()])
         .collect();
-    let mut covered = marked.clone();
-    for (position, pipeline, job) in deploys_at(pipelines).into_iter().rev() {
-        let (pipeline_index, job_index) = position;
-        let is_covered = |covered: &[Vec<bool>]| {
-            covered
-                .get(pipeline_index)
-                .and_then(|p| p.get(job_index))
-                .is_some_and(|c| *c)
-        };
-        if is_covered(&covered) {
+    let mut mark = |position: (usize, usize), pipeline: &Pipeline, job: &Job| match marked
+        .get_mut(position.0)
+        .and_then(|p| p.get_mut(position.1))
+    {
+        Some(mark) => *mark = true,
+        None => {
+            out.insert((pipeline.path.clone(), job.id.clone()));
+        }
+    };
+    let mut deploys: Vec<Vec<usize>> = vec![Vec::new(); pipelines.pipelines.len()];
+    for ((pipeline_index, job_index), _, _) in deploys_at(pipelines) {
+        if let Some(list) = deploys.get_mut(pipeline_index) {
+            list.push(job_index);
+        }
+    }
+    let mut called = BTreeSet::new();
+    for ((index, pipeline), roots) in pipelines.pipelines.iter().enumerate().zip(&deploys) {
+        if roots.is_empty() {
             continue;
         }
-        let earlier = upstream(pipelines, pipeline, job);
-        let positions = std::iter::once((position, pipeline, job))
-            .chain(earlier.iter().map(|u| (u.position, u.pipeline, u.job)));
-        for ((pipeline_index, job_index), pipeline, job) in positions {
-            match marked
-                .get_mut(pipeline_index)
-                .and_then(|p| p.get_mut(job_index))
-            {
-                Some(mark) => *mark = true,
-                None => {
-                    out.insert((pipeline.path.clone(), job.id.clone()));
+        let needed = needed_by_any(pipeline, roots);
+        for &job_index in roots.iter().chain(&needed) {
+            if let Some(job) = pipeline.jobs.get(job_index) {
+                mark((index, job_index), pipeline, job);
+            }
+        }
+        for job in needed.iter().filter_map(|&i| pipeline.jobs.get(i)) {
+            // Jobs that call the same workflow call the same jobs.
+            if !called_path(job).is_some_and(|path| called.insert(path)) {
+                continue;
+            }
+            for position in called_jobs(pipelines, job) {
+                if let Some(target) = pipelines.pipelines.get(position.0)
+                    && let Some(called_job) = target.jobs.get(position.1)
+                {
+                    mark(position, target, called_job);
                 }
             }
         }
-        if job.calls.is_none()
-            && let Some(covered) = covered.get_mut(pipeline_index)
-        {
-            for index in needed_indices(pipeline, job) {
-                if let Some(cover) = covered.get_mut(index) {
-                    *cover = true;
-                }
+        let checks: BTreeSet<bool> = (roots.iter())
+            .filter_map(|&i| pipeline.jobs.get(i))
+            .map(waits_for_success)
+            .collect();
+        for success_checked in checks {
+            for u in upstream_of_pipeline(pipelines, pipeline, success_checked) {
+                mark(u.position, u.pipeline, u.job);
             }
         }
     }
