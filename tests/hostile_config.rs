@@ -107,6 +107,105 @@ fn thousands_of_path_suppressions_apply_only_to_their_rule() {
     assert_good_workflow_assessed(&assessment);
 }
 
+/// 20,000 suppressions of one rule, each for another vendored folder, and 5,000 findings of
+/// that rule in 5,000 workflows: each workflow's path is matched against the entries' globs
+/// together (each finding was matched against every glob of its rule, in the square of the
+/// entries), and the first entry that matches, not a later one, says why.
+#[test]
+fn thousands_of_suppressions_of_one_rule_match_each_path_once() {
+    const ENTRIES: usize = 20_000;
+    const WORKFLOWS: usize = 5_000;
+    let repo = repository();
+    for i in 0..WORKFLOWS {
+        write(
+            repo.path(),
+            &format!(".github/workflows/service-{i}.yml"),
+            format!(
+                "on: push\npermissions:\n  contents: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: owner{i}/action@v1\n"
+            ),
+        );
+    }
+    let mut config = String::new();
+    for i in 0..ENTRIES {
+        config.push_str(&format!(
+            "[[suppress]]\nid = \"unpinned-uses\"\npath = \"vendor/team-{i}/**/*.yml\"\nreason = \"vendored by team {i}\"\n"
+        ));
+    }
+    // At the end, entries that match: the services ending in 7, then every service.
+    config.push_str(
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \".github/workflows/service-*7.yml\"\nreason = \"mirrored\"\n",
+    );
+    config.push_str(
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \".github/workflows/*.yml\"\nreason = \"pinned upstream\"\n",
+    );
+    write(repo.path(), ".shipready.toml", config);
+
+    let assessment = assess_within(repo.path());
+
+    let reasons: Vec<(&str, Option<&str>)> = (assessment.findings.iter())
+        .filter(|f| f.id == "unpinned-uses")
+        .map(|f| {
+            let reason = f.suppressed.as_ref().map(|s| s.reason.as_str());
+            (f.location.path.as_str(), reason)
+        })
+        .collect();
+    assert_eq!(reasons.len(), WORKFLOWS);
+    for (path, reason) in reasons {
+        let expected = if path.ends_with("7.yml") {
+            "mirrored"
+        } else {
+            "pinned upstream"
+        };
+        assert_eq!(reason, Some(expected), "{path}");
+    }
+    assert!(
+        (assessment.findings.iter()).all(|f| f.id != "invalid-suppression"),
+        "every entry is usable"
+    );
+}
+
+/// A suppression whose path glob is one alternation of 40,000 paths (1 MB) compiles to an
+/// automaton past the regular expression engine's size limit: it is reported as unusable
+/// (it stopped the assessment with a panic), and the entry after it still applies.
+#[test]
+fn a_suppression_glob_too_large_to_compile_is_reported() {
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/many.yml",
+        workflow_of_actions(3),
+    );
+    let paths = (0..40_000)
+        .map(|i| format!("dir{i}/**/file{i}.yml"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let config = format!(
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \"{{{paths}}}\"\nreason = \"generated\"\n\n\
+         [[suppress]]\nid = \"unpinned-uses\"\npath = \".github/**\"\nreason = \"mirrored\"\n"
+    );
+    write(repo.path(), ".shipready.toml", config);
+
+    let assessment = assess_within(repo.path());
+
+    let invalid: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "invalid-suppression")
+        .collect();
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(
+        invalid[0].message,
+        "suppression of `unpinned-uses` has a path glob too large to match"
+    );
+    assert_eq!(
+        (invalid[0].location.path.as_str(), invalid[0].location.line),
+        (".shipready.toml", 1)
+    );
+    let unpinned: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "unpinned-uses")
+        .map(|f| f.suppressed.as_ref().map(|s| s.reason.as_str()))
+        .collect();
+    assert_eq!(unpinned, [Some("mirrored"); 3]);
+}
+
 #[test]
 fn matrix_include_of_thousands_of_keys_counts_each_axis_once() {
     const KEYS: usize = 40_000;

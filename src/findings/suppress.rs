@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 
 use globset::Glob;
 use regex::Regex;
+use regex::bytes::{RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
 use super::{Finding, Rule, Severity, Suppression, SuppressionKind, line_location};
@@ -49,6 +50,81 @@ struct Entry {
     path: Option<String>,
     reason: Option<String>,
     expires: Option<String>,
+}
+
+/// How many path globs are matched together. A set of a few hundred globs compiles to a small
+/// automaton that reads a path once; thousands in one can pass the regular expression
+/// engine's size limit.
+const GLOBS_PER_SET: usize = 256;
+
+/// Compiles the regular expressions of globs into one set, as `globset` compiles one glob.
+fn glob_set<'g>(globs: impl IntoIterator<Item = &'g Glob>) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(globs.into_iter().map(Glob::regex))
+        .dot_matches_new_line(true)
+        .size_limit(10 << 20)
+        .build()
+}
+
+/// The usable entries of one rule, with their path globs matched together.
+#[derive(Default)]
+struct RuleEntries {
+    /// The first entry without a path, which applies to every finding of the rule.
+    everywhere: Option<usize>,
+    /// Sets of path globs, each with the entry of each of its globs, in file order.
+    sets: Vec<(RegexSet, Vec<usize>)>,
+    /// Globs not yet in a set, with their entries.
+    pending: Vec<(Glob, usize)>,
+    /// The first entry that applies to each path a finding of the rule is in.
+    first_by_path: HashMap<String, Option<usize>>,
+}
+
+impl RuleEntries {
+    /// Adds the entry at `index`, limited to paths that `glob` matches.
+    fn add(&mut self, glob: Glob, index: usize) {
+        self.pending.push((glob, index));
+    }
+
+    /// Compiles the globs into sets, and gives the entries of those too large to compile.
+    fn compile(&mut self) -> Vec<usize> {
+        let mut too_large = Vec::new();
+        let pending = std::mem::take(&mut self.pending);
+        for chunk in pending.chunks(GLOBS_PER_SET) {
+            if let Ok(set) = glob_set(chunk.iter().map(|(glob, _)| glob)) {
+                self.sets
+                    .push((set, chunk.iter().map(|(_, i)| *i).collect()));
+                continue;
+            }
+            // One glob too large spoils its set: the others are matched one by one.
+            for (glob, index) in chunk {
+                match glob_set([glob]) {
+                    Ok(set) => self.sets.push((set, vec![*index])),
+                    Err(_) => too_large.push(*index),
+                }
+            }
+        }
+        too_large
+    }
+
+    /// The first entry, in file order, that applies to a finding in `path`.
+    fn first_for(&mut self, path: &str) -> Option<usize> {
+        if let Some(first) = self.first_by_path.get(path) {
+            return *first;
+        }
+        let mut first = self.everywhere;
+        for (set, entries) in &self.sets {
+            // Entries only grow from set to set: a later set cannot hold an earlier one.
+            if first.is_some_and(|f| entries.first().is_none_or(|e| *e > f)) {
+                break;
+            }
+            let matched = set.matches(path.as_bytes());
+            let earliest = matched.iter().filter_map(|glob| entries.get(glob)).min();
+            if let Some(&entry) = earliest {
+                first = Some(first.map_or(entry, |f| f.min(entry)));
+            }
+        }
+        self.first_by_path.insert(path.to_string(), first);
+        first
+    }
 }
 
 /// Whether `date` reads as `YYYY-MM-DD`.
@@ -173,25 +249,22 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
         .filter(|(_, l)| l.trim_start().starts_with("[[suppress]]"))
         .map(|(i, _)| i + 1)
         .collect();
-    // The findings of each rule, in report order: an entry is compared only with the findings
-    // it names, so thousands of entries and thousands of findings do not match every glob
-    // against every path.
-    let mut by_rule: HashMap<String, Vec<usize>> = HashMap::new();
-    for (index, finding) in findings.iter().enumerate() {
-        by_rule.entry(finding.id.clone()).or_default().push(index);
-    }
+    // The usable entries of each rule, in file order. Each rule's path globs are matched
+    // together, once for each path its findings are in, so thousands of entries and
+    // thousands of findings of one rule do not match every glob against every finding.
+    let mut rules: HashMap<&str, RuleEntries> = HashMap::new();
+    // Where an entry starts, worked out only when a problem with it is reported.
+    let at = |index: usize| {
+        headers
+            .get(index)
+            .map(|line| line_location(CONFIG_FILE, config_text, *line))
+            .unwrap_or_else(|| Location::file(CONFIG_FILE))
+    };
     for (index, entry) in config.suppress.iter().enumerate() {
-        // Where the entry starts, worked out only when a problem with it is reported.
-        let at = || {
-            headers
-                .get(index)
-                .map(|line| line_location(CONFIG_FILE, config_text, *line))
-                .unwrap_or_else(|| Location::file(CONFIG_FILE))
-        };
         let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
         if reason.is_empty() {
             problems.push(invalid(
-                at(),
+                at(index),
                 format!(
                     "suppression of `{}` gives no reason and is not applied",
                     entry.id
@@ -203,7 +276,7 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
         if let Some(expires) = &entry.expires {
             if !is_date(expires) {
                 problems.push(invalid(
-                    at(),
+                    at(index),
                     format!(
                         "suppression of `{}` has an expiry that is not YYYY-MM-DD",
                         entry.id
@@ -216,39 +289,51 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
                 continue;
             }
         }
-        let matcher = match entry.path.as_deref().map(Glob::new) {
-            Some(Ok(glob)) => Some(glob.compile_matcher()),
-            Some(Err(_)) => {
-                problems.push(invalid(
-                    at(),
-                    format!("suppression of `{}` has an unreadable path glob", entry.id),
-                    config_text,
-                ));
-                continue;
-            }
-            None => None,
-        };
-        let Some(named) = by_rule.get(&entry.id) else {
-            continue;
-        };
-        for &index in named {
-            let Some(finding) = findings.get_mut(index) else {
-                continue;
-            };
-            if finding.suppressed.is_some() {
-                continue;
-            }
-            if matcher
-                .as_ref()
-                .is_none_or(|m| m.is_match(&finding.location.path))
-            {
-                finding.suppressed = Some(Suppression {
-                    kind: SuppressionKind::External,
-                    reason: reason.to_string(),
-                    expires: entry.expires.clone(),
-                });
+        let rule = rules.entry(entry.id.as_str()).or_default();
+        match entry.path.as_deref().map(Glob::new) {
+            Some(Ok(glob)) => rule.add(glob, index),
+            Some(Err(_)) => problems.push(invalid(
+                at(index),
+                format!("suppression of `{}` has an unreadable path glob", entry.id),
+                config_text,
+            )),
+            None => {
+                rule.everywhere.get_or_insert(index);
             }
         }
+    }
+    // Told after the other problems with the file's entries, in file order.
+    let mut too_large: Vec<usize> = rules.values_mut().flat_map(RuleEntries::compile).collect();
+    too_large.sort_unstable();
+    for index in too_large {
+        if let Some(entry) = config.suppress.get(index) {
+            problems.push(invalid(
+                at(index),
+                format!(
+                    "suppression of `{}` has a path glob too large to match",
+                    entry.id
+                ),
+                config_text,
+            ));
+        }
+    }
+    for finding in findings.iter_mut() {
+        if finding.suppressed.is_some() {
+            continue;
+        }
+        let Some(rule) = rules.get_mut(finding.id.as_str()) else {
+            continue;
+        };
+        let first = rule.first_for(&finding.location.path);
+        let Some(entry) = first.and_then(|index| config.suppress.get(index)) else {
+            continue;
+        };
+        let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
+        finding.suppressed = Some(Suppression {
+            kind: SuppressionKind::External,
+            reason: reason.to_string(),
+            expires: entry.expires.clone(),
+        });
     }
     findings.extend(problems);
 }
@@ -271,6 +356,50 @@ mod tests {
             Some((2, String::new()))
         );
         assert!(inline("uses: a/b@v1").is_none());
+    }
+
+    /// A set of globs matches a path exactly where `globset` matches each glob alone.
+    #[test]
+    fn globs_matched_together_match_as_each_alone() {
+        let globs = [
+            ".github/**/*.yml",
+            "vendor/**",
+            "**/*.Dockerfile",
+            "*.yml",
+            "src/{a,b}/*.rs",
+            "docs/[a-c]?.md",
+            "**",
+            "a/**/b",
+            "caf\u{e9}/*",
+            "deploy/k8s/*.yaml",
+        ];
+        let paths = [
+            ".github/workflows/ci.yml",
+            "vendor/lib/x.go",
+            "vendor",
+            "build/app.Dockerfile",
+            "ci.yml",
+            "nested/ci.yml",
+            "src/a/main.rs",
+            "src/c/main.rs",
+            "docs/b1.md",
+            "docs/d1.md",
+            "a/b",
+            "a/x/y/b",
+            "caf\u{e9}/menu",
+            "deploy/k8s/api.yaml",
+            "deploy/k8s/sub/api.yaml",
+            "line\nbreak.yml",
+        ];
+        let globs: Vec<Glob> = globs.iter().map(|g| Glob::new(g).unwrap()).collect();
+        let set = glob_set(&globs).unwrap();
+        for path in paths {
+            let together = set.matches(path.as_bytes());
+            for (index, glob) in globs.iter().enumerate() {
+                let alone = glob.compile_matcher().is_match(path);
+                assert_eq!(together.matched(index), alone, "{} on {path}", glob.glob());
+            }
+        }
     }
 
     #[test]
