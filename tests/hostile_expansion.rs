@@ -194,3 +194,254 @@ fn thousands_of_steps_running_pre_commit_over_a_long_hook_list() {
     assert_eq!(added, MAX_EXPANDED);
     assert_eq!(read_in_part(&pipelines), [".github/workflows/lint.yml"]);
 }
+
+/// `make test` running 600 recipe lines, from the `test` target and the two it needs: the
+/// first 500 are followed and the Makefile is named as read in part, saying which call ran
+/// past the limit and how the report shows it; `make lint` beside it is read in full.
+#[test]
+fn a_make_call_running_more_than_is_followed_is_named() {
+    let mut makefile =
+        String::from("test: unit integration\n\tgo test -coverprofile=c.out ./...\n");
+    makefile.push_str("lint:\n\tgolangci-lint run\n");
+    for target in ["unit", "integration"] {
+        makefile.push_str(&format!("{target}:\n"));
+        for i in 0..300 {
+            makefile.push_str(&format!("\tgo test ./{target}/pkg{i}/...\n"));
+        }
+    }
+    let repo = repository();
+    write(repo.path(), "Makefile", &makefile);
+    let workflow = workflow_of_steps(2, |i| ["make test", "make lint"][i].to_string());
+    write(repo.path(), ".github/workflows/make.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/make.yml");
+
+    assert_eq!(steps[0].len(), 1 + 500);
+    assert_eq!(steps[0][1], "go test ./unit/pkg0/...");
+    assert_eq!(steps[0][500], "go test ./integration/pkg199/...");
+    assert_eq!(steps[1], ["make lint", "golangci-lint run"]);
+    assert_eq!(read_in_part(&pipelines), ["Makefile"]);
+    assert_eq!(
+        pipelines.read_in_part[0].reason,
+        "only the first 500 commands of what `make test` runs are followed from the steps that \
+         run it"
+    );
+    let assessment = assess_within(repo.path());
+    let text = shipready::report::text::render(&assessment);
+    assert!(text.contains("Read in part"), "{text}");
+    assert!(
+        text.contains("only the first 500 commands of what `make test` runs"),
+        "{text}"
+    );
+}
+
+/// `make deploy` needing a chain of 20 targets, each with a recipe: the 16 levels below
+/// `deploy` are followed and the Makefile says the rest were not; `make check`, whose chain
+/// is 16 levels deep, is read in full.
+#[test]
+fn make_prerequisites_deeper_than_followed_are_named() {
+    let mut makefile = String::from("deploy: step0\n\tkubectl apply -f k8s/\n");
+    for level in 0..20 {
+        makefile.push_str(&format!("step{level}: step{}\n\techo {level}\n", level + 1));
+    }
+    makefile.push_str("check: step4\n\tpytest -q\n");
+    let repo = repository();
+    write(repo.path(), "Makefile", &makefile);
+    let workflow = workflow_of_steps(2, |i| ["make check", "make deploy"][i].to_string());
+    write(repo.path(), ".github/workflows/make.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/make.yml");
+
+    // step4 to step19 is 16 levels below check; step20 has no rule.
+    assert_eq!(steps[0].len(), 1 + 17);
+    assert_eq!(steps[1].len(), 1 + 17);
+    assert_eq!(steps[1][1], "echo 15");
+    assert_eq!(read_in_part(&pipelines), ["Makefile"]);
+    assert_eq!(
+        pipelines.read_in_part[0].reason,
+        "targets more than 16 levels of prerequisites below those `make deploy` names are not \
+         followed"
+    );
+}
+
+/// 5,000 steps each running another target of a Makefile of 40,000 rules (1.3 MB): the
+/// Makefile is read once, not once for each target named (93 s).
+#[test]
+fn thousands_of_steps_running_different_make_targets_read_the_makefile_once() {
+    let mut makefile = String::new();
+    for i in 0..40_000 {
+        makefile.push_str(&format!("t{i}:\n\tgo test ./pkg{i}/...\n"));
+    }
+    let repo = repository();
+    write(repo.path(), "Makefile", &makefile);
+    let workflow = workflow_of_steps(5_000, |i| format!("make t{}", i * 8));
+    write(repo.path(), ".github/workflows/make.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/make.yml");
+
+    assert_eq!(steps.len(), 5_000);
+    assert_eq!(steps[4_999], ["make t39992", "go test ./pkg39992/..."]);
+    assert!(pipelines.read_in_part.is_empty());
+}
+
+/// One rule naming 20,000 targets, with 20,000 prerequisites and a recipe of 20,000 lines
+/// (0.5 MB): the rule is shared by its targets (it was copied for each, past 24 GB), and
+/// `make t5` is followed to the limit and said to be.
+#[test]
+fn a_make_rule_of_thousands_of_targets_is_read_once() {
+    let names = |prefix: &str| {
+        (0..20_000)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut makefile = format!("{}: {}\n", names("t"), names("p"));
+    for i in 0..20_000 {
+        makefile.push_str(&format!("\techo {i}\n"));
+    }
+    let repo = repository();
+    write(repo.path(), "Makefile", &makefile);
+    write(
+        repo.path(),
+        ".github/workflows/make.yml",
+        workflow_of_steps(1, |_| "make t5".to_string()),
+    );
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/make.yml");
+
+    assert_eq!(steps[0].len(), 1 + 500);
+    assert_eq!(steps[0][500], "echo 499");
+    assert_eq!(read_in_part(&pipelines), ["Makefile"]);
+}
+
+/// Once the budget is spent, a step calling a script that does not exist, a script of
+/// comments only, `make` without a Makefile, or `pre-commit run` without a configuration
+/// leaves nothing out: its workflow is read in full (each call was counted as cut without
+/// being looked up). A later workflow calling the long script is read in part.
+#[test]
+fn calls_that_add_nothing_after_the_budget_is_spent_are_not_cut() {
+    let mut script = String::from("#!/bin/sh\n");
+    for i in 0..500 {
+        script.push_str(&format!("pytest -q tests/{i}\n"));
+    }
+    let repo = repository();
+    write(repo.path(), "ci/check.sh", &script);
+    write(
+        repo.path(),
+        "ci/notes.sh",
+        "#!/bin/sh\n# nothing to run yet\n",
+    );
+    // 100 steps of 500 commands spend the budget; the 101st is cut.
+    let spend = workflow_of_steps(101, |_| "bash ci/check.sh".to_string());
+    write(repo.path(), ".github/workflows/a-spend.yml", spend);
+    let calls = [
+        "bash ci/missing.sh",
+        "./ci/notes.sh",
+        "make lint",
+        "pre-commit run --all-files",
+    ];
+    let nothing = workflow_of_steps(calls.len(), |i| calls[i].to_string());
+    write(repo.path(), ".github/workflows/b-nothing.yml", nothing);
+    let more = workflow_of_steps(1, |_| "bash ci/check.sh".to_string());
+    write(repo.path(), ".github/workflows/c-more.yml", more);
+
+    let pipelines = pipelines(repo.path());
+
+    assert_eq!(
+        read_in_part(&pipelines),
+        [
+            ".github/workflows/a-spend.yml",
+            ".github/workflows/c-more.yml"
+        ]
+    );
+    let steps = step_commands(&pipelines, ".github/workflows/b-nothing.yml");
+    assert!(steps.iter().all(|s| s.len() == 1), "{steps:?}");
+}
+
+/// A step running a script that runs a script, and so on four deep: three levels are
+/// followed and the workflow says the fourth was not; where the fourth script does not exist,
+/// nothing is said.
+#[test]
+fn scripts_called_deeper_than_followed_are_told() {
+    let repo = repository();
+    for level in 1..4 {
+        write(
+            repo.path(),
+            &format!("ci/deep{level}.sh"),
+            format!("#!/bin/sh\nbash ci/deep{}.sh\n", level + 1),
+        );
+        write(
+            repo.path(),
+            &format!("ci/short{level}.sh"),
+            format!("#!/bin/sh\nbash ci/short{}.sh\n", level + 1),
+        );
+    }
+    write(repo.path(), "ci/deep4.sh", "#!/bin/sh\npytest -q\n");
+    write(
+        repo.path(),
+        ".github/workflows/deep.yml",
+        workflow_of_steps(1, |_| "bash ci/deep1.sh".to_string()),
+    );
+    write(
+        repo.path(),
+        ".github/workflows/short.yml",
+        workflow_of_steps(1, |_| "bash ci/short1.sh".to_string()),
+    );
+
+    let pipelines = pipelines(repo.path());
+
+    let steps = step_commands(&pipelines, ".github/workflows/deep.yml");
+    assert_eq!(
+        steps[0],
+        [
+            "bash ci/deep1.sh",
+            "bash ci/deep2.sh",
+            "bash ci/deep3.sh",
+            "bash ci/deep4.sh"
+        ]
+    );
+    assert_eq!(read_in_part(&pipelines), [".github/workflows/deep.yml"]);
+    assert_eq!(
+        pipelines.read_in_part[0].reason,
+        "scripts and Make targets called more than 3 calls deep from a step are not followed"
+    );
+}
+
+/// A Makefile including 20 files: the first 16 are read for its rules and the Makefile says
+/// the others were not, so `make release`, defined in the 18th, runs nothing that is seen.
+#[test]
+fn makefile_includes_past_those_read_are_told() {
+    let repo = repository();
+    let mut makefile = String::from("test:\n\tpytest -q\n");
+    for i in 0..20 {
+        makefile.push_str(&format!("include mk/part{i:02}.mk\n"));
+        write(
+            repo.path(),
+            &format!("mk/part{i:02}.mk"),
+            format!("part{i}:\n\techo {i}\n"),
+        );
+    }
+    write(
+        repo.path(),
+        "mk/part17.mk",
+        "release:\n\tgoreleaser release --clean\n",
+    );
+    write(repo.path(), "Makefile", &makefile);
+    let workflow = workflow_of_steps(2, |i| ["make part15", "make release"][i].to_string());
+    write(repo.path(), ".github/workflows/make.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/make.yml");
+
+    assert_eq!(steps[0], ["make part15", "echo 15"]);
+    assert_eq!(steps[1], ["make release"]);
+    assert_eq!(read_in_part(&pipelines), ["Makefile"]);
+    assert_eq!(
+        pipelines.read_in_part[0].reason,
+        "only the first 16 files it includes are read for its rules"
+    );
+}

@@ -10,14 +10,16 @@
 //! inside `ifeq` counts whichever branch it is in.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use super::Command;
 use crate::source::Location;
 
-/// A rule of a Makefile: its prerequisites and recipe.
+/// A rule of a Makefile: its prerequisites and recipe, shared by every target the rule names.
+#[derive(Clone)]
 struct Rule<'t> {
-    prerequisites: Vec<&'t str>,
-    recipe: Vec<Command>,
+    prerequisites: Rc<[&'t str]>,
+    recipe: Rc<[Command]>,
 }
 
 /// The make invocations in a shell command: the folder (`-C`), the Makefile (`-f`) and the
@@ -175,86 +177,146 @@ fn rules<'t>(path: &str, text: &'t str) -> (Vec<(&'t str, Rule<'t>)>, Option<&'t
                 location: Location::line(path, start + 1, column, end),
             });
         }
+        // A rule naming thousands of targets is shared, not copied for each.
+        let rule = Rule {
+            prerequisites: prerequisites.into(),
+            recipe: recipe.into(),
+        };
         for target in targets {
             if target.starts_with('.') {
                 continue;
             }
             default.get_or_insert(target);
-            out.push((
-                target,
-                Rule {
-                    prerequisites: prerequisites.clone(),
-                    recipe: recipe.clone(),
-                },
-            ));
+            out.push((target, rule.clone()));
         }
     }
     (out, default)
+}
+
+/// How many levels of prerequisites below the targets a call names are followed.
+pub(super) const MAX_PREREQUISITE_DEPTH: usize = 16;
+
+/// The recipe lines a make call runs, and what of them was left out.
+#[derive(Default)]
+pub(super) struct Recipes {
+    pub commands: Vec<Command>,
+    /// More commands would have run than the limit allows.
+    pub past_limit: bool,
+    /// A target with recipes lies more than [`MAX_PREREQUISITE_DEPTH`] levels down.
+    pub too_deep: bool,
 }
 
 /// The recipe lines `targets` run in the Makefile at `path`, prerequisites first, each target
 /// once, at most `limit` commands.
 #[cfg(test)]
 fn recipes(path: &str, text: &str, targets: &[String], limit: usize) -> Vec<Command> {
-    recipes_in(&[(path.to_string(), text)], targets, limit)
+    recipes_in(&[(path.to_string(), text)], targets, limit).commands
 }
 
 /// [`recipes`] over a Makefile (first) and the files it includes, whose rules count as its
-/// own; the default goal is the first rule of the Makefile itself.
-pub(super) fn recipes_in(
-    files: &[(String, &str)],
-    targets: &[String],
-    limit: usize,
-) -> Vec<Command> {
-    let mut rules = Vec::new();
-    let mut default = None;
-    for (index, (path, text)) in files.iter().enumerate() {
-        let (more, first) = self::rules(path, text);
-        if index == 0 {
-            default = first;
-        }
-        rules.extend(more);
-    }
-    let mut wanted: Vec<&str> = targets.iter().map(String::as_str).collect();
-    if wanted.is_empty() {
-        wanted.extend(default);
-    }
-    // A target may have several rules (one with prerequisites, one with the recipe); they are
-    // looked up by name, so a Makefile of many thousands of rules costs linear time.
-    let mut by_target: HashMap<&str, Vec<&Rule>> = HashMap::new();
-    for (target, rule) in &rules {
-        by_target.entry(target).or_default().push(rule);
-    }
-    let mut out = Vec::new();
-    let mut visited = HashSet::new();
-    for target in wanted {
-        collect(&by_target, target, &mut visited, &mut out, limit, 0);
-    }
-    out
+/// own; the default goal is the first rule of the Makefile itself. What is left out is said.
+pub(super) fn recipes_in(files: &[(String, &str)], targets: &[String], limit: usize) -> Recipes {
+    Makefile::read(files).recipes(targets, limit)
 }
 
-fn collect<'t>(
-    rules: &HashMap<&'t str, Vec<&Rule<'t>>>,
-    target: &str,
-    visited: &mut HashSet<&'t str>,
-    out: &mut Vec<Command>,
-    limit: usize,
-    depth: usize,
-) {
-    let Some((&name, matching)) = rules.get_key_value(target) else {
-        return;
-    };
-    if depth > 16 || out.len() >= limit || !visited.insert(name) {
-        return;
-    }
-    for rule in matching {
-        for prerequisite in &rule.prerequisites {
-            collect(rules, prerequisite, visited, out, limit, depth + 1);
+/// A Makefile read once, with the files it includes, for every make call that reads it.
+pub(super) struct Makefile<'t> {
+    /// The rules of each target: a target may have several (one with prerequisites, one
+    /// with the recipe), looked up by name so that thousands of rules cost linear time.
+    rules: HashMap<&'t str, Vec<Rule<'t>>>,
+    /// The first rule's target in the Makefile itself, make's default goal.
+    default: Option<&'t str>,
+}
+
+impl<'t> Makefile<'t> {
+    /// Reads a Makefile (first) and the files it includes, whose rules count as its own.
+    pub(super) fn read(files: &[(String, &'t str)]) -> Self {
+        let mut rules: HashMap<&str, Vec<Rule>> = HashMap::new();
+        let mut default = None;
+        for (index, (path, text)) in files.iter().enumerate() {
+            let (more, first) = self::rules(path, text);
+            if index == 0 {
+                default = first;
+            }
+            for (target, rule) in more {
+                rules.entry(target).or_default().push(rule);
+            }
         }
+        Makefile { rules, default }
     }
-    for rule in matching {
-        let room = limit.saturating_sub(out.len());
-        out.extend(rule.recipe.iter().take(room).cloned());
+
+    /// The recipe lines `targets` run (the default goal if none), prerequisites first, each
+    /// target once, at most `limit` commands; what is left out is said.
+    pub(super) fn recipes(&self, targets: &[String], limit: usize) -> Recipes {
+        let mut wanted: Vec<&str> = targets.iter().map(String::as_str).collect();
+        if wanted.is_empty() {
+            wanted.extend(self.default);
+        }
+        let mut walk = Walk {
+            rules: &self.rules,
+            visited: HashSet::new(),
+            too_deep: Vec::new(),
+            limit,
+            out: Recipes::default(),
+        };
+        for target in wanted {
+            walk.collect(target, 0);
+        }
+        // A target cut off below the depth limit may have been reached by a shorter way.
+        let Walk {
+            visited,
+            too_deep,
+            mut out,
+            ..
+        } = walk;
+        out.too_deep = too_deep.iter().any(|t| !visited.contains(t));
+        out
+    }
+}
+
+/// One walk of a Makefile's targets, prerequisites first.
+struct Walk<'r, 't> {
+    rules: &'r HashMap<&'t str, Vec<Rule<'t>>>,
+    visited: HashSet<&'t str>,
+    /// Targets with a recipe or prerequisites of their own reached only past the depth limit
+    /// so far.
+    too_deep: Vec<&'t str>,
+    limit: usize,
+    out: Recipes,
+}
+
+impl<'t> Walk<'_, 't> {
+    /// Adds the recipes of `target`, `depth` levels below a target the call names. Past the
+    /// limit the walk goes on without adding, to tell whether anything was left out.
+    fn collect(&mut self, target: &str, depth: usize) {
+        let rules = self.rules;
+        let Some((&name, matching)) = rules.get_key_value(target) else {
+            return;
+        };
+        if self.visited.contains(name) {
+            return;
+        }
+        if depth > MAX_PREREQUISITE_DEPTH {
+            if matching
+                .iter()
+                .any(|r| !r.recipe.is_empty() || !r.prerequisites.is_empty())
+            {
+                self.too_deep.push(name);
+            }
+            return;
+        }
+        self.visited.insert(name);
+        for rule in matching {
+            for prerequisite in rule.prerequisites.iter() {
+                self.collect(prerequisite, depth + 1);
+            }
+        }
+        for rule in matching {
+            let room = self.limit.saturating_sub(self.out.commands.len());
+            self.out.past_limit |= rule.recipe.len() > room;
+            let taken = rule.recipe.iter().take(room).cloned();
+            self.out.commands.extend(taken);
+        }
     }
 }
 
@@ -322,7 +384,7 @@ mod tests {
             ("Makefile".to_string(), main),
             ("release/release.mk".to_string(), release),
         ];
-        let found: Vec<(String, String)> = recipes_in(&files, &["release".into()], 50)
+        let found: Vec<(String, String)> = (recipes_in(&files, &["release".into()], 50).commands)
             .into_iter()
             .map(|c| (c.text, c.location.path))
             .collect();
@@ -333,7 +395,7 @@ mod tests {
                 "release/release.mk".to_string()
             )]
         );
-        let default: Vec<String> = recipes_in(&files, &[], 50)
+        let default: Vec<String> = (recipes_in(&files, &[], 50).commands)
             .into_iter()
             .map(|c| c.text)
             .collect();
@@ -373,6 +435,30 @@ mod tests {
         let makefile = "a: b\n\techo a\nb: a\n\techo b\n";
         assert_eq!(recipes("Makefile", makefile, &["a".into()], 50).len(), 2);
         let many = format!("all:\n{}", "\techo x\n".repeat(1000));
-        assert_eq!(recipes("Makefile", &many, &[], 500).len(), 500);
+        let files = [("Makefile".to_string(), many.as_str())];
+        let found = recipes_in(&files, &[], 500);
+        assert_eq!(found.commands.len(), 500);
+        assert!(found.past_limit && !found.too_deep);
+        let exact = format!("all:\n{}", "\techo x\n".repeat(500));
+        let files = [("Makefile".to_string(), exact.as_str())];
+        assert!(!recipes_in(&files, &[], 500).past_limit);
+    }
+
+    /// Prerequisites 20 levels deep: those past the limit are left out and said to be,
+    /// unless a shorter way reaches them too.
+    #[test]
+    fn prerequisites_past_the_depth_limit_are_told() {
+        let mut chain = String::new();
+        for level in 0..20 {
+            chain.push_str(&format!("t{level}: t{}\n\techo {level}\n", level + 1));
+        }
+        let files = [("Makefile".to_string(), chain.as_str())];
+        let found = recipes_in(&files, &["t0".into()], 500);
+        assert_eq!(found.commands.len(), MAX_PREREQUISITE_DEPTH + 1);
+        assert!(found.too_deep && !found.past_limit);
+        let targets = ["t0".to_string(), "t17".to_string()];
+        let both = recipes_in(&files, &targets, 500);
+        assert_eq!(both.commands.len(), 20);
+        assert!(!both.too_deep);
     }
 }

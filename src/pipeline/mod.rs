@@ -10,6 +10,7 @@ mod github;
 mod gitlab;
 mod graph;
 mod make;
+mod make_runs;
 mod paths;
 mod precommit;
 mod reach;
@@ -441,7 +442,7 @@ pub fn make_recipes(makefile: &str, command: &str) -> Vec<Command> {
     let files = [("Makefile".to_string(), makefile)];
     make::calls(command)
         .into_iter()
-        .flat_map(|call| make::recipes_in(&files, &call.targets, scripts::MAX_COMMANDS))
+        .flat_map(|call| make::recipes_in(&files, &call.targets, scripts::MAX_COMMANDS).commands)
         .collect()
 }
 

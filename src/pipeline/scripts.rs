@@ -4,19 +4,20 @@
 //! ([`super::precommit`]). Scripts are read, never run.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::make_runs::{IncludingMakefile, MakeRun, MakefileCut};
 use super::{Command, Pipeline, Unparsed, precommit};
 use crate::inventory::Inventory;
 use crate::source::Location;
 
 /// How deep scripts calling scripts are followed.
 const MAX_DEPTH: usize = 3;
-/// Most commands taken from one script.
+/// Most commands taken from one script, or from the recipes of one make call.
 pub(super) const MAX_COMMANDS: usize = 500;
 
 static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -31,25 +32,32 @@ static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// commands once, and the pre-commit configuration is parsed once.
 ///
 /// What is left out is told in `read_in_part`: each pipeline whose steps lost commands to the
-/// budget, and each script longer than [`MAX_COMMANDS`].
+/// budget, each script longer than [`MAX_COMMANDS`], and each Makefile whose recipes were cut
+/// (a call running more than [`MAX_COMMANDS`] commands, prerequisites deeper than make's
+/// limit, more included files than are read).
 pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &mut Vec<Unparsed>) {
     let mut reader = Reader {
         inventory,
         scripts: HashMap::new(),
         recipes: HashMap::new(),
+        makefiles: HashMap::new(),
         precommit: OnceCell::new(),
         budget: MAX_EXPANDED,
         cut: false,
+        too_deep: false,
         long_scripts: Vec::new(),
+        cut_makefiles: Vec::new(),
+        told_calls: HashSet::new(),
     };
     for pipeline in pipelines.iter_mut() {
         reader.cut = false;
+        reader.too_deep = false;
         for job in &mut pipeline.jobs {
             for step in &mut job.steps {
                 let mut expanded = Vec::with_capacity(step.commands.len());
                 for command in std::mem::take(&mut step.commands) {
                     let base = step.working_directory.clone().unwrap_or_default();
-                    let inner = reader.follow(&command.text, &base, 0, &mut Vec::new());
+                    let inner = reader.follow(&command.text, &base, 0, &mut HashSet::new());
                     expanded.push(command);
                     expanded.extend(inner);
                 }
@@ -74,6 +82,15 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
                 ),
             });
         }
+        if reader.too_deep {
+            read_in_part.push(Unparsed {
+                path: pipeline.path.clone(),
+                reason: format!(
+                    "scripts and Make targets called more than {MAX_DEPTH} calls deep from a step \
+                     are not followed"
+                ),
+            });
+        }
     }
     for path in reader.long_scripts {
         read_in_part.push(Unparsed {
@@ -82,6 +99,12 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
                 "only its first {MAX_COMMANDS} commands are followed from the steps that run it"
             ),
         });
+    }
+    for (path, cut) in reader.cut_makefiles {
+        read_in_part.extend(cut.reasons().into_iter().map(|reason| Unparsed {
+            path: path.clone(),
+            reason,
+        }));
     }
 }
 
@@ -93,18 +116,64 @@ pub const MAX_EXPANDED: usize = 50_000;
 /// Reads what steps call, each file split into commands once, within the repository's budget.
 struct Reader<'i> {
     inventory: &'i Inventory,
-    /// The commands of each script read so far, by path.
-    scripts: HashMap<String, Rc<[Command]>>,
-    /// The recipes of each Makefile and targets expanded so far, by the folder make runs in
-    /// (`api|build/service.mk:test lint`).
-    recipes: HashMap<String, Rc<[Command]>>,
+    /// The commands of each script read so far, by path, and whether it holds more.
+    scripts: HashMap<String, (Rc<[Command]>, bool)>,
+    /// The recipes of each make call read so far, by the folder make runs in, the Makefile
+    /// and the targets (`api|build/service.mk:test lint`).
+    recipes: HashMap<String, Rc<MakeRun>>,
+    /// Each Makefile read so far, by the folder make runs in (`api|build/service.mk`), and
+    /// whether files it includes were left unread.
+    makefiles: HashMap<String, Rc<IncludingMakefile<'i>>>,
     precommit: OnceCell<Option<precommit::Config>>,
     /// Commands that may still be added.
     budget: usize,
     /// Whether a command was left out for want of budget since this was last cleared.
     cut: bool,
-    /// Scripts with more commands than are followed, in the order they were first read.
+    /// Whether a script or Make target that adds commands was called too deep to follow
+    /// since this was last cleared.
+    too_deep: bool,
+    /// Scripts with more commands than are followed, in the order they were first followed.
     long_scripts: Vec<String>,
+    /// Makefiles whose recipes were followed in part, in the order they were first cut.
+    cut_makefiles: Vec<(String, MakefileCut)>,
+    /// The make calls whose cuts are recorded, by the key of [`Reader::recipes`].
+    told_calls: HashSet<String>,
+}
+
+/// A script or make call that a command runs, found in the repository.
+enum Callee {
+    Script(String),
+    /// The Makefile, the folder make runs in and the targets named.
+    Make {
+        path: String,
+        folder: String,
+        targets: Vec<String>,
+    },
+}
+
+impl Callee {
+    /// What a command's expansion remembers having followed. Make reads the files a Makefile
+    /// includes from the folder it runs in, so one Makefile run from two folders (`make -f
+    /// ../build/service.mk` in each service) can run different recipes.
+    fn key(&self) -> String {
+        match self {
+            Callee::Script(path) => path.clone(),
+            Callee::Make {
+                path,
+                folder,
+                targets,
+            } => format!("{folder}|{path}:{}", targets.join(" ")),
+        }
+    }
+
+    /// The folder the callee's commands run in, from the folder `base` it was called in: a
+    /// script keeps the step's working directory, recipes run in the Makefile's folder.
+    fn folder<'a>(&'a self, base: &'a str) -> &'a str {
+        match self {
+            Callee::Script(_) => base,
+            Callee::Make { folder, .. } => folder,
+        }
+    }
 }
 
 impl Reader<'_> {
@@ -117,11 +186,8 @@ impl Reader<'_> {
     }
 
     fn hooks(&mut self, command: &str) -> Vec<Command> {
-        if !precommit::runs_hooks(command) {
-            return Vec::new();
-        }
-        if self.budget == 0 {
-            self.cut = true;
+        // Once the pipeline is told to be cut, nothing more needs checking.
+        if !precommit::runs_hooks(command) || (self.budget == 0 && self.cut) {
             return Vec::new();
         }
         let inventory = self.inventory;
@@ -137,70 +203,24 @@ impl Reader<'_> {
         hooks
     }
 
-    /// The commands of `path`, split once.
-    fn script(&mut self, path: &str, body: &str) -> Rc<[Command]> {
-        if let Some(commands) = self.scripts.get(path) {
-            return commands.clone();
-        }
-        let all = script_lines(path, body);
-        if all.len() > MAX_COMMANDS {
-            self.long_scripts.push(path.to_string());
-        }
-        let commands: Rc<[Command]> = all.into_iter().take(MAX_COMMANDS).collect();
-        self.scripts.insert(path.to_string(), commands.clone());
-        commands
-    }
-
-    fn follow(
-        &mut self,
-        text: &str,
-        base: &str,
-        depth: usize,
-        visited: &mut Vec<String>,
-    ) -> Vec<Command> {
+    /// The scripts and make calls `text` runs that the repository holds, in the order the
+    /// command names them, scripts first.
+    fn callees(&self, text: &str, base: &str) -> Vec<Callee> {
         let Some(regex) = SCRIPT_CALL.as_ref() else {
             return Vec::new();
         };
-        if depth >= MAX_DEPTH {
-            return Vec::new();
-        }
-        if self.budget == 0 {
-            // Nothing more is added; whether this command would have added something is
-            // told, not followed.
-            self.cut |= regex.is_match(text) || !super::make::calls(text).is_empty();
-            return Vec::new();
-        }
         let inventory = self.inventory;
+        let exists = |p: &String| inventory.get(p).is_some_and(|f| f.text.is_some());
         let mut out = Vec::new();
         for capture in regex.captures_iter(text) {
             let Some(called) = capture.get(1).map(|m| m.as_str()) else {
                 continue;
             };
-            let Some(path) = [join(base, called), join("", called)]
+            let found = [join(base, called), join("", called)]
                 .into_iter()
                 .flatten()
-                .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
-            else {
-                continue;
-            };
-            if visited.contains(&path) {
-                continue;
-            }
-            visited.push(path.clone());
-            let Some(body) = inventory.get(&path).and_then(|f| f.text.as_deref()) else {
-                continue;
-            };
-            // A script keeps the step's working directory, so paths inside it resolve from
-            // there.
-            let commands = self.script(&path, body);
-            for command in commands.iter() {
-                if self.take(1) == 0 {
-                    return out;
-                }
-                let nested = self.follow(&command.text, base, depth + 1, visited);
-                out.push(command.clone());
-                out.extend(nested);
-            }
+                .find(exists);
+            out.extend(found.map(Callee::Script));
         }
         for call in super::make::calls(text) {
             let Some(folder) = join(base, call.directory.as_deref().unwrap_or("")) else {
@@ -210,64 +230,146 @@ impl Reader<'_> {
                 Some(file) => vec![file],
                 None => vec!["GNUmakefile", "makefile", "Makefile"],
             };
-            let Some(path) = names
-                .into_iter()
+            let found = (names.into_iter())
                 .filter_map(|name| join(&folder, name))
-                .find(|p| inventory.get(p).is_some_and(|f| f.text.is_some()))
-            else {
-                continue;
-            };
-            // Make reads the files a Makefile includes from the folder it runs in, so one
-            // Makefile run from two folders (`make -f ../build/service.mk` in each service)
-            // can run different recipes.
-            let key = format!("{folder}|{path}:{}", call.targets.join(" "));
-            if visited.contains(&key) {
+                .find(exists);
+            if let Some(path) = found {
+                out.push(Callee::Make {
+                    path,
+                    folder,
+                    targets: call.targets,
+                });
+            }
+        }
+        out
+    }
+
+    /// The commands a callee adds, each script split and each Makefile read once.
+    fn commands(&mut self, callee: &Callee) -> Rc<[Command]> {
+        match callee {
+            Callee::Script(path) => self.script(path).0,
+            Callee::Make { .. } => self.make_run(callee).commands.clone(),
+        }
+    }
+
+    /// The commands of the script at `path`, split once, and whether it holds more.
+    fn script(&mut self, path: &str) -> (Rc<[Command]>, bool) {
+        if let Some(script) = self.scripts.get(path) {
+            return script.clone();
+        }
+        let body = (self.inventory.get(path))
+            .and_then(|f| f.text.as_deref())
+            .unwrap_or("");
+        let all = script_lines(path, body);
+        let long = all.len() > MAX_COMMANDS;
+        let commands: Rc<[Command]> = all.into_iter().take(MAX_COMMANDS).collect();
+        self.scripts
+            .insert(path.to_string(), (commands.clone(), long));
+        (commands, long)
+    }
+
+    /// What a make call runs, worked out once per call; make calls naming other targets
+    /// read the same Makefile.
+    fn make_run(&mut self, callee: &Callee) -> Rc<MakeRun> {
+        let key = callee.key();
+        if let Some(run) = self.recipes.get(&key) {
+            return run.clone();
+        }
+        let Callee::Make {
+            path,
+            folder,
+            targets,
+        } = callee
+        else {
+            return Rc::new(MakeRun::default());
+        };
+        let inventory = self.inventory;
+        let makefile = self
+            .makefiles
+            .entry(format!("{folder}|{path}"))
+            .or_insert_with(|| Rc::new(IncludingMakefile::read(inventory, path, folder)))
+            .clone();
+        let run = Rc::new(makefile.run(targets, MAX_COMMANDS));
+        self.recipes.insert(key, run.clone());
+        run
+    }
+
+    /// Records, the first time a callee is followed, what of it is left out.
+    fn tell_cut(&mut self, callee: &Callee) {
+        match callee {
+            Callee::Script(path) => {
+                if self.script(path).1 && !self.long_scripts.contains(path) {
+                    self.long_scripts.push(path.clone());
+                }
+            }
+            Callee::Make { path, targets, .. } => {
+                let run = self.make_run(callee);
+                if !run.is_cut() || !self.told_calls.insert(callee.key()) {
+                    return;
+                }
+                let index = match self.cut_makefiles.iter().position(|(p, _)| p == path) {
+                    Some(index) => index,
+                    None => {
+                        let cut = (path.clone(), MakefileCut::default());
+                        self.cut_makefiles.push(cut);
+                        self.cut_makefiles.len() - 1
+                    }
+                };
+                if let Some((_, told)) = self.cut_makefiles.get_mut(index) {
+                    told.record(targets, &run);
+                }
+            }
+        }
+    }
+
+    /// The commands of the scripts and Make targets `text` runs, and of those they run in
+    /// turn, up to [`MAX_DEPTH`] calls deep, each followed once per step command (`visited`).
+    fn follow(
+        &mut self,
+        text: &str,
+        base: &str,
+        depth: usize,
+        visited: &mut HashSet<String>,
+    ) -> Vec<Command> {
+        let too_deep = depth >= MAX_DEPTH;
+        // Once the pipeline is told to be cut, nothing more needs checking.
+        let told = if too_deep { self.too_deep } else { self.cut };
+        if (too_deep || self.budget == 0) && told {
+            return Vec::new();
+        }
+        let callees = self.callees(text, base);
+        if too_deep || self.budget == 0 {
+            // Nothing more is added; whether this command would have added something is
+            // checked and told, not followed.
+            let left_out = callees
+                .iter()
+                .any(|c| !visited.contains(&c.key()) && !self.commands(c).is_empty());
+            if too_deep {
+                self.too_deep |= left_out;
+            } else {
+                self.cut |= left_out;
+            }
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for callee in &callees {
+            if !visited.insert(callee.key()) {
                 continue;
             }
-            visited.push(key.clone());
-            let recipes = match self.recipes.get(&key) {
-                Some(recipes) => recipes.clone(),
-                None => {
-                    let recipes = make_recipes(inventory, &path, &folder, &call.targets);
-                    self.recipes.insert(key.clone(), recipes.clone());
-                    recipes
-                }
-            };
-            // Recipes run in the Makefile's folder.
-            for command in recipes.iter() {
+            self.tell_cut(callee);
+            let commands = self.commands(callee);
+            let folder = callee.folder(base);
+            for command in commands.iter() {
                 if self.take(1) == 0 {
                     return out;
                 }
-                let nested = self.follow(&command.text, &folder, depth + 1, visited);
+                let nested = self.follow(&command.text, folder, depth + 1, visited);
                 out.push(command.clone());
                 out.extend(nested);
             }
         }
         out
     }
-}
-
-/// The recipes `targets` run in the Makefile at `path`, with the files it includes (named
-/// relative to `folder`, where make runs).
-fn make_recipes(
-    inventory: &Inventory,
-    path: &str,
-    folder: &str,
-    targets: &[String],
-) -> Rc<[Command]> {
-    let Some(body) = inventory.get(path).and_then(|f| f.text.as_deref()) else {
-        return Rc::from(Vec::new());
-    };
-    let mut files = vec![(path.to_string(), body)];
-    for name in super::make::includes(body).into_iter().take(16) {
-        if let Some(included) = join(folder, name)
-            && let Some(text) = inventory.get(&included).and_then(|f| f.text.as_deref())
-            && !files.iter().any(|(p, _)| *p == included)
-        {
-            files.push((included, text));
-        }
-    }
-    super::make::recipes_in(&files, targets, MAX_COMMANDS).into()
 }
 
 /// Joins a relative script path onto a folder, resolving `.` and `..`; `None` if it leaves
