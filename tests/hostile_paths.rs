@@ -340,3 +340,57 @@ fn reusable_workflows_calling_each_other_many_ways_are_each_searched_once() {
     );
     assert_good_workflow_assessed(&assessment);
 }
+
+/// A workflow of 8,000 test jobs in a chain whose last job 4,000 jobs wait for, each calling
+/// its own reusable workflow that deploys to production (1.3 MB in 4,001 files). What runs
+/// before each called workflow is made from what its caller waits for, worked out once for
+/// the caller's workflow (each called workflow's deploy walked the chain again: 3.3 s), and
+/// every deploy finds the tests at the end of the chain.
+#[test]
+fn thousands_of_reusable_deploys_called_after_one_long_chain_are_each_followed_once() {
+    let (chain, calls) = (8_000, 4_000);
+    let repo = repository();
+    let mut main = String::from("on:\n  push:\n    branches: [main]\njobs:\n");
+    for i in 0..chain {
+        let needs = if i == 0 {
+            String::new()
+        } else {
+            format!("    needs: c{}\n", i - 1)
+        };
+        main.push_str(&format!(
+            "  c{i}:\n    runs-on: ubuntu-latest\n{needs}    steps:\n      - run: pytest -q tests/{i}\n"
+        ));
+    }
+    for i in 0..calls {
+        main.push_str(&format!(
+            "  call-{i}:\n    needs: c{}\n    uses: ./.github/workflows/deploy-{i}.yml\n",
+            chain - 1
+        ));
+        write(
+            repo.path(),
+            &format!(".github/workflows/deploy-{i}.yml"),
+            format!(
+                "on:\n  workflow_call:\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/{i}\n"
+            ),
+        );
+    }
+    write(repo.path(), ".github/workflows/main.yml", &main);
+    let last_tests = main[..main.find(&format!("  c{}:\n", chain - 1)).unwrap()]
+        .matches('\n')
+        .count()
+        + 5;
+
+    let assessment = assess_within(repo.path());
+
+    assert_eq!(assessment.production_paths.len(), calls);
+    for path in &assessment.production_paths {
+        let tests = control(path, "tests");
+        assert_eq!(tests.status, ControlStatus::Present, "{}", path.pipeline);
+        assert_eq!(tests.detail, "job c7999 in .github/workflows/main.yml");
+        assert_eq!(
+            found_at(path, "tests"),
+            (".github/workflows/main.yml".to_string(), last_tests)
+        );
+    }
+    assert_good_workflow_assessed(&assessment);
+}

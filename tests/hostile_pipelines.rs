@@ -578,3 +578,45 @@ fn thousands_of_layered_deploys_find_their_controls_in_one_pass() {
     );
     assert!(assessment.inventory.read_in_part.is_empty());
 }
+
+/// 8,000 jobs scanning images on pull requests and 8,000 production deploys that wait for
+/// none of them (1.7 MB): each scan's reason names three deploys and counts the rest from a
+/// list made once (it listed and formatted every deploy again for each scan: 19.7 s).
+#[test]
+fn thousands_of_scans_off_every_production_path_name_the_deploys_once() {
+    let jobs = 8_000;
+    let mut scans = String::from("on: pull_request\njobs:\n");
+    let mut deploys = String::from("on:\n  push:\n    branches: [main]\njobs:\n");
+    for i in 0..jobs {
+        scans.push_str(&format!(
+            "  scan-{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: trivy image --exit-code 1 app:{i}\n"
+        ));
+        deploys.push_str(&format!(
+            "  deploy-{i}:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/{i}\n"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), ".github/workflows/scan.yml", &scans);
+    write(repo.path(), ".github/workflows/deploy.yml", &deploys);
+    write(
+        repo.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nCMD [\"python\"]\n",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let practice = (assessment.practices.iter())
+        .find(|p| p.id == "SEC-12")
+        .unwrap();
+    assert_eq!(practice.state, shipready::evidence::State::Partial);
+    assert_eq!(
+        practice.reason.as_deref(),
+        Some(
+            "no production deploy waits for it; .github/workflows/deploy.yml (job deploy-0), \
+             .github/workflows/deploy.yml (job deploy-1), .github/workflows/deploy.yml (job \
+             deploy-2) and 7997 more deploy without it"
+        )
+    );
+    assert_eq!(assessment.production_paths.len(), jobs);
+}

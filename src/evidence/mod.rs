@@ -128,6 +128,16 @@ pub struct Facts<'a> {
     test_only_jobs: std::sync::Mutex<std::collections::HashMap<usize, bool>>,
     /// Where each job asked about builds an image it never pushes, by the job's address.
     unpushed_builds: std::sync::Mutex<std::collections::HashMap<usize, Option<Location>>>,
+    /// The production deploys as reasons name them, worked out on first use.
+    deploy_names: std::sync::OnceLock<DeployNames>,
+}
+
+/// The production deploys named as `path (job id)`, in order, with how many deploys share
+/// each path and job id: a reason given for each of thousands of jobs names three deploys
+/// besides the job without listing them all again.
+struct DeployNames {
+    names: Vec<((String, String), String)>,
+    counts: std::collections::HashMap<(String, String), usize>,
 }
 
 impl<'a> Facts<'a> {
@@ -160,7 +170,44 @@ impl<'a> Facts<'a> {
             publishing_drafts: std::sync::OnceLock::new(),
             test_only_jobs: std::sync::Mutex::default(),
             unpushed_builds: std::sync::Mutex::default(),
+            deploy_names: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether the repository deploys to production, without listing the deploys again.
+    pub fn has_production_deploys(&self) -> bool {
+        !self.deploy_names().names.is_empty()
+    }
+
+    fn deploy_names(&self) -> &DeployNames {
+        self.deploy_names.get_or_init(|| {
+            let mut names = Vec::new();
+            let mut counts = std::collections::HashMap::new();
+            for (p, j) in self.production_deploys() {
+                let key = (p.path.clone(), j.id.clone());
+                *counts.entry(key.clone()).or_insert(0) += 1;
+                names.push((key, format!("{} (job {})", p.path, j.id)));
+            }
+            DeployNames { names, counts }
+        })
+    }
+
+    /// The production deploys other than `job` of `pipeline` (matched by path and id), three
+    /// named and the rest counted (`a.yml (job x), b.yml (job y), c.yml (job z) and 4 more`).
+    pub fn other_production_deploys(&self, pipeline: &Pipeline, job: &Job) -> String {
+        let deploys = self.deploy_names();
+        let own = (pipeline.path.clone(), job.id.clone());
+        let others = deploys.names.len() - deploys.counts.get(&own).copied().unwrap_or(0);
+        let mut text = (deploys.names.iter())
+            .filter(|(key, _)| *key != own)
+            .take(3)
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if others > 3 {
+            text.push_str(&format!(" and {} more", others - 3));
+        }
+        text
     }
 
     /// [`crate::pipeline::unpushed_image_build`] of a job, worked out once per job: evidence

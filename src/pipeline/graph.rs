@@ -200,36 +200,23 @@ impl Graph {
         out
     }
 
-    /// Indices of the jobs some job of `roots` waits for, directly or through others, in
-    /// file order: one walk from all of them, so that jobs many roots wait for are taken
-    /// once. A root is listed only when a root waits for it.
-    pub(super) fn needed_by_any(&self, pipeline: &Pipeline, roots: &[usize]) -> Vec<usize> {
-        let mut seen = BitSet::new(pipeline.jobs.len());
-        let mut stack: Vec<usize> = roots.to_vec();
-        // Every job of the stages before this one has been seen.
-        let mut stages_taken = 0;
-        while let Some(current) = stack.pop() {
-            let Some(waits) = self.waits_for.get(current) else {
-                continue;
-            };
-            let earlier = match waits {
-                WaitsFor::Jobs(needs) => needs.as_slice(),
-                WaitsFor::EarlierStages(stage) if *stage > stages_taken => {
-                    let jobs = self.staged.in_stages(stages_taken, *stage);
-                    stages_taken = *stage;
-                    jobs
-                }
-                WaitsFor::EarlierStages(_) => &[],
-            };
-            for &job in earlier {
-                if seen.insert(job) {
-                    stack.push(job);
-                }
+    /// Adds to `out` what the job at `index` waits for directly, given that every job of the
+    /// first `stages_taken` stages is taken already (and raising it when this job waits for
+    /// more stages).
+    pub(super) fn waits_for_into(
+        &self,
+        index: usize,
+        stages_taken: &mut usize,
+        out: &mut Vec<usize>,
+    ) {
+        match self.waits_for.get(index) {
+            Some(WaitsFor::Jobs(needs)) => out.extend_from_slice(needs),
+            Some(WaitsFor::EarlierStages(stage)) if *stage > *stages_taken => {
+                out.extend_from_slice(self.staged.in_stages(*stages_taken, *stage));
+                *stages_taken = *stage;
             }
+            _ => {}
         }
-        (0..pipeline.jobs.len())
-            .filter(|&i| seen.contains(i))
-            .collect()
     }
 
     /// Indices of the jobs that wait for `job`, directly or through others, without `job`
@@ -402,9 +389,7 @@ impl BitSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::testing::{
-        ids, job, needed_by_definition, pipeline, shapes, waits_for_by_definition,
-    };
+    use crate::pipeline::testing::{ids, job, needed_by_definition, pipeline, shapes};
 
     #[test]
     fn what_a_job_waits_for_is_found_in_the_order_of_the_definition() {
@@ -444,36 +429,6 @@ mod tests {
                     .collect();
                 assert_eq!(graph.downstream(&pipeline, job), expected, "{}", job.id);
             }
-        }
-    }
-
-    #[test]
-    fn what_any_of_several_jobs_waits_for_is_what_each_waits_for() {
-        for pipeline in shapes() {
-            let graph = pipeline.graph.get(&pipeline);
-            let roots: Vec<usize> = (0..pipeline.jobs.len()).filter(|i| i % 2 == 0).collect();
-            let mut expected: Vec<usize> = Vec::new();
-            for &root in &roots {
-                let job = &pipeline.jobs[root];
-                let needed = needed_by_definition(&pipeline, job);
-                // A root that a cycle leads back to waits for itself.
-                let cyclic = std::iter::once(job).chain(needed.iter().copied()).any(|j| {
-                    waits_for_by_definition(&pipeline, j)
-                        .iter()
-                        .any(|k| std::ptr::eq(*k, job))
-                });
-                let indices = (pipeline.jobs.iter().enumerate())
-                    .filter(|(_, j)| needed.iter().any(|n| std::ptr::eq(*n, *j)))
-                    .map(|(i, _)| i);
-                expected.extend(indices.chain(cyclic.then_some(root)));
-            }
-            expected.sort_unstable();
-            expected.dedup();
-            assert_eq!(
-                graph.needed_by_any(&pipeline, &roots),
-                expected,
-                "{pipeline:?}"
-            );
         }
     }
 

@@ -36,8 +36,9 @@ pub use crate::source::Unparsed;
 pub use gitlab::template_jobs;
 pub use graph::JobGraph;
 pub use paths::{
-    CallIndex, Upstream, called_jobs, called_path, downstream, downstream_indices, least_after,
-    least_before, needed_by_any, needed_indices, upstream, upstream_of_pipeline, waits_for_success,
+    CallIndex, MAX_CALLER_DEPTH, Upstream, called_jobs, called_path, callers_of, downstream,
+    downstream_indices, least_after, least_before, needed_indices, pipelines_named, upstream,
+    upstream_of_any, waits_for_success,
 };
 pub use reach::Least;
 pub use roles::{

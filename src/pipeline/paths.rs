@@ -37,9 +37,15 @@ impl std::fmt::Debug for CallIndex {
     }
 }
 
+/// How many calls of reusable workflows away from a job what its callers wait for is
+/// searched.
+pub const MAX_CALLER_DEPTH: usize = 4;
+
 struct Calls {
     /// Indices of the pipelines read from each path.
     by_path: HashMap<String, Vec<usize>>,
+    /// Indices of the pipelines of each name, which `workflow_run` triggers name.
+    by_name: HashMap<String, Vec<usize>>,
     /// The jobs that call the workflow at each path, as (pipeline index, job index), in the
     /// order of the pipelines and of their jobs.
     callers: HashMap<String, Vec<(usize, usize)>>,
@@ -49,10 +55,15 @@ impl CallIndex {
     fn get(&self, pipelines: &Pipelines) -> &Calls {
         self.cell.get_or_init(|| {
             let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
             let mut callers: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
             for (index, pipeline) in pipelines.pipelines.iter().enumerate() {
                 by_path
                     .entry(pipeline.path.clone())
+                    .or_default()
+                    .push(index);
+                by_name
+                    .entry(pipeline.name.clone())
                     .or_default()
                     .push(index);
                 for (job_index, job) in pipeline.jobs.iter().enumerate() {
@@ -64,7 +75,11 @@ impl CallIndex {
                     }
                 }
             }
-            Calls { by_path, callers }
+            Calls {
+                by_path,
+                by_name,
+                callers,
+            }
         })
     }
 }
@@ -93,17 +108,164 @@ pub fn upstream<'a>(
     walk.found.out
 }
 
-/// The part of [`upstream`] that is the same for every job of `pipeline`, in the same order:
-/// what runs before the pipeline itself, listed after the jobs a job needs. `success_checked`
-/// is [`waits_for_success`] of the job asked about.
-pub fn upstream_of_pipeline<'a>(
+/// Indices of the pipelines named `name`, in order: those a `workflow_run` trigger naming it
+/// follows.
+pub fn pipelines_named<'a>(pipelines: &'a Pipelines, name: &str) -> &'a [usize] {
+    let calls = pipelines.calls.get(pipelines);
+    calls.by_name.get(name).map_or(&[][..], Vec::as_slice)
+}
+
+/// The jobs that call the workflow at `path`, as (pipeline index, job index), in order.
+pub fn callers_of<'a>(pipelines: &'a Pipelines, path: &str) -> &'a [(usize, usize)] {
+    let calls = pipelines.calls.get(pipelines);
+    calls.callers.get(path).map_or(&[][..], Vec::as_slice)
+}
+
+/// Every job that runs before some job of `roots`, by pipeline index and then job index: the
+/// union of [`upstream`] over them, in one walk. A job many roots wait for is taken once,
+/// and what runs before a whole pipeline is searched once per pipeline and depth. A root is
+/// among them only if some root waits for it, or itself through a cycle.
+pub fn upstream_of_any(pipelines: &Pipelines, roots: &[(usize, usize)]) -> Vec<Vec<bool>> {
+    let mut walk = Union {
+        pipelines,
+        calls: pipelines.calls.get(pipelines),
+        listed: (pipelines.pipelines.iter())
+            .map(|p| vec![false; p.jobs.len()])
+            .collect(),
+        expanded: (pipelines.pipelines.iter())
+            .map(|p| BitSet::new(p.jobs.len()))
+            .collect(),
+        stages_taken: vec![0; pipelines.pipelines.len()],
+        called: std::collections::HashSet::new(),
+        named: std::collections::HashSet::new(),
+        searched_at: vec![usize::MAX; pipelines.pipelines.len()],
+    };
+    let mut by_pipeline: Vec<Vec<usize>> = vec![Vec::new(); pipelines.pipelines.len()];
+    for &(pipeline, job) in roots {
+        if let Some(list) = by_pipeline.get_mut(pipeline) {
+            list.push(job);
+        }
+    }
+    for (index, jobs) in by_pipeline.iter().enumerate() {
+        if !jobs.is_empty() {
+            walk.needs(index, jobs);
+            walk.beyond(index, 0);
+        }
+    }
+    walk.listed
+}
+
+/// The walk of [`upstream_of_any`].
+struct Union<'a> {
     pipelines: &'a Pipelines,
-    pipeline: &'a Pipeline,
-    success_checked: bool,
-) -> Vec<Upstream<'a>> {
-    let mut walk = Walk::new(pipelines);
-    walk.collect_beyond(pipeline, Some(&pipeline.path), success_checked, 0);
-    walk.found.out
+    calls: &'a Calls,
+    /// Jobs found to run before a root.
+    listed: Vec<Vec<bool>>,
+    /// Jobs listed as [`Walk::add`] lists them, with the jobs of the workflow they call;
+    /// within a pipeline, what such a job waits for is expanded too.
+    expanded: Vec<BitSet>,
+    /// For each pipeline, how many of its leading stages are expanded in whole.
+    stages_taken: Vec<usize>,
+    /// Paths of called workflows whose jobs are listed.
+    called: std::collections::HashSet<&'a str>,
+    /// Names of workflows whose jobs are expanded.
+    named: std::collections::HashSet<&'a str>,
+    /// The least depth each pipeline was searched at for what runs before it as a whole.
+    searched_at: Vec<usize>,
+}
+
+impl<'a> Union<'a> {
+    /// Lists a job as [`Walk::add`] does; false if it was already.
+    fn add(&mut self, position: (usize, usize)) -> bool {
+        let Some(expanded) = self.expanded.get_mut(position.0) else {
+            return false;
+        };
+        if !expanded.insert(position.1) {
+            return false;
+        }
+        self.list(position);
+        let job = (self.pipelines.pipelines.get(position.0)).and_then(|p| p.jobs.get(position.1));
+        let Some(path) = job.and_then(called_path) else {
+            return true;
+        };
+        if !self.called.insert(path) {
+            return true;
+        }
+        for &index in self.calls.by_path.get(path).map_or(&[][..], Vec::as_slice) {
+            let count = self
+                .pipelines
+                .pipelines
+                .get(index)
+                .map_or(0, |p| p.jobs.len());
+            for job_index in 0..count {
+                self.list((index, job_index));
+            }
+        }
+        true
+    }
+
+    fn list(&mut self, position: (usize, usize)) {
+        if let Some(listed) = (self.listed.get_mut(position.0)).and_then(|p| p.get_mut(position.1))
+        {
+            *listed = true;
+        }
+    }
+
+    /// Expands what the jobs `from` of the pipeline at `index` wait for, directly or through
+    /// others, stopping at jobs already expanded: what they wait for is expanded already.
+    fn needs(&mut self, index: usize, from: &[usize]) {
+        let Some(pipeline) = self.pipelines.pipelines.get(index) else {
+            return;
+        };
+        let graph = pipeline.graph.get(pipeline);
+        let mut stack = from.to_vec();
+        let mut earlier = Vec::new();
+        while let Some(current) = stack.pop() {
+            let Some(taken) = self.stages_taken.get_mut(index) else {
+                return;
+            };
+            graph.waits_for_into(current, taken, &mut earlier);
+            for job in earlier.drain(..) {
+                if self.add((index, job)) {
+                    stack.push(job);
+                }
+            }
+        }
+    }
+
+    /// Lists what runs before the whole of the pipeline at `index`, searched `depth` calls
+    /// away from the roots, as [`Walk::collect_beyond`] does.
+    fn beyond(&mut self, index: usize, depth: usize) {
+        let Some(searched) = self.searched_at.get_mut(index) else {
+            return;
+        };
+        if *searched <= depth {
+            return;
+        }
+        *searched = depth;
+        let pipelines = self.pipelines;
+        let Some(pipeline) = pipelines.pipelines.get(index) else {
+            return;
+        };
+        for name in &pipeline.triggers.after_workflows {
+            if !self.named.insert(name) {
+                continue;
+            }
+            for &other in pipelines_named(pipelines, name) {
+                let count = pipelines.pipelines.get(other).map_or(0, |p| p.jobs.len());
+                for job in 0..count {
+                    self.add((other, job));
+                }
+            }
+        }
+        if !pipeline.triggers.call || depth + 1 > MAX_CALLER_DEPTH {
+            return;
+        }
+        for &(caller_pipeline, caller) in callers_of(pipelines, &pipeline.path) {
+            self.needs(caller_pipeline, &[caller]);
+            self.beyond(caller_pipeline, depth + 1);
+        }
+    }
 }
 
 /// The jobs of the local reusable workflow a job calls, by pipeline index and job index: the
@@ -203,7 +365,7 @@ impl<'a> Walk<'a> {
         job: &'a Job,
         depth: usize,
     ) {
-        if depth > 4 {
+        if depth > MAX_CALLER_DEPTH {
             return;
         }
         let graph = pipeline.graph.get(pipeline);
@@ -230,10 +392,10 @@ impl<'a> Walk<'a> {
         // A workflow started by another's completion waits for it only with a success check.
         let pipelines = self.pipelines;
         for name in &pipeline.triggers.after_workflows {
-            for (index, other) in pipelines.pipelines.iter().enumerate() {
-                if &other.name != name {
+            for &index in pipelines_named(pipelines, name) {
+                let Some(other) = pipelines.pipelines.get(index) else {
                     continue;
-                }
+                };
                 for job_index in 0..other.jobs.len() {
                     self.add((index, job_index), other, success_checked);
                 }
@@ -290,13 +452,6 @@ fn owner_path<'a>(pipelines: &'a Pipelines, pipeline: &'a Pipeline, job: &Job) -
         .map(|p| p.path.as_str())
 }
 
-/// Indices among the pipeline's jobs, in order, of those that some job of `roots` waits for,
-/// directly or through others: a root is among them only if another root, or itself through
-/// a cycle, waits for it.
-pub fn needed_by_any(pipeline: &Pipeline, roots: &[usize]) -> Vec<usize> {
-    pipeline.graph.get(pipeline).needed_by_any(pipeline, roots)
-}
-
 /// For every job of the pipeline, the least of `own` (one value per job) over the jobs it
 /// waits for, directly or through others, without the job itself.
 pub fn least_before<V: Least>(pipeline: &Pipeline, own: &[V]) -> Vec<V> {
@@ -327,4 +482,81 @@ pub fn downstream<'a>(pipeline: &'a Pipeline, job: &'a Job) -> Vec<&'a Job> {
 /// Indices among the pipeline's jobs of those [`downstream`] lists, in the same order.
 pub fn downstream_indices(pipeline: &Pipeline, job: &Job) -> Vec<usize> {
     pipeline.graph.get(pipeline).downstream(pipeline, job)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::CiSystem;
+    use crate::pipeline::testing::{job, pipeline};
+
+    /// Small pseudo-random sets of workflows: names shared by several, `workflow_run`
+    /// triggers naming them, reusable workflows called by jobs of others (and of themselves,
+    /// so that calls form cycles), and `needs` naming later jobs or missing ones. `needs`
+    /// that form a cycle are left out: a job reached through a cycle back to itself counts
+    /// among the jobs before it in the union, though not in [`upstream`] of that job alone.
+    fn workflow_sets() -> Vec<Pipelines> {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % bound as u64).unwrap_or(0)
+        };
+        let mut out = Vec::new();
+        for _ in 0..300 {
+            let count = 1 + next(6);
+            let mut set = Pipelines::default();
+            for index in 0..count {
+                let jobs = (0..next(6))
+                    .map(|j| {
+                        let needs: Vec<String> = (0..next(3))
+                            .map(|_| format!("j{}", j + 1 + next(4)))
+                            .collect();
+                        let needs: Vec<&str> = needs.iter().map(String::as_str).collect();
+                        let mut job = job(&format!("j{j}"), None, &needs);
+                        if next(4) == 0 {
+                            job.calls = Some(format!("./.github/workflows/p{}.yml", next(count)));
+                        }
+                        job.allow_failure = next(5) == 0;
+                        job
+                    })
+                    .collect();
+                let mut workflow = pipeline(CiSystem::GithubActions, &[], jobs);
+                workflow.path = format!(".github/workflows/p{index}.yml");
+                workflow.name = format!("w{}", next(3));
+                workflow.triggers.call = next(2) == 0;
+                workflow.triggers.after_workflows =
+                    (0..next(2)).map(|_| format!("w{}", next(3))).collect();
+                set.pipelines.push(workflow);
+            }
+            out.push(set);
+        }
+        out
+    }
+
+    #[test]
+    fn what_runs_before_any_of_several_jobs_is_what_runs_before_each() {
+        for set in workflow_sets() {
+            let positions: Vec<(usize, usize)> = (set.pipelines.iter().enumerate())
+                .flat_map(|(p, pipeline)| (0..pipeline.jobs.len()).map(move |j| (p, j)))
+                .collect();
+            let roots: Vec<(usize, usize)> = positions.iter().copied().step_by(3).collect();
+            let mut expected: Vec<Vec<bool>> = (set.pipelines.iter())
+                .map(|p| vec![false; p.jobs.len()])
+                .collect();
+            for &(p, j) in &roots {
+                let pipeline = &set.pipelines[p];
+                for u in upstream(&set, pipeline, &pipeline.jobs[j]) {
+                    expected[u.position.0][u.position.1] = true;
+                }
+            }
+            assert_eq!(
+                upstream_of_any(&set, &roots),
+                expected,
+                "{:?}",
+                set.pipelines
+            );
+        }
+    }
 }

@@ -200,11 +200,6 @@ impl<'a> JobControls<'a> {
         self.job
     }
 
-    /// Whether the job shows any control or runs a migration; a path can pass over it if not.
-    pub(super) fn matters(&self) -> bool {
-        !self.hits.is_empty() || self.migration.is_some()
-    }
-
     /// The status the job's best step for `control` earns, seen from a deploy that waits for
     /// the job's success (`guards`) or not; `None` if no step shows the control.
     pub(super) fn status(&self, control: Control, guards: bool) -> Option<ControlStatus> {

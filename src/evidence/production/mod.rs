@@ -15,12 +15,12 @@ use serde::Serialize;
 
 use super::Facts;
 use crate::pipeline::{
-    Job, Pipeline, Pipelines, called_jobs, called_path, is_deploy_command, is_host_deploy_command,
-    is_simulated, job_scope, needed_by_any, upstream_of_pipeline, waits_for_success,
+    Job, Pipeline, Pipelines, is_deploy_command, is_host_deploy_command, is_simulated, job_scope,
+    upstream_of_any,
 };
 use crate::source::Location;
 use controls::{Best, Control, JobCache, JobControls};
-use reach::{Beyond, Reach};
+use reach::{Reach, Segment};
 pub use roles::job_roles;
 
 /// Whether a command applies database migrations (`alembic upgrade`, `manage.py migrate`).
@@ -190,8 +190,10 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
         let (steps_before, steps_after) = (job.steps_before(at), job.steps_after(at));
         // What the deploy needs in its pipeline comes first, then what runs before the
         // whole pipeline, then the deploy's own steps.
-        let before = reach.before(position);
-        let beyond = reach.beyond(position);
+        let mut before = reach.needed(position);
+        if let Some(beyond) = reach.beyond(position) {
+            before.then(beyond);
+        }
         // The deploy step and what follows it in the same job, then the jobs that wait for it.
         let after_deploy = |control: Control| {
             let mut best = Best::default();
@@ -203,11 +205,7 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
 
         let mut controls = Vec::new();
         for &(name, control) in BEFORE {
-            let mut best = Best::default();
-            reach.offer(&mut best, before, control);
-            if let Some(beyond) = beyond.and_then(|b| b.best(control)) {
-                best.offer_best(beyond);
-            }
+            let mut best = before.best(control).clone();
             let earlier = |index: usize| steps_before.get(index) == Some(&true);
             best.offer_steps(deploy, control, earlier, true);
             let on_path = best.control();
@@ -233,7 +231,7 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
             controls.push(named(found, name));
         }
         controls.push(named(
-            backup_control(&reach, position, deploy),
+            backup_control(&before, deploy),
             "backup before migration",
         ));
         controls.push(named(approval_control(pipeline, job), "approval"));
@@ -333,54 +331,24 @@ fn template_control(
 
 /// A migration on the path needs a backup before it; no migration, no backup needed.
 ///
-/// The migration is that of the nearest job the deploy waits for in its pipeline that
-/// migrates, and a backup counts in the jobs that job waits for or in its own steps before
-/// the migration. If no such job migrates, it is the first migration among the jobs that run
-/// before the whole pipeline, or else the deploy's own, and the backups before it count with
-/// those of every job the deploy needs.
-fn backup_control<'c>(
-    reach: &Reach<'c>,
-    position: (usize, usize),
-    deploy: &'c JobControls<'c>,
-) -> PathControl {
-    let mut best = Best::default();
-    let needed = reach.before(position);
-    let beyond = reach.beyond(position);
-    let deploy_migrates = deploy
-        .migration()
-        .map(|(step, location)| (deploy, step, location, true));
-    let (before, beyond, migrating, migrate_at) = match needed.and_then(|p| p.migration()) {
-        Some(first) => {
-            let Some(job) = reach.job(first) else {
-                return not_applicable();
-            };
-            let Some((step, location)) = job.migration() else {
-                return not_applicable();
-            };
-            let guards = !job.job().allow_failure;
-            let migrating = Some((job, step, location, guards));
-            (
-                reach.before(first),
-                reach.beyond(first),
-                migrating,
-                location.to_string(),
-            )
+/// `before` is what runs before the deploy. The migration is that of the nearest job the
+/// deploy waits for in its pipeline that migrates, and a backup counts in the jobs that job
+/// waits for, before its pipeline as a whole, or in its own steps before the migration. If
+/// no such job migrates, it is the first migration among the jobs that run before the whole
+/// pipeline, or else the deploy's own, and the backups before it count with those of every
+/// job the deploy needs.
+fn backup_control<'c>(before: &Segment<'c>, deploy: &'c JobControls<'c>) -> PathControl {
+    let mut best = before.backup().clone();
+    let migrate_at = match (before.migration(), deploy.migration()) {
+        (Some(location), _) => location.to_string(),
+        (None, Some((step, location))) => {
+            let steps_before = deploy.job().steps_before(step);
+            let earlier = |index: usize| steps_before.get(index) == Some(&true);
+            best.offer_steps(deploy, Control::Backup, earlier, true);
+            location.to_string()
         }
-        None => match (beyond.and_then(Beyond::migration), deploy_migrates) {
-            (Some(location), _) => (needed, beyond, None, location.to_string()),
-            (None, Some(migrating)) => (needed, beyond, Some(migrating), migrating.2.to_string()),
-            (None, None) => return not_applicable(),
-        },
+        (None, None) => return not_applicable(),
     };
-    reach.offer(&mut best, before, Control::Backup);
-    if let Some(beyond) = beyond {
-        best.offer_best(beyond.backup());
-    }
-    if let Some((job, step, _, guards)) = migrating {
-        let steps_before = job.job().steps_before(step);
-        let earlier = |index: usize| steps_before.get(index) == Some(&true);
-        best.offer_steps(job, Control::Backup, earlier, guards);
-    }
     best.control().unwrap_or_else(|| {
         missing(&format!(
             "migrations run at {migrate_at} with no backup before them"
@@ -459,65 +427,19 @@ fn record_control(job: &Job) -> Option<PathControl> {
 }
 
 /// Jobs on some production path: each production deploy and every job it waits for, as
-/// (pipeline path, job id). Jobs are marked by position and named once at the end.
-///
-/// One walk per pipeline takes what all its deploys need together, so a job many deploys
-/// wait for is taken once; the jobs of the workflows those jobs call, and what runs before
-/// the whole pipeline, are added once per pipeline.
+/// (pipeline path, job id), found in one walk from all the deploys.
 pub fn jobs_on_production_paths(pipelines: &Pipelines) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    let mut marked: Vec<Vec<bool>> = (pipelines.pipelines.iter())
-        .map(|p| vec![false; p.jobs.len()])
+    let deploys: Vec<(usize, usize)> = deploys_at(pipelines)
+        .into_iter()
+        .map(|(position, _, _)| position)
         .collect();
-    let mut mark = |position: (usize, usize), pipeline: &Pipeline, job: &Job| match marked
-        .get_mut(position.0)
-        .and_then(|p| p.get_mut(position.1))
-    {
-        Some(mark) => *mark = true,
-        None => {
-            out.insert((pipeline.path.clone(), job.id.clone()));
-        }
-    };
-    let mut deploys: Vec<Vec<usize>> = vec![Vec::new(); pipelines.pipelines.len()];
-    for ((pipeline_index, job_index), _, _) in deploys_at(pipelines) {
-        if let Some(list) = deploys.get_mut(pipeline_index) {
-            list.push(job_index);
+    let mut marked = upstream_of_any(pipelines, &deploys);
+    for (pipeline, job) in deploys {
+        if let Some(mark) = marked.get_mut(pipeline).and_then(|p| p.get_mut(job)) {
+            *mark = true;
         }
     }
-    let mut called = BTreeSet::new();
-    for ((index, pipeline), roots) in pipelines.pipelines.iter().enumerate().zip(&deploys) {
-        if roots.is_empty() {
-            continue;
-        }
-        let needed = needed_by_any(pipeline, roots);
-        for &job_index in roots.iter().chain(&needed) {
-            if let Some(job) = pipeline.jobs.get(job_index) {
-                mark((index, job_index), pipeline, job);
-            }
-        }
-        for job in needed.iter().filter_map(|&i| pipeline.jobs.get(i)) {
-            // Jobs that call the same workflow call the same jobs.
-            if !called_path(job).is_some_and(|path| called.insert(path)) {
-                continue;
-            }
-            for position in called_jobs(pipelines, job) {
-                if let Some(target) = pipelines.pipelines.get(position.0)
-                    && let Some(called_job) = target.jobs.get(position.1)
-                {
-                    mark(position, target, called_job);
-                }
-            }
-        }
-        let checks: BTreeSet<bool> = (roots.iter())
-            .filter_map(|&i| pipeline.jobs.get(i))
-            .map(waits_for_success)
-            .collect();
-        for success_checked in checks {
-            for u in upstream_of_pipeline(pipelines, pipeline, success_checked) {
-                mark(u.position, u.pipeline, u.job);
-            }
-        }
-    }
+    let mut out = BTreeSet::new();
     for (pipeline, marks) in pipelines.pipelines.iter().zip(&marked) {
         for (job, _) in pipeline.jobs.iter().zip(marks).filter(|(_, m)| **m) {
             out.insert((pipeline.path.clone(), job.id.clone()));

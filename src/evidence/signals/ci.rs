@@ -310,8 +310,7 @@ fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option
     }
     let scope = job_scope(pipeline, job);
     let staging = matches!(scope, Scope::Staging | Scope::Preview);
-    let deploys = facts.production_deploys();
-    if deploys.is_empty() {
+    if !facts.has_production_deploys() {
         return staging.then(|| {
             format!(
                 "it runs only in the {} pipeline {}",
@@ -321,12 +320,7 @@ fn production_shortfall(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Option
         });
     }
     // A monorepo may deploy from hundreds of workflows: three are named, the rest counted.
-    let elsewhere: Vec<String> = deploys
-        .iter()
-        .filter(|(p, j)| !(p.path == pipeline.path && j.id == job.id))
-        .map(|(p, j)| format!("{} (job {})", p.path, j.id))
-        .collect();
-    let elsewhere = crate::evidence::detectors::examples(&elsewhere, 3);
+    let elsewhere = facts.other_production_deploys(pipeline, job);
     Some(if staging {
         format!(
             "it runs only in the {} pipeline {}, while production deploys from {elsewhere} without it",
