@@ -1,7 +1,7 @@
 //! Where each control shows in a job's steps, worked out once per job, and the best place for
-//! it along a production path: the first step with the strongest status. A path holds every
-//! job that runs before its deploy, so with many deploys the same jobs are met again and
-//! again; matching their steps once leaves a look-up for each job on a path.
+//! it along a production path: the first step with the strongest status. The same jobs lie
+//! before many deploys, so their steps are matched once and [`super::reach`] compares jobs
+//! by the status of their best step.
 
 use std::cell::OnceCell;
 
@@ -102,7 +102,7 @@ impl StepHits<'_> {
     }
 }
 
-/// What one job shows of every control, worked out the first time a path meets it.
+/// What one job shows of every control, worked out the first time it is asked about.
 pub(super) struct JobControls<'a> {
     pipeline: &'a Pipeline,
     job: &'a Job,
