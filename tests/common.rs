@@ -129,3 +129,17 @@ pub fn step_commands(pipeline: &Pipeline) -> Vec<Vec<(String, String, usize)>> {
 pub fn command(text: &str, path: &str, line: usize) -> (String, String, usize) {
     (text.to_string(), path.to_string(), line)
 }
+
+/// A small C library built with Meson, with one test: the project that pipeline fixtures build.
+pub const MESON_PROJECT: &[(&str, &str)] = &[
+    (
+        "meson.build",
+        "project('dav1d', ['c'], version: '1.5.1')\nsubdir('src')\nsubdir('tests')\n",
+    ),
+    ("src/lib.c", "int dav1d_version(void) { return 1; }\n"),
+    (
+        "tests/meson.build",
+        "test('version', executable('version', 'version.c'))\n",
+    ),
+    ("tests/version.c", "int main(void) { return 0; }\n"),
+];

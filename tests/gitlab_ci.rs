@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{assess_files, command, expect, pipeline, pipelines, practice, step_commands};
+use common::{
+    MESON_PROJECT, assess_files, command, expect, pipeline, pipelines, practice, step_commands,
+};
 use shipready::assessment::model::GateStatus;
 use shipready::evidence::State;
 
@@ -30,19 +32,6 @@ test-debian:
     - *test-script
     - echo "tests passed"
 "#;
-
-const MESON_PROJECT: &[(&str, &str)] = &[
-    (
-        "meson.build",
-        "project('dav1d', ['c'], version: '1.5.1')\nsubdir('src')\nsubdir('tests')\n",
-    ),
-    ("src/lib.c", "int dav1d_version(void) { return 1; }\n"),
-    (
-        "tests/meson.build",
-        "test('version', executable('version', 'version.c'))\n",
-    ),
-    ("tests/version.c", "int main(void) { return 0; }\n"),
-];
 
 fn with_project<'a>(files: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut all = MESON_PROJECT.to_vec();

@@ -394,3 +394,145 @@ fn thousands_of_reusable_deploys_called_after_one_long_chain_are_each_followed_o
     }
     assert_good_workflow_assessed(&assessment);
 }
+
+/// A 2 MB workflow of 7,500 production deploys (`kubectl apply` or `helm upgrade`) in layers
+/// of ten, each deploy needing the whole layer before it; every fiftieth layer runs the tests
+/// first, a test job that may fail starts the chain, and a health check waits for the last
+/// layer. The best place for each control before and after every job is worked out once for
+/// the whole workflow (each deploy walked the jobs before it: 3.9 s in a release build), and
+/// each deploy still finds the nearest tests that can stop it and the health check at the end.
+#[test]
+fn thousands_of_layered_deploys_find_their_controls_in_one_pass() {
+    let (deploys, width) = (7_500, 10);
+    let mut text = String::from(
+        "name: deploy\non:\n  push:\n    branches: [main]\njobs:\n  unit-tests:\n    runs-on: ubuntu-latest\n    continue-on-error: true\n    steps:\n      - run: cargo test --locked\n",
+    );
+    for i in 0..deploys {
+        let layer = i / width;
+        let needs = match layer {
+            0 => "unit-tests".to_string(),
+            _ => ((layer - 1) * width..layer * width)
+                .map(|j| format!("deploy-{j}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let tests = if layer % 50 == 0 {
+            "      - run: pytest -q tests/\n"
+        } else {
+            ""
+        };
+        let command = if i % 2 == 0 {
+            "kubectl apply -f k8s/"
+        } else {
+            "helm upgrade --install app ./chart"
+        };
+        text.push_str(&format!(
+            "  deploy-{i}:\n    runs-on: ubuntu-latest\n    environment: production\n    needs: [{needs}]\n    steps:\n{tests}      - run: {command}\n"
+        ));
+    }
+    let last_layer = ((deploys - width)..deploys)
+        .map(|j| format!("deploy-{j}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    text.push_str(&format!(
+        "  verify:\n    runs-on: ubuntu-latest\n    needs: [{last_layer}]\n    steps:\n      - run: curl --fail https://example.com/healthz\n"
+    ));
+    assert!(
+        text.len() > 1_900_000 && text.len() < 2_000_000,
+        "{}",
+        text.len()
+    );
+    let line_of = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() + 1;
+    let repo = repository();
+    write(repo.path(), ".github/workflows/deploy.yml", &text);
+
+    let assessment = assess_within(repo.path());
+
+    let paths = &assessment.production_paths;
+    assert_eq!(paths.len(), deploys);
+    let control = |index: usize, name: &str| {
+        let path = &paths[index];
+        assert_eq!(path.job, format!("deploy-{index}"));
+        let control = path.controls.iter().find(|c| c.control == name).unwrap();
+        let location = control.location.as_ref().map(|l| l.line);
+        (control.status, control.detail.clone(), location)
+    };
+    // The last deploy is 749 layers in: the nearest tests are those of layer 700, the first
+    // job of which the file lists first; the test job at the start may fail.
+    let tests_at = line_of("  deploy-7000:\n") + 5;
+    assert_eq!(
+        control(deploys - 1, "tests"),
+        (
+            ControlStatus::Present,
+            "job deploy-7000 in .github/workflows/deploy.yml".to_string(),
+            Some(tests_at)
+        )
+    );
+    // The first layer runs its own tests before deploying; the second waits for them.
+    assert_eq!(
+        control(12, "tests").1,
+        "job deploy-0 in .github/workflows/deploy.yml"
+    );
+    // The first layer's own tests run before it deploys; the test job before it may fail.
+    let (status, detail, _) = control(3, "tests");
+    assert_eq!(status, ControlStatus::Present, "{detail}");
+    assert_eq!(detail, "job deploy-3 in .github/workflows/deploy.yml");
+    let verify_at = line_of("  verify:\n") + 4;
+    for index in [0, deploys / 2, deploys - 1] {
+        assert_eq!(
+            control(index, "health check"),
+            (
+                ControlStatus::Present,
+                "job verify in .github/workflows/deploy.yml".to_string(),
+                Some(verify_at)
+            )
+        );
+    }
+    assert_eq!(
+        control(deploys - 1, "backup before migration").0,
+        ControlStatus::NotApplicable
+    );
+    assert!(assessment.inventory.read_in_part.is_empty());
+}
+
+/// 8,000 jobs scanning images on pull requests and 8,000 production deploys that wait for
+/// none of them (1.7 MB): each scan's reason names three deploys and counts the rest from a
+/// list made once (it listed and formatted every deploy again for each scan: 19.7 s).
+#[test]
+fn thousands_of_scans_off_every_production_path_name_the_deploys_once() {
+    let jobs = 8_000;
+    let mut scans = String::from("on: pull_request\njobs:\n");
+    let mut deploys = String::from("on:\n  push:\n    branches: [main]\njobs:\n");
+    for i in 0..jobs {
+        scans.push_str(&format!(
+            "  scan-{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: trivy image --exit-code 1 app:{i}\n"
+        ));
+        deploys.push_str(&format!(
+            "  deploy-{i}:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/{i}\n"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), ".github/workflows/scan.yml", &scans);
+    write(repo.path(), ".github/workflows/deploy.yml", &deploys);
+    write(
+        repo.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nCMD [\"python\"]\n",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let practice = (assessment.practices.iter())
+        .find(|p| p.id == "SEC-12")
+        .unwrap();
+    assert_eq!(practice.state, shipready::evidence::State::Partial);
+    assert_eq!(
+        practice.reason.as_deref(),
+        Some(
+            "no production deploy waits for it; .github/workflows/deploy.yml (job deploy-0), \
+             .github/workflows/deploy.yml (job deploy-1), .github/workflows/deploy.yml (job \
+             deploy-2) and 7997 more deploy without it"
+        )
+    );
+    assert_eq!(assessment.production_paths.len(), jobs);
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::assess_files;
+use common::{MESON_PROJECT, assess_files};
 use shipready::assessment::model::Assessment;
 use shipready::catalog::Catalog;
 
@@ -63,19 +63,6 @@ jobs:
       - run: meson test -C build -v
       - uses: codecov/codecov-action@v5
 "#;
-
-const MESON_PROJECT: &[(&str, &str)] = &[
-    (
-        "meson.build",
-        "project('dav1d', ['c'], version: '1.5.1')\nsubdir('src')\nsubdir('tests')\n",
-    ),
-    ("src/lib.c", "int dav1d_version(void) { return 1; }\n"),
-    (
-        "tests/meson.build",
-        "test('version', executable('version', 'version.c'))\n",
-    ),
-    ("tests/version.c", "int main(void) { return 0; }\n"),
-];
 
 fn assess_with(pipelines: &[(&str, &str)]) -> Assessment {
     let mut files = MESON_PROJECT.to_vec();

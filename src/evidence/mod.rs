@@ -11,7 +11,7 @@ mod traits;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(crate) use signals::migrates_for_tests;
+pub(crate) use signals::runs_only_tests;
 
 use rayon::prelude::*;
 use schemars::JsonSchema;

@@ -7,6 +7,7 @@ mod deploy;
 mod disclosure;
 mod health;
 mod load_tests;
+mod matrix;
 mod migrations;
 mod pipeline;
 mod quality;
@@ -52,7 +53,7 @@ pub fn run(
         "ephemeral_runners" => runners::ephemeral_runners(facts),
         "serialised_deploys" => deploy::serialised_deploys(facts),
         "deployment_records" => deploy::deployment_records(facts, signals),
-        "test_matrix" => pipeline::test_matrix(facts, signals),
+        "test_matrix" => matrix::test_matrix(facts, signals),
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
         "health_checks" => health::health_checks(facts, signals),

@@ -172,7 +172,7 @@ impl<'a> JobControls<'a> {
             // A job that only tests migrates the database its tests use.
             if migration.is_none()
                 && let Some(command) = step.commands.iter().find(|c| MIGRATE.is_match(&c.text))
-                && !crate::evidence::migrates_for_tests(facts, pipeline, job)
+                && !crate::evidence::runs_only_tests(facts, pipeline, job)
             {
                 migration = Some((index, command.location.to_string()));
             }

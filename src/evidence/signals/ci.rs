@@ -147,7 +147,7 @@ fn ci_evidence(
     // --settings=tests.settings`), not the one a release changes.
     if practice.requires.contains(&Requirement::Production)
         && command.is_some_and(|c| crate::evidence::production::migrates(&c.text))
-        && migrates_for_tests(facts, pipeline, job)
+        && runs_only_tests(facts, pipeline, job)
     {
         return mentioned(format!(
             "job {} only tests: the database it migrates is its tests' own, not one a release changes",
@@ -218,14 +218,10 @@ pub(crate) fn tests_only(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool 
         && runs_only_tests(facts, pipeline, job)
 }
 
-/// Whether the database a job migrates is its tests' own: the job runs tests and builds,
-/// publishes, releases and deploys nothing, whatever starts its pipeline.
-pub(crate) fn migrates_for_tests(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
-    runs_only_tests(facts, pipeline, job)
-}
-
-/// The job's own part of [`tests_only`], worked out once per job.
-fn runs_only_tests(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
+/// The job's own part of [`tests_only`], worked out once per job: it runs tests and builds,
+/// publishes, releases and deploys nothing, whatever starts its pipeline. The database such a
+/// job migrates is its tests' own.
+pub(crate) fn runs_only_tests(facts: &Facts, pipeline: &Pipeline, job: &Job) -> bool {
     facts.job_only_tests(job, || reads_as_tests_only(facts, pipeline, job))
 }
 

@@ -14,7 +14,7 @@ use crate::inventory::FileKind;
 use crate::source::Location;
 use text::{SignalHit, SignalList};
 
-pub(crate) use ci::migrates_for_tests;
+pub(crate) use ci::runs_only_tests;
 
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
     // Each kind of signal is matched on its own thread; the evidence is then put together
