@@ -17,7 +17,7 @@ use std::rc::Rc;
 use super::expression::reaching;
 use super::step_outputs::{Bindings, bindings, carrying_outputs, environment_writes};
 use super::template_injection::{expressions, expressions_in, untrusted_context};
-use super::{YamlFile, jobs, steps};
+use super::{YamlFile, action_steps, jobs, local_action, steps};
 use crate::parse::yaml::Node;
 
 /// Where untrusted text first entered a workflow: the event context and its line.
@@ -52,11 +52,13 @@ pub(crate) struct Taint {
 }
 
 impl Taint {
-    pub fn new(workflows: &[YamlFile]) -> Self {
+    /// Follows untrusted text through `workflows` and the local `actions` they use (both in
+    /// path order).
+    pub fn new<'f>(workflows: &[YamlFile<'f>], actions: &[YamlFile<'f>]) -> Self {
         let mut calls = Calls::default();
         let mut taint = Taint::default();
         for _ in 0..MAX_ROUNDS {
-            let (walked, found) = walk(workflows, &calls);
+            let (walked, found) = walk(workflows, actions, &calls);
             taint.jobs = walked.jobs;
             taint.environment = walked.environment;
             let before = calls.size();
@@ -77,8 +79,14 @@ impl Taint {
             .unwrap_or(&[])
     }
 
+    /// The names carrying untrusted text in the steps of the local action at `path`: the
+    /// inputs its callers fill with it, and its steps' outputs.
+    pub fn action(&self, path: &str) -> &[(String, Rc<Origin>)] {
+        self.job(path, "")
+    }
+
     /// What the steps of job `job` of the workflow at `path` write to `$GITHUB_ENV`, in step
-    /// order.
+    /// order; the steps of a local action are job `""` of its file.
     pub fn environment_writes(&self, path: &str, job: &str) -> &[EnvironmentWrite] {
         self.environment
             .get(&(path.to_string(), job.to_string()))
@@ -123,7 +131,11 @@ struct Walked {
 
 /// One walk over every job, with what the previous walks found calls to carry: what each job
 /// carries, and what this walk finds calls to carry.
-fn walk(workflows: &[YamlFile], calls: &Calls) -> (Walked, Calls) {
+fn walk<'f>(
+    workflows: &[YamlFile<'f>],
+    actions: &[YamlFile<'f>],
+    calls: &Calls,
+) -> (Walked, Calls) {
     let mut walked = Walked::default();
     let mut found = Calls::default();
     for file in workflows {
@@ -142,23 +154,13 @@ fn walk(workflows: &[YamlFile], calls: &Calls) -> (Walked, Calls) {
                 }
                 matrix(job, file, &mut carried);
                 let job_env = bindings(job.get("env"), file, &carried);
-                let mut written = Bindings::new();
-                let mut writes = Vec::new();
-                for (index, step) in steps(job).iter().enumerate() {
-                    let environment = [&written, &job_env, &workflow_env];
-                    if let Some(id) = step.get("id").and_then(Node::as_str) {
-                        let id = id.to_ascii_lowercase();
-                        for (name, origin) in
-                            carrying_outputs(step, &id, file, &carried, environment)
-                        {
-                            add(&mut carried, name, origin);
-                        }
-                    }
-                    for (name, origin) in environment_writes(step, file, &carried, environment) {
-                        written.insert(name.clone(), origin.clone());
-                        writes.push((index, name, origin));
-                    }
-                }
+                let run = Run {
+                    file,
+                    actions,
+                    calls,
+                };
+                let outer = [&job_env, &workflow_env];
+                let writes = run.steps(steps(job), &mut carried, outer, &mut found);
                 let mut own = Vec::new();
                 for (k, value) in job.get("outputs").map(Node::entries).unwrap_or(&[]) {
                     let (Some(k), Some(origin)) = (k.as_str(), origin_in(value, file, &carried))
@@ -205,7 +207,111 @@ fn walk(workflows: &[YamlFile], calls: &Calls) -> (Walked, Calls) {
             }
         }
     }
+    for file in actions {
+        let mut carried = calls.inputs.get(file.path).cloned().unwrap_or_default();
+        let run = Run {
+            file,
+            actions,
+            calls,
+        };
+        let none = Bindings::new();
+        let mut writes = Vec::new();
+        // GitHub reads an action's metadata as one document.
+        if let Some(document) = file.documents.first() {
+            writes = run.steps(
+                action_steps(document),
+                &mut carried,
+                [&none, &none],
+                &mut found,
+            );
+            let declared = document.get("outputs").map(Node::entries).unwrap_or(&[]);
+            for (key, output) in declared {
+                let (Some(key), Some(value)) = (key.as_str(), output.get("value")) else {
+                    continue;
+                };
+                if let Some(origin) = origin_in(value, file, &carried) {
+                    let target = found.outputs.entry(file.path.to_string()).or_default();
+                    add(
+                        target,
+                        format!("outputs.{}", key.to_ascii_lowercase()),
+                        origin,
+                    );
+                }
+            }
+        }
+        let key = (file.path.to_string(), String::new());
+        if !writes.is_empty() {
+            walked.environment.insert(key.clone(), writes);
+        }
+        walked.jobs.insert(key, carried);
+    }
     (walked, found)
+}
+
+/// Walks the steps that run in one job (a workflow job's, or a composite action's for the
+/// job that uses it), with what earlier walks found calls to carry.
+struct Run<'r, 'f> {
+    file: &'r YamlFile<'f>,
+    actions: &'r [YamlFile<'f>],
+    calls: &'r Calls,
+}
+
+impl Run<'_, '_> {
+    /// Follows untrusted text through `steps`: adds the step outputs that carry it to
+    /// `carried`, records in `found` what the steps hand the local actions they use, and
+    /// returns what they write to `$GITHUB_ENV`. `outer` are the job's and the workflow's
+    /// `env:` bindings.
+    fn steps(
+        &self,
+        steps: &[Node],
+        carried: &mut Carried,
+        outer: [&Bindings; 2],
+        found: &mut Calls,
+    ) -> Vec<EnvironmentWrite> {
+        let file = self.file;
+        let mut written = Bindings::new();
+        let mut writes = Vec::new();
+        for (index, step) in steps.iter().enumerate() {
+            let environment = [&written, outer[0], outer[1]];
+            let id = (step.get("id").and_then(Node::as_str)).map(str::to_ascii_lowercase);
+            if let Some(id) = &id {
+                for (name, origin) in carrying_outputs(step, id, file, carried, environment) {
+                    add(carried, name, origin);
+                }
+            }
+            let uses = step.get("uses").and_then(Node::as_str);
+            if let Some(action) = uses.and_then(|uses| local_action(uses, self.actions)) {
+                for (key, value) in step.get("with").map(Node::entries).unwrap_or(&[]) {
+                    let (Some(key), Some(origin)) = (key.as_str(), origin_in(value, file, carried))
+                    else {
+                        continue;
+                    };
+                    let target = found.inputs.entry(action.to_string()).or_default();
+                    add(
+                        target,
+                        format!("inputs.{}", key.to_ascii_lowercase()),
+                        origin,
+                    );
+                }
+                // What the action hands back becomes the step's outputs.
+                let handed_back = self.calls.outputs.get(action).into_iter().flatten();
+                for (output, origin) in handed_back.filter(|_| id.is_some()) {
+                    let id = id.as_deref().unwrap_or_default();
+                    let output = output.trim_start_matches("outputs.");
+                    add(
+                        carried,
+                        format!("steps.{id}.outputs.{output}"),
+                        origin.clone(),
+                    );
+                }
+            }
+            for (name, origin) in environment_writes(step, file, carried, environment) {
+                written.insert(name.clone(), origin.clone());
+                writes.push((index, name, origin));
+            }
+        }
+        writes
+    }
 }
 
 /// The outputs a reusable workflow hands back to its caller with untrusted text

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Finding, Rule, Severity, Sources, jobs, steps};
+use super::{Finding, Rule, Severity, Sources, step_lists};
 use crate::evidence::Confidence;
 use crate::source::{self, Location};
 
@@ -73,14 +73,12 @@ fn scan(
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
-    for file in &sources.workflows {
+    for file in sources.workflows.iter().chain(&sources.actions) {
         let mut seen = HashSet::new();
         for document in &file.documents {
-            for (_, job) in jobs(document) {
-                for run in steps(job).iter().filter_map(|s| s.get("run")) {
-                    let lines = (run.span.line, run.span.end_line);
-                    scan(file.path, file.text, lines, &mut seen, &mut out);
-                }
+            for run in step_lists(document).flatten().filter_map(|s| s.get("run")) {
+                let lines = (run.span.line, run.span.end_line);
+                scan(file.path, file.text, lines, &mut seen, &mut out);
             }
         }
     }

@@ -23,6 +23,10 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
     for file in &sources.workflows {
         report(file, consequence, &mut out);
     }
+    let consequence = "GitHub cannot load the action, so every step that uses it fails";
+    for file in &sources.actions {
+        report(file, consequence, &mut out);
+    }
     let consequence = "GitLab keeps only the last value, so the first is silently ignored";
     for file in &sources.gitlab {
         report(file, consequence, &mut out);

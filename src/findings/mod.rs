@@ -49,7 +49,8 @@ mod workflow_helpers;
 pub(crate) use migration_helpers::{graph_findings, hazard_findings};
 pub(crate) use unpinned_uses::pinned_by_tag_by_design;
 pub(crate) use workflow_helpers::{
-    action_name, is_commit_sha, jobs, line_location, locate_in_text, steps, triggers,
+    action_name, action_steps, is_commit_sha, jobs, line_location, local_action, locate_in_text,
+    step_lists, steps, triggers,
 };
 
 use schemars::JsonSchema;
@@ -328,6 +329,9 @@ pub struct DockerfileSource<'a> {
 /// What the audits read.
 pub struct Sources<'a> {
     pub workflows: Vec<YamlFile<'a>>,
+    /// The repository's own actions (`action.yml`), in path order: composite actions run their
+    /// steps inside the jobs that use them.
+    pub actions: Vec<YamlFile<'a>>,
     pub gitlab: Vec<YamlFile<'a>>,
     pub dockerfiles: Vec<DockerfileSource<'a>>,
     /// Schema migrations with their hazards and revision graph; texts come from `inventory`.
@@ -363,6 +367,7 @@ impl<'a> Sources<'a> {
             .collect();
         Self {
             workflows: yaml_of(FileKind::GithubWorkflow),
+            actions: yaml_of(FileKind::GithubAction),
             gitlab: yaml_of(FileKind::GitlabCi),
             dockerfiles,
             migrations: &parsed.migrations,

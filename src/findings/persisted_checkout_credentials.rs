@@ -8,7 +8,7 @@
 //! since v4.4 unless `include-hidden-files: true`; the version is read from the tag, or from
 //! the `# vX.Y.Z` comment beside a commit pin.
 
-use super::{Finding, Rule, Severity, Sources, action_name, jobs, steps};
+use super::{Finding, Rule, Severity, Sources, action_name, step_lists};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
 
@@ -84,16 +84,16 @@ fn leaves_out_hidden_files(step: &Node, text: &str) -> bool {
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
-    for file in &sources.workflows {
+    for file in sources.workflows.iter().chain(&sources.actions) {
         for document in &file.documents {
-            for (_, job) in jobs(document) {
-                let uploads = steps(job)
+            for steps in step_lists(document) {
+                let uploads = steps
                     .iter()
                     .any(|s| calls(s, "actions/upload-artifact") && may_upload_git(s, file.text));
                 if !uploads {
                     continue;
                 }
-                for step in steps(job).iter().filter(|s| calls(s, "actions/checkout")) {
+                for step in steps.iter().filter(|s| calls(s, "actions/checkout")) {
                     let persists = step
                         .get("with")
                         .and_then(|w| w.get("persist-credentials"))

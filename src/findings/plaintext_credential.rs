@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
+use super::{Finding, Rule, Severity, Sources, YamlFile, action_steps, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
 use crate::source::{self, Location};
@@ -116,6 +116,12 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                     check_map(step.get("with"), file, &throwaway, &mut out);
                 }
             }
+        }
+    }
+    for file in &sources.actions {
+        for step in file.documents.iter().flat_map(action_steps) {
+            check_map(step.get("env"), file, &[], &mut out);
+            check_map(step.get("with"), file, &[], &mut out);
         }
     }
     for file in &sources.gitlab {

@@ -16,10 +16,12 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::carried::{Carried, MAX_CARRIED, Origin, Taint, carried_in, script_of};
+use super::carried::{
+    Carried, EnvironmentWrite, MAX_CARRIED, Origin, Taint, carried_in, script_of,
+};
 use super::expression::reaching;
 use super::step_outputs::{ANY_VARIABLE, bindings};
-use super::{Finding, Rule, Severity, Sources, YamlFile, jobs, steps};
+use super::{Finding, Rule, Severity, Sources, YamlFile, action_steps, jobs, steps};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
 use crate::source::{self, Location};
@@ -202,58 +204,94 @@ fn scan(
 }
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
-    let taint = Taint::new(&sources.workflows);
+    let taint = Taint::new(&sources.workflows, &sources.actions);
     let mut out = Vec::new();
     for file in &sources.workflows {
         for document in &file.documents {
             let workflow_env = EnvReads::of(document.get("env"), file, &Vec::new(), &[]);
-            for (key, job) in jobs(document) {
+            for (key, node) in jobs(document) {
                 let name = key.as_str();
                 let carried: Carried =
                     name.map_or(Vec::new(), |name| taint.job(file.path, name).to_vec());
+                let writes = name.map_or(&[][..], |name| taint.environment_writes(file.path, name));
                 // What the job's steps read: the carried names, and `env.NAME` for each
                 // variable that earlier steps write to `$GITHUB_ENV` or that the job or the
                 // workflow binds, nearest first, with untrusted text.
-                let job_env = EnvReads::of(job.get("env"), file, &carried, &workflow_env.reads);
-                let writes = name.map_or(&[][..], |name| taint.environment_writes(file.path, name));
-                let mut written = EnvironmentFile::default();
-                let mut visible = job_env.reads.clone();
-                let with = |visible: &Carried| -> Carried {
-                    carried.iter().chain(visible).cloned().collect()
+                let job_env = EnvReads::of(node.get("env"), file, &carried, &workflow_env.reads);
+                let job = Job {
+                    file,
+                    carried,
+                    env: job_env.reads,
+                    writes,
                 };
-                let mut job_reads = with(&visible);
-                for (index, step) in steps(job).iter().enumerate() {
-                    let run = step.get("run");
-                    let script = script_of(step);
-                    if run.is_some() || script.is_some() {
-                        let reads = match step.get("env") {
-                            None => std::borrow::Cow::Borrowed(&job_reads),
-                            Some(env) => {
-                                let own = EnvReads::of(Some(env), file, &carried, &visible);
-                                std::borrow::Cow::Owned(with(&own.reads))
-                            }
-                        };
-                        if let Some(run) = run {
-                            scan(run, "a `run:` script", file, &reads, &mut out);
-                        }
-                        if let Some(script) = script {
-                            scan(script, "a github-script `script:`", file, &reads, &mut out);
-                        }
-                    }
-                    let from = writes.partition_point(|w| w.0 < index);
-                    let to = writes.partition_point(|w| w.0 <= index);
-                    if from < to {
-                        for (_, name, origin) in &writes[from..to] {
-                            written.set(name, origin.clone());
-                        }
-                        visible = written.over(&job_env.reads);
-                        job_reads = with(&visible);
-                    }
-                }
+                job.scan(steps(node), &mut out);
             }
         }
     }
+    // A composite action's steps run in the job that uses it, with its event: they are read
+    // like a job's, with what its callers hand it.
+    for file in &sources.actions {
+        let Some(document) = file.documents.first() else {
+            continue;
+        };
+        let job = Job {
+            file,
+            carried: taint.action(file.path).to_vec(),
+            env: Vec::new(),
+            writes: taint.environment_writes(file.path, ""),
+        };
+        job.scan(action_steps(document), &mut out);
+    }
     out
+}
+
+/// What the steps of one job read: the names carried into it, the `env.NAME` reads its own
+/// and its workflow's bindings leave untrusted, and what its steps write to `$GITHUB_ENV`.
+struct Job<'j, 'f> {
+    file: &'j YamlFile<'f>,
+    carried: Carried,
+    env: Carried,
+    writes: &'j [EnvironmentWrite],
+}
+
+impl Job<'_, '_> {
+    /// Reports the untrusted `${{ }}` in the scripts of `steps`.
+    fn scan(&self, steps: &[Node], out: &mut Vec<Finding>) {
+        let (file, carried, writes) = (self.file, &self.carried, self.writes);
+        let mut written = EnvironmentFile::default();
+        let mut visible = self.env.clone();
+        let with =
+            |visible: &Carried| -> Carried { carried.iter().chain(visible).cloned().collect() };
+        let mut job_reads = with(&visible);
+        for (index, step) in steps.iter().enumerate() {
+            let run = step.get("run");
+            let script = script_of(step);
+            if run.is_some() || script.is_some() {
+                let reads = match step.get("env") {
+                    None => std::borrow::Cow::Borrowed(&job_reads),
+                    Some(env) => {
+                        let own = EnvReads::of(Some(env), file, carried, &visible);
+                        std::borrow::Cow::Owned(with(&own.reads))
+                    }
+                };
+                if let Some(run) = run {
+                    scan(run, "a `run:` script", file, &reads, out);
+                }
+                if let Some(script) = script {
+                    scan(script, "a github-script `script:`", file, &reads, out);
+                }
+            }
+            let from = writes.partition_point(|w| w.0 < index);
+            let to = writes.partition_point(|w| w.0 <= index);
+            if from < to {
+                for (_, name, origin) in &writes[from..to] {
+                    written.set(name, origin.clone());
+                }
+                visible = written.over(&self.env);
+                job_reads = with(&visible);
+            }
+        }
+    }
 }
 
 /// The variables earlier steps of a job wrote to `$GITHUB_ENV`, as `env.name`.

@@ -7,7 +7,7 @@
 //! are exempt: they come from the platform that already runs the workflow, so pinning them adds
 //! no new party to trust (pin them anyway under a strict policy; a suppression is not needed).
 
-use super::{Finding, Rule, Severity, Sources, is_commit_sha, jobs, steps};
+use super::{Finding, Rule, Severity, Sources, is_commit_sha, jobs, step_lists};
 use crate::evidence::Confidence;
 use crate::parse::yaml::Node;
 
@@ -72,13 +72,22 @@ fn check(node: Option<&Node>, file: &super::YamlFile, out: &mut Vec<Finding>) {
 
 pub fn audit(sources: &Sources) -> Vec<Finding> {
     let mut out = Vec::new();
-    for file in &sources.workflows {
+    for file in sources.workflows.iter().chain(&sources.actions) {
         for document in &file.documents {
             for (_, job) in jobs(document) {
                 check(job.get("uses"), file, &mut out);
-                for step in steps(job) {
-                    check(step.get("uses"), file, &mut out);
-                }
+            }
+            for step in step_lists(document).flatten() {
+                check(step.get("uses"), file, &mut out);
+            }
+            // A container action runs an image: one named by registry should be pinned too
+            // (`image: Dockerfile` builds the action's own).
+            let image = (document.get("runs")).and_then(|runs| runs.get("image"));
+            if image
+                .and_then(Node::as_str)
+                .is_some_and(|i| i.trim().starts_with("docker://"))
+            {
+                check(image, file, &mut out);
             }
         }
     }

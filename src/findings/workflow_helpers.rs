@@ -1,6 +1,7 @@
 //! Helpers shared by the workflow audits: jobs, steps and triggers of a parsed workflow, and
 //! locations of text inside a file.
 
+use super::YamlFile;
 use crate::parse::yaml::Node;
 use crate::source::{self, Location};
 
@@ -12,6 +13,43 @@ pub(crate) fn jobs(document: &Node) -> &[(Node, Node)] {
 /// The steps of a job.
 pub(crate) fn steps(job: &Node) -> &[Node] {
     job.get("steps").map(Node::items).unwrap_or(&[])
+}
+
+/// The steps of a local action that runs steps of its own (`runs.using: composite`).
+pub(crate) fn action_steps(document: &Node) -> &[Node] {
+    (document.get("runs"))
+        .and_then(|runs| runs.get("steps"))
+        .map(Node::items)
+        .unwrap_or(&[])
+}
+
+/// The lists of steps in a workflow document (one per job) or in a local action's (its
+/// `runs.steps`): steps of either run in a job, with the same context.
+pub(crate) fn step_lists(document: &Node) -> impl Iterator<Item = &[Node]> {
+    let action = action_steps(document);
+    (jobs(document).iter().map(|(_, job)| steps(job))).chain((!action.is_empty()).then_some(action))
+}
+
+/// The path of the local action a step's `uses: ./folder` names (`folder/action.yml` or
+/// `folder/action.yaml`), among `actions`. The folder is relative to the repository's root,
+/// from a workflow or from another action alike.
+pub(crate) fn local_action<'f>(uses: &str, actions: &[YamlFile<'f>]) -> Option<&'f str> {
+    let folder = uses.strip_prefix("./")?.trim_end_matches('/');
+    if folder.contains('@') {
+        return None;
+    }
+    let folder = folder.strip_prefix("./").unwrap_or(folder);
+    ["action.yml", "action.yaml"].iter().find_map(|name| {
+        let path = if folder.is_empty() {
+            (*name).to_string()
+        } else {
+            format!("{folder}/{name}")
+        };
+        let at = actions
+            .binary_search_by(|a| a.path.cmp(path.as_str()))
+            .ok()?;
+        Some(actions[at].path)
+    })
 }
 
 /// The event names a workflow runs on, whatever the shape of `on:`.
