@@ -263,3 +263,109 @@ jobs:
         )]
     );
 }
+
+/// A comment bot that looks up the pull request behind an issue comment with github-script:
+/// the branch it returns and the title it exports are the pull request author's text, read
+/// from the event payload and from the API in JavaScript, not through `${{ }}`.
+#[test]
+fn a_github_script_step_reading_the_payload_or_a_pull_requests_branch_carries_it() {
+    let workflow = r#"name: Deploy on comment
+on: issue_comment
+jobs:
+  deploy:
+    if: startsWith(github.event.comment.body, '/deploy')
+    runs-on: ubuntu-24.04
+    steps:
+      - id: pr
+        uses: actions/github-script@v7
+        with:
+          result-encoding: string
+          script: |
+            const pr = await github.rest.pulls.get({
+              owner: context.repo.owner,
+              repo: context.repo.repo,
+              pull_number: context.issue.number,
+            });
+            core.setOutput('sha', pr.data.head.sha);
+            return pr.data.head.ref;
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            core.exportVariable('TITLE', context.payload.issue.title);
+            core.exportVariable('KIND', 'comment');
+      - run: git fetch origin "${{ steps.pr.outputs.result }}"
+      - run: echo "${{ env.TITLE }} ${{ env.KIND }}"
+"#;
+    let path = ".github/workflows/deploy.yml";
+    let found = injections(path, workflow);
+    assert_eq!(
+        carries(&found),
+        [
+            (
+                25,
+                format!("steps.pr.outputs.result <- pr.data.head.ref {path}:19")
+            ),
+            (
+                26,
+                format!("env.TITLE <- context.payload.issue.title {path}:23")
+            ),
+        ]
+    );
+    assert!(found.iter().all(|(_, c, _)| *c == Confidence::Medium));
+}
+
+/// Reading trusted payload fields (the comment's number, the repository's name, a head
+/// commit's SHA) carries nothing, and a literal exported value carries nothing even in a
+/// step that reads untrusted text.
+#[test]
+fn a_github_script_step_reading_trusted_fields_carries_nothing() {
+    let workflow = r#"on: issue_comment
+jobs:
+  label:
+    runs-on: ubuntu-24.04
+    steps:
+      - id: look
+        uses: actions/github-script@v7
+        with:
+          script: |
+            const number = context.payload.issue.number;
+            const name = context.payload.repository.full_name;
+            const head = context.payload.pull_request.head.sha;
+            const refs = pr.head.refs;
+            return `${name}#${number}@${head}`;
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            console.log(context.payload.comment.body);
+            core.exportVariable('MODE', "fast");
+      - run: echo "${{ steps.look.outputs.result }} ${{ env.MODE }}"
+"#;
+    assert_eq!(injections(".github/workflows/label.yml", workflow), []);
+}
+
+/// A preview deployment names its environment after the branch, made into a slug that keeps
+/// only letters, digits, `.` and `_`: what the script returns cannot break out of a script.
+#[test]
+fn a_github_script_step_that_slugifies_the_branch_carries_nothing() {
+    let workflow = r#"on: pull_request
+jobs:
+  prepare:
+    runs-on: ubuntu-24.04
+    steps:
+      - id: slug
+        uses: actions/github-script@v7
+        with:
+          result-encoding: string
+          script: |
+            const ref = context.payload.pull_request.head.ref
+            return ref.toLowerCase()
+              .replace(/[^a-z0-9._]/g, '-')
+              .slice(0, 63)
+      - run: ./deploy.sh "${{ steps.slug.outputs.result }}"
+"#;
+    assert_eq!(injections(".github/workflows/preview.yml", workflow), []);
+    // Without the replacement the branch itself is returned.
+    let raw = workflow.replace("              .replace(/[^a-z0-9._]/g, '-')\n", "");
+    let found = injections(".github/workflows/preview.yml", &raw);
+    assert_eq!(found.len(), 1, "{found:?}");
+}

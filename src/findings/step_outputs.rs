@@ -23,7 +23,7 @@ use std::rc::Rc;
 use super::YamlFile;
 use super::carried::{Carried, Origin, origin_in, origin_of, script_of};
 use super::shell_text::{Read, Target, Write, Written, assignments, reads, written};
-use super::template_injection::{block_style, expressions};
+use super::template_injection::{block_style, expressions, untrusted_context};
 use crate::parse::yaml::Node;
 
 /// The variables one `env:` map binds, each with where its untrusted text came from, if any.
@@ -83,12 +83,22 @@ pub(crate) fn environment_writes(
     outer: [&Bindings; 3],
 ) -> Vec<(String, Option<Rc<Origin>>)> {
     let run = step.get("run").and_then(Node::as_str);
-    if !run.is_some_and(|text| text.contains("GITHUB_ENV")) {
+    let script = script_of(step).and_then(Node::as_str);
+    let exports = script.is_some_and(|text| text.contains("exportVariable"));
+    if !run.is_some_and(|text| text.contains("GITHUB_ENV")) && !exports {
         return Vec::new();
     }
     let Some(mut reader) = StepReader::new(step, file, carried, outer) else {
         return Vec::new();
     };
+    if let (None, Some(script)) = (run, script) {
+        return exported(script)
+            .map(|(name, value)| {
+                let origin = (!is_string_literal(value)).then(|| reader.first.clone());
+                (name.unwrap_or(ANY_VARIABLE).to_string(), origin.flatten())
+            })
+            .collect();
+    }
     match reader.writes(Target::Environment) {
         Some(writes) => writes,
         None => (reader.first.clone())
@@ -203,13 +213,34 @@ impl<'a, 'f> StepReader<'a, 'f> {
                 _ => None,
             })
         } else {
-            environment_reads(text).find_map(from_environment)
+            (environment_reads(text).find_map(from_environment))
+                .or_else(|| self.script_read_origin(text))
         };
         read.or_else(|| {
             let own = env.map(Node::entries).unwrap_or(&[]);
             own.iter()
                 .find_map(|(key, _)| self.own.get(key.as_str()?).cloned()?)
         })
+    }
+
+    /// The first untrusted value a github-script script reads from the event payload
+    /// (`context.payload.issue.title`) or from a pull request it looked up
+    /// (`pr.data.head.ref`).
+    fn script_read_origin(&self, text: &str) -> Option<Rc<Origin>> {
+        if slugifies(text) {
+            return None;
+        }
+        let (at, context) = untrusted_script_read(text)?;
+        let line = text[..at].matches('\n').count();
+        let line = match self.layout {
+            Layout::Literal => self.script.span.line + line,
+            Layout::OneLine | Layout::Other => self.script.span.line,
+        };
+        Some(Rc::new(Origin {
+            context: context.to_string(),
+            path: self.file.path.to_string(),
+            line,
+        }))
     }
 
     /// Records the shell variables `script` sets.
@@ -314,6 +345,130 @@ impl Layout {
             Layout::Other
         }
     }
+}
+
+/// Where a github-script script first reads untrusted text, and the read as written: an
+/// event payload field an outsider sets (`context.payload.pull_request.title`, the script's
+/// name for `github.event.pull_request.title`), or the branch of a pull request it looked up
+/// (`pr.data.head.ref`, `pull.head.label`).
+fn untrusted_script_read(script: &str) -> Option<(usize, &str)> {
+    let path_end = |from: usize| {
+        script[from..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map_or(script.len(), |length| from + length)
+    };
+    let payload = script
+        .match_indices("context.payload.")
+        .find_map(|(at, found)| {
+            let rest = &script[at + found.len()..path_end(at + found.len())];
+            let event = format!("github.event.{rest}");
+            untrusted_context(&format!("${{{{ {event} }}}}"))?;
+            Some((at, &script[at..path_end(at)]))
+        });
+    let branch = [".head.ref", ".head.label"].iter().find_map(|field| {
+        script.match_indices(field).find_map(|(at, found)| {
+            let end = at + found.len();
+            // A whole property: not `.head.refs` or `.head.ref_name`.
+            let next = script[end..].chars().next();
+            if next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            let start = script[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .map_or(0, |i| i + 1);
+            (start < at).then(|| (start, &script[start..end]))
+        })
+    });
+    match (payload, branch) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether a script replaces every character outside a set of letters, digits, `.`, `_` and
+/// `-` (`.replace(/[^a-z0-9._]/g, '-')`), as a branch name is made into a preview
+/// environment's name: what it returns then holds none of a shell's special characters.
+fn slugifies(script: &str) -> bool {
+    script.match_indices(".replace(/[^").any(|(at, found)| {
+        let rest = &script[at + found.len()..];
+        // A character class is short; looking further would read the script again at each
+        // `.replace(`.
+        let Some(end) = rest.bytes().take(256).position(|b| b == b']') else {
+            return false;
+        };
+        let Some(flags) = rest[end + 1..].strip_prefix('/') else {
+            return false;
+        };
+        let class = &rest[..end];
+        !class.is_empty()
+            && class
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && flags[..flags.find(',').unwrap_or(0)].contains('g')
+    })
+}
+
+/// The `core.exportVariable(NAME, VALUE)` calls of a github-script script: the name when it
+/// is a string literal (`None` when it is computed), and the value's text as written.
+fn exported(script: &str) -> impl Iterator<Item = (Option<&str>, &str)> {
+    script
+        .match_indices("core.exportVariable(")
+        .map(|(at, found)| {
+            let arguments = &script[at + found.len()..];
+            // Arguments that cannot be told apart may name any variable with any value.
+            let (name, value) = split_arguments(arguments).unwrap_or(("", ""));
+            let name = name.trim();
+            let literal = ['\'', '"', '`']
+                .iter()
+                .find_map(|q| name.strip_prefix(*q)?.strip_suffix(*q))
+                .filter(|n| {
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            (literal, value.trim())
+        })
+}
+
+/// The first two arguments of a call whose text starts after its `(`: split at the first
+/// comma outside brackets and strings, the second ending at the call's `)`, within
+/// [`MAX_ARGUMENTS`] bytes.
+fn split_arguments(arguments: &str) -> Option<(&str, &str)> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut comma = None;
+    for (at, c) in arguments
+        .char_indices()
+        .take_while(|(at, _)| *at < MAX_ARGUMENTS)
+    {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ',') if depth == 0 && comma.is_none() => comma = Some(at),
+            (None, ')' | ']' | '}') if depth == 0 => {
+                let comma = comma?;
+                return Some((&arguments[..comma], &arguments[comma + 1..at]));
+            }
+            (None, ')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How far the arguments of one call are read: a call that does not end within them is read
+/// as one whose arguments cannot be told apart, so a script of unclosed calls is read once.
+const MAX_ARGUMENTS: usize = 4096;
+
+/// Whether a JavaScript value is a plain string literal, which holds only the text written.
+fn is_string_literal(value: &str) -> bool {
+    let value = value.trim();
+    ['\'', '"'].iter().any(|q| {
+        value.len() >= 2
+            && value.starts_with(*q)
+            && value.ends_with(*q)
+            && !value[1..value.len() - 1].contains(*q)
+    }) && !value.contains("${{")
 }
 
 /// The environment variables a github-script script reads: `process.env.NAME` and
