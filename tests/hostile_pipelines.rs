@@ -157,6 +157,61 @@ fn a_gitlab_file_included_hundreds_of_times_is_read_once() {
     );
 }
 
+/// 2,000 jobs taking a 500-line `before_script:` from `default:`, and 2,000 more extending a
+/// template with one (2 MB of commands if copied into every job, and each copy read again as
+/// the job's own): the jobs in file order keep theirs until 100,000 lines are copied, the
+/// rest are read without, and the report says so.
+#[test]
+fn thousands_of_jobs_inheriting_a_long_before_script_copy_it_within_a_bound() {
+    let setup: String = (0..500)
+        .map(|i| format!("    - ./ci/setup-{i}.sh\n"))
+        .collect();
+    let mut text =
+        format!("default:\n  before_script:\n{setup}.template:\n  before_script:\n{setup}");
+    for job in 0..2_000 {
+        text.push_str(&format!(
+            "unit-{job}:\n  script:\n    - pytest -q tests/{job}\n"
+        ));
+    }
+    for job in 0..2_000 {
+        text.push_str(&format!(
+            "lint-{job}:\n  extends: .template\n  script:\n    - ruff check src/{job}\n"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), ".gitlab-ci.yml", &text);
+
+    let assessment = assess_within(repo.path());
+
+    let told = &assessment.inventory.read_in_part;
+    assert!(
+        told.iter().any(|t| t.path == ".gitlab-ci.yml"
+            && t.reason
+                .contains("more than 100000 script lines from `default:`")),
+        "{told:?}"
+    );
+    let inventory = shipready::inventory::scan(repo.path()).unwrap();
+    let model = shipready::pipeline::build(&inventory);
+    let gitlab = (model.pipelines.iter())
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap();
+    assert_eq!(gitlab.jobs.len(), 4_000);
+    let lines = |id: &str| -> Vec<usize> {
+        let job = gitlab.jobs.iter().find(|j| j.id == id).unwrap();
+        (job.steps.iter().flat_map(|s| &s.commands))
+            .map(|c| c.location.line)
+            .collect()
+    };
+    // The first job runs the default's lines, cited where `default:` writes them.
+    let first = lines("unit-0");
+    assert_eq!(first.len(), 501);
+    assert_eq!((first[0], first[499]), (3, 502));
+    // 100,000 lines are 200 jobs' worth; the next runs only its own script.
+    assert_eq!(lines("unit-199").len(), 501);
+    assert_eq!(lines("unit-200").len(), 1);
+    assert_eq!(lines("lint-1999").len(), 1);
+}
+
 /// A `.gitlab-ci.yml` including 200 distinct local files of one job each: the first 150 are
 /// read, as GitLab allows, and the report says the pipeline was read in part.
 #[test]

@@ -1,31 +1,15 @@
 //! GitLab CI (`.gitlab-ci.yml`) into the pipeline model: local includes merged, `extends`
-//! resolved, anchors and `<<` merge keys already resolved by the YAML reader, GitLab's own
-//! templates recorded by name.
+//! resolved and defaults applied ([`keys`]), anchors and `<<` merge keys already resolved by
+//! the YAML reader, GitLab's own templates recorded by name.
 
+mod keys;
 mod scripts;
-
-use std::collections::{HashMap, HashSet};
 
 use super::{
     CiSystem, Job, JobGraph, Pipeline, Step, Triggers, Unparsed, location_of, script_commands,
 };
 use crate::inventory::Inventory;
 use crate::parse::yaml::{self, Node, Value};
-
-const RESERVED: &[&str] = &[
-    "stages",
-    "include",
-    "default",
-    "variables",
-    "workflow",
-    "image",
-    "services",
-    "before_script",
-    "after_script",
-    "cache",
-    "pages_config",
-    "spec",
-];
 
 /// Jobs that GitLab's security templates define, by template. A job of that name in the
 /// project's file overrides the template's job.
@@ -125,21 +109,6 @@ pub fn parse_pipeline(
         });
     }
 
-    // Each job and template by name, the first definition winning; duplicates in later
-    // sources are skipped.
-    let mut definitions: Vec<(&str, usize, &Node, &Node)> = Vec::new();
-    let mut bodies: HashMap<&str, &Node> = HashMap::new();
-    for (source, (_, _, doc)) in sources.iter().enumerate() {
-        for (key, body) in doc.entries() {
-            let Some(name) = key.as_str() else { continue };
-            if RESERVED.contains(&name) || !body.is_map() || bodies.contains_key(name) {
-                continue;
-            }
-            bodies.insert(name, body);
-            definitions.push((name, source, key, body));
-        }
-    }
-
     let all_text: String = sources
         .iter()
         .map(|(_, t, _)| t.as_str())
@@ -155,16 +124,17 @@ pub fn parse_pipeline(
         ..Triggers::default()
     };
 
-    let scripts = scripts::ScriptSources::new(&sources);
-    let mut resolved = HashMap::new();
-    let mut jobs = Vec::new();
-    for &(name, source, key, body) in &definitions {
-        if name.starts_with('.') {
-            continue;
-        }
-        let merged = resolve_extends(body, &bodies, &mut resolved, 0);
-        jobs.push(parse_job(&scripts, source, name, key, &merged));
-    }
+    // Each job and template by name, the first definition winning; duplicates in later
+    // sources are skipped.
+    let definitions = keys::Definitions::new(&sources);
+    let scripts = scripts::ScriptSources::new(&sources, &definitions);
+    let jobs: Vec<Job> = definitions
+        .jobs()
+        .map(|(name, source, key)| {
+            let keys = definitions.job(name);
+            parse_job(&scripts, source, name, key, &keys)
+        })
+        .collect();
     if scripts.exhausted() {
         read_in_part.push(Unparsed {
             path: path.to_string(),
@@ -172,6 +142,16 @@ pub fn parse_pipeline(
                 "`!reference` tags bring more than {} YAML nodes into the job scripts; the \
                  references past that are left out",
                 scripts::REFERENCE_BUDGET
+            ),
+        });
+    }
+    if scripts.copies_cut() {
+        read_in_part.push(Unparsed {
+            path: path.to_string(),
+            reason: format!(
+                "jobs take more than {} script lines from `default:` and the templates they \
+                 extend; the jobs past that are read without those scripts",
+                scripts::COPIED_LINES
             ),
         });
     }
@@ -229,71 +209,21 @@ fn include_entries(node: &Node) -> Vec<Include> {
     out
 }
 
-/// Applies `extends:` (one name or a list; later parents win), up to ten levels deep.
-/// How many `extends:` a job is followed through; GitLab itself stops at eleven.
-const MAX_EXTENDS_DEPTH: usize = 10;
-
-/// `body` with the keys of the jobs and templates it `extends:` merged in, its own keys and
-/// then earlier parents winning. Each parent is resolved once (`resolved`), so a template that
-/// many jobs extend, or that extends the same parent many times over, costs one merge.
-fn resolve_extends<'d>(
-    body: &'d Node,
-    bodies: &HashMap<&'d str, &'d Node>,
-    resolved: &mut HashMap<&'d str, Node>,
-    depth: usize,
-) -> Node {
-    let parents = body.get("extends").map(Node::strings).unwrap_or_default();
-    if parents.is_empty() || depth > MAX_EXTENDS_DEPTH {
-        return body.clone();
-    }
-    let mut entries: Vec<(Node, Node)> = body
-        .entries()
-        .iter()
-        .filter(|(k, _)| k.as_str() != Some("extends"))
-        .cloned()
-        .collect();
-    let mut keys: HashSet<Option<String>> = entries
-        .iter()
-        .map(|(k, _)| k.as_str().map(str::to_string))
-        .collect();
-    for parent in parents.iter().rev() {
-        let Some((&name, &parent_body)) = bodies.get_key_value(parent) else {
-            continue;
-        };
-        let merged = match resolved.get(name) {
-            Some(merged) => merged.clone(),
-            None => {
-                let merged = resolve_extends(parent_body, bodies, resolved, depth + 1);
-                resolved.insert(name, merged.clone());
-                merged
-            }
-        };
-        for (key, value) in merged.entries() {
-            if keys.insert(key.as_str().map(str::to_string)) {
-                entries.push((key.clone(), value.clone()));
-            }
-        }
-    }
-    Node {
-        value: Value::Map(entries),
-        span: body.span,
-    }
-}
-
-/// The job `name` written in the file at `source`, with its `extends:` already merged into
-/// `body`.
+/// The job `name` whose key is written in the file at `source`, with the keys it ends up with
+/// after `extends:` and defaults; each value is located in the file it is written in.
 fn parse_job(
     scripts: &scripts::ScriptSources,
     source: usize,
     name: &str,
     key: &Node,
-    body: &Node,
+    keys: &keys::JobKeys,
 ) -> Job {
-    let (path, _) = scripts.file(source);
+    let path_of = |value: keys::Keyed| scripts.file(value.source).0;
+    let located = |value: keys::Keyed, node: &Node| location_of(path_of(value), node);
     let script_step = |field: &str, non_blocking: bool| -> Option<Step> {
-        let node = body.get(field)?;
+        let value = keys.get(field)?;
         let commands = scripts
-            .lines(source, node)
+            .lines(value)
             .iter()
             .flat_map(|line| script_commands(line.path, line.lines, line.node))
             .collect::<Vec<_>>();
@@ -305,7 +235,7 @@ fn parse_job(
             location: commands
                 .first()
                 .map(|c| c.location.clone())
-                .unwrap_or_else(|| location_of(path, node)),
+                .unwrap_or_else(|| located(value, value.node)),
             commands,
             non_blocking,
             working_directory: None,
@@ -320,23 +250,23 @@ fn parse_job(
     .into_iter()
     .flatten()
     .collect();
-    let has_script = body.get("script").is_some() || body.get("trigger").is_some();
+    let has_script = keys.get("script").is_some() || keys.get("trigger").is_some();
 
-    let allow_failure = match body.get("allow_failure") {
+    let allow_failure = match keys.node("allow_failure") {
         Some(node) => node.as_bool().unwrap_or(true),
         // A job without a script only overrides a template job, whose default is to allow failure.
         None => !has_script,
     };
-    let rules_text = body
-        .get("rules")
+    let rules_text = keys
+        .node("rules")
         .map(|r| format!("{:?}", r.value))
         .unwrap_or_default();
-    let when_manual = body.get("when").and_then(Node::as_str) == Some("manual")
+    let when_manual = keys.node("when").and_then(Node::as_str) == Some("manual")
         || (!rules_text.is_empty()
             && rules_text.contains("manual")
             && !rules_text.contains("on_success"));
-    let only = body
-        .get("only")
+    let only = keys
+        .node("only")
         .map(|o| {
             if o.is_map() {
                 o.get("refs")
@@ -353,26 +283,30 @@ fn parse_job(
             && !rules_text.contains("CI_COMMIT_BRANCH")
             && !rules_text.contains("push"));
 
-    let environment = body.get("environment").and_then(|env| {
+    let environment = keys.get("environment").and_then(|value| {
+        let env = value.node;
         let name_node = if env.is_map() { env.get("name")? } else { env };
-        Some((
-            name_node.as_str()?.to_string(),
-            location_of(path, name_node),
-        ))
+        Some((name_node.as_str()?.to_string(), located(value, name_node)))
     });
-    let image_of = |n: &Node| -> Option<(String, crate::source::Location)> {
+    let image_of = |value: keys::Keyed, n: &Node| -> Option<(String, crate::source::Location)> {
         let image = if n.is_map() { n.get("name")? } else { n };
-        Some((image.as_str()?.to_string(), location_of(path, image)))
+        Some((image.as_str()?.to_string(), located(value, image)))
     };
-    let mut images: Vec<_> = body.get("image").and_then(image_of).into_iter().collect();
-    let services: Vec<_> = body
+    let mut images: Vec<_> = (keys.get("image").into_iter())
+        .filter_map(|value| image_of(value, value.node))
+        .collect();
+    let services: Vec<_> = keys
         .get("services")
-        .map(|s| s.items().iter().filter_map(image_of).collect())
+        .map(|value| {
+            (value.node.items().iter())
+                .filter_map(|service| image_of(value, service))
+                .collect()
+        })
         .unwrap_or_default();
     let service_images = services.iter().map(|(i, _)| i.clone()).collect();
     images.extend(services);
-    let needs = body
-        .get("needs")
+    let needs = keys
+        .node("needs")
         .map(|n| {
             n.items()
                 .iter()
@@ -385,14 +319,14 @@ fn parse_job(
     Job {
         id: name.to_string(),
         name: name.to_string(),
-        location: location_of(path, key),
+        location: location_of(scripts.file(source).0, key),
         needs,
         condition: None,
         environment,
         allow_failure,
         manual: when_manual,
         stage: Some(
-            body.get("stage")
+            keys.node("stage")
                 .and_then(Node::as_str)
                 .unwrap_or("test")
                 .to_string(),
@@ -403,20 +337,20 @@ fn parse_job(
         images,
         service_images,
         // `parallel: matrix:` is a list of maps, each a set of combinations.
-        matrix: body
+        matrix: keys
             .get("parallel")
-            .and_then(|p| p.get("matrix"))
-            .map(|m| {
+            .and_then(|value| Some((path_of(value), value.node.get("matrix")?)))
+            .map(|(path, m)| {
                 m.items()
                     .iter()
                     .flat_map(|entry| super::matrix_axes(path, entry))
                     .collect()
             })
             .unwrap_or_default(),
-        has_timeout: body.get("timeout").is_some(),
+        has_timeout: keys.get("timeout").is_some(),
         self_hosted: false,
         sets_permissions: false,
-        serialised: body.get("resource_group").is_some(),
+        serialised: keys.get("resource_group").is_some(),
         deploys: std::sync::OnceLock::new(),
         simulated: std::sync::OnceLock::new(),
     }

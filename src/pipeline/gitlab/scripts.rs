@@ -5,9 +5,14 @@
 //! Nesting is how a list is shared between jobs: `- *setup` aliases an anchored list of
 //! commands, and `- !reference [.setup, script]` names another job's list. Both leave a list
 //! inside the script, whose commands run in its place.
+//!
+//! A script a job takes from `default:` or from a template it extends is a copy of lines
+//! written once; the copies over a pipeline are bounded, so that thousands of jobs sharing a
+//! long `before_script:` cannot multiply it without end.
 
 use std::cell::Cell;
 
+use super::keys::{Definitions, Keyed, Origin};
 use crate::parse::yaml::{Node, Value};
 
 /// How many lists deep below its own GitLab flattens a script, and how many `!reference`
@@ -18,15 +23,26 @@ const MAX_NESTING: usize = 10;
 /// references to references that each name several others cannot multiply without end.
 pub(super) const REFERENCE_BUDGET: usize = 100_000;
 
+/// Most script lines that jobs may take from `default:` and from the jobs and templates they
+/// extend, over one pipeline. Real pipelines copy a few thousand; each copy is read again as
+/// the job's own commands, so copies past this are left out.
+pub(super) const COPIED_LINES: usize = 100_000;
+
 /// The files of one pipeline (the main file, then its local includes), against which
 /// `!reference` tags are resolved.
 pub(super) struct ScriptSources<'s> {
     /// Each file's path, lines and top-level mapping.
     files: Vec<(&'s str, Vec<&'s str>, &'s Node)>,
+    /// The jobs and templates `!reference` tags name, read through what they extend.
+    definitions: &'s Definitions<'s>,
     /// Nodes `!reference` tags may still bring in.
     budget: Cell<usize>,
     /// Whether a reference was left out because the budget ran out.
     exhausted: Cell<bool>,
+    /// Script lines jobs may still take from defaults and templates.
+    copies: Cell<usize>,
+    /// Whether a job was read without a script it inherits because `copies` ran out.
+    copies_cut: Cell<bool>,
 }
 
 /// One script line with the file it is written in.
@@ -37,15 +53,22 @@ pub(super) struct ScriptLine<'s> {
 }
 
 impl<'s> ScriptSources<'s> {
-    /// `files` are (path, text, top-level mapping), the main file first.
-    pub(super) fn new(files: &'s [(String, String, Node)]) -> Self {
+    /// `files` are (path, text, top-level mapping), the main file first, and `definitions`
+    /// the jobs and templates they define.
+    pub(super) fn new(
+        files: &'s [(String, String, Node)],
+        definitions: &'s Definitions<'s>,
+    ) -> Self {
         Self {
             files: files
                 .iter()
                 .map(|(path, text, root)| (path.as_str(), text.lines().collect(), root))
                 .collect(),
+            definitions,
             budget: Cell::new(REFERENCE_BUDGET),
             exhausted: Cell::new(false),
+            copies: Cell::new(COPIED_LINES),
+            copies_cut: Cell::new(false),
         }
     }
 
@@ -61,11 +84,35 @@ impl<'s> ScriptSources<'s> {
         self.exhausted.get()
     }
 
-    /// The lines of a script value written in the file at `source`, in the order GitLab
-    /// runs them.
-    pub(super) fn lines<'n>(&'n self, source: usize, node: &'n Node) -> Vec<ScriptLine<'n>> {
+    /// Whether a job was read without a script it inherits because [`COPIED_LINES`] ran
+    /// out.
+    pub(super) fn copies_cut(&self) -> bool {
+        self.copies_cut.get()
+    }
+
+    /// The lines of a job's script value, in the order GitLab runs them. A script the job
+    /// inherits counts against [`COPIED_LINES`]; once that is spent, inherited scripts are
+    /// left out, small ones too, so which jobs keep theirs follows the order of the file.
+    pub(super) fn lines<'n>(&'n self, value: Keyed<'n>) -> Vec<ScriptLine<'n>> {
+        let copied = value.origin != Origin::Own;
+        if copied && self.copies_cut.get() {
+            return Vec::new();
+        }
         let mut out = Vec::new();
-        self.flatten(source, node, 0, 0, &mut out);
+        self.flatten(value.source, value.node, 0, 0, &mut out);
+        if copied {
+            // Lines as written, so that a long block scalar counts for all of its lines.
+            let written = (out.iter())
+                .map(|l| l.node.span.end_line.saturating_sub(l.node.span.line) + 1)
+                .sum();
+            match self.copies.get().checked_sub(written) {
+                Some(left) => self.copies.set(left),
+                None => {
+                    self.copies_cut.set(true);
+                    return Vec::new();
+                }
+            }
+        }
         out
     }
 
@@ -115,17 +162,22 @@ impl<'s> ScriptSources<'s> {
     }
 
     /// The value a `!reference [name, key, ...]` names: `name` at the top level of the first
-    /// file that defines it, then each key below it.
-    // TODO: a key that the named job only inherits through `extends:` is not found, and such
-    // a reference adds nothing; GitLab would follow it.
+    /// file that defines it, then each key below it. The key of a job or template may be one
+    /// it extends ([`Definitions::value`]).
     fn resolve(&self, path: &[String]) -> Option<(usize, &'s Node)> {
         let (name, keys) = path.split_first()?;
-        let (source, mut node) = self
-            .files
-            .iter()
-            .enumerate()
-            .find_map(|(index, (_, _, root))| root.get(name).map(|node| (index, node)))?;
-        for key in keys {
+        let (source, mut node, below) = match keys.split_first() {
+            Some((key, below)) if self.definitions.defines(name) => {
+                let value = self.definitions.value(name, key)?;
+                (value.source, value.node, below)
+            }
+            _ => {
+                let (source, node) = (self.files.iter().enumerate())
+                    .find_map(|(index, (_, _, root))| root.get(name).map(|node| (index, node)))?;
+                (source, node, keys)
+            }
+        };
+        for key in below {
             node = node.get(key)?;
         }
         Some((source, node))
@@ -157,8 +209,13 @@ mod tests {
         let Some(node) = node else {
             return Vec::new();
         };
+        let origin = Origin::Own;
         sources
-            .lines(0, node)
+            .lines(Keyed {
+                source: 0,
+                node,
+                origin,
+            })
             .iter()
             .filter_map(|l| Some((l.node.as_str()?.to_string(), l.node.span.line)))
             .collect()
@@ -180,7 +237,8 @@ mod tests {
         let files = files(
             ".setup: &setup\n  - meson setup build\n  - ninja -C build\njob:\n  script:\n    - *setup\n    - meson test -C build\n",
         );
-        let sources = ScriptSources::new(&files);
+        let definitions = Definitions::new(&files);
+        let sources = ScriptSources::new(&files, &definitions);
         assert_eq!(
             texts(&sources, "job", "script"),
             [
@@ -196,10 +254,24 @@ mod tests {
         let files = files(
             ".setup:\n  script:\n    - make deps\njob:\n  script:\n    - !reference [.setup, script]\n    - make test\n",
         );
-        let sources = ScriptSources::new(&files);
+        let definitions = Definitions::new(&files);
+        let sources = ScriptSources::new(&files, &definitions);
         assert_eq!(
             texts(&sources, "job", "script"),
             [("make deps".to_string(), 3), ("make test".to_string(), 7)]
+        );
+    }
+
+    #[test]
+    fn references_read_a_key_the_named_template_extends_into() {
+        let files = files(
+            ".base:\n  script:\n    - make deps\n.setup:\n  extends: .base\n  stage: build\njob:\n  script:\n    - !reference [.setup, script]\n    - make test\n",
+        );
+        let definitions = Definitions::new(&files);
+        let sources = ScriptSources::new(&files, &definitions);
+        assert_eq!(
+            texts(&sources, "job", "script"),
+            [("make deps".to_string(), 3), ("make test".to_string(), 10)]
         );
     }
 
@@ -208,7 +280,8 @@ mod tests {
         let files = files(
             ".loop:\n  script: !reference [.loop, script]\njob:\n  script:\n    - !reference [.loop, script]\n    - make test\n",
         );
-        let sources = ScriptSources::new(&files);
+        let definitions = Definitions::new(&files);
+        let sources = ScriptSources::new(&files, &definitions);
         assert_eq!(
             texts(&sources, "job", "script"),
             [("make test".to_string(), 6)]
@@ -220,7 +293,8 @@ mod tests {
     fn lists_deeper_than_gitlab_allows_are_left_out() {
         let deep = format!("{}make deep{}", "[".repeat(12), "]".repeat(12));
         let files = files(&format!("job:\n  script: [make shallow, {deep}]\n"));
-        let sources = ScriptSources::new(&files);
+        let definitions = Definitions::new(&files);
+        let sources = ScriptSources::new(&files, &definitions);
         assert_eq!(
             texts(&sources, "job", "script"),
             [("make shallow".to_string(), 2)]
@@ -237,7 +311,8 @@ mod tests {
         }
         text.push_str("job:\n  script: [!reference [.r9, script]]\n");
         let files = files(&text);
-        let sources = ScriptSources::new(&files);
+        let definitions = Definitions::new(&files);
+        let sources = ScriptSources::new(&files, &definitions);
         let lines = texts(&sources, "job", "script");
         assert!(sources.exhausted());
         assert!(lines.len() < REFERENCE_BUDGET, "{}", lines.len());
