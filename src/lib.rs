@@ -22,12 +22,17 @@ pub use assessment::model::Assessment;
 
 /// Assesses the repository checked out at `root` with the built-in catalog.
 pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::InventoryError> {
-    // The catalog is compiled while the walk begins; each text is searched as soon as it is
-    // read.
-    let (catalog, inventory, scans) =
-        inventory::read(root, catalog::Catalog::builtin, |catalog, file, text| {
-            evidence::scan_file(catalog, file, text)
-        })?;
+    // Listing the repository and compiling the catalog do not depend on each other; reading
+    // needs the catalog, because each text is searched as soon as it is read.
+    let (catalog, listing) = std::thread::scope(|scope| {
+        let catalog = scope.spawn(catalog::Catalog::builtin);
+        let listing = inventory::list(root);
+        let catalog = catalog
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        listing.map(|listing| (catalog, listing))
+    })?;
+    let (inventory, scans) = listing.read(|file, text| evidence::scan_file(catalog, file, text));
     let scans = evidence::TextScans::new(scans);
     let parsed = parse::parse(&inventory);
     // Findings read only the files and their parsed forms: they run beside the assessment.

@@ -228,7 +228,7 @@ fn only_regular_files_inside_the_checkout_are_added() {
 
     let (found, problem) = unlisted_tracked_files(root, &[], |_| false);
     assert_eq!((found, problem), (vec!["real/ok.yml".to_string()], None));
-    let (found, _) = unlisted_tracked_files(root, &["real/ok.yml"], |_| false);
+    let (found, _) = unlisted_tracked_files(root, &["real/ok.yml".to_string()], |_| false);
     assert!(found.is_empty());
 }
 

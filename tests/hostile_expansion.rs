@@ -25,9 +25,9 @@ fn workflow_of_steps(steps: usize, run: impl Fn(usize) -> String) -> String {
 fn pipelines(root: &Path) -> Pipelines {
     let assessment = assess_within(root);
     assert_good_workflow_assessed(&assessment);
-    let (inventory, _) = shipready::inventory::read(root, || (), |_, _, _| ((), true))
-        .map(|((), inventory, _)| (inventory, ()))
-        .unwrap();
+    let (inventory, _) = shipready::inventory::list(root)
+        .unwrap()
+        .read(|_, _| ((), true));
     shipready::pipeline::build(&inventory)
 }
 

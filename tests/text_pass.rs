@@ -143,13 +143,9 @@ fn streaming_and_full_passes_agree() {
     let catalog = Catalog::builtin();
     let full = shipready::inventory::scan(&root).unwrap();
     let after = shipready::evidence::TextScans::of(catalog, &full);
-    let (streamed, scans) = shipready::inventory::read(
-        &root,
-        || (),
-        |_, file, text| shipready::evidence::scan_file(catalog, file, text),
-    )
-    .map(|((), inventory, scans)| (inventory, scans))
-    .unwrap();
+    let (streamed, scans) = shipready::inventory::list(&root)
+        .unwrap()
+        .read(|file, text| shipready::evidence::scan_file(catalog, file, text));
     let streamed_scans = shipready::evidence::TextScans::new(scans);
     assert_eq!(after.scanned(), streamed_scans.scanned());
     assert!(after.scanned() > 10);
@@ -274,13 +270,9 @@ fn file_signals_matched_while_reading_cover_unread_files() {
     std::fs::write(root.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
     std::fs::write(root.join("main.py"), "print('hi')\n").unwrap();
     let catalog = Catalog::builtin();
-    let (inventory, scans) = shipready::inventory::read(
-        root,
-        || (),
-        |_, file, text| shipready::evidence::scan_file(catalog, file, text),
-    )
-    .map(|((), inventory, scans)| (inventory, scans))
-    .unwrap();
+    let (inventory, scans) = shipready::inventory::list(root)
+        .unwrap()
+        .read(|file, text| shipready::evidence::scan_file(catalog, file, text));
     let scans = shipready::evidence::TextScans::new(scans);
     assert!(
         inventory

@@ -155,7 +155,7 @@ pub fn is_safe_path(path: &str) -> bool {
 /// index that exists but is unusable.
 pub fn unlisted_tracked_files(
     root: &Path,
-    listed: &[&str],
+    listed: &[String],
     excluded: impl Fn(&str) -> bool,
 ) -> (Vec<String>, Option<String>) {
     let git = root.join(".git");
@@ -174,8 +174,11 @@ pub fn unlisted_tracked_files(
     } else {
         (20, 32)
     };
-    let unlisted =
-        |path: &str| listed.binary_search(&path).is_err() && is_safe_path(path) && !excluded(path);
+    let unlisted = |path: &str| {
+        listed.binary_search_by(|l| l.as_str().cmp(path)).is_err()
+            && is_safe_path(path)
+            && !excluded(path)
+    };
     let read = tracked_files_where(&bytes, first, unlisted)
         .or_else(|error| tracked_files_where(&bytes, second, unlisted).map_err(|_| error));
     let mut tracked = match read {

@@ -82,85 +82,29 @@ impl Inventory {
 
 /// Walks `root` and reads what later stages need.
 pub fn scan(root: &Path) -> Result<Inventory, InventoryError> {
-    read(root, || (), |_, _, _| ((), true)).map(|((), inventory, _)| inventory)
+    list(root).map(|listing| listing.read(|_, _| ((), true)).0)
 }
 
-/// What reading one file gave: the file (its text kept or not), why it was skipped, and what
-/// the visitor found in it.
-type Read<T> = (RepoFile, Option<Skipped>, T);
+/// The files of a repository, listed but not yet read.
+pub struct Listing {
+    root: PathBuf,
+    files: Vec<String>,
+    skipped: Vec<Skipped>,
+}
 
-/// Walks `root` and reads each file as soon as the walk lists it, on the walk's own threads,
-/// so that listing a large repository overlaps with reading it.
-///
-/// `prepare` makes what `visit` needs (such as compiled patterns) while the walk begins; until
-/// it is ready, listed files wait and are read after the walk. `visit` sees each text as soon
-/// as it is read and returns what it found there, and whether the inventory should keep the
-/// text for later stages (a large repository's source code need not stay in memory once it
-/// has been searched). What `visit` returns comes back in the order of `Inventory::files`;
-/// files without text get the default.
-///
-/// # Errors
-/// `root` is not a folder, or holds no file to assess.
-pub fn read<C, T, P, V>(
-    root: &Path,
-    prepare: P,
-    visit: V,
-) -> Result<(C, Inventory, Vec<T>), InventoryError>
-where
-    C: Send + Sync,
-    T: Default + Send,
-    P: FnOnce() -> C + Send,
-    V: Fn(&C, &RepoFile, &str) -> (T, bool) + Sync,
-{
+/// Walks `root` and lists its files without reading them.
+pub fn list(root: &Path) -> Result<Listing, InventoryError> {
     let metadata =
         std::fs::metadata(root).map_err(|_| InventoryError::NotFound(root.to_path_buf()))?;
     if !metadata.is_dir() {
         return Err(InventoryError::NotADirectory(root.to_path_buf()));
     }
-    let context = std::sync::OnceLock::new();
-    let read_one = |context: &C, path: String, buffer: &mut Vec<u8>| -> Read<T> {
-        let (mut file, text) = read_text(root, path, buffer);
-        match text {
-            Ok(Some(text)) => {
-                let (found, keep) = visit(context, &file, text);
-                if keep {
-                    file.text = Some(text.to_owned());
-                }
-                (file, None, found)
-            }
-            Ok(None) => (file, None, T::default()),
-            Err(skip) => (file, Some(skip), T::default()),
-        }
-    };
-    let (walked, mut skipped) = std::thread::scope(|scope| {
-        let made = scope.spawn(|| {
-            let _ = context.set(prepare());
-        });
-        let walked = walk(root, &|path, buffer| match context.get() {
-            Some(context) => Ok(read_one(context, path, buffer)),
-            None => Err(path),
-        });
-        made.join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        walked
-    });
-    let Some(context) = context.into_inner() else {
-        unreachable!("the scope joined the thread that sets the context");
-    };
-    let (mut files, mut waiting): (Vec<Read<T>>, Vec<String>) = (Vec::new(), Vec::new());
-    for item in walked {
-        match item {
-            Ok(read) => files.push(read),
-            Err(path) => waiting.push(path),
-        }
-    }
-
+    let (mut files, mut skipped) = walk(root);
+    files.sort_unstable();
     // Files the project commits although its `.gitignore` matches them.
-    let mut listed: Vec<&str> = files.iter().map(|(f, _, _)| f.path.as_str()).collect();
-    listed.extend(waiting.iter().map(String::as_str));
-    listed.sort_unstable();
     let is_excluded = |path: &str| path.split('/').any(is_vendored);
-    let (tracked, problem) = git_index::unlisted_tracked_files(root, &listed, is_excluded);
+    let (tracked, problem) = git_index::unlisted_tracked_files(root, &files, is_excluded);
+    files.extend(tracked);
     if let Some(reason) = problem {
         let reason =
             format!("{reason}; files that .gitignore matches but git tracks are not assessed");
@@ -169,57 +113,80 @@ where
             reason,
         });
     }
-    if listed.is_empty() && tracked.is_empty() {
-        return Err(empty(root, &skipped));
+    if files.is_empty() {
+        let skipped: Vec<String> = (skipped.iter().take(3))
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; skipped: {}", skipped.join(", "))
+        };
+        return Err(InventoryError::Empty(root.to_path_buf(), skipped));
     }
-    waiting.extend(tracked);
-    // Each thread reads into one buffer of its own; only the texts kept for later stages
-    // are copied out of it, so most files cost no allocation of their size.
-    files.par_extend(
-        waiting
-            .into_par_iter()
-            .map_init(Vec::new, |buffer, path| read_one(&context, path, buffer)),
-    );
-    files.par_sort_unstable_by(|a, b| a.0.path.cmp(&b.0.path));
-
-    let mut found = Vec::with_capacity(files.len());
-    let files = files
-        .into_iter()
-        .map(|(file, skip, what)| {
-            skipped.extend(skip);
-            found.push(what);
-            file
-        })
-        .collect();
-    skipped.sort();
-    let inventory = Inventory {
+    Ok(Listing {
         root: root.to_path_buf(),
         files,
         skipped,
-    };
-    Ok((context, inventory, found))
+    })
 }
 
-/// The error for a folder with no file to assess, naming the first entries skipped.
-fn empty(root: &Path, skipped: &[Skipped]) -> InventoryError {
-    let skipped: Vec<String> = (skipped.iter().take(3))
-        .map(|s| format!("{} ({})", s.path, s.reason))
-        .collect();
-    let skipped = if skipped.is_empty() {
-        String::new()
-    } else {
-        format!("; skipped: {}", skipped.join(", "))
-    };
-    InventoryError::Empty(root.to_path_buf(), skipped)
+impl Listing {
+    /// Reads the listed files in parallel. `visit` sees each text as soon as it is read and
+    /// returns what it found there, and whether the inventory should keep the text for later
+    /// stages (a large repository's source code need not stay in memory once it has been
+    /// searched). What `visit` returns comes back in the order of `Inventory::files`; files
+    /// without text get the default.
+    pub fn read<T, V>(self, visit: V) -> (Inventory, Vec<T>)
+    where
+        T: Default + Send,
+        V: Fn(&RepoFile, &str) -> (T, bool) + Sync,
+    {
+        let root = self.root;
+        // Sorted before reading, the results come back in path order: sorting the paths
+        // moves far less than sorting what was read.
+        let mut paths = self.files;
+        paths.sort_unstable();
+        // Each thread reads into one buffer of its own; only the texts kept for later stages
+        // are copied out of it, so most files cost no allocation of their size.
+        let read: Vec<(RepoFile, Option<Skipped>, T)> = paths
+            .into_par_iter()
+            .map_init(Vec::new, |buffer, path| {
+                let (mut file, text) = read_text(&root, path, buffer);
+                match text {
+                    Ok(Some(text)) => {
+                        let (found, keep) = visit(&file, text);
+                        if keep {
+                            file.text = Some(text.to_owned());
+                        }
+                        (file, None, found)
+                    }
+                    Ok(None) => (file, None, T::default()),
+                    Err(skip) => (file, Some(skip), T::default()),
+                }
+            })
+            .collect();
+
+        let mut skipped = self.skipped;
+        let mut files = Vec::with_capacity(read.len());
+        for (file, skip, found) in read {
+            skipped.extend(skip);
+            files.push((file, found));
+        }
+        skipped.sort();
+        let (files, found) = files.into_iter().unzip();
+        let inventory = Inventory {
+            root,
+            files,
+            skipped,
+        };
+        (inventory, found)
+    }
 }
 
-/// Lists regular files and hands each to `each` with the thread's read buffer, on the
-/// walker's thread; entries the walker cannot use become `Skipped`. Nothing is stat-ed here: a
-/// file's size is read from the open file, and only for files that are read.
-fn walk<R: Send>(
-    root: &Path,
-    each: &(dyn Fn(String, &mut Vec<u8>) -> R + Sync),
-) -> (Vec<R>, Vec<Skipped>) {
+/// Lists regular files; entries the walker cannot use become `Skipped`. Nothing is opened or
+/// stat-ed here: a file's size is read from the open file, and only for files that are read.
+fn walk(root: &Path) -> (Vec<String>, Vec<Skipped>) {
     let listed = Mutex::new(Vec::new());
     let skipped = Mutex::new(Vec::new());
     let walker = ignore::WalkBuilder::new(root)
@@ -232,11 +199,8 @@ fn walk<R: Send>(
         .build_parallel();
     let vendored = Mutex::new(Vec::new());
 
-    let (listed_ref, skipped_ref, vendored_ref) = (&listed, &skipped, &vendored);
     walker.run(|| {
-        let mut buffer = Vec::new();
-        let (listed, skipped, vendored) = (listed_ref, skipped_ref, vendored_ref);
-        Box::new(move |entry| {
+        Box::new(|entry| {
             match entry {
                 Ok(entry) => {
                     let Some(file_type) = entry.file_type() else {
@@ -244,23 +208,23 @@ fn walk<R: Send>(
                     };
                     let path = relative(root, entry.path());
                     if file_type.is_dir() && is_vendored(&entry.file_name().to_string_lossy()) {
-                        push(vendored, Skipped { path, reason: "vendored or installed dependencies, not the project's own files".into() });
+                        push(&vendored, Skipped { path, reason: "vendored or installed dependencies, not the project's own files".into() });
                         return ignore::WalkState::Skip;
                     }
                     if file_type.is_file() && entry.path().to_str().is_none() {
                         // The lossy path in the report would not name the file on disk.
                         push(
-                            skipped,
+                            &skipped,
                             Skipped {
                                 path,
                                 reason: "file name is not valid UTF-8, not read".into(),
                             },
                         );
                     } else if file_type.is_file() {
-                        push(listed, each(path, &mut buffer));
+                        push(&listed, path);
                     } else if file_type.is_symlink() {
                         push(
-                            skipped,
+                            &skipped,
                             Skipped {
                                 path,
                                 reason: "symbolic link, not followed".into(),
@@ -268,7 +232,7 @@ fn walk<R: Send>(
                         );
                     } else if !file_type.is_dir() {
                         push(
-                            skipped,
+                            &skipped,
                             Skipped {
                                 path,
                                 reason: "not a regular file (FIFO, socket or device)".into(),
@@ -281,7 +245,7 @@ fn walk<R: Send>(
                         .map(|p| relative(root, &p))
                         .unwrap_or_default();
                     push(
-                        skipped,
+                        &skipped,
                         Skipped {
                             path,
                             reason: format!("unreadable: {}", first_line(&error.to_string())),
@@ -407,7 +371,7 @@ fn read_text<'b>(
     }
 }
 
-/// Reads one file as `read` does, its text kept: what a test of reading needs.
+/// Reads one file as `Listing::read` does, its text kept: what a test of reading needs.
 #[cfg(test)]
 fn read_file(root: &Path, path: String) -> (RepoFile, Option<Skipped>) {
     let mut buffer = Vec::new();
