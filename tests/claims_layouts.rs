@@ -566,3 +566,51 @@ fn deeper_sentry_calls_and_newsletters() {
     ]);
     expect(&found, "AUT-15", State::Absent, &[]);
 }
+
+/// A Django project that runs `makemigrations` through a script and fails the job unless
+/// Django answers "No changes detected": a model changed without its migration fails the
+/// pull request, which is the migration gate.
+#[test]
+fn makemigrations_checked_by_its_answer_is_a_migration_gate() {
+    let check = r#"name: Check migrations
+on: [push, pull_request]
+jobs:
+  check-migrations:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e .[dev]
+      - name: Run ./bin/makemigrations.sh
+        run: |
+          if ./bin/makemigrations.sh | grep -q 'No changes detected';
+          then
+            exit 0;
+          else
+            exit 1;
+          fi
+"#;
+    let found = assess_files(&[
+        ("manage.py", "import django\n"),
+        ("app/models.py", "from django.db import models\n"),
+        (
+            "app/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
+        ),
+        (
+            "bin/makemigrations.sh",
+            "#!/usr/bin/env bash\nset -eux\npython manage.py makemigrations\n",
+        ),
+        (".github/workflows/check-migrations.yml", check),
+    ]);
+    let gate = practice(&found, "DEP-20");
+    assert_eq!(gate.state, State::Present, "{gate:#?}");
+    let cited: Vec<(&str, usize)> = gate
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.as_str(), e.location.line))
+        .collect();
+    assert!(
+        cited.contains(&(".github/workflows/check-migrations.yml", 11)),
+        "{cited:?}"
+    );
+}
