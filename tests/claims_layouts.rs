@@ -614,3 +614,35 @@ jobs:
         "{cited:?}"
     );
 }
+
+/// Test scripts kept in the repository's tests folder, or named `test.sh`, run tests: a C
+/// library's conformance suite run job by job, a project's `scripts/test.sh`. A setup
+/// script named otherwise does not.
+#[test]
+fn test_scripts_run_by_path_are_tests() {
+    let gitlab = "stages: [build, test]\nbuild:\n  stage: build\n  image: debian:12\n  script:\n    \
+        - meson setup build\n    - ninja -C build\nconformance:\n  stage: test\n  image: debian:12\n  \
+        script:\n    - cd build && ninja\n    - ../tests/conformance.bash -t 1 -c 0 || exit_code=$((exit_code + $?))\n";
+    let github = "name: CI\non: pull_request\njobs:\n  unit:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - run: ./scripts/test.sh --fast\n  setup:\n    runs-on: ubuntu-latest\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - run: ./scripts/latest.sh\n";
+    let found = assess_files(&[
+        ("meson.build", "project('codec', 'c')\n"),
+        ("src/lib.c", "int f(void) { return 0; }\n"),
+        ("tests/conformance.bash", "#!/bin/bash\necho ok\n"),
+        ("scripts/test.sh", "#!/bin/sh\necho ok\n"),
+        ("scripts/latest.sh", "#!/bin/sh\necho ok\n"),
+        (".gitlab-ci.yml", gitlab),
+        (".github/workflows/ci.yml", github),
+    ]);
+    let roles = |path: &str, job: &str| {
+        let pipeline = (found.inventory.pipelines.iter())
+            .find(|p| p.path == path)
+            .unwrap();
+        let job = pipeline.jobs.iter().find(|j| j.id == job).unwrap();
+        job.roles.clone()
+    };
+    assert!(roles(".gitlab-ci.yml", "conformance").contains(&"test".to_string()));
+    assert!(roles(".github/workflows/ci.yml", "unit").contains(&"test".to_string()));
+    assert!(!roles(".github/workflows/ci.yml", "setup").contains(&"test".to_string()));
+}
