@@ -646,3 +646,30 @@ fn test_scripts_run_by_path_are_tests() {
     assert!(roles(".github/workflows/ci.yml", "unit").contains(&"test".to_string()));
     assert!(!roles(".github/workflows/ci.yml", "setup").contains(&"test".to_string()));
 }
+
+/// An Azure Container Apps environment whose Terraform sends the containers' logs to a Log
+/// Analytics workspace ships logs centrally; a workspace alone, with nothing sent to it, is a
+/// store without shipping.
+#[test]
+fn logs_routed_to_log_analytics_in_terraform_are_shipped() {
+    let workspace =
+        "resource \"azurerm_log_analytics_workspace\" \"main\" {\n  name = \"logs\"\n}\n";
+    let environment = "resource \"azurerm_container_app_environment\" \"main\" {\n  name = \"apps\"\n  \
+        logs_destination           = \"log-analytics\"\n  log_analytics_workspace_id = var.workspace_id\n}\n";
+    let base = [("app.py", "print('hi')\n"), ("Dockerfile", DOCKERFILE)];
+    let mut files = base.to_vec();
+    files.push(("terraform/monitor.tf", workspace));
+    let found = assess_files(&files);
+    assert_eq!(practice(&found, "MON-03").state, State::Partial);
+    files.push(("terraform/app/environment.tf", environment));
+    let found = assess_files(&files);
+    let shipped = practice(&found, "MON-03");
+    assert_eq!(shipped.state, State::Present, "{shipped:#?}");
+    assert_eq!(
+        (
+            shipped.evidence[0].location.path.as_str(),
+            shipped.evidence[0].location.line
+        ),
+        ("terraform/app/environment.tf", 3)
+    );
+}
