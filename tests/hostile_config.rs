@@ -310,3 +310,30 @@ fn a_line_of_thousands_of_commented_thresholds_is_skipped() {
     );
     assert_good_workflow_assessed(&assessment);
 }
+
+/// A path glob longer than any real one (here 5,000 bytes of a plain name) is reported as too
+/// large without being compiled: compiling the 1 MB alternation above took 275 MB only to
+/// find it over the size limit.
+#[test]
+fn a_very_long_suppression_glob_is_not_compiled() {
+    let repo = repository();
+    write(
+        repo.path(),
+        ".github/workflows/many.yml",
+        workflow_of_actions(1),
+    );
+    let long = format!("docs/{}", "x".repeat(5_000));
+    let config = format!(
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \"{long}\"\nreason = \"generated\"\n"
+    );
+    write(repo.path(), ".shipready.toml", config);
+    let assessment = assess_within(repo.path());
+    let invalid: Vec<&str> = (assessment.findings.iter())
+        .filter(|f| f.id == "invalid-suppression")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        invalid,
+        ["suppression of `unpinned-uses` has a path glob too large to match"]
+    );
+}

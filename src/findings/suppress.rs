@@ -52,6 +52,10 @@ struct Entry {
     expires: Option<String>,
 }
 
+/// The longest path glob compiled. Real ones name a folder or a few files; a longer one is
+/// reported as too large to match, as one whose compiled form exceeds the regex size limit.
+const MAX_GLOB_BYTES: usize = 4096;
+
 /// How many path globs are matched together. A set of a few hundred globs compiles to a small
 /// automaton that reads a path once; thousands in one can pass the regular expression
 /// engine's size limit.
@@ -74,6 +78,8 @@ struct RuleEntries {
     sets: Vec<(RegexSet, Vec<usize>)>,
     /// Globs not yet in a set, with their entries.
     pending: Vec<(Glob, usize)>,
+    /// Entries whose glob is too long to compile.
+    too_large: Vec<usize>,
     /// The first entry that applies to each path a finding of the rule is in.
     first_by_path: HashMap<String, Option<usize>>,
 }
@@ -86,7 +92,7 @@ impl RuleEntries {
 
     /// Compiles the globs into sets, and gives the entries of those too large to compile.
     fn compile(&mut self) -> Vec<usize> {
-        let mut too_large = Vec::new();
+        let mut too_large = std::mem::take(&mut self.too_large);
         let pending = std::mem::take(&mut self.pending);
         for chunk in pending.chunks(GLOBS_PER_SET) {
             if let Ok(set) = glob_set(chunk.iter().map(|(glob, _)| glob)) {
@@ -290,7 +296,13 @@ pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&
             }
         }
         let rule = rules.entry(entry.id.as_str()).or_default();
-        match entry.path.as_deref().map(Glob::new) {
+        let path = entry.path.as_deref();
+        if path.is_some_and(|glob| glob.len() > MAX_GLOB_BYTES) {
+            // Compiling it would take hundreds of megabytes only to find it too large.
+            rule.too_large.push(index);
+            continue;
+        }
+        match path.map(Glob::new) {
             Some(Ok(glob)) => rule.add(glob, index),
             Some(Err(_)) => problems.push(invalid(
                 at(index),
