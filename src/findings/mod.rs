@@ -19,6 +19,7 @@ mod duplicate_key;
 mod excessive_permissions;
 mod expression;
 mod index_locks_writes;
+mod insecure_commands;
 mod irreversible_migration;
 mod migration_cycle;
 mod migration_helpers;
@@ -27,6 +28,7 @@ mod migration_multiple_heads;
 mod missing_healthcheck;
 mod missing_lock_timeout;
 mod not_null_without_default;
+mod overprovisioned_secrets;
 mod package_install_hygiene;
 mod persisted_checkout_credentials;
 mod plaintext_credential;
@@ -41,6 +43,7 @@ mod template_injection;
 mod unpinned_base_image;
 mod unpinned_image;
 mod unpinned_uses;
+mod unsound_condition;
 mod untrusted_checkout;
 mod validating_constraint;
 mod volatile_default;
@@ -137,6 +140,18 @@ pub const AUDITS: &[Audit] = &[
     Audit {
         rule: &secrets_inherit::RULE,
         run: secrets_inherit::audit,
+    },
+    Audit {
+        rule: &overprovisioned_secrets::RULE,
+        run: overprovisioned_secrets::audit,
+    },
+    Audit {
+        rule: &insecure_commands::RULE,
+        run: insecure_commands::audit,
+    },
+    Audit {
+        rule: &unsound_condition::RULE,
+        run: unsound_condition::audit,
     },
     Audit {
         rule: &self_hosted_fork_trigger::RULE,

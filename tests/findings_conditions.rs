@@ -1,0 +1,109 @@
+//! Workflow settings that quietly undo a defence: an `if:` that is always true, every secret
+//! handed to one step, and the workflow commands GitHub disabled turned back on.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::assess_files;
+
+/// (rule, line, message) of the findings of `rules` in one workflow.
+fn found(workflow: &str, rules: &[&str]) -> Vec<(String, usize, String)> {
+    assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/ci.yml", workflow),
+    ])
+    .findings
+    .into_iter()
+    .filter(|f| rules.contains(&f.id.as_str()))
+    .map(|f| (f.id, f.location.line, f.message))
+    .collect()
+}
+
+/// A release job guarded against forks, three ways that leave it unguarded and two that
+/// guard it.
+#[test]
+fn conditions_with_text_around_their_expression_are_always_true() {
+    let workflow = r#"name: Release
+on: pull_request_target
+permissions: {}
+jobs:
+  release:
+    if: ${{ github.event.pull_request.head.repo.fork == false }} && ${{ github.actor != 'dependabot[bot]' }}
+    runs-on: ubuntu-24.04
+    steps:
+      - if: |
+          ${{ github.event.pull_request.head.repo.full_name == github.repository }}
+        run: ./release.sh
+      - if: >-
+          ${{ github.event.pull_request.head.repo.full_name == github.repository }}
+        run: ./release.sh
+      - if: "${{ github.event_name == 'push' }} "
+        run: ./publish.sh
+      - if: github.event.pull_request.head.repo.fork == false && github.actor != 'x'
+        run: ./publish.sh
+"#;
+    let findings = found(workflow, &["unsound-condition"]);
+    let lines: Vec<usize> = findings.iter().map(|f| f.1).collect();
+    assert_eq!(lines, [6, 10, 15], "{findings:?}");
+    assert!(findings[0].2.contains("text outside"), "{}", findings[0].2);
+    assert!(findings[1].2.contains("`|` block"), "{}", findings[1].2);
+    assert!(findings[2].2.contains("spaces"), "{}", findings[2].2);
+}
+
+#[test]
+fn every_secret_given_to_a_step_is_reported() {
+    let workflow = r#"name: Deploy
+on: push
+permissions: {}
+jobs:
+  deploy:
+    runs-on: ubuntu-24.04
+    strategy:
+      matrix:
+        target: [staging, production]
+    steps:
+      - run: ./deploy.sh
+        env:
+          ALL: ${{ toJSON(secrets) }}
+          TOKEN: ${{ secrets[format('{0}_TOKEN', matrix.target)] }}
+          NAMED: ${{ secrets['DEPLOY_TOKEN'] }}
+          PLAIN: ${{ secrets.DEPLOY_TOKEN }}
+      # ${{ toJSON(secrets) }} in a comment gives nothing away
+"#;
+    let findings = found(workflow, &["overprovisioned-secrets"]);
+    let lines: Vec<(usize, &str)> = findings.iter().map(|f| (f.1, f.2.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (13, "`toJSON(secrets)` gives this step every secret"),
+            (
+                14,
+                "`secrets[...]` with a computed name gives this step every secret"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unsecure_workflow_commands_turned_back_on_are_reported() {
+    let workflow = r#"name: Legacy
+on: pull_request
+permissions: {}
+env:
+  ACTIONS_ALLOW_UNSECURE_COMMANDS: true
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    env:
+      ACTIONS_ALLOW_UNSECURE_COMMANDS: "false"
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "::add-path::$HOME/bin"
+        env:
+          ACTIONS_ALLOW_UNSECURE_COMMANDS: 'TRUE'
+"#;
+    let findings = found(workflow, &["insecure-commands"]);
+    let lines: Vec<usize> = findings.iter().map(|f| f.1).collect();
+    assert_eq!(lines, [5, 15], "{findings:?}");
+}
