@@ -107,3 +107,37 @@ jobs:
     let lines: Vec<usize> = findings.iter().map(|f| f.1).collect();
     assert_eq!(lines, [5, 15], "{findings:?}");
 }
+
+/// A job's container and a service pulled from a private registry with the password written
+/// out: the registry account is a real one, unlike the password a service container is
+/// started with.
+#[test]
+fn registry_passwords_written_in_container_credentials_are_reported() {
+    let workflow = r#"name: Integration
+on: push
+permissions: {}
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    container:
+      image: registry.example.com/ci/python:3.12
+      credentials:
+        username: ci
+        password: s3cr3t-registry-pass
+    services:
+      db:
+        image: registry.example.com/ci/postgres:16
+        credentials:
+          username: ci
+          password: ${{ secrets.REGISTRY_PASSWORD }}
+        env:
+          POSTGRES_PASSWORD: postgres
+    steps:
+      - run: pytest
+        env:
+          DATABASE_URL: postgres://postgres:postgres@db/test
+"#;
+    let findings = found(workflow, &["plaintext-credential"]);
+    let lines: Vec<(usize, &str)> = findings.iter().map(|f| (f.1, f.2.as_str())).collect();
+    assert_eq!(lines, [(11, "`password` holds a literal credential")]);
+}

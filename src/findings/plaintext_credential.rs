@@ -1,5 +1,6 @@
 //! `plaintext-credential`: a password, token or key written as a literal in a pipeline file or
-//! a Dockerfile, in `env:`/`with:` of a workflow, GitLab `variables:`, or `ENV`/`ARG`.
+//! a Dockerfile, in `env:`/`with:` of a workflow, the registry `credentials:` of its
+//! containers, GitLab `variables:`, or `ENV`/`ARG`.
 //!
 //! The finding gives the location and the name of the variable, never the value: the message
 //! names the kind and the snippet masks the value.
@@ -111,6 +112,13 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
                 // root` in the job: the job talks to a server it started for the run.
                 let throwaway = service_values(job);
                 check_map(job.get("env"), file, &throwaway, &mut out);
+                // The registry login for the job's and its services' images is a real
+                // account's, whatever the job starts.
+                let container = job.get("container").into_iter();
+                let services = job.get("services").into_iter().flat_map(Node::entries);
+                for image in container.chain(services.map(|(_, service)| service)) {
+                    check_map(image.get("credentials"), file, &[], &mut out);
+                }
                 for step in steps(job) {
                     check_map(step.get("env"), file, &throwaway, &mut out);
                     check_map(step.get("with"), file, &throwaway, &mut out);
