@@ -141,3 +141,33 @@ jobs:
     let lines: Vec<(usize, &str)> = findings.iter().map(|f| (f.1, f.2.as_str())).collect();
     assert_eq!(lines, [(11, "`password` holds a literal credential")]);
 }
+
+/// Dependabot's pull requests merged automatically under `pull_request_target`: the job
+/// trusts whoever acted last; the step checks the pull request's author, which is sound. The
+/// same check in a `pull_request` workflow, which holds no secrets, is not reported.
+#[test]
+fn privileged_workflows_trusting_the_last_actor_to_be_a_bot_are_reported() {
+    let workflow = r#"name: Auto-merge
+on: pull_request_target
+permissions:
+  contents: write
+jobs:
+  automerge:
+    if: github.actor == 'dependabot[bot]'
+    runs-on: ubuntu-24.04
+    steps:
+      - if: ${{ github.event.pull_request.user.login == 'dependabot[bot]' }}
+        run: gh pr merge --auto --squash "$PR"
+"#;
+    let findings = found(workflow, &["bot-condition"]);
+    let places: Vec<(usize, &str)> = findings.iter().map(|f| (f.1, f.2.as_str())).collect();
+    assert_eq!(
+        places,
+        [(
+            7,
+            "`github.actor` names whoever acted last, which an attacker can make a bot"
+        )]
+    );
+    let unprivileged = workflow.replace("on: pull_request_target", "on: pull_request");
+    assert_eq!(found(&unprivileged, &["bot-condition"]), []);
+}

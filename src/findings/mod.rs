@@ -12,6 +12,7 @@
 //! permissions) and `note` for hygiene.
 
 mod add_from_url;
+mod bot_condition;
 mod carried;
 mod curl_pipe_shell;
 mod destructive_migration;
@@ -152,6 +153,10 @@ pub const AUDITS: &[Audit] = &[
     Audit {
         rule: &unsound_condition::RULE,
         run: unsound_condition::audit,
+    },
+    Audit {
+        rule: &bot_condition::RULE,
+        run: bot_condition::audit,
     },
     Audit {
         rule: &self_hosted_fork_trigger::RULE,
