@@ -289,3 +289,52 @@ fn actions_that_use_each_other_are_read_once() {
         ]
     );
 }
+
+/// A set-up action that writes the pull request's branch to `$GITHUB_ENV`: the workflow's
+/// later steps have the variable, and expanding it with `${{ env.BRANCH }}` is injection; a
+/// step before the action, and a step after a later fixed write, read nothing untrusted.
+#[test]
+fn what_a_composite_action_writes_to_github_env_reaches_the_callers_later_steps() {
+    let setup = r#"name: Setup
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: |
+        echo "BRANCH=${{ github.head_ref }}" >> "$GITHUB_ENV"
+        echo "MODE=ci" >> "$GITHUB_ENV"
+"#;
+    let caller = r#"on: pull_request_target
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo "${{ env.BRANCH }}"
+      - uses: ./.github/actions/setup
+      - run: echo "building ${{ env.BRANCH }} in ${{ env.MODE }}"
+      - run: echo "BRANCH=main" >> "$GITHUB_ENV"
+      - run: echo "${{ env.BRANCH }}"
+"#;
+    let found = findings(&[
+        (".github/actions/setup/action.yml", setup),
+        (".github/workflows/build.yml", caller),
+    ]);
+    let injections: Vec<(&str, usize, Confidence)> = of_rule(&found, "template-injection")
+        .iter()
+        .map(|f| (f.1.as_str(), f.2, f.3))
+        .collect();
+    assert_eq!(
+        injections,
+        [
+            (".github/actions/setup/action.yml", 7, Confidence::High),
+            (".github/workflows/build.yml", 8, Confidence::Medium),
+        ],
+        "{found:?}"
+    );
+    let message = &of_rule(&found, "template-injection")[1].4;
+    assert!(
+        message.contains("`env.BRANCH`")
+            && message.contains("`github.head_ref` from .github/actions/setup/action.yml:7"),
+        "{message}"
+    );
+}
