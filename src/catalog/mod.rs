@@ -61,6 +61,10 @@ pub enum Trait {
     Containers,
     Database,
     Deployable,
+    /// The repository runs as a service that others reach (a web application, an API, a
+    /// worker): the runtime practices (health checks, rollback, observability) apply. A
+    /// command-line tool or a library released as packages is deployable but no service.
+    Service,
     WebUi,
     Iac,
     Kubernetes,

@@ -1,12 +1,13 @@
-//! Repository traits that decide which practices apply: containers, a database, a deployable
-//! service, a web UI, infrastructure as code, Kubernetes, CI.
+//! Repository traits that decide which practices apply: containers, a database, something
+//! deployed, a service that runs once deployed (rather than a tool or a library released as
+//! packages), a web UI, infrastructure as code, Kubernetes, CI.
 
 use std::collections::BTreeSet;
 
 use crate::catalog::Trait;
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::Parsed;
-use crate::pipeline::{Pipelines, is_deploy_job};
+use crate::pipeline::{Pipelines, deploys_a_service, is_deploy_job};
 
 const DATABASE_DEPENDENCIES: &[&str] = &[
     "sqlalchemy",
@@ -79,6 +80,67 @@ const WEB_UI_DEPENDENCIES: &[&str] = &[
     "astro",
 ];
 
+/// Frameworks that serve requests: a project built on one runs as a service wherever it is
+/// deployed from.
+const SERVER_DEPENDENCIES: &[&str] = &[
+    "django",
+    "flask",
+    "fastapi",
+    "starlette",
+    "aiohttp",
+    "tornado",
+    "sanic",
+    "quart",
+    "litestar",
+    "falcon",
+    "pyramid",
+    "express",
+    "koa",
+    "fastify",
+    "@nestjs/core",
+    "@hapi/hapi",
+    "next",
+    "nuxt",
+    "@remix-run/node",
+    "@sveltejs/kit",
+    "hono",
+    "rails",
+    "sinatra",
+    "github.com/gin-gonic/gin",
+    "github.com/labstack/echo/v4",
+    "github.com/gofiber/fiber/v2",
+    "github.com/go-chi/chi/v5",
+    "github.com/gorilla/mux",
+    "actix-web",
+    "axum",
+    "rocket",
+    "warp",
+    "poem",
+    "org.springframework.boot:spring-boot-starter-web",
+    "org.springframework.boot:spring-boot-starter-webflux",
+    "io.quarkus:quarkus-rest",
+    "io.micronaut:micronaut-http-server-netty",
+    "laravel/framework",
+    "symfony/http-kernel",
+    "phoenix",
+];
+
+/// Terraform resources that run an application.
+const RUNTIME_RESOURCES: &[&str] = &[
+    "azurerm_container_app",
+    "azurerm_linux_web_app",
+    "azurerm_windows_web_app",
+    "google_cloud_run_v2_service",
+    "google_cloud_run_service",
+    "google_app_engine_standard_app_version",
+    "aws_ecs_service",
+    "aws_lambda_function",
+    "aws_apprunner_service",
+    "aws_elastic_beanstalk_environment",
+    "kubernetes_deployment",
+    "kubernetes_deployment_v1",
+];
+
 pub fn detect_traits(
     inventory: &Inventory,
     parsed: &Parsed,
@@ -142,6 +204,27 @@ pub fn detect_traits(
     let deploys = pipelines.jobs().any(|(_, j)| is_deploy_job(j));
     if deploys || has(FileKind::DeployConfig) || kubernetes || shipped_dockerfiles {
         traits.insert(Trait::Deployable);
+    }
+    // What is deployed runs as a service unless everything shows a package or a release:
+    // no image, manifest, platform config or runtime resource, no deployment of a running
+    // service, and no framework that serves requests.
+    let runtime_resource = inventory.of_kind(FileKind::Terraform).any(|f| {
+        own(&f.path)
+            && f.text.as_deref().is_some_and(|t| {
+                RUNTIME_RESOURCES
+                    .iter()
+                    .any(|r| t.contains(&format!("resource \"{r}\"")))
+            })
+    });
+    let service = shipped_dockerfiles
+        || kubernetes
+        || has(FileKind::Compose)
+        || has(FileKind::DeployConfig)
+        || runtime_resource
+        || depends(SERVER_DEPENDENCIES)
+        || pipelines.jobs().any(|(p, j)| deploys_a_service(p, j));
+    if service && traits.contains(&Trait::Deployable) {
+        traits.insert(Trait::Service);
     }
     let ui_tests = inventory.files.iter().any(|f| {
         let name = f.path.rsplit('/').next().unwrap_or("");

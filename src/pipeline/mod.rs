@@ -42,8 +42,8 @@ pub use paths::{
 };
 pub use reach::Least;
 pub use roles::{
-    Scope, is_deploy_command, is_deploy_job, is_host_deploy_command, is_simulated, job_scope,
-    unpushed_image_build,
+    Scope, deploys_a_service, is_deploy_command, is_deploy_job, is_host_deploy_command,
+    is_simulated, job_scope, unpushed_image_build,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]

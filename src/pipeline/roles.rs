@@ -270,6 +270,31 @@ fn deploys(job: &Job) -> bool {
         })
 }
 
+/// Whether a job puts a running service in place: a deployment action, a deployment command,
+/// or a host deployment in a deploy job, outside documentation sites. A job that deploys only
+/// by naming an environment may be publishing a package or a release.
+pub fn deploys_a_service(pipeline: &Pipeline, job: &Job) -> bool {
+    let documentation = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name.contains("docs") || name.contains("documentation")
+    };
+    if [&job.id, &job.name, &pipeline.name, &pipeline.path]
+        .iter()
+        .any(|n| documentation(n))
+        || !is_deploy_job(job)
+    {
+        return false;
+    }
+    job.steps.iter().any(|s| {
+        s.uses
+            .as_deref()
+            .is_some_and(|u| DEPLOY_ACTIONS.iter().any(|a| u.eq_ignore_ascii_case(a)))
+            || s.commands.iter().any(|c| is_deploy_command(&c.text))
+            || (is_deploy_context(job)
+                && s.commands.iter().any(|c| HOST_COMMANDS.is_match(&c.text)))
+    })
+}
+
 /// Where a job builds a container image that it never pushes: a `docker/build-push-action`
 /// step without `push:` or with `push: false`, in a job with no other step that may publish
 /// (a push or publish command, a release tool, `make`/script targets that say push, publish
