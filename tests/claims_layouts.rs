@@ -740,3 +740,24 @@ fn packages_and_tools_released_are_not_services() {
     ]);
     assert_ne!(practice(&cluster, "MON-10").state, State::NotApplicable);
 }
+
+/// goreleaser's action asked only to install the tool releases nothing: the release is the
+/// later `gh release create`, and the jobs that only build with it are no release jobs.
+#[test]
+fn an_action_that_only_installs_its_tool_does_not_release() {
+    let workflow = "name: Deploy\non:\n  push:\n    tags: ['v*']\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - uses: goreleaser/goreleaser-action@v6\n        with:\n          install-only: true\n      \
+        - run: goreleaser build --snapshot --clean\n  release:\n    needs: build\n    runs-on: ubuntu-latest\n    \
+        permissions:\n      contents: write\n    steps:\n      - run: gh release create \"$GITHUB_REF_NAME\" dist/*\n";
+    let found = assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+        (".github/workflows/deploy.yml", workflow),
+    ]);
+    let releases = practice(&found, "AUT-14");
+    let cited: Vec<usize> = (releases.evidence.iter())
+        .filter(|e| e.location.path == ".github/workflows/deploy.yml")
+        .map(|e| e.location.line)
+        .collect();
+    assert!(cited.contains(&20) && !cited.contains(&10), "{releases:#?}");
+}

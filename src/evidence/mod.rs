@@ -316,7 +316,12 @@ impl<'a> Facts<'a> {
 
 fn match_step(catalog: &Catalog, step: &crate::pipeline::Step) -> Vec<(usize, Option<usize>)> {
     let mut out = Vec::new();
-    if let Some(uses) = step.uses.as_deref() {
+    // An action asked only to install its tool (`install-only: true`, as goreleaser's is)
+    // does none of the work its name stands for; the commands after it may.
+    let installs_only = step
+        .input("install-only")
+        .is_some_and(|i| i.value.trim().eq_ignore_ascii_case("true"));
+    if let Some(uses) = step.uses.as_deref().filter(|_| !installs_only) {
         for (index, p) in catalog.practices.iter().enumerate() {
             if p.uses.iter().any(|u| uses_matches(uses, u)) {
                 out.push((index, None));
