@@ -761,3 +761,35 @@ fn an_action_that_only_installs_its_tool_does_not_release() {
         .collect();
     assert!(cited.contains(&20) && !cited.contains(&10), "{releases:#?}");
 }
+
+/// A matrix on a job that calls a reusable workflow of tests runs those tests once per value:
+/// the called workflow's jobs have no matrix of their own, they get the version as an input.
+#[test]
+fn a_matrix_on_a_job_calling_reusable_tests_is_a_test_matrix() {
+    let caller = "name: Tests\non: [push, pull_request]\njobs:\n  tests:\n    uses: ./.github/workflows/.tests.yml\n    \
+        with:\n      python-version: ${{ matrix.python-version }}\n    strategy:\n      matrix:\n        \
+        python-version: ['3.11', '3.12', '3.13']\n";
+    let called = "name: Matrix\non:\n  workflow_call:\n    inputs:\n      python-version:\n        type: string\njobs:\n  \
+        pytest:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - uses: actions/setup-python@v5\n        with:\n          python-version: ${{ inputs.python-version }}\n      \
+        - run: pytest -q\n";
+    let found = assess_files(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"lib\"\nversion = \"1.0\"\n",
+        ),
+        ("src/lib/__init__.py", "def f():\n    return 1\n"),
+        ("tests/test_lib.py", "def test_f():\n    assert True\n"),
+        (".github/workflows/tests.yml", caller),
+        (".github/workflows/.tests.yml", called),
+    ]);
+    let matrix = practice(&found, "TST-06");
+    assert_eq!(matrix.state, State::Present, "{matrix:#?}");
+    assert_eq!(
+        (
+            matrix.evidence[0].location.path.as_str(),
+            matrix.evidence[0].location.line
+        ),
+        (".github/workflows/tests.yml", 10)
+    );
+}

@@ -138,8 +138,21 @@ pub fn test_matrix(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
         .jobs()
         .filter(|(_, j)| is_test_job(j))
         .collect();
-    let varied: Vec<Evidence> = test_jobs
-        .iter()
+    // A job with a matrix that calls a local reusable workflow runs that workflow's tests once
+    // per value: `python-version: ${{ matrix.python-version }}` handed to the called jobs.
+    let pipelines = &facts.pipelines;
+    let calls_tests = |job: &Job| {
+        crate::pipeline::called_jobs(pipelines, job).any(|(p, j)| {
+            (pipelines.pipelines.get(p))
+                .and_then(|p| p.jobs.get(j))
+                .is_some_and(is_test_job)
+        })
+    };
+    let test_callers: Vec<(&Pipeline, &Job)> = pipelines
+        .jobs()
+        .filter(|(_, j)| !j.matrix.is_empty() && calls_tests(j))
+        .collect();
+    let varied: Vec<Evidence> = (test_jobs.iter().chain(&test_callers))
         .flat_map(|(p, j)| {
             j.matrix
                 .iter()
