@@ -44,10 +44,6 @@ pub(crate) const MAX_CARRIED: usize = 64;
 /// steps, the variable's name, and the origin of the untrusted text it holds, if any.
 pub(crate) type EnvironmentWrite = (usize, String, Option<Rc<Origin>>);
 
-/// A variable written to `$GITHUB_ENV`, with the origin of the untrusted text it holds, if
-/// any.
-type Variable = (String, Option<Rc<Origin>>);
-
 /// The names carrying untrusted text in every job of the repository's workflows.
 #[derive(Default)]
 pub(crate) struct Taint {
@@ -68,8 +64,6 @@ impl Taint {
             let before = calls.size();
             merge(&mut calls.inputs, found.inputs);
             merge(&mut calls.outputs, found.outputs);
-            // Worked out again in full each walk, from inputs that only grow.
-            calls.environment = found.environment;
             if calls.size() == before {
                 break;
             }
@@ -102,25 +96,19 @@ impl Taint {
 }
 
 /// What calls to the repository's reusable workflows carry, by the called file's path: the
-/// inputs callers fill with untrusted text (`inputs.version`), the outputs the called
-/// workflow or action hands back with it (`outputs.version`), and what a composite action's
-/// steps write to `$GITHUB_ENV`, in order, which the caller's later steps read.
+/// inputs callers fill with untrusted text (`inputs.version`) and the outputs the called
+/// workflow hands back with it (`outputs.version`).
 #[derive(Default)]
 struct Calls {
     inputs: HashMap<String, Carried>,
     outputs: HashMap<String, Carried>,
-    environment: HashMap<String, Vec<Variable>>,
 }
 
 impl Calls {
     fn size(&self) -> usize {
-        let names: usize = (self.inputs.values().chain(self.outputs.values()))
+        (self.inputs.values().chain(self.outputs.values()))
             .map(Vec::len)
-            .sum();
-        let writes: usize = (self.environment.values().flatten())
-            .map(|(_, origin)| 1 + usize::from(origin.is_some()))
-            .sum();
-        names + writes
+            .sum()
     }
 }
 
@@ -253,29 +241,11 @@ fn walk<'f>(
         }
         let key = (file.path.to_string(), String::new());
         if !writes.is_empty() {
-            found
-                .environment
-                .insert(file.path.to_string(), last_writes(&writes));
             walked.environment.insert(key.clone(), writes);
         }
         walked.jobs.insert(key, carried);
     }
     (walked, found)
-}
-
-/// The variables a composite action leaves in `$GITHUB_ENV` for its caller: each name's last
-/// write, in the order written, at most [`MAX_CARRIED`] of them (the last ones). Every step
-/// that uses the action copies them, so a generated action's thousands of writes are not
-/// copied into thousands of steps.
-fn last_writes(writes: &[EnvironmentWrite]) -> Vec<Variable> {
-    let mut seen = std::collections::HashSet::new();
-    let mut last: Vec<Variable> = (writes.iter().rev())
-        .filter(|(_, name, _)| seen.insert(name.as_str()))
-        .take(MAX_CARRIED)
-        .map(|(_, name, origin)| (name.clone(), origin.clone()))
-        .collect();
-    last.reverse();
-    last
 }
 
 /// Walks the steps that run in one job (a workflow job's, or a composite action's for the
@@ -338,14 +308,6 @@ impl Run<'_, '_> {
             for (name, origin) in environment_writes(step, file, carried, environment) {
                 written.insert(name.clone(), origin.clone());
                 writes.push((index, name, origin));
-            }
-            // What a composite action's steps write to `$GITHUB_ENV` is in the caller's later
-            // steps.
-            let action = uses.and_then(|uses| local_action(uses, self.actions));
-            let action_writes = action.and_then(|action| self.calls.environment.get(action));
-            for (name, origin) in action_writes.into_iter().flatten() {
-                written.insert(name.clone(), origin.clone());
-                writes.push((index, name.clone(), origin.clone()));
             }
         }
         writes
