@@ -369,3 +369,37 @@ jobs:
     let found = injections(".github/workflows/preview.yml", &raw);
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+/// A script whose comments are written in Japanese, with a full-width character right before
+/// a path that reads a branch: the path is read from the character after it, and the step's
+/// output still carries the branch it returns.
+#[test]
+fn a_github_script_step_with_a_wide_character_before_a_branch_read_is_read() {
+    let workflow = r#"on: issue_comment
+jobs:
+  deploy:
+    runs-on: ubuntu-24.04
+    steps:
+      - id: pr
+        uses: actions/github-script@v7
+        with:
+          result-encoding: string
+          script: |
+            const pr = await github.rest.pulls.get({
+              owner: context.repo.owner,
+              repo: context.repo.repo,
+              pull_number: context.issue.number,
+            });
+            // ブランチ：pr.data.head.ref、ラベル：é.head.label
+            return pr.data.head.ref;
+      - run: git fetch origin "${{ steps.pr.outputs.result }}"
+"#;
+    let path = ".github/workflows/deploy.yml";
+    assert_eq!(
+        carries(&injections(path, workflow)),
+        [(
+            18,
+            format!("steps.pr.outputs.result <- pr.data.head.ref {path}:16")
+        )]
+    );
+}

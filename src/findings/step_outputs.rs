@@ -373,9 +373,11 @@ fn untrusted_script_read(script: &str) -> Option<(usize, &str)> {
             if next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return None;
             }
-            let start = script[..at]
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-                .map_or(0, |i| i + 1);
+            // The path starts after the last character outside one, which may be wider than
+            // a byte (`é.head.ref`).
+            let start = (script[..at].char_indices().rev())
+                .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+                .map_or(0, |(i, c)| i + c.len_utf8());
             (start < at).then(|| (start, &script[start..end]))
         })
     });
