@@ -531,3 +531,32 @@ fn thousands_of_publishing_steps_in_one_job_are_judged_once() {
         shipready::evidence::State::Partial
     );
 }
+
+/// A github-script script of 1.9 MB repeating `context.payload.` with nothing between, and
+/// one repeating `.replace(/[^a]/x` with no comma after: each payload path and each
+/// replacement's flags are read once (each was read to its end again from every repetition,
+/// more than two minutes and five seconds in a release build).
+#[test]
+fn a_github_script_repeating_a_payload_read_or_a_replacement_is_read_in_one_pass() {
+    let workflow = |script: String| {
+        format!(
+            "on: issue_comment\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      \
+             - id: s\n        uses: actions/github-script@v7\n        with:\n          \
+             script: |\n            {script}\n      - run: echo \"${{{{ steps.s.outputs.result }}}}\"\n"
+        )
+    };
+    let repo = repository();
+    let payload = workflow("context.payload.".repeat(120_000));
+    let replace = workflow(".replace(/[^a]/x".repeat(110_000));
+    assert!(payload.len() < 2_000_000 && replace.len() < 2_000_000);
+    write(repo.path(), ".github/workflows/payload.yml", &payload);
+    write(repo.path(), ".github/workflows/replace.yml", &replace);
+
+    let assessment = assess_within(repo.path());
+
+    assert_good_workflow_assessed(&assessment);
+    let injections = (assessment.findings.iter())
+        .filter(|f| f.id == "template-injection")
+        .count();
+    assert_eq!(injections, 0);
+}

@@ -352,13 +352,17 @@ impl Layout {
 /// name for `github.event.pull_request.title`), or the branch of a pull request it looked up
 /// (`pr.data.head.ref`, `pull.head.label`).
 fn untrusted_script_read(script: &str) -> Option<(usize, &str)> {
+    let in_path = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
     let path_end = |from: usize| {
         script[from..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .find(|c: char| !in_path(c))
             .map_or(script.len(), |length| from + length)
     };
     let payload = script
         .match_indices("context.payload.")
+        // Only where a path starts (not `x.context.payload.`): paths then never overlap, and
+        // each is read once however many times the name repeats inside one.
+        .filter(|(at, _)| !script[..*at].ends_with(in_path))
         .find_map(|(at, found)| {
             let rest = &script[at + found.len()..path_end(at + found.len())];
             let event = format!("github.event.{rest}");
@@ -376,7 +380,7 @@ fn untrusted_script_read(script: &str) -> Option<(usize, &str)> {
             // The path starts after the last character outside one, which may be wider than
             // a byte (`é.head.ref`).
             let start = (script[..at].char_indices().rev())
-                .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+                .find(|(_, c)| !in_path(*c))
                 .map_or(0, |(i, c)| i + c.len_utf8());
             (start < at).then(|| (start, &script[start..end]))
         })
@@ -398,15 +402,20 @@ fn slugifies(script: &str) -> bool {
         let Some(end) = rest.bytes().take(256).position(|b| b == b']') else {
             return false;
         };
-        let Some(flags) = rest[end + 1..].strip_prefix('/') else {
+        let Some(after) = rest[end + 1..].strip_prefix('/') else {
             return false;
         };
+        // The flags are the letters right after the pattern; reading on to the next comma
+        // would read the rest of the script again at each `.replace(`.
+        let flags = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .map_or(after, |length| &after[..length]);
         let class = &rest[..end];
         !class.is_empty()
             && class
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            && flags[..flags.find(',').unwrap_or(0)].contains('g')
+            && flags.contains('g')
     })
 }
 
