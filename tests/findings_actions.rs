@@ -289,3 +289,82 @@ fn actions_that_use_each_other_are_read_once() {
         ]
     );
 }
+
+/// Two workflows use the greeting action: one greets pull requests by their title under
+/// `pull_request_target`, the other greets pushes by their commit. The greeting the action
+/// hands back is built from the title only for the first, and is reported only there, with
+/// that workflow's own expression as its origin.
+#[test]
+fn an_output_built_from_an_input_is_handed_back_only_to_callers_that_fill_it_with_untrusted_text() {
+    let pushes = CALLER
+        .replace("on: pull_request_target", "on: push")
+        .replace(
+            "${{ github.event.pull_request.title }}",
+            "${{ github.sha }}",
+        );
+    let pushes_path = ".github/workflows/greet-pushes.yml";
+    let found = findings(&[(ACTION, GREET), (WORKFLOW, CALLER), (pushes_path, &pushes)]);
+    let injections: Vec<(&str, usize)> = of_rule(&found, "template-injection")
+        .iter()
+        .map(|f| (f.1.as_str(), f.2))
+        .collect();
+    assert_eq!(
+        injections,
+        [(ACTION, 20), (ACTION, 21), (ACTION, 23), (WORKFLOW, 13)],
+        "{found:?}"
+    );
+}
+
+/// An input whose default is the event's branch (`default: ${{ github.head_ref }}`): a
+/// caller that leaves it out runs the action with the branch, so the action's script that
+/// expands it is reported, citing the default, and so is the output built from it in that
+/// caller; a caller that fills it with a commit is not.
+#[test]
+fn an_input_whose_default_is_untrusted_carries_it() {
+    let action = r#"name: Fetch
+inputs:
+  ref:
+    description: The branch to fetch
+    default: ${{ github.head_ref }}
+outputs:
+  fetched:
+    value: ${{ steps.fetch.outputs.ref }}
+runs:
+  using: composite
+  steps:
+    - id: fetch
+      shell: bash
+      run: |
+        git fetch origin "${{ inputs.ref }}"
+        echo "ref=${{ inputs.ref }}" >> "$GITHUB_OUTPUT"
+"#;
+    let caller = |with: &str| {
+        format!(
+            "on: pull_request\njobs:\n  fetch:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+             - id: fetch\n        uses: ./.github/actions/fetch{with}\n      \
+             - run: echo \"${{{{ steps.fetch.outputs.fetched }}}}\"\n"
+        )
+    };
+    let by_default = caller("");
+    let by_commit = caller("\n        with:\n          ref: ${{ github.sha }}");
+    let found = findings(&[
+        (".github/actions/fetch/action.yml", action),
+        (".github/workflows/default.yml", &by_default),
+        (".github/workflows/commit.yml", &by_commit),
+    ]);
+    let injections = of_rule(&found, "template-injection");
+    let at: Vec<(&str, usize)> = injections.iter().map(|f| (f.1.as_str(), f.2)).collect();
+    assert_eq!(
+        at,
+        [
+            (".github/actions/fetch/action.yml", 15),
+            (".github/actions/fetch/action.yml", 16),
+            (".github/workflows/default.yml", 8),
+        ]
+    );
+    let default = "carries `github.head_ref` from .github/actions/fetch/action.yml:5;";
+    assert!(
+        injections.iter().all(|f| f.4.contains(default)),
+        "{injections:#?}"
+    );
+}

@@ -26,6 +26,11 @@ pub(crate) struct Origin {
     pub context: String,
     pub path: String,
     pub line: usize,
+    /// The input of the local action being walked that the text came in through, lower-cased,
+    /// when it did: one caller's text, or the input's default. The action hands it back
+    /// through its outputs only to a step that fills that input with untrusted text or
+    /// leaves it to such a default, not to every step that uses the action.
+    pub input: Option<String>,
 }
 
 /// A name that carries untrusted text into a job, lower-cased (`inputs.version`, `matrix`,
@@ -56,6 +61,12 @@ impl Taint {
     /// path order).
     pub fn new<'f>(workflows: &[YamlFile<'f>], actions: &[YamlFile<'f>]) -> Self {
         let mut calls = Calls::default();
+        for action in actions {
+            let defaults = input_defaults(action);
+            if !defaults.is_empty() {
+                calls.defaults.insert(action.path.to_string(), defaults);
+            }
+        }
         let mut taint = Taint::default();
         for _ in 0..MAX_ROUNDS {
             let (walked, found) = walk(workflows, actions, &calls);
@@ -95,13 +106,15 @@ impl Taint {
     }
 }
 
-/// What calls to the repository's reusable workflows carry, by the called file's path: the
-/// inputs callers fill with untrusted text (`inputs.version`) and the outputs the called
-/// workflow hands back with it (`outputs.version`).
+/// What calls to the repository's reusable workflows and local actions carry, by the called
+/// file's path: the inputs callers fill with untrusted text (`inputs.version`) and the
+/// outputs the called workflow or action hands back with it (`outputs.version`); and the
+/// inputs of actions whose defaults are untrusted, which do not change from walk to walk.
 #[derive(Default)]
 struct Calls {
     inputs: HashMap<String, Carried>,
     outputs: HashMap<String, Carried>,
+    defaults: HashMap<String, Carried>,
 }
 
 impl Calls {
@@ -208,7 +221,18 @@ fn walk<'f>(
         }
     }
     for file in actions {
-        let mut carried = calls.inputs.get(file.path).cloned().unwrap_or_default();
+        // Each input's text is marked with the input it came through, so that the outputs
+        // built from it are handed back only to the steps that fill that input with it.
+        let mut carried = Carried::new();
+        let filled = calls.inputs.get(file.path).into_iter().flatten();
+        for (name, origin) in filled.chain(calls.defaults.get(file.path).into_iter().flatten()) {
+            let input = name.trim_start_matches("inputs.").to_string();
+            let origin = Origin {
+                input: Some(input),
+                ..Origin::clone(origin)
+            };
+            add(&mut carried, name.clone(), Rc::new(origin));
+        }
         let run = Run {
             file,
             actions,
@@ -296,13 +320,12 @@ impl Run<'_, '_> {
                 // What the action hands back becomes the step's outputs.
                 let handed_back = self.calls.outputs.get(action).into_iter().flatten();
                 for (output, origin) in handed_back.filter(|_| id.is_some()) {
+                    let Some(origin) = self.handed_back(step, action, origin, carried) else {
+                        continue;
+                    };
                     let id = id.as_deref().unwrap_or_default();
                     let output = output.trim_start_matches("outputs.");
-                    add(
-                        carried,
-                        format!("steps.{id}.outputs.{output}"),
-                        origin.clone(),
-                    );
+                    add(carried, format!("steps.{id}.outputs.{output}"), origin);
                 }
             }
             for (name, origin) in environment_writes(step, file, carried, environment) {
@@ -312,6 +335,56 @@ impl Run<'_, '_> {
         }
         writes
     }
+
+    /// What an output of the local action at `action` hands back to `step`, which uses it,
+    /// when the output carries `origin`: that text when the action read it from the event;
+    /// when it came through an input, what `step` fills that input with, or the input's
+    /// default when `step` leaves it out, and nothing when either is trusted.
+    fn handed_back(
+        &self,
+        step: &Node,
+        action: &str,
+        origin: &Rc<Origin>,
+        carried: &Carried,
+    ) -> Option<Rc<Origin>> {
+        let Some(input) = &origin.input else {
+            return Some(origin.clone());
+        };
+        let with = step.get("with").map(Node::entries).unwrap_or(&[]);
+        let filled = with
+            .iter()
+            .find(|(key, _)| key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(input)));
+        if let Some((_, value)) = filled {
+            return origin_in(value, self.file, carried);
+        }
+        let name = format!("inputs.{input}");
+        let mut defaults = self.calls.defaults.get(action).into_iter().flatten();
+        let (_, default) = defaults.find(|(n, _)| *n == name)?;
+        Some(default.clone())
+    }
+}
+
+/// The inputs of the local action in `file` whose `default:` expands untrusted text
+/// (`default: ${{ github.head_ref }}`), as `inputs.NAME`: a step that uses the action without
+/// filling them runs it with that text.
+fn input_defaults(file: &YamlFile) -> Carried {
+    let mut out = Carried::new();
+    // GitHub reads an action's metadata as one document.
+    let document = file.documents.first();
+    let inputs = document.and_then(|d| d.get("inputs"));
+    for (key, input) in inputs.map(Node::entries).unwrap_or(&[]) {
+        let (Some(key), Some(default)) = (key.as_str(), input.get("default")) else {
+            continue;
+        };
+        if let Some(origin) = origin_in(default, file, &Carried::new()) {
+            add(
+                &mut out,
+                format!("inputs.{}", key.to_ascii_lowercase()),
+                origin,
+            );
+        }
+    }
+    out
 }
 
 /// The outputs a reusable workflow hands back to its caller with untrusted text
@@ -457,6 +530,7 @@ pub(crate) fn origin_of(
             context: context.to_string(),
             path: path.to_string(),
             line: line(),
+            input: None,
         }));
     }
     carried_in(expression, carried).map(|(_, _, origin)| origin.clone())
@@ -560,6 +634,7 @@ mod tests {
             context: "github.event.label.name".into(),
             path: "a.yml".into(),
             line: 3,
+            input: None,
         })
     }
 
