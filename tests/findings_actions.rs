@@ -368,3 +368,53 @@ runs:
         "{injections:#?}"
     );
 }
+
+/// A composite action runs with the environment of the step that uses it: a variable that
+/// step binds to the pull request's branch is untrusted in the action's steps, through
+/// `${{ env.BRANCH }}` and through an output written from `$BRANCH`; the output is handed
+/// back only to the step that bound the branch, not to one that binds a trusted ref name.
+#[test]
+fn variables_of_the_calling_step_reach_the_actions_steps() {
+    let action = r#"name: Preview
+outputs:
+  branch:
+    value: ${{ steps.name.outputs.branch }}
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "Deploying ${{ env.BRANCH }}"
+    - id: name
+      shell: bash
+      run: echo "branch=$BRANCH" >> "$GITHUB_OUTPUT"
+"#;
+    let caller = |on: &str, branch: &str| {
+        format!(
+            "on: {on}\njobs:\n  preview:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+             - id: preview\n        uses: ./.github/actions/preview\n        env:\n          \
+             BRANCH: ${{{{ {branch} }}}}\n      \
+             - run: echo \"${{{{ steps.preview.outputs.branch }}}}\"\n"
+        )
+    };
+    let pulls = caller("pull_request_target", "github.head_ref");
+    let pushes = caller("push", "github.ref_name");
+    let found = findings(&[
+        (".github/actions/preview/action.yml", action),
+        (".github/workflows/pulls.yml", &pulls),
+        (".github/workflows/pushes.yml", &pushes),
+    ]);
+    let injections = of_rule(&found, "template-injection");
+    let at: Vec<(&str, usize)> = injections.iter().map(|f| (f.1.as_str(), f.2)).collect();
+    assert_eq!(
+        at,
+        [
+            (".github/actions/preview/action.yml", 9),
+            (".github/workflows/pulls.yml", 10),
+        ]
+    );
+    let origin = "carries `github.head_ref` from .github/workflows/pulls.yml:9;";
+    assert!(
+        injections.iter().all(|f| f.4.contains(origin)),
+        "{injections:#?}"
+    );
+}

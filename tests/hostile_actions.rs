@@ -299,3 +299,41 @@ fn thousands_of_findings_in_one_action_are_all_reported() {
         .unwrap();
     assert_eq!(last.location.line, 4 + 2 * 16_000);
 }
+
+/// A job binding 6,000 variables to an issue's title, whose 20,000 steps each use a local
+/// action, every other one after writing `$GITHUB_ENV`: the variables each step hands the
+/// action are worked out once for the job and kept up to date, not gathered again from all
+/// of them at every step.
+#[test]
+fn thousands_of_steps_handing_a_large_environment_to_an_action_are_read_once() {
+    let mut workflow =
+        String::from("on: issues\njobs:\n  j:\n    runs-on: ubuntu-latest\n    env:\n");
+    for i in 0..6_000 {
+        workflow.push_str(&format!(
+            "      V{i}: ${{{{ github.event.issue.title }}}}\n"
+        ));
+    }
+    workflow.push_str("    steps:\n");
+    for i in 0..10_000 {
+        workflow.push_str(&format!(
+            "      - run: echo \"W{i}=${{{{ github.sha }}}}\" >> \"$GITHUB_ENV\"\n      \
+             - uses: ./.github/actions/a\n      - uses: ./.github/actions/a\n"
+        ));
+    }
+    assert!(workflow.len() < 2_000_000, "{}", workflow.len());
+    let repo = repository();
+    write(repo.path(), ".github/workflows/many.yml", &workflow);
+    write(
+        repo.path(),
+        ".github/actions/a/action.yml",
+        format!("{ACTION_HEADER}    - shell: bash\n      run: echo \"${{{{ env.V1 }}}}\"\n"),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let injections: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "template-injection")
+        .map(|f| (f.location.path.as_str(), f.location.line))
+        .collect();
+    assert_eq!(injections, [(".github/actions/a/action.yml", 6)]);
+}

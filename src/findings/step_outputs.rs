@@ -240,7 +240,7 @@ impl<'a, 'f> StepReader<'a, 'f> {
             context: context.to_string(),
             path: self.file.path.to_string(),
             line,
-            input: None,
+            through: None,
         }))
     }
 

@@ -237,7 +237,7 @@ pub fn audit(sources: &Sources) -> Vec<Finding> {
         let job = Job {
             file,
             carried: taint.action(file.path).to_vec(),
-            env: Vec::new(),
+            env: taint.action_environment(file.path),
             writes: taint.environment_writes(file.path, ""),
         };
         job.scan(action_steps(document), &mut out);

@@ -7,18 +7,23 @@
 //! (`steps.labels.outputs.list`, `needs.find.outputs.labels`, `matrix.version`,
 //! `inputs.version`, `needs.call.outputs.version`), and the audit follows the names so that
 //! `${{ inputs.version }}` in the called workflow is reported when a caller fills it from
-//! `github.event.label.name`. Which outputs of a step carry the text, and from where, is
-//! decided in [`super::step_outputs`]; the script's writes are read, not run, so these
-//! findings have medium confidence.
+//! `github.event.label.name`. A step may hand any of them to one of the repository's own
+//! composite actions, and the action hand them back through its outputs ([`actions`]).
+//! Which outputs of a step carry the text, and from where, is decided in
+//! [`super::step_outputs`]; the script's writes are read, not run, so these findings have
+//! medium confidence.
+
+mod actions;
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::expression::reaching;
-use super::step_outputs::{Bindings, bindings, carrying_outputs, environment_writes};
+use super::step_outputs::{ANY_VARIABLE, Bindings, bindings, carrying_outputs, environment_writes};
 use super::template_injection::{expressions, expressions_in, untrusted_context};
-use super::{YamlFile, action_steps, jobs, local_action, steps};
+use super::{YamlFile, jobs, local_action, steps};
 use crate::parse::yaml::Node;
+use actions::{Through, input_defaults};
 
 /// Where untrusted text first entered a workflow: the event context and its line.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,11 +31,10 @@ pub(crate) struct Origin {
     pub context: String,
     pub path: String,
     pub line: usize,
-    /// The input of the local action being walked that the text came in through, lower-cased,
-    /// when it did: one caller's text, or the input's default. The action hands it back
-    /// through its outputs only to a step that fills that input with untrusted text or
-    /// leaves it to such a default, not to every step that uses the action.
-    pub input: Option<String>,
+    /// How the text came into the local action being walked from the steps that use it, when
+    /// it did: the action hands it back through its outputs only to a step that hands it the
+    /// same way, not to every step that uses the action.
+    pub through: Option<Through>,
 }
 
 /// A name that carries untrusted text into a job, lower-cased (`inputs.version`, `matrix`,
@@ -54,6 +58,8 @@ pub(crate) type EnvironmentWrite = (usize, String, Option<Rc<Origin>>);
 pub(crate) struct Taint {
     jobs: HashMap<(String, String), Carried>,
     environment: HashMap<(String, String), Vec<EnvironmentWrite>>,
+    /// The untrusted variables of the steps that use each local action, by its path.
+    called_with: HashMap<String, Carried>,
 }
 
 impl Taint {
@@ -75,10 +81,12 @@ impl Taint {
             let before = calls.size();
             merge(&mut calls.inputs, found.inputs);
             merge(&mut calls.outputs, found.outputs);
+            merge(&mut calls.environment, found.environment);
             if calls.size() == before {
                 break;
             }
         }
+        taint.called_with = calls.environment;
         taint
     }
 
@@ -96,6 +104,24 @@ impl Taint {
         self.job(path, "")
     }
 
+    /// The variables the steps that use the local action at `path` run it with that hold
+    /// untrusted text, as `env.name` in name order; `env` for a write to `$GITHUB_ENV` that
+    /// may have set any variable.
+    pub fn action_environment(&self, path: &str) -> Carried {
+        let mut reads: Carried = (self.called_with.get(path).into_iter().flatten())
+            .map(|(name, origin)| {
+                let read = if name == ANY_VARIABLE {
+                    "env".to_string()
+                } else {
+                    format!("env.{}", name.to_ascii_lowercase())
+                };
+                (read, origin.clone())
+            })
+            .collect();
+        reads.sort_by(|a, b| a.0.cmp(&b.0));
+        reads
+    }
+
     /// What the steps of job `job` of the workflow at `path` write to `$GITHUB_ENV`, in step
     /// order; the steps of a local action are job `""` of its file.
     pub fn environment_writes(&self, path: &str, job: &str) -> &[EnvironmentWrite] {
@@ -107,19 +133,23 @@ impl Taint {
 }
 
 /// What calls to the repository's reusable workflows and local actions carry, by the called
-/// file's path: the inputs callers fill with untrusted text (`inputs.version`) and the
-/// outputs the called workflow or action hands back with it (`outputs.version`); and the
-/// inputs of actions whose defaults are untrusted, which do not change from walk to walk.
+/// file's path: the inputs callers fill with untrusted text (`inputs.version`), the outputs
+/// the called workflow or action hands back with it (`outputs.version`), and the variables
+/// the steps that use an action run it with (`TITLE`, as written); and the inputs of actions
+/// whose defaults are untrusted, which do not change from walk to walk.
 #[derive(Default)]
 struct Calls {
     inputs: HashMap<String, Carried>,
     outputs: HashMap<String, Carried>,
+    environment: HashMap<String, Carried>,
     defaults: HashMap<String, Carried>,
 }
 
 impl Calls {
     fn size(&self) -> usize {
-        (self.inputs.values().chain(self.outputs.values()))
+        (self.inputs.values())
+            .chain(self.outputs.values())
+            .chain(self.environment.values())
             .map(Vec::len)
             .sum()
     }
@@ -221,53 +251,7 @@ fn walk<'f>(
         }
     }
     for file in actions {
-        // Each input's text is marked with the input it came through, so that the outputs
-        // built from it are handed back only to the steps that fill that input with it.
-        let mut carried = Carried::new();
-        let filled = calls.inputs.get(file.path).into_iter().flatten();
-        for (name, origin) in filled.chain(calls.defaults.get(file.path).into_iter().flatten()) {
-            let input = name.trim_start_matches("inputs.").to_string();
-            let origin = Origin {
-                input: Some(input),
-                ..Origin::clone(origin)
-            };
-            add(&mut carried, name.clone(), Rc::new(origin));
-        }
-        let run = Run {
-            file,
-            actions,
-            calls,
-        };
-        let none = Bindings::new();
-        let mut writes = Vec::new();
-        // GitHub reads an action's metadata as one document.
-        if let Some(document) = file.documents.first() {
-            writes = run.steps(
-                action_steps(document),
-                &mut carried,
-                [&none, &none],
-                &mut found,
-            );
-            let declared = document.get("outputs").map(Node::entries).unwrap_or(&[]);
-            for (key, output) in declared {
-                let (Some(key), Some(value)) = (key.as_str(), output.get("value")) else {
-                    continue;
-                };
-                if let Some(origin) = origin_in(value, file, &carried) {
-                    let target = found.outputs.entry(file.path.to_string()).or_default();
-                    add(
-                        target,
-                        format!("outputs.{}", key.to_ascii_lowercase()),
-                        origin,
-                    );
-                }
-            }
-        }
-        let key = (file.path.to_string(), String::new());
-        if !writes.is_empty() {
-            walked.environment.insert(key.clone(), writes);
-        }
-        walked.jobs.insert(key, carried);
+        actions::walk(file, actions, calls, &mut walked, &mut found);
     }
     (walked, found)
 }
@@ -284,7 +268,7 @@ impl Run<'_, '_> {
     /// Follows untrusted text through `steps`: adds the step outputs that carry it to
     /// `carried`, records in `found` what the steps hand the local actions they use, and
     /// returns what they write to `$GITHUB_ENV`. `outer` are the job's and the workflow's
-    /// `env:` bindings.
+    /// `env:` bindings (for a local action's steps, the variables its callers run it with).
     fn steps(
         &self,
         steps: &[Node],
@@ -295,6 +279,8 @@ impl Run<'_, '_> {
         let file = self.file;
         let mut written = Bindings::new();
         let mut writes = Vec::new();
+        // Worked out when a step first uses a local action, kept up to date after.
+        let mut untrusted: Option<actions::Untrusted> = None;
         for (index, step) in steps.iter().enumerate() {
             let environment = [&written, outer[0], outer[1]];
             let id = (step.get("id").and_then(Node::as_str)).map(str::to_ascii_lowercase);
@@ -305,86 +291,27 @@ impl Run<'_, '_> {
             }
             let uses = step.get("uses").and_then(Node::as_str);
             if let Some(action) = uses.and_then(|uses| local_action(uses, self.actions)) {
-                for (key, value) in step.get("with").map(Node::entries).unwrap_or(&[]) {
-                    let (Some(key), Some(origin)) = (key.as_str(), origin_in(value, file, carried))
-                    else {
-                        continue;
-                    };
-                    let target = found.inputs.entry(action.to_string()).or_default();
-                    add(
-                        target,
-                        format!("inputs.{}", key.to_ascii_lowercase()),
-                        origin,
-                    );
-                }
-                // What the action hands back becomes the step's outputs.
-                let handed_back = self.calls.outputs.get(action).into_iter().flatten();
-                for (output, origin) in handed_back.filter(|_| id.is_some()) {
-                    let Some(origin) = self.handed_back(step, action, origin, carried) else {
-                        continue;
-                    };
-                    let id = id.as_deref().unwrap_or_default();
-                    let output = output.trim_start_matches("outputs.");
-                    add(carried, format!("steps.{id}.outputs.{output}"), origin);
-                }
+                let untrusted =
+                    untrusted.get_or_insert_with(|| actions::untrusted_variables(environment));
+                let outer = actions::Outer {
+                    layers: environment,
+                    untrusted,
+                };
+                self.call(step, action, id.as_deref(), carried, &outer, found);
             }
             for (name, origin) in environment_writes(step, file, carried, environment) {
+                if let Some(untrusted) = &mut untrusted {
+                    match &origin {
+                        Some(origin) => untrusted.insert(name.clone(), origin.clone()),
+                        None => untrusted.remove(&name),
+                    };
+                }
                 written.insert(name.clone(), origin.clone());
                 writes.push((index, name, origin));
             }
         }
         writes
     }
-
-    /// What an output of the local action at `action` hands back to `step`, which uses it,
-    /// when the output carries `origin`: that text when the action read it from the event;
-    /// when it came through an input, what `step` fills that input with, or the input's
-    /// default when `step` leaves it out, and nothing when either is trusted.
-    fn handed_back(
-        &self,
-        step: &Node,
-        action: &str,
-        origin: &Rc<Origin>,
-        carried: &Carried,
-    ) -> Option<Rc<Origin>> {
-        let Some(input) = &origin.input else {
-            return Some(origin.clone());
-        };
-        let with = step.get("with").map(Node::entries).unwrap_or(&[]);
-        let filled = with
-            .iter()
-            .find(|(key, _)| key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(input)));
-        if let Some((_, value)) = filled {
-            return origin_in(value, self.file, carried);
-        }
-        let name = format!("inputs.{input}");
-        let mut defaults = self.calls.defaults.get(action).into_iter().flatten();
-        let (_, default) = defaults.find(|(n, _)| *n == name)?;
-        Some(default.clone())
-    }
-}
-
-/// The inputs of the local action in `file` whose `default:` expands untrusted text
-/// (`default: ${{ github.head_ref }}`), as `inputs.NAME`: a step that uses the action without
-/// filling them runs it with that text.
-fn input_defaults(file: &YamlFile) -> Carried {
-    let mut out = Carried::new();
-    // GitHub reads an action's metadata as one document.
-    let document = file.documents.first();
-    let inputs = document.and_then(|d| d.get("inputs"));
-    for (key, input) in inputs.map(Node::entries).unwrap_or(&[]) {
-        let (Some(key), Some(default)) = (key.as_str(), input.get("default")) else {
-            continue;
-        };
-        if let Some(origin) = origin_in(default, file, &Carried::new()) {
-            add(
-                &mut out,
-                format!("inputs.{}", key.to_ascii_lowercase()),
-                origin,
-            );
-        }
-    }
-    out
 }
 
 /// The outputs a reusable workflow hands back to its caller with untrusted text
@@ -530,7 +457,7 @@ pub(crate) fn origin_of(
             context: context.to_string(),
             path: path.to_string(),
             line: line(),
-            input: None,
+            through: None,
         }));
     }
     carried_in(expression, carried).map(|(_, _, origin)| origin.clone())
@@ -634,7 +561,7 @@ mod tests {
             context: "github.event.label.name".into(),
             path: "a.yml".into(),
             line: 3,
-            input: None,
+            through: None,
         })
     }
 
