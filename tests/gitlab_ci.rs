@@ -516,3 +516,58 @@ fn a_reference_reads_a_script_the_named_template_extends_into() {
         ]
     );
 }
+
+/// Per-region deploy jobs extending one template: each adds its URL to the template's
+/// `environment:` and its entrypoint to the template's `image:`, and turns off the pipeline's
+/// variables while the template turns off its defaults. GitLab merges these maps key by key
+/// through `extends:`, so each job still deploys to production with the template's image and
+/// without the default login.
+#[test]
+fn maps_a_job_extends_keep_the_keys_it_does_not_set() {
+    let text = r#"stages: [deploy]
+
+default:
+  before_script:
+    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
+
+.deploy:
+  stage: deploy
+  inherit:
+    default: false
+  environment:
+    name: production
+  image:
+    name: registry.example.test/deployer:2
+  script:
+    - ./deploy.sh
+
+deploy-eu:
+  extends: .deploy
+  inherit:
+    variables: false
+  environment:
+    url: https://eu.example.test
+  image:
+    entrypoint: [""]
+"#;
+    let model = pipelines(&with_project(&[(".gitlab-ci.yml", text)]));
+    let gitlab = pipeline(&model, ".gitlab-ci.yml");
+    let deploy = gitlab.jobs.iter().find(|j| j.id == "deploy-eu").unwrap();
+    let environment = deploy
+        .environment
+        .as_ref()
+        .map(|(name, at)| (name.as_str(), at.line));
+    assert_eq!(environment, Some(("production", 12)));
+    assert_eq!(
+        job_images(gitlab, "deploy-eu"),
+        [command(
+            "registry.example.test/deployer:2",
+            ".gitlab-ci.yml",
+            14
+        )]
+    );
+    assert_eq!(
+        job_commands(gitlab, "deploy-eu"),
+        [command("./deploy.sh", ".gitlab-ci.yml", 16)]
+    );
+}

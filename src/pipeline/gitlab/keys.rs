@@ -1,5 +1,6 @@
 //! A GitLab job's keys as GitLab reads them: its own, then those of the jobs and templates it
-//! `extends:`, then the pipeline's defaults for the keys it still lacks.
+//! `extends:` (maps merged key by key), then the pipeline's defaults for the keys it still
+//! lacks.
 //!
 //! Defaults are the `default:` section and the older top-level `image:`, `services:`, `cache:`,
 //! `before_script:` and `after_script:`; a job takes them as far as its `inherit: default:`
@@ -78,16 +79,20 @@ pub(super) struct Keyed<'d> {
 
 type Entry<'d> = (&'d str, Keyed<'d>);
 
+/// A name and a path of keys below it, as looked up through `extends:`.
+type Lookup<'d> = (&'d str, Vec<String>);
+
 /// The jobs, templates and defaults of one pipeline (the main file, then its local includes).
 pub(super) struct Definitions<'d> {
     /// Each job and template in the order written: name, file, and the key that names it.
     order: Vec<(&'d str, usize, &'d Node)>,
     /// Each job's and template's body by name, with its file.
     bodies: HashMap<&'d str, (usize, &'d Node)>,
-    /// What each name reached through `extends:` holds under a key, its own value or one it
-    /// extends, looked up once: a template that thousands of jobs extend, or that extends
-    /// the same parent many times over, is read once per key, and nothing is copied.
-    extended: RefCell<HashMap<(&'d str, String), Option<Keyed<'d>>>>,
+    /// What each name reached through `extends:` holds under a key (or a path below one),
+    /// its own value or one it extends, looked up once: a template that thousands of jobs
+    /// extend, or that extends the same parent many times over, is read once per key, and
+    /// nothing is copied.
+    extended: RefCell<HashMap<Lookup<'d>, Option<Keyed<'d>>>>,
     defaults: Vec<Entry<'d>>,
 }
 
@@ -133,7 +138,7 @@ impl<'d> Definitions<'d> {
     /// `!reference` tag reads it: GitLab resolves `extends:` first, and applies defaults
     /// after both, so a key the job only takes from `default:` is not found.
     pub(super) fn value(&self, name: &str, key: &str) -> Option<Keyed<'d>> {
-        self.lookup(name, key, 0, true)
+        self.lookup(name, &[key], 0, true)
     }
 
     /// The keys the job `name` runs with: its own and those it `extends:`, then the defaults
@@ -146,7 +151,7 @@ impl<'d> Definitions<'d> {
         };
         // A trigger job starts another pipeline and runs no container or script of its own.
         if keys.get("trigger").is_none() {
-            let inherit = keys.get("inherit").and_then(|i| i.node.get("default"));
+            let inherit = keys.get_in(&["inherit", "default"]).map(|i| i.node);
             keys.inherit = match inherit.map(|i| (i, i.as_bool())) {
                 None | Some((_, Some(true))) => Inherit::All,
                 Some((_, Some(false))) => Inherit::Nothing,
@@ -156,34 +161,50 @@ impl<'d> Definitions<'d> {
         keys
     }
 
-    /// `key` in the job or template `name`, or else in the jobs and templates it
-    /// `extends:`, later parents before earlier ones, up to [`MAX_EXTENDS_DEPTH`] levels.
-    /// The answer is kept when `keep` is set, as it is for every parent; a job read for
-    /// itself is read once per key and need not be.
-    fn lookup(&self, name: &str, key: &str, depth: usize, keep: bool) -> Option<Keyed<'d>> {
+    /// The value at `path` (a key, then keys below it) in the job or template `name`, or
+    /// else in the jobs and templates it `extends:`, later parents before earlier ones, up to
+    /// [`MAX_EXTENDS_DEPTH`] levels. GitLab merges maps through `extends:` key by key, so a
+    /// map without the next key of the path is looked through to the parents' (a job's
+    /// `environment: {url: ...}` keeps its template's `name:`), while any other value
+    /// replaces theirs. The answer is kept when `keep` is set, as it is for every parent; a
+    /// job read for itself is read once per path and need not be.
+    fn lookup(&self, name: &str, path: &[&str], depth: usize, keep: bool) -> Option<Keyed<'d>> {
         let (&name, &(source, body)) = self.bodies.get_key_value(name)?;
-        if keep && let Some(found) = self.extended.borrow().get(&(name, key.to_string())) {
+        let cached = || -> Lookup<'d> { (name, path.iter().map(|k| k.to_string()).collect()) };
+        if keep && let Some(found) = self.extended.borrow().get(&cached()) {
             return *found;
         }
-        let own = (key != "extends").then(|| body.get(key)).flatten();
+        let (key, below) = path.split_first()?;
+        let mut own = (*key != "extends").then(|| body.get(key)).flatten();
+        let mut replaced = false;
+        for key in below {
+            match own {
+                Some(node) if node.is_map() => own = node.get(key),
+                Some(_) => {
+                    (own, replaced) = (None, true);
+                    break;
+                }
+                None => break,
+            }
+        }
         let found = match own {
             Some(node) => Some(Keyed {
                 source,
                 node,
                 origin: Origin::Own,
             }),
-            None if depth > MAX_EXTENDS_DEPTH => None,
+            None if replaced || depth > MAX_EXTENDS_DEPTH => None,
             None => {
                 let parents = body.get("extends").map(Node::strings).unwrap_or_default();
                 parents.iter().rev().find_map(|parent| {
-                    let value = self.lookup(parent, key, depth + 1, true)?;
+                    let value = self.lookup(parent, path, depth + 1, true)?;
                     let origin = Origin::Extended;
                     Some(Keyed { origin, ..value })
                 })
             }
         };
         if keep {
-            (self.extended.borrow_mut()).insert((name, key.to_string()), found);
+            (self.extended.borrow_mut()).insert(cached(), found);
         }
         found
     }
@@ -207,7 +228,7 @@ pub(super) struct JobKeys<'j, 'd> {
 
 impl<'d> JobKeys<'_, 'd> {
     pub(super) fn get(&self, key: &str) -> Option<Keyed<'d>> {
-        let written = self.definitions.lookup(self.name, key, 0, false);
+        let written = self.definitions.lookup(self.name, &[key], 0, false);
         if written.is_some() {
             return written;
         }
@@ -218,6 +239,34 @@ impl<'d> JobKeys<'_, 'd> {
         };
         let (_, value) = (self.definitions.defaults.iter()).find(|(k, _)| *k == key)?;
         inherited.then_some(*value)
+    }
+
+    /// The value at `path` below a key (`["environment", "name"]`), merged through
+    /// `extends:` as GitLab merges maps ([`Definitions::lookup`]); a default is taken whole,
+    /// as [`Self::get`] takes it.
+    pub(super) fn get_in(&self, path: &[&str]) -> Option<Keyed<'d>> {
+        let (key, below) = path.split_first()?;
+        let written = |path: &[&str]| self.definitions.lookup(self.name, path, 0, false);
+        if written(&[key]).is_some() {
+            return written(path);
+        }
+        let mut value = self.get(key)?;
+        for key in below {
+            value.node = value.node.get(key)?;
+        }
+        Some(value)
+    }
+
+    /// What names the value of `key`: the value itself when it is not a map, else its
+    /// `name:` (`environment: {name: production, url: ...}`), which may come from a template
+    /// the job extends.
+    pub(super) fn name_of(&self, key: &str) -> Option<Keyed<'d>> {
+        let value = self.get(key)?;
+        if value.node.is_map() {
+            self.get_in(&[key, "name"])
+        } else {
+            Some(value)
+        }
     }
 
     /// The value under `key`, wherever it comes from.

@@ -283,17 +283,15 @@ fn parse_job(
             && !rules_text.contains("CI_COMMIT_BRANCH")
             && !rules_text.contains("push"));
 
-    let environment = keys.get("environment").and_then(|value| {
-        let env = value.node;
-        let name_node = if env.is_map() { env.get("name")? } else { env };
-        Some((name_node.as_str()?.to_string(), located(value, name_node)))
-    });
+    let environment = keys
+        .name_of("environment")
+        .and_then(|name| Some((name.node.as_str()?.to_string(), located(name, name.node))));
     let image_of = |value: keys::Keyed, n: &Node| -> Option<(String, crate::source::Location)> {
         let image = if n.is_map() { n.get("name")? } else { n };
         Some((image.as_str()?.to_string(), located(value, image)))
     };
-    let mut images: Vec<_> = (keys.get("image").into_iter())
-        .filter_map(|value| image_of(value, value.node))
+    let mut images: Vec<_> = (keys.name_of("image").into_iter())
+        .filter_map(|name| image_of(name, name.node))
         .collect();
     let services: Vec<_> = keys
         .get("services")
