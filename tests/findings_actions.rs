@@ -418,3 +418,52 @@ runs:
         "{injections:#?}"
     );
 }
+
+/// A setup action that writes the branch and a caller's title to `$GITHUB_ENV`: the steps
+/// after the one that uses it have both variables. The title is untrusted only after a step
+/// that filled the input with untrusted text, not after one that filled it with a commit.
+#[test]
+fn variables_an_action_writes_to_the_environment_reach_the_steps_after_it() {
+    let action = r#"name: Setup
+inputs:
+  title:
+    required: true
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: |
+        echo "BRANCH=${{ github.head_ref }}" >> "$GITHUB_ENV"
+        echo "TITLE=${{ inputs.title }}" >> "$GITHUB_ENV"
+"#;
+    let caller = |title: &str| {
+        format!(
+            "on: pull_request_target\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+             - uses: ./.github/actions/setup\n        with:\n          title: ${{{{ {title} }}}}\n      \
+             - run: echo \"${{{{ env.BRANCH }}}}\"\n      \
+             - run: echo \"${{{{ env.TITLE }}}}\"\n"
+        )
+    };
+    let titled = caller("github.event.pull_request.title");
+    let committed = caller("github.sha");
+    let found = findings(&[
+        (".github/actions/setup/action.yml", action),
+        (".github/workflows/titled.yml", &titled),
+        (".github/workflows/committed.yml", &committed),
+    ]);
+    let injections: Vec<(&str, usize)> = of_rule(&found, "template-injection")
+        .iter()
+        .map(|f| (f.1.as_str(), f.2))
+        .collect();
+    assert_eq!(
+        injections,
+        [
+            (".github/actions/setup/action.yml", 10),
+            (".github/actions/setup/action.yml", 11),
+            (".github/workflows/committed.yml", 9),
+            (".github/workflows/titled.yml", 9),
+            (".github/workflows/titled.yml", 10),
+        ],
+        "{found:#?}"
+    );
+}

@@ -4,10 +4,11 @@
 //! ways: the inputs it fills (`with: title: ...`), the defaults of the inputs it leaves out
 //! (`default: ${{ github.head_ref }}`), and its environment, which the action's steps run
 //! with. The action is walked once with what all the steps that use it hand it; the text is
-//! marked with the way it came in ([`Through`]), so that an output built from it is handed
-//! back only to the steps that hand the same text in the same way, with their own origin.
+//! marked with the way it came in ([`Through`]), so that an output built from it, or a
+//! variable the action writes to `$GITHUB_ENV` for the steps after it, is handed back only to
+//! the steps that hand the same text in the same way, with their own origin.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use super::{Bindings, Calls, Carried, MAX_CARRIED, Origin, Run, Walked, add, bindings, origin_in};
@@ -37,7 +38,8 @@ impl Origin {
 
 /// Walks the steps of the local action in `file` with what the steps that use it hand it,
 /// as earlier walks found: records what its steps carry in `walked`, and in `found` the
-/// outputs it hands back with untrusted text and what it hands the local actions it uses.
+/// outputs and the variables it hands back with untrusted text and what it hands the local
+/// actions it uses.
 pub(super) fn walk<'f>(
     file: &YamlFile<'f>,
     actions: &[YamlFile<'f>],
@@ -82,6 +84,19 @@ pub(super) fn walk<'f>(
             }
         }
     }
+    // The variables the action leaves untrusted in `$GITHUB_ENV`, each as last written.
+    let mut last = HashMap::new();
+    for (_, name, origin) in &writes {
+        last.insert(name, origin);
+    }
+    let mut exported: Vec<_> = (last.into_iter())
+        .filter_map(|(name, origin)| Some((name, origin.as_ref()?)))
+        .collect();
+    exported.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, origin) in exported {
+        let target = found.exported.entry(file.path.to_string()).or_default();
+        add(target, name.clone(), origin.clone());
+    }
     let key = (file.path.to_string(), String::new());
     if !writes.is_empty() {
         walked.environment.insert(key.clone(), writes);
@@ -122,8 +137,9 @@ pub(super) fn untrusted_variables(layers: [&Bindings; 3]) -> Untrusted {
 
 impl Run<'_, '_> {
     /// Follows a step that uses the local action at `action`: records in `found` the
-    /// untrusted text it hands the action, and adds to `carried` the outputs the action hands
-    /// back to it with untrusted text, when the step has an `id`.
+    /// untrusted text it hands the action, adds to `carried` the outputs the action hands
+    /// back to it with untrusted text, when the step has an `id`, and returns the variables
+    /// the action writes to `$GITHUB_ENV` with untrusted text, as the step's own writes.
     pub(super) fn call(
         &self,
         step: &Node,
@@ -132,7 +148,7 @@ impl Run<'_, '_> {
         carried: &mut Carried,
         outer: &Outer,
         found: &mut Calls,
-    ) {
+    ) -> Vec<(String, Option<Rc<Origin>>)> {
         let file = self.file;
         // The action runs with the step's own variables, then those it inherits, each in
         // name order.
@@ -157,17 +173,25 @@ impl Run<'_, '_> {
                 origin,
             );
         }
-        let Some(id) = id else { return };
+        let exported = self.calls.exported.get(action).into_iter().flatten();
+        let writes = exported
+            .filter_map(|(name, origin)| {
+                let origin = self.handed_back(step, action, origin, carried, &own, outer)?;
+                Some((name.clone(), Some(origin)))
+            })
+            .collect();
+        let Some(id) = id else { return writes };
         for (output, origin) in self.calls.outputs.get(action).into_iter().flatten() {
             let handed_back = self.handed_back(step, action, origin, carried, &own, outer);
             let Some(origin) = handed_back else { continue };
             let output = output.trim_start_matches("outputs.");
             add(carried, format!("steps.{id}.outputs.{output}"), origin);
         }
+        writes
     }
 
-    /// What an output of the local action at `action` hands back to `step`, which uses it,
-    /// when the output carries `origin`: that text when the action read it from the event;
+    /// What an output (or a variable written to `$GITHUB_ENV`) of the local action at
+    /// `action` hands back to `step`, which uses it, when it carries `origin`: that text when the action read it from the event;
     /// when it came through an input, what `step` fills that input with, or the input's
     /// default when `step` leaves it out; when it came through a variable, the variable the
     /// step runs with (its `own` or an `outer` one); nothing when these are trusted.

@@ -82,6 +82,7 @@ impl Taint {
             merge(&mut calls.inputs, found.inputs);
             merge(&mut calls.outputs, found.outputs);
             merge(&mut calls.environment, found.environment);
+            merge(&mut calls.exported, found.exported);
             if calls.size() == before {
                 break;
             }
@@ -134,14 +135,16 @@ impl Taint {
 
 /// What calls to the repository's reusable workflows and local actions carry, by the called
 /// file's path: the inputs callers fill with untrusted text (`inputs.version`), the outputs
-/// the called workflow or action hands back with it (`outputs.version`), and the variables
-/// the steps that use an action run it with (`TITLE`, as written); and the inputs of actions
-/// whose defaults are untrusted, which do not change from walk to walk.
+/// the called workflow or action hands back with it (`outputs.version`), the variables the
+/// steps that use an action run it with (`TITLE`, as written) and those the action writes to
+/// `$GITHUB_ENV` for the steps after them; and the inputs of actions whose defaults are
+/// untrusted, which do not change from walk to walk.
 #[derive(Default)]
 struct Calls {
     inputs: HashMap<String, Carried>,
     outputs: HashMap<String, Carried>,
     environment: HashMap<String, Carried>,
+    exported: HashMap<String, Carried>,
     defaults: HashMap<String, Carried>,
 }
 
@@ -150,6 +153,7 @@ impl Calls {
         (self.inputs.values())
             .chain(self.outputs.values())
             .chain(self.environment.values())
+            .chain(self.exported.values())
             .map(Vec::len)
             .sum()
     }
@@ -290,6 +294,7 @@ impl Run<'_, '_> {
                 }
             }
             let uses = step.get("uses").and_then(Node::as_str);
+            let mut step_writes = Vec::new();
             if let Some(action) = uses.and_then(|uses| local_action(uses, self.actions)) {
                 let untrusted =
                     untrusted.get_or_insert_with(|| actions::untrusted_variables(environment));
@@ -297,9 +302,10 @@ impl Run<'_, '_> {
                     layers: environment,
                     untrusted,
                 };
-                self.call(step, action, id.as_deref(), carried, &outer, found);
+                step_writes = self.call(step, action, id.as_deref(), carried, &outer, found);
             }
-            for (name, origin) in environment_writes(step, file, carried, environment) {
+            step_writes.extend(environment_writes(step, file, carried, environment));
+            for (name, origin) in step_writes {
                 if let Some(untrusted) = &mut untrusted {
                     match &origin {
                         Some(origin) => untrusted.insert(name.clone(), origin.clone()),
