@@ -793,3 +793,32 @@ fn a_matrix_on_a_job_calling_reusable_tests_is_a_test_matrix() {
         (".github/workflows/tests.yml", 10)
     );
 }
+
+/// Integration tests selected by a marker or an option of the suite (`pytest -m
+/// integration`, `pytest --integration`) run in CI like a suite kept in its own folder.
+#[test]
+fn integration_tests_selected_by_marker_or_option_run_in_ci() {
+    for command in [
+        "poetry run pytest --integration -v",
+        "pytest -m integration",
+    ] {
+        let workflow = format!(
+            "name: Tests\non: [push, pull_request]\njobs:\n  integration:\n    runs-on: ubuntu-latest\n    steps:\n      \
+             - uses: actions/checkout@v4\n      - run: {command}\n"
+        );
+        let found = assess_files(&[
+            ("src/lib/__init__.py", "def f():\n    return 1\n"),
+            (
+                "tests/integration/test_git.py",
+                "def test_clone():\n    assert True\n",
+            ),
+            (".github/workflows/tests.yml", &workflow),
+        ]);
+        let integration = practice(&found, "TST-05");
+        assert_eq!(
+            integration.state,
+            State::Present,
+            "{command}: {integration:#?}"
+        );
+    }
+}
