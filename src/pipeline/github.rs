@@ -309,7 +309,7 @@ fn parse_job(
             .unwrap_or_default(),
         has_timeout: body.get("timeout-minutes").is_some(),
         self_hosted: runs_on.is_some_and(|r| r.contains("self-hosted")),
-        sets_permissions: body.get("permissions").is_some(),
+        permissions: body.get("permissions").map(describe_permissions),
         serialised: body.get("concurrency").is_some(),
         deploys: std::sync::OnceLock::new(),
         simulated: std::sync::OnceLock::new(),

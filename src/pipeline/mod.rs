@@ -225,8 +225,9 @@ pub struct Job {
     pub matrix: Vec<MatrixAxis>,
     pub has_timeout: bool,
     pub self_hosted: bool,
-    /// The job sets its own `permissions:` (GitHub), which replace the workflow's.
-    pub sets_permissions: bool,
+    /// The job's own `permissions:` (GitHub) as written (`id-token: write, contents: read`,
+    /// `write-all`), which replace the workflow's.
+    pub permissions: Option<String>,
     /// Runs of the job are serialised: `concurrency:` (GitHub) or `resource_group:` (GitLab).
     pub serialised: bool,
     /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
@@ -258,7 +259,7 @@ impl Job {
             matrix: Vec::new(),
             has_timeout: false,
             self_hosted: false,
-            sets_permissions: false,
+            permissions: None,
             serialised: false,
             deploys: std::sync::OnceLock::new(),
             simulated: std::sync::OnceLock::new(),

@@ -10,6 +10,7 @@ mod load_tests;
 mod matrix;
 mod migrations;
 mod pipeline;
+mod pypi_publish;
 mod quality;
 mod release_tools;
 mod runners;
@@ -57,7 +58,8 @@ pub fn run(
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
         "health_checks" => health::health_checks(facts, signals),
-        "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals),
+        "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals)
+            .or_else(|| pypi_publish::attestations(facts, practice, signals)),
         _ => None,
     }
 }

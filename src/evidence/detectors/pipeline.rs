@@ -404,7 +404,7 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
                 ));
             }
             // Every job sets its own permissions: the workflow default reaches none of them.
-            None if !p.jobs.is_empty() && p.jobs.iter().all(|j| j.sets_permissions) => {
+            None if !p.jobs.is_empty() && p.jobs.iter().all(|j| j.permissions.is_some()) => {
                 found.push(evidence(
                     facts,
                     State::Present,

@@ -3,7 +3,8 @@
 //! that runs `goreleaser release`, and only where that pipeline can publish: a run for a pull
 //! request releases nothing. The configuration alone is Partial; with a pipeline that runs
 //! the release on a push, tag, release, schedule, by hand or from triggers outside the
-//! repository it is Present.
+//! repository it is Present. The PyPI publish action's attestations, on by default, are read
+//! by [`super::pypi_publish`].
 
 use super::{Facts, State, Verdict, evidence, verdict};
 use crate::catalog::Practice;

@@ -347,7 +347,7 @@ fn parse_job(
             .unwrap_or_default(),
         has_timeout: keys.get("timeout").is_some(),
         self_hosted: false,
-        sets_permissions: false,
+        permissions: None,
         serialised: keys.get("resource_group").is_some(),
         deploys: std::sync::OnceLock::new(),
         simulated: std::sync::OnceLock::new(),

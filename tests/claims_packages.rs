@@ -1,0 +1,103 @@
+//! Report claims on packages and command-line tools, whose release is their deployment (a Go
+//! tool released with goreleaser, a Python package published to PyPI), that a reading tuned
+//! to deployed services got wrong.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{assess_files, expect, practice};
+use shipready::assessment::model::Assessment;
+use shipready::evidence::State;
+
+/// A Python package: its metadata and one module.
+const PACKAGE: &[(&str, &str)] = &[
+    (
+        "pyproject.toml",
+        "[project]\nname = \"tidy\"\nversion = \"1.2.0\"\n\n[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n",
+    ),
+    (
+        "src/tidy/__init__.py",
+        "def tidy(text):\n    return text.strip()\n",
+    ),
+];
+
+/// A release workflow that builds the package and uploads it with the PyPI publish action
+/// (`uses` and `with` as given) from a job granted `permissions`.
+fn release_workflow(uses: &str, permissions: &str, with: &str) -> String {
+    format!(
+        "name: Release\non:\n  release:\n    types: [published]\npermissions: {{}}\njobs:\n  \
+         upload-pypi:\n    runs-on: ubuntu-latest\n    environment:\n      name: pypi\n    \
+         permissions:\n{permissions}    steps:\n      - uses: actions/checkout@v4\n      \
+         - run: pipx run build\n      - uses: {uses}\n{with}"
+    )
+}
+
+fn published_with(uses: &str, permissions: &str, with: &str) -> Assessment {
+    let workflow = release_workflow(uses, permissions, with);
+    let mut files = PACKAGE.to_vec();
+    files.push((".github/workflows/release.yaml", &workflow));
+    assess_files(&files)
+}
+
+/// Since v1.11.0 the PyPI publish action signs PEP 740 attestations of what it uploads
+/// whenever it publishes with Trusted Publishing (`id-token: write`, no password): the release
+/// is signed and has signed provenance. Without them the reason names what is missing here,
+/// never the catalog's sentence about BuildKit or self-hosted runners.
+#[test]
+fn pypi_trusted_publishing_attests_the_release() {
+    let trusted = "      id-token: write\n";
+    let pinned = "pypa/gh-action-pypi-publish@cef221092ed1bacb1cc03d23a2d87d1d172e277b # v1.14.0";
+    let found = published_with(
+        pinned,
+        trusted,
+        "        with:\n          print-hash: true\n",
+    );
+    for id in ["SEC-23", "SEC-25", "SEC-26"] {
+        expect(&found, id, State::Present, &[]);
+        let cited = &practice(&found, id).evidence[0];
+        assert_eq!(
+            (cited.location.path.as_str(), cited.location.line),
+            (".github/workflows/release.yaml", 16),
+            "{id}: {cited:#?}"
+        );
+        assert!(cited.summary.contains("v1.14.0"), "{id}: {}", cited.summary);
+    }
+    let branch = published_with("pypa/gh-action-pypi-publish@release/v1", trusted, "");
+    expect(&branch, "SEC-26", State::Present, &[]);
+
+    // What keeps attestations out, each said in place of the catalog's generic sentence.
+    let generic = "BuildKit";
+    let off = published_with(
+        "pypa/gh-action-pypi-publish@v1.12.4",
+        trusted,
+        "        with:\n          attestations: false\n",
+    );
+    let token = published_with(
+        "pypa/gh-action-pypi-publish@v1.12.4",
+        "      contents: read\n",
+        "        with:\n          password: ${{ secrets.PYPI_TOKEN }}\n",
+    );
+    let old = published_with("pypa/gh-action-pypi-publish@v1.10.3", trusted, "");
+    let unnamed = published_with(
+        "pypa/gh-action-pypi-publish@cef221092ed1bacb1cc03d23a2d87d1d172e277b",
+        trusted,
+        "",
+    );
+    for (found, state, says) in [
+        (&off, State::Mentioned, "`attestations: false`"),
+        (&token, State::Mentioned, "password"),
+        (
+            &old,
+            State::Mentioned,
+            "v1.10.3, which predates attestations",
+        ),
+        (&unnamed, State::Partial, "names no version"),
+    ] {
+        for id in ["SEC-23", "SEC-25", "SEC-26"] {
+            expect(found, id, state, &[says]);
+            let reason = practice(found, id).reason.clone().unwrap_or_default();
+            assert!(!reason.contains(generic), "{id}: {reason}");
+        }
+    }
+}
