@@ -101,3 +101,53 @@ fn pypi_trusted_publishing_attests_the_release() {
         }
     }
 }
+
+/// A Go command-line tool released by goreleaser from a tag, in the `production` environment.
+const GO_TOOL: &[(&str, &str)] = &[
+    (
+        "go.mod",
+        "module github.com/acme/tidy\n\ngo 1.22\n\nrequire github.com/henvic/httpretty v0.1.4\n",
+    ),
+    (
+        "cmd/tidy/main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"tidy\")\n}\n",
+    ),
+    (
+        ".goreleaser.yml",
+        "version: 2\nbuilds:\n  - main: ./cmd/tidy\n    goos: [linux, darwin, windows]\n",
+    ),
+    (
+        ".github/workflows/release.yml",
+        "name: Release\non:\n  push:\n    tags: ['v*']\npermissions:\n  contents: write\njobs:\n  \
+         goreleaser:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - uses: actions/checkout@v4\n      \
+         - uses: actions/setup-go@v5\n      - uses: goreleaser/goreleaser-action@v6\n        with:\n          \
+         args: release --clean\n        env:\n          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
+    ),
+];
+
+fn go_tool_with(more: &[(&str, &str)]) -> Assessment {
+    let mut files = GO_TOOL.to_vec();
+    files.extend_from_slice(more);
+    assess_files(&files)
+}
+
+/// httpretty prints HTTP traffic for debugging, with a formatter that indents JSON bodies:
+/// a `JSONFormatter` of a package that is not a logger is not structured logging. Logrus's
+/// is.
+#[test]
+fn an_http_pretty_printer_is_not_structured_logging() {
+    let debug = "package authflow\n\nimport \"github.com/henvic/httpretty\"\n\nfunc verboseLog(out io.Writer) http.RoundTripper {\n\t\
+        logger := &httpretty.Logger{\n\t\tTime: true,\n\t\tFormatters: []httpretty.Formatter{&httpretty.JSONFormatter{}},\n\t}\n\t\
+        logger.SetOutput(out)\n\treturn logger.RoundTripper(http.DefaultTransport)\n}\n";
+    let found = go_tool_with(&[("internal/authflow/flow.go", debug)]);
+    expect(&found, "MON-01", State::Absent, &[]);
+
+    let logrus = "package main\n\nimport log \"github.com/sirupsen/logrus\"\n\nfunc init() {\n\t\
+        log.SetFormatter(&log.JSONFormatter{})\n}\n";
+    let found = go_tool_with(&[("cmd/tidy/logging.go", logrus)]);
+    expect(&found, "MON-01", State::Present, &[]);
+    let aliased =
+        "func init() {\n\tlogger.SetFormatter(&logger.JSONFormatter{PrettyPrint: false})\n}\n";
+    let found = go_tool_with(&[("cmd/tidy/logging.go", aliased)]);
+    expect(&found, "MON-01", State::Present, &[]);
+}
