@@ -151,3 +151,25 @@ fn an_http_pretty_printer_is_not_structured_logging() {
     let found = go_tool_with(&[("cmd/tidy/logging.go", aliased)]);
     expect(&found, "MON-01", State::Present, &[]);
 }
+
+/// `--generate-notes` asks `gh release create` to write the notes from the merged pull
+/// requests; a release script often collects its arguments in an array first, one per line.
+#[test]
+fn generated_notes_passed_through_an_argument_array_are_seen() {
+    let workflow = "name: Deployment\non:\n  workflow_dispatch:\n    inputs:\n      tag_name:\n        required: true\n\
+        permissions:\n  contents: write\njobs:\n  release:\n    runs-on: ubuntu-latest\n    environment: production\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - uses: goreleaser/goreleaser-action@v6\n        with:\n          \
+        args: release --clean --skip=publish\n      - name: Create the release\n        env:\n          \
+        TAG_NAME: ${{ inputs.tag_name }}\n          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n        run: |\n          \
+        release_args=(\n            \"$TAG_NAME\"\n            --title \"Tidy ${TAG_NAME#v}\"\n            \
+        --target \"$GITHUB_SHA\"\n            --generate-notes\n          )\n          \
+        if [[ $TAG_NAME == *-* ]]; then\n            release_args+=( --prerelease )\n          fi\n          \
+        gh release create \"${release_args[@]}\" -- dist/tidy_*\n";
+    let found = go_tool_with(&[(".github/workflows/deployment.yml", workflow)]);
+    expect(&found, "AUT-15", State::Present, &[]);
+    let cited = &practice(&found, "AUT-15").evidence[0].location;
+    assert_eq!(
+        (cited.path.as_str(), cited.line),
+        (".github/workflows/deployment.yml", 27)
+    );
+}
