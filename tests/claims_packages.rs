@@ -173,3 +173,33 @@ fn generated_notes_passed_through_an_argument_array_are_seen() {
         (".github/workflows/deployment.yml", 27)
     );
 }
+
+/// For a tool whose release is its deployment, the release guide is the deployment guide:
+/// Partial while nothing shows it covers taking a bad release back, Present when it does.
+/// Release notes are not a guide.
+#[test]
+fn a_release_guide_documents_the_deployment() {
+    let guide = "# Releasing\n\nTo start a new production release:\n```sh\nscript/release vX.Y.Z\n```\n\n\
+        This builds the binaries, signs them and uploads them to a new GitHub Release.\n";
+    let found = go_tool_with(&[("docs/releasing.md", guide)]);
+    expect(
+        &found,
+        "DEP-02",
+        State::Partial,
+        &["taking a bad release back"],
+    );
+    assert_eq!(
+        practice(&found, "DEP-02").evidence[0].location.path,
+        "docs/releasing.md"
+    );
+
+    let with_rollback = format!(
+        "{guide}\n## Rolling back\n\nDelete the release and its tag, then re-publish the previous one.\n"
+    );
+    let found = go_tool_with(&[("RELEASING.md", &with_rollback)]);
+    expect(&found, "DEP-02", State::Present, &[]);
+
+    let notes = "# Release notes\n\n## v1.2.0\n\n- Faster tidying\n";
+    let found = go_tool_with(&[("docs/release-notes.md", notes)]);
+    expect(&found, "DEP-02", State::Absent, &[]);
+}
