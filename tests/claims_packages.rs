@@ -203,3 +203,27 @@ fn a_release_guide_documents_the_deployment() {
     let found = go_tool_with(&[("docs/release-notes.md", notes)]);
     expect(&found, "DEP-02", State::Absent, &[]);
 }
+
+/// `if: '!failure()'` runs a job when nothing before it failed: the opposite of a step that
+/// reports failures. Only an un-negated `failure()` is a failure handler.
+#[test]
+fn a_negated_failure_condition_is_not_a_failure_notification() {
+    let workflow = |condition: &str| {
+        format!(
+            "name: Tests\non:\n  pull_request:\n  push:\n    branches: [main]\npermissions: {{}}\njobs:\n  \
+             lockfile:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      \
+             - run: pipx run poetry check --lock\n  tests:\n    needs: lockfile\n    if: {condition}\n    \
+             runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: pipx run tox\n"
+        )
+    };
+    for negated in ["'!failure()'", "${{ ! failure() }}", "${{ !failure() && !cancelled() }}"] {
+        let text = workflow(negated);
+        let mut files = PACKAGE.to_vec();
+        files.push((".github/workflows/tests.yaml", &text));
+        expect(&assess_files(&files), "AUT-22", State::Absent, &[]);
+    }
+    let text = workflow("failure()");
+    let mut files = PACKAGE.to_vec();
+    files.push((".github/workflows/tests.yaml", &text));
+    expect(&assess_files(&files), "AUT-22", State::Partial, &[]);
+}
