@@ -227,3 +227,39 @@ fn a_negated_failure_condition_is_not_a_failure_notification() {
     files.push((".github/workflows/tests.yaml", &text));
     expect(&assess_files(&files), "AUT-22", State::Partial, &[]);
 }
+
+/// A factory in the product's own code (Poetry's `Factory` builds projects from
+/// pyproject.toml) is not test data; factories and fixtures count under the tests.
+#[test]
+fn factories_count_only_among_the_tests() {
+    let product = "class Factory:\n    def create_poetry(self, cwd=None):\n        return Poetry(cwd)\n";
+    let test = "def test_tidy():\n    assert tidy(' a ') == 'a'\n";
+    let found = assess_files(&[
+        PACKAGE[0],
+        PACKAGE[1],
+        ("src/tidy/factory.py", product),
+        ("tests/test_tidy.py", test),
+    ]);
+    expect(&found, "TST-16", State::Absent, &[]);
+
+    let factories = "import factory\n\nclass ProjectFactory(factory.Factory):\n    name = 'demo'\n";
+    let found = assess_files(&[
+        PACKAGE[0],
+        PACKAGE[1],
+        ("src/tidy/factory.py", product),
+        ("tests/test_tidy.py", test),
+        ("tests/factories.py", factories),
+    ]);
+    expect(&found, "TST-16", State::Present, &[]);
+    assert_eq!(
+        practice(&found, "TST-16").evidence[0].location.path,
+        "tests/factories.py"
+    );
+    let found = assess_files(&[
+        PACKAGE[0],
+        PACKAGE[1],
+        ("tests/test_tidy.py", test),
+        ("tests/fixtures/simple_project/pyproject.toml", PACKAGE[0].1),
+    ]);
+    expect(&found, "TST-16", State::Partial, &["committed fixture files"]);
+}
