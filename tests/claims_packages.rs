@@ -216,7 +216,11 @@ fn a_negated_failure_condition_is_not_a_failure_notification() {
              runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: pipx run tox\n"
         )
     };
-    for negated in ["'!failure()'", "${{ ! failure() }}", "${{ !failure() && !cancelled() }}"] {
+    for negated in [
+        "'!failure()'",
+        "${{ ! failure() }}",
+        "${{ !failure() && !cancelled() }}",
+    ] {
         let text = workflow(negated);
         let mut files = PACKAGE.to_vec();
         files.push((".github/workflows/tests.yaml", &text));
@@ -232,7 +236,8 @@ fn a_negated_failure_condition_is_not_a_failure_notification() {
 /// pyproject.toml) is not test data; factories and fixtures count under the tests.
 #[test]
 fn factories_count_only_among_the_tests() {
-    let product = "class Factory:\n    def create_poetry(self, cwd=None):\n        return Poetry(cwd)\n";
+    let product =
+        "class Factory:\n    def create_poetry(self, cwd=None):\n        return Poetry(cwd)\n";
     let test = "def test_tidy():\n    assert tidy(' a ') == 'a'\n";
     let found = assess_files(&[
         PACKAGE[0],
@@ -261,5 +266,51 @@ fn factories_count_only_among_the_tests() {
         ("tests/test_tidy.py", test),
         ("tests/fixtures/simple_project/pyproject.toml", PACKAGE[0].1),
     ]);
-    expect(&found, "TST-16", State::Partial, &["committed fixture files"]);
+    expect(
+        &found,
+        "TST-16",
+        State::Partial,
+        &["committed fixture files"],
+    );
+}
+
+/// The rules of the excessive-permissions finding hold for AUT-06 too: a workflow run only
+/// through `workflow_call` gets its caller's token, and write scopes at the top of a
+/// one-job workflow reach only the job that needs them.
+#[test]
+fn least_privilege_exempts_what_the_permissions_finding_exempts() {
+    let tests = "name: Tests\non:\n  pull_request:\n  push:\n    branches: [main]\npermissions: {}\njobs:\n  \
+        tests-matrix:\n    uses: ./.github/workflows/.tests-matrix.yaml\n    with:\n      python-version: '3.12'\n";
+    let matrix = "name: Tests matrix\non:\n  workflow_call:\n    inputs:\n      python-version:\n        \
+        type: string\njobs:\n  pytest:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - run: pipx run tox\n";
+    let bump = "name: Bump formula\non:\n  release:\n    types: [published]\npermissions:\n  contents: write\njobs:\n  \
+        bump:\n    runs-on: ubuntu-latest\n    steps:\n      - run: gh release upload \"$TAG\" dist/*\n";
+    let mut files = PACKAGE.to_vec();
+    files.extend([
+        (".github/workflows/tests.yaml", tests),
+        (".github/workflows/.tests-matrix.yaml", matrix),
+        (".github/workflows/bump.yaml", bump),
+    ]);
+    expect(&assess_files(&files), "AUT-06", State::Present, &[]);
+
+    let shared = "name: Release\non:\n  push:\n    tags: ['v*']\npermissions:\n  contents: write\njobs:\n  \
+        build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pipx run build\n  publish:\n    needs: build\n    \
+        runs-on: ubuntu-latest\n    steps:\n      - run: gh release create \"$GITHUB_REF_NAME\" dist/*\n";
+    files.push((".github/workflows/release.yaml", shared));
+    let found = assess_files(&files);
+    expect(
+        &found,
+        "AUT-06",
+        State::Partial,
+        &[
+            "write scopes granted at workflow level reach every job in .github/workflows/release.yaml",
+        ],
+    );
+    let reason = practice(&found, "AUT-06")
+        .reason
+        .clone()
+        .unwrap_or_default();
+    assert!(!reason.contains("bump.yaml"), "{reason}");
+    assert!(!reason.contains("tests-matrix"), "{reason}");
 }

@@ -94,6 +94,12 @@ pub struct Triggers {
 }
 
 impl Triggers {
+    /// Runs only when another workflow calls it (`on: workflow_call` and nothing else), as
+    /// declared: its token and its events are the caller's.
+    pub fn only_called(&self) -> bool {
+        self.call && (self.events.iter()).all(|e| e.split(' ').next() == Some("workflow_call"))
+    }
+
     /// Runs on pull requests or pushes, the changes a gate must see.
     pub fn on_change(&self) -> bool {
         self.pull_request

@@ -373,6 +373,7 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     let mut broad = Vec::new();
+    let mut called = 0;
     for p in &github {
         match &p.permissions {
             Some((text, location)) if text.contains("write-all") => {
@@ -386,13 +387,14 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
                 ));
             }
             Some((text, location)) => {
-                let writes = text.matches(": write").count();
-                let state = if writes == 0 {
-                    State::Present
-                } else {
+                // In a workflow of one job, scopes granted at the top reach only that job.
+                let shared_writes = p.jobs.len() > 1 && text.contains(": write");
+                let state = if shared_writes {
                     State::Partial
+                } else {
+                    State::Present
                 };
-                if writes > 0 {
+                if shared_writes {
                     broad.push(p.path.clone());
                 }
                 found.push(evidence(
@@ -413,6 +415,8 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
                     None,
                 ));
             }
+            // A workflow run only by another gets its caller's token.
+            None if p.triggers.only_called() => called += 1,
             None => missing.push(p.path.clone()),
         }
     }
@@ -428,13 +432,19 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
         })
         .map(|p| p.path.clone())
         .collect();
+    let judged = github.len() - called;
+    if judged == 0 {
+        let reason = "every workflow runs only when another calls it (workflow_call), with the \
+                      caller's token: the callers' permissions decide";
+        return verdict(State::Partial, Some(reason.to_string()), found);
+    }
     let mut reasons = Vec::new();
     if !missing.is_empty() {
-        reasons.push(format!("{} of {} workflows set no top-level permissions and not every job sets its own, so those jobs' token gets the repository default: {}", missing.len(), github.len(), examples(&missing, 3)));
+        reasons.push(format!("{} of {judged} workflows set no top-level permissions and not every job sets its own, so those jobs' token gets the repository default: {}", missing.len(), examples(&missing, 3)));
     }
     if !broad.is_empty() {
         reasons.push(format!(
-            "write scopes granted to the whole workflow in {}",
+            "write scopes granted at workflow level reach every job in {}",
             examples(&broad, 3)
         ));
     }
@@ -446,7 +456,7 @@ pub fn workflow_permissions(facts: &Facts) -> Option<Verdict> {
     }
     let state = if reasons.is_empty() {
         State::Present
-    } else if missing.len() == github.len() {
+    } else if missing.len() == judged {
         State::Absent
     } else {
         State::Partial
