@@ -314,3 +314,38 @@ fn least_privilege_exempts_what_the_permissions_finding_exempts() {
     assert!(!reason.contains("bump.yaml"), "{reason}");
     assert!(!reason.contains("tests-matrix"), "{reason}");
 }
+
+/// A repository that builds no container image has no image to scan before its release: the
+/// control is not applicable, as the container-scan gate and practice already say.
+#[test]
+fn a_release_without_containers_needs_no_image_scan() {
+    let found = go_tool_with(&[]);
+    let path = (found.production_paths.iter())
+        .find(|p| p.job == "goreleaser")
+        .expect("the release is a production path");
+    let scan = (path.controls.iter())
+        .find(|c| c.control == "image scan")
+        .expect("an image scan control");
+    assert_eq!(
+        scan.status,
+        shipready::evidence::production::ControlStatus::NotApplicable,
+        "{scan:#?}"
+    );
+    assert!(
+        scan.detail.contains("no container image"),
+        "{}",
+        scan.detail
+    );
+
+    let found = go_tool_with(&[("Dockerfile", common::DOCKERFILE)]);
+    let path = (found.production_paths.iter())
+        .find(|p| p.job == "goreleaser")
+        .expect("the release is a production path");
+    let scan = (path.controls.iter())
+        .find(|c| c.control == "image scan")
+        .expect("an image scan control");
+    assert_eq!(
+        scan.status,
+        shipready::evidence::production::ControlStatus::Missing
+    );
+}

@@ -180,6 +180,8 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
     // What pull-request pipelines check is the same for every deploy; work it out once.
     let mut merge_time: HashMap<&str, Option<PathControl>> = HashMap::new();
     let mut templates = TemplateJobs::default();
+    // Without a container image there is nothing for an image scan to look at.
+    let containers = facts.traits.contains(&crate::catalog::Trait::Containers);
     for (position, pipeline, job) in deploys_at(facts.pipelines) {
         let Some(deploy) = jobs.get(position) else {
             continue;
@@ -227,7 +229,13 @@ pub fn production_paths(facts: &Facts) -> Vec<ProductionPath> {
                         })
                         .flatten()
                 })
-                .unwrap_or_else(|| missing(&format!("no {name} before this deploy")));
+                .unwrap_or_else(|| match control {
+                    Control::ImageScan if !containers => PathControl {
+                        status: ControlStatus::NotApplicable,
+                        ..missing("the repository builds no container image")
+                    },
+                    _ => missing(&format!("no {name} before this deploy")),
+                });
             controls.push(named(found, name));
         }
         controls.push(named(
