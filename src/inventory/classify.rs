@@ -229,7 +229,11 @@ pub fn classify(path: &str) -> FileKind {
     if (name.starts_with("docker-compose") || name.starts_with("compose.")) && yaml {
         return FileKind::Compose;
     }
-    if let Some(kind) = package_file(name) {
+    // A project a test suite builds or must reject is test data: its manifest and lockfile
+    // are not the repository's, and it is read as any other text.
+    if let Some(kind) = package_file(name)
+        && !is_test_fixture(dir)
+    {
         return kind;
     }
     if matches!(
@@ -350,6 +354,21 @@ fn is_other_ci(lower: &str, name: &str, dir: &str) -> bool {
             | ".buildkite/pipeline.yml"
             | ".woodpecker.yml"
     ) || (dir == ".tekton" && (name.ends_with(".yaml") || name.ends_with(".yml")))
+}
+
+/// Whether a folder holds test fixtures: `testdata` (Go's convention), `__fixtures__`, or a
+/// `fixtures` folder inside a test folder (`tests/fixtures/`, `test/unit/fixtures/`).
+fn is_test_fixture(dir: &str) -> bool {
+    let mut in_tests = false;
+    for segment in dir.split('/') {
+        match segment {
+            "testdata" | "__fixtures__" => return true,
+            "fixtures" if in_tests => return true,
+            "tests" | "test" | "spec" | "__tests__" => in_tests = true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn package_file(name: &str) -> Option<FileKind> {
@@ -519,6 +538,32 @@ mod tests {
         ] {
             assert_eq!(classify(path), FileKind::CloudBuild, "{path}");
         }
+    }
+
+    #[test]
+    fn fixture_projects_are_not_manifests() {
+        for path in [
+            "tests/fixtures/invalid_lock/poetry.lock",
+            "packages/cli/test/unit/fixtures/app/package.json",
+            "internal/config/testdata/go.mod",
+            "src/__fixtures__/yarn.lock",
+        ] {
+            assert!(
+                !matches!(
+                    classify(path),
+                    FileKind::Manifest(_) | FileKind::Lockfile(_)
+                ),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            classify("packages/fixtures/package.json"),
+            FileKind::Manifest(Ecosystem::Npm)
+        );
+        assert_eq!(
+            classify("test/package.json"),
+            FileKind::Manifest(Ecosystem::Npm)
+        );
     }
 
     #[test]

@@ -77,13 +77,18 @@ pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
             None,
         ));
     }
-    let frozen: Vec<Location> = facts
+    // A local action's install line runs in every job that uses the action: cited once.
+    let mut frozen: Vec<Location> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for command in facts
         .pipelines
         .steps()
         .flat_map(|(_, _, s)| s.commands.iter())
-        .filter(|c| FROZEN_INSTALLS.is_match(&c.text))
-        .map(|c| c.location.clone())
-        .collect();
+    {
+        if FROZEN_INSTALLS.is_match(&command.text) && seen.insert(&command.location) {
+            frozen.push(command.location.clone());
+        }
+    }
     for location in frozen.iter().take(3) {
         found.push(evidence(
             facts,
