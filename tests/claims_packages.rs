@@ -421,3 +421,29 @@ fn test_fixture_projects_are_not_the_repositorys_manifests() {
         .count();
     assert_eq!(installs, 1, "{cited:?}");
 }
+
+/// pytest-cov among the test dependencies and `[tool.coverage]` settings show coverage is
+/// meant to be measured; with no CI step measuring it that is Mentioned, not nothing.
+#[test]
+fn coverage_configured_but_never_run_is_mentioned() {
+    let pyproject = "[project]\nname = \"tidy\"\nversion = \"1.2.0\"\n\n[tool.poetry.group.test.dependencies]\n\
+        coverage = \">=7.2.0\"\npytest = \">=8.0\"\npytest-cov = \">=4.0\"\n\n[tool.coverage.report]\n\
+        exclude_also = [\"if TYPE_CHECKING:\"]\n";
+    let workflow = "name: Tests\non:\n  pull_request:\npermissions: {}\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - run: pipx run poetry install\n      - run: poetry run pytest\n";
+    let files = [
+        ("pyproject.toml", pyproject),
+        PACKAGE[1],
+        ("tests/test_tidy.py", "def test_tidy():\n    pass\n"),
+        (".github/workflows/tests.yaml", workflow),
+    ];
+    let found = assess_files(&files);
+    expect(&found, "TST-03", State::Mentioned, &["no CI step"]);
+
+    let without = pyproject.replace(
+        "\n[tool.coverage.report]\nexclude_also = [\"if TYPE_CHECKING:\"]\n",
+        "",
+    );
+    let found = assess_files(&[("pyproject.toml", &without), files[1], files[2], files[3]]);
+    expect(&found, "TST-03", State::Mentioned, &["no CI step"]);
+}
