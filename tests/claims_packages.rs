@@ -233,7 +233,8 @@ fn a_negated_failure_condition_is_not_a_failure_notification() {
 }
 
 /// A factory in the product's own code (Poetry's `Factory` builds projects from
-/// pyproject.toml) is not test data; factories and fixtures count under the tests.
+/// pyproject.toml) is not test data; factories count under the tests. A `fixtures` folder is
+/// test data wherever it sits (Go keeps it beside the package's tests).
 #[test]
 fn factories_count_only_among_the_tests() {
     let product =
@@ -272,6 +273,11 @@ fn factories_count_only_among_the_tests() {
         State::Partial,
         &["committed fixture files"],
     );
+    let found = go_tool_with(&[
+        ("pkg/cmd/list/list_test.go", "package list\n"),
+        ("pkg/cmd/list/fixtures/issueList.json", "{\"data\": []}\n"),
+    ]);
+    expect(&found, "TST-16", State::Partial, &["committed fixture files"]);
 }
 
 /// The rules of the excessive-permissions finding hold for AUT-06 too: a workflow run only
