@@ -277,7 +277,12 @@ fn factories_count_only_among_the_tests() {
         ("pkg/cmd/list/list_test.go", "package list\n"),
         ("pkg/cmd/list/fixtures/issueList.json", "{\"data\": []}\n"),
     ]);
-    expect(&found, "TST-16", State::Partial, &["committed fixture files"]);
+    expect(
+        &found,
+        "TST-16",
+        State::Partial,
+        &["committed fixture files"],
+    );
 }
 
 /// The rules of the excessive-permissions finding hold for AUT-06 too: a workflow run only

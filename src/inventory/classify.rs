@@ -230,11 +230,13 @@ pub fn classify(path: &str) -> FileKind {
         return FileKind::Compose;
     }
     // A project a test suite builds or must reject is test data: its manifest and lockfile
-    // are not the repository's, and it is read as any other text.
-    if let Some(kind) = package_file(name)
-        && !is_test_fixture(dir)
-    {
-        return kind;
+    // are not the repository's, and they are read as any other text.
+    if let Some(kind) = package_file(name) {
+        return if is_test_fixture(dir) {
+            FileKind::Text
+        } else {
+            kind
+        };
     }
     if matches!(
         name,
