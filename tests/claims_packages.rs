@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assess_files, expect, practice};
+use common::{DOCKERFILE, assess_files, expect, practice};
 use shipready::assessment::model::Assessment;
 use shipready::evidence::State;
 
@@ -133,22 +133,25 @@ fn go_tool_with(more: &[(&str, &str)]) -> Assessment {
 
 /// httpretty prints HTTP traffic for debugging, with a formatter that indents JSON bodies:
 /// a `JSONFormatter` of a package that is not a logger is not structured logging. Logrus's
-/// is.
+/// is. (The tool ships an image here, so that it runs as a service and logging applies.)
 #[test]
 fn an_http_pretty_printer_is_not_structured_logging() {
     let debug = "package authflow\n\nimport \"github.com/henvic/httpretty\"\n\nfunc verboseLog(out io.Writer) http.RoundTripper {\n\t\
         logger := &httpretty.Logger{\n\t\tTime: true,\n\t\tFormatters: []httpretty.Formatter{&httpretty.JSONFormatter{}},\n\t}\n\t\
         logger.SetOutput(out)\n\treturn logger.RoundTripper(http.DefaultTransport)\n}\n";
-    let found = go_tool_with(&[("internal/authflow/flow.go", debug)]);
+    let found = go_tool_with(&[
+        ("internal/authflow/flow.go", debug),
+        ("Dockerfile", DOCKERFILE),
+    ]);
     expect(&found, "MON-01", State::Absent, &[]);
 
     let logrus = "package main\n\nimport log \"github.com/sirupsen/logrus\"\n\nfunc init() {\n\t\
         log.SetFormatter(&log.JSONFormatter{})\n}\n";
-    let found = go_tool_with(&[("cmd/tidy/logging.go", logrus)]);
+    let found = go_tool_with(&[("cmd/tidy/logging.go", logrus), ("Dockerfile", DOCKERFILE)]);
     expect(&found, "MON-01", State::Present, &[]);
     let aliased =
         "func init() {\n\tlogger.SetFormatter(&logger.JSONFormatter{PrettyPrint: false})\n}\n";
-    let found = go_tool_with(&[("cmd/tidy/logging.go", aliased)]);
+    let found = go_tool_with(&[("cmd/tidy/logging.go", aliased), ("Dockerfile", DOCKERFILE)]);
     expect(&found, "MON-01", State::Present, &[]);
 }
 
@@ -348,7 +351,7 @@ fn a_release_without_containers_needs_no_image_scan() {
         scan.detail
     );
 
-    let found = go_tool_with(&[("Dockerfile", common::DOCKERFILE)]);
+    let found = go_tool_with(&[("Dockerfile", DOCKERFILE)]);
     let path = (found.production_paths.iter())
         .find(|p| p.job == "goreleaser")
         .expect("the release is a production path");
