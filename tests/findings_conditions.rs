@@ -47,7 +47,7 @@ jobs:
     let lines: Vec<usize> = findings.iter().map(|f| f.1).collect();
     assert_eq!(lines, [6, 10, 15], "{findings:?}");
     assert!(findings[0].2.contains("text outside"), "{}", findings[0].2);
-    assert!(findings[1].2.contains("`|` block"), "{}", findings[1].2);
+    assert!(findings[1].2.contains("line end"), "{}", findings[1].2);
     assert!(findings[2].2.contains("spaces"), "{}", findings[2].2);
 }
 

@@ -2,10 +2,10 @@
 //! value.
 //!
 //! GitHub evaluates `if:` as one expression only when the value is nothing but that
-//! expression. Any other text around a `${{ }}` (`${{ a }} && ${{ b }}`, a space, or the line
-//! end a `|` block keeps) makes the value a string with the expressions substituted in, and a
-//! non-empty string is true: the step or job runs whatever the condition says, so a guard
-//! against forks or bots guards nothing.
+//! expression. Any other text around a `${{ }}` (`${{ a }} && ${{ b }}`, a space, or the
+//! line end a `|` or `>` block keeps) makes the value a string with the expressions
+//! substituted in, and a non-empty string is true: the step or job runs whatever the
+//! condition says, so a guard against forks or bots guards nothing.
 
 use super::{Finding, Rule, Severity, Sources, jobs, step_lists};
 use crate::evidence::Confidence;
@@ -61,7 +61,7 @@ fn always_true(condition: &str) -> Option<&'static str> {
     Some(if !padded {
         "text outside its `${{ }}` makes it a string, and any string is true"
     } else if condition.ends_with('\n') {
-        "the line end the `|` block keeps makes it a string, and any string is true"
+        "the line end its `|` or `>` block keeps makes it a string, and any string is true"
     } else {
         "the spaces around its `${{ }}` make it a string, and any string is true"
     })
@@ -76,7 +76,7 @@ mod tests {
         assert!(always_true("github.event_name == 'push'").is_none());
         assert!(always_true("${{ github.event_name == 'push' }}").is_none());
         assert!(always_true("${{ a }} && ${{ b }}").is_some());
-        assert!(always_true("${{ a }}\n").is_some_and(|w| w.contains("`|` block")));
+        assert!(always_true("${{ a }}\n").is_some_and(|w| w.contains("line end")));
         assert!(always_true(" ${{ a }}").is_some_and(|w| w.contains("spaces")));
         assert!(always_true("${{ a }} == 'x'").is_some_and(|w| w.contains("text outside")));
     }
