@@ -764,6 +764,7 @@ fn an_action_that_only_installs_its_tool_does_not_release() {
 
 /// A matrix on a job that calls a reusable workflow of tests runs those tests once per value:
 /// the called workflow's jobs have no matrix of their own, they get the version as an input.
+/// The calling job's role is the called jobs'.
 #[test]
 fn a_matrix_on_a_job_calling_reusable_tests_is_a_test_matrix() {
     let caller = "name: Tests\non: [push, pull_request]\njobs:\n  tests:\n    uses: ./.github/workflows/.tests.yml\n    \
@@ -785,6 +786,12 @@ fn a_matrix_on_a_job_calling_reusable_tests_is_a_test_matrix() {
     ]);
     let matrix = practice(&found, "TST-06");
     assert_eq!(matrix.state, State::Present, "{matrix:#?}");
+    // The calling job does what the called jobs do, and so does its workflow.
+    let tests = (found.inventory.pipelines.iter())
+        .find(|p| p.path == ".github/workflows/tests.yml")
+        .unwrap();
+    assert_eq!(tests.purpose, ["test"]);
+    assert_eq!(tests.jobs[0].roles, ["test"]);
     assert_eq!(
         (
             matrix.evidence[0].location.path.as_str(),

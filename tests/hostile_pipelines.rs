@@ -560,3 +560,35 @@ fn a_github_script_repeating_a_payload_read_or_a_replacement_is_read_in_one_pass
         .count();
     assert_eq!(injections, 0);
 }
+
+/// 2,000 jobs calling one reusable workflow of 2,000 test jobs: each caller does what the
+/// called jobs do, read once for the workflow rather than once per caller (four million
+/// readings of a job's steps took 11 s in a release build for 3,000 of each).
+#[test]
+fn thousands_of_callers_of_one_reusable_workflow_read_it_once() {
+    let repo = repository();
+    let jobs = 2_000;
+    let mut called = String::from("on:\n  workflow_call:\njobs:\n");
+    for i in 0..jobs {
+        called.push_str(&format!(
+            "  t{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest tests/{i}\n"
+        ));
+    }
+    let mut main = String::from("on: push\njobs:\n");
+    for i in 0..jobs {
+        main.push_str(&format!(
+            "  c{i}:\n    uses: ./.github/workflows/called.yml\n"
+        ));
+    }
+    write(repo.path(), ".github/workflows/called.yml", called);
+    write(repo.path(), ".github/workflows/main.yml", main);
+    write(repo.path(), "app.py", "print('hi')\n");
+
+    let assessment = assess_within(repo.path());
+
+    let callers = (assessment.inventory.pipelines.iter())
+        .find(|p| p.path == ".github/workflows/main.yml")
+        .expect("the calling workflow");
+    assert_eq!(callers.jobs.len(), jobs);
+    assert!(callers.jobs.iter().all(|j| j.roles == ["test"]));
+}

@@ -130,6 +130,9 @@ pub struct Facts<'a> {
     unpushed_builds: std::sync::Mutex<std::collections::HashMap<usize, Option<Location>>>,
     /// The production deploys as reasons name them, worked out on first use.
     deploy_names: std::sync::OnceLock<DeployNames>,
+    /// What the jobs of each local reusable workflow do, by the path callers name: thousands
+    /// of jobs calling one workflow read its jobs once.
+    called_roles: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 /// The production deploys named as `path (job id)`, in order, with how many deploys share
@@ -171,6 +174,7 @@ impl<'a> Facts<'a> {
             test_only_jobs: std::sync::Mutex::default(),
             unpushed_builds: std::sync::Mutex::default(),
             deploy_names: std::sync::OnceLock::new(),
+            called_roles: std::sync::Mutex::default(),
         }
     }
 
@@ -215,6 +219,26 @@ impl<'a> Facts<'a> {
     pub(crate) fn unpushed_image_build(&self, job: &crate::pipeline::Job) -> Option<Location> {
         per_job(&self.unpushed_builds, job, || {
             crate::pipeline::unpushed_image_build(job).cloned()
+        })
+    }
+
+    /// `work` for the reusable workflow at `path`, worked out once per path
+    /// ([`Facts::called_roles`]). The lock is not held while working.
+    pub(crate) fn called_roles(
+        &self,
+        path: &str,
+        work: impl FnOnce() -> Vec<String>,
+    ) -> Vec<String> {
+        let lock = || {
+            self.called_roles
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let known = lock().get(path).cloned();
+        known.unwrap_or_else(|| {
+            let roles = work();
+            lock().insert(path.to_string(), roles.clone());
+            roles
         })
     }
 

@@ -8,8 +8,33 @@ use crate::pipeline::{Job, Pipeline, job_scope};
 
 /// What a job does for the release, from what it runs and uses rather than its name:
 /// build, test, scan (with kind), SBOM, sign, deploy (with environment), migrate, backup,
-/// smoke test, health check, rollback, notify, release.
+/// smoke test, health check, rollback, notify, release. A job that calls a local reusable
+/// workflow does what the called jobs' own steps do.
 pub fn job_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
+    let mut roles = own_roles(facts, pipeline, job);
+    let Some(path) = crate::pipeline::called_path(job) else {
+        return roles;
+    };
+    let pipelines = &facts.pipelines;
+    roles.extend(facts.called_roles(path, || {
+        let mut called_roles = Vec::new();
+        for (p, j) in crate::pipeline::called_jobs(pipelines, job) {
+            let called = pipelines.pipelines.get(p);
+            if let Some((called, called_job)) = called.and_then(|c| Some((c, c.jobs.get(j)?))) {
+                called_roles.extend(own_roles(facts, called, called_job));
+            }
+        }
+        called_roles.sort_unstable();
+        called_roles.dedup();
+        called_roles
+    }));
+    roles.sort_unstable();
+    roles.dedup();
+    roles
+}
+
+/// The roles of a job's own steps.
+fn own_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
     const BY_PRACTICE: &[(&str, &str)] = &[
         ("TST-02", "test"),
         ("TST-07", "test"),
