@@ -829,3 +829,31 @@ fn integration_tests_selected_by_marker_or_option_run_in_ci() {
         );
     }
 }
+
+/// CodeQL on every pull request reports to code scanning; whether its alerts block a merge is
+/// a repository setting. The SAST gate is then unverified, not failed; a scanner the
+/// workflow itself lets fail (`|| true`) fails it.
+#[test]
+fn sast_blocking_only_through_a_repository_setting_is_unverified() {
+    use shipready::assessment::model::GateStatus;
+    let codeql = "name: CodeQL\non:\n  pull_request:\n  push:\n    branches: [main]\npermissions:\n  contents: read\n  \
+        security-events: write\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - uses: github/codeql-action/init@v3\n        with:\n          languages: go\n      \
+        - uses: github/codeql-action/analyze@v3\n";
+    let bandit = "name: SAST\non: [pull_request, push]\njobs:\n  bandit:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - run: bandit -r src || true\n";
+    let gate = |workflow: &str| {
+        let found = assess_files(&[
+            ("main.go", "package main\n\nfunc main() {}\n"),
+            ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+            (".github/workflows/sast.yml", workflow),
+        ]);
+        let g = found.gates.iter().find(|g| g.id == "G-03").unwrap();
+        (g.status, g.reason.clone().unwrap_or_default())
+    };
+    let (status, reason) = gate(codeql);
+    assert_eq!(status, GateStatus::Unverified, "{reason}");
+    assert!(reason.contains("repository setting"), "{reason}");
+    let (status, reason) = gate(bandit);
+    assert_eq!(status, GateStatus::Fail, "{reason}");
+}

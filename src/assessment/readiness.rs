@@ -39,8 +39,12 @@ pub fn gates(
                     GatePass::Any => applicable.iter().any(present),
                 } {
                     GateStatus::Pass
-                } else if gate.unverified_when_partial
-                    && applicable.iter().all(|(_, s)| *s >= State::Partial)
+                } else if (gate.unverified_when_partial
+                    && applicable.iter().all(|(_, s)| *s >= State::Partial))
+                    || applicable.iter().all(|(id, s)| {
+                        *s == State::Present
+                            || (*s == State::Partial && short_only_of_a_setting(reasons, id))
+                    })
                 {
                     GateStatus::Unverified
                 } else {
@@ -71,6 +75,13 @@ pub fn gates(
             }
         })
         .collect()
+}
+
+/// Whether a Partial practice falls short only because its checks block through a
+/// repository setting files cannot show (CodeQL alerts, uploaded SARIF).
+fn short_only_of_a_setting(reasons: &BTreeMap<&str, Option<String>>, id: &str) -> bool {
+    (reasons.get(id).cloned().flatten())
+        .is_some_and(|reason| crate::evidence::blocking::only_platform_gated(&reason))
 }
 
 /// NO-GO when a blocking gate fails; CONDITIONAL GO when a blocking gate is unverified or an

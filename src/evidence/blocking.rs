@@ -137,19 +137,27 @@ fn action_default(action: &str, step: &Step) -> Option<String> {
     None
 }
 
+const SARIF_UPLOADED: &str =
+    "results are uploaded as SARIF; merge protection on them is a repository setting";
+const CODEQL_REPORTS: &str = "CodeQL reports to code scanning; whether its alerts block merges is a repository setting files cannot show";
+
 /// Actions whose results only reach a platform dashboard: whether they block a merge is a
 /// repository setting that files cannot show.
 pub fn platform_gated(action: &str) -> Option<&'static str> {
     let action = action.to_ascii_lowercase();
     if action == "github/codeql-action/upload-sarif" {
-        Some("results are uploaded as SARIF; merge protection on them is a repository setting")
+        Some(SARIF_UPLOADED)
     } else if action.starts_with("github/codeql-action") {
-        Some(
-            "CodeQL reports to code scanning; whether its alerts block merges is a repository setting files cannot show",
-        )
+        Some(CODEQL_REPORTS)
     } else {
         None
     }
+}
+
+/// Whether a practice's reason for falling short is only that [`platform_gated`] results
+/// block as a repository setting says: files can neither confirm nor refute it.
+pub fn only_platform_gated(reason: &str) -> bool {
+    reason == SARIF_UPLOADED || reason == CODEQL_REPORTS
 }
 
 #[cfg(test)]
