@@ -677,7 +677,8 @@ fn logs_routed_to_log_analytics_in_terraform_are_shipped() {
 /// A command-line tool released as binaries and a library published to PyPI are deployable
 /// (they release through an environment) but run as no service: health checks, rollback,
 /// alerting and SLOs do not apply, and neither do their gates. The same release job in a
-/// Flask application, or a job that runs `kubectl apply`, makes it a service.
+/// Flask application, a job that runs `kubectl apply`, or code that answers health checks
+/// makes it a service.
 #[test]
 fn packages_and_tools_released_are_not_services() {
     let release = "name: Release\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    \
@@ -739,6 +740,17 @@ fn packages_and_tools_released_are_not_services() {
         (".github/workflows/release.yml", &kubectl),
     ]);
     assert_ne!(practice(&cluster, "MON-10").state, State::NotApplicable);
+    // A Go program on the standard library that answers health checks is a server, released
+    // the same way.
+    let server = assess_files(&[
+        (
+            "main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/healthz\", ok)\n\thttp.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+        ("go.mod", "module example.com/svc\n\ngo 1.22\n"),
+        (".github/workflows/release.yml", release),
+    ]);
+    assert_ne!(practice(&server, "DEP-05").state, State::NotApplicable);
 }
 
 /// goreleaser's action asked only to install the tool releases nothing: the release is the

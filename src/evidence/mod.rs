@@ -159,7 +159,7 @@ impl<'a> Facts<'a> {
             parsed,
             pipelines,
             scans,
-            traits: detect_traits(inventory, parsed, pipelines),
+            traits: detect_traits(catalog, inventory, parsed, pipelines, scans),
             production_jobs: production::jobs_on_production_paths(pipelines),
             step_matches: pipelines
                 .steps()

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::Trait;
+use super::TextScans;
+use super::signals::text::SignalList;
+use crate::catalog::{Catalog, Trait};
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::Parsed;
 use crate::pipeline::{Pipelines, deploys_a_service, is_deploy_job};
@@ -142,9 +144,11 @@ const RUNTIME_RESOURCES: &[&str] = &[
 ];
 
 pub fn detect_traits(
+    catalog: &Catalog,
     inventory: &Inventory,
     parsed: &Parsed,
     pipelines: &Pipelines,
+    scans: &TextScans,
 ) -> BTreeSet<Trait> {
     let mut traits = BTreeSet::new();
     // Examples and fixtures describe other people's setups, not this repository's.
@@ -216,7 +220,19 @@ pub fn detect_traits(
                     .any(|r| t.contains(&format!("resource \"{r}\"")))
             })
     });
-    let service = shipped_dockerfiles
+    // Application code that answers a health check (`@app.get("/healthz")`,
+    // `http.HandleFunc("/healthz", ...)`) serves requests, whatever framework it uses.
+    let health = catalog.practices.iter().position(|p| p.id == "DEP-05");
+    let answers_health_checks = health.is_some_and(|health| {
+        let owners = &catalog.index.code_owners;
+        scans
+            .signals(inventory, SignalList::Code)
+            .any(|(file, hit)| {
+                own(&file.path) && owners.get(hit.signal).is_some_and(|o| o.practice == health)
+            })
+    });
+    let service = answers_health_checks
+        || shipped_dockerfiles
         || kubernetes
         || has(FileKind::Compose)
         || has(FileKind::DeployConfig)
