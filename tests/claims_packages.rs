@@ -461,3 +461,103 @@ fn coverage_configured_but_never_run_is_mentioned() {
     let found = assess_files(&[("pyproject.toml", &without), files[1], files[2], files[3]]);
     expect(&found, "TST-03", State::Mentioned, &["no CI step"]);
 }
+
+/// A command-line tool released as binaries and a library published to PyPI are deployable
+/// (they release through an environment) but run as no service: health checks, rollback,
+/// alerting and SLOs do not apply, and neither do their gates. The same release job in a
+/// Flask application, a job that runs `kubectl apply`, or code that answers health checks
+/// makes it a service.
+#[test]
+fn packages_and_tools_released_are_not_services() {
+    let release = "name: Release\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    \
+        environment: production\n    permissions:\n      contents: write\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - run: goreleaser release --clean\n";
+    let pypi = "name: Publish\non:\n  release:\n    types: [published]\njobs:\n  upload:\n    runs-on: ubuntu-latest\n    \
+        environment: pypi\n    permissions:\n      id-token: write\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - run: pipx run build\n      - uses: pypa/gh-action-pypi-publish@release/v1\n";
+    let tool = assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+        (".github/workflows/release.yml", release),
+    ]);
+    let library = assess_files(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"lib\"\nversion = \"1.0\"\ndependencies = [\"requests\"]\n",
+        ),
+        ("src/lib/__init__.py", "def f():\n    return 1\n"),
+        (".github/workflows/publish.yml", pypi),
+    ]);
+    for (name, found) in [("tool", &tool), ("library", &library)] {
+        for id in ["DEP-05", "DEP-09", "MON-08", "MON-10", "MON-12", "TST-10"] {
+            assert_eq!(
+                practice(found, id).state,
+                State::NotApplicable,
+                "{name} {id}"
+            );
+        }
+        // Releasing stays assessed.
+        assert_ne!(
+            practice(found, "DEP-01").state,
+            State::NotApplicable,
+            "{name}"
+        );
+        for gate in ["G-09", "G-10", "G-11"] {
+            let status = found.gates.iter().find(|g| g.id == gate).unwrap().status;
+            assert_eq!(
+                status,
+                shipready::assessment::model::GateStatus::NotApplicable,
+                "{name} {gate}"
+            );
+        }
+    }
+
+    let web = assess_files(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"web\"\nversion = \"1.0\"\ndependencies = [\"flask\"]\n",
+        ),
+        ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+        (".github/workflows/publish.yml", pypi),
+    ]);
+    assert_ne!(practice(&web, "DEP-05").state, State::NotApplicable);
+    let kubectl = release.replace("goreleaser release --clean", "kubectl apply -f deploy/");
+    let cluster = assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("go.mod", "module example.com/svc\n\ngo 1.22\n"),
+        (".github/workflows/release.yml", &kubectl),
+    ]);
+    assert_ne!(practice(&cluster, "MON-10").state, State::NotApplicable);
+    // A Go program on the standard library that answers health checks is a server, released
+    // the same way.
+    let server = assess_files(&[
+        (
+            "main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/healthz\", ok)\n\thttp.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+        ("go.mod", "module example.com/svc\n\ngo 1.22\n"),
+        (".github/workflows/release.yml", release),
+    ]);
+    assert_ne!(practice(&server, "DEP-05").state, State::NotApplicable);
+}
+
+/// goreleaser's action asked only to install the tool releases nothing: the release is the
+/// later `gh release create`, and the jobs that only build with it are no release jobs.
+#[test]
+fn an_action_that_only_installs_its_tool_does_not_release() {
+    let workflow = "name: Deploy\non:\n  push:\n    tags: ['v*']\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - uses: goreleaser/goreleaser-action@v6\n        with:\n          install-only: true\n      \
+        - run: goreleaser build --snapshot --clean\n  release:\n    needs: build\n    runs-on: ubuntu-latest\n    \
+        permissions:\n      contents: write\n    steps:\n      - run: gh release create \"$GITHUB_REF_NAME\" dist/*\n";
+    let found = assess_files(&[
+        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+        (".github/workflows/deploy.yml", workflow),
+    ]);
+    let releases = practice(&found, "AUT-14");
+    let cited: Vec<usize> = (releases.evidence.iter())
+        .filter(|e| e.location.path == ".github/workflows/deploy.yml")
+        .map(|e| e.location.line)
+        .collect();
+    assert!(cited.contains(&20) && !cited.contains(&10), "{releases:#?}");
+}

@@ -8,6 +8,7 @@
 
 mod classify;
 pub mod git_index;
+mod kinds;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,7 +17,8 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use classify::{Ecosystem, FileKind, MigrationSystem, classify};
+pub use classify::classify;
+pub use kinds::{Ecosystem, FileKind, MigrationSystem};
 
 /// Largest file whose text is read. Pipeline and config files are far smaller.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;

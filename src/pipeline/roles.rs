@@ -260,14 +260,20 @@ fn deploys(job: &Job) -> bool {
     job.environment
         .as_ref()
         .is_some_and(|(e, _)| Scope::from_name(e) != Some(Scope::Internal))
-        || job.steps.iter().any(|s| {
-            s.uses
-                .as_deref()
-                .is_some_and(|u| DEPLOY_ACTIONS.iter().any(|a| u.eq_ignore_ascii_case(a)))
-                || s.commands.iter().any(|c| is_deploy_command(&c.text))
-                || (is_deploy_context(job)
-                    && s.commands.iter().any(|c| HOST_COMMANDS.is_match(&c.text)))
-        })
+        || runs_a_deployment(job)
+}
+
+/// Whether a step of the job deploys: a deployment action, a deployment command, or a host
+/// deployment in a job named for deploying.
+fn runs_a_deployment(job: &Job) -> bool {
+    job.steps.iter().any(|s| {
+        s.uses
+            .as_deref()
+            .is_some_and(|u| DEPLOY_ACTIONS.iter().any(|a| u.eq_ignore_ascii_case(a)))
+            || s.commands.iter().any(|c| is_deploy_command(&c.text))
+            || (is_deploy_context(job)
+                && s.commands.iter().any(|c| HOST_COMMANDS.is_match(&c.text)))
+    })
 }
 
 /// Whether a job puts a running service in place: a deployment action, a deployment command,
@@ -285,14 +291,7 @@ pub fn deploys_a_service(pipeline: &Pipeline, job: &Job) -> bool {
     {
         return false;
     }
-    job.steps.iter().any(|s| {
-        s.uses
-            .as_deref()
-            .is_some_and(|u| DEPLOY_ACTIONS.iter().any(|a| u.eq_ignore_ascii_case(a)))
-            || s.commands.iter().any(|c| is_deploy_command(&c.text))
-            || (is_deploy_context(job)
-                && s.commands.iter().any(|c| HOST_COMMANDS.is_match(&c.text)))
-    })
+    runs_a_deployment(job)
 }
 
 /// Where a job builds a container image that it never pushes: a `docker/build-push-action`

@@ -1,0 +1,305 @@
+//! Report claims on what CI jobs do: which runs are tests, integration tests or migration
+//! gates, which jobs test across versions, what a job's role is (its own steps, or the jobs
+//! of the reusable workflow it calls), and when a gate cannot be decided from files.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{assess_files, expect, practice};
+use shipready::evidence::State;
+
+/// A matrix written out as one GitLab job per architecture (images that differ only in their
+/// architecture) or per runtime version (`python:3.11`, `python:3.12`) is a test matrix; two
+/// test jobs in unrelated images, or builds of one image told apart by a date stamp, are not.
+#[test]
+fn test_jobs_in_variants_of_one_image_are_a_matrix() {
+    let job = |name: &str, image: &str| {
+        format!(
+            "{name}:\n  stage: test\n  image: {image}\n  script:\n    - meson setup build\n    - meson test -C build\n\n"
+        )
+    };
+    let run = |jobs: &[(&str, &str)]| {
+        let ci: String = jobs.iter().map(|(n, i)| job(n, i)).collect();
+        let ci = format!("stages: [test]\n\n{ci}");
+        assess_files(&[
+            ("meson.build", "project('codec', 'c')\n"),
+            (".gitlab-ci.yml", &ci),
+        ])
+    };
+    let arches = run(&[
+        (
+            "test-amd64",
+            "registry.example.org/codec-debian-bookworm:20260101",
+        ),
+        (
+            "test-aarch64",
+            "registry.example.org/codec-debian-bookworm-aarch64:20260228141555",
+        ),
+        (
+            "test-armv7",
+            "registry.example.org/codec-debian-bookworm-armv7:20260217211228",
+        ),
+    ]);
+    expect(&arches, "TST-06", State::Present, &[]);
+    let lines: Vec<usize> = practice(&arches, "TST-06")
+        .evidence
+        .iter()
+        .map(|e| e.location.line)
+        .collect();
+    assert_eq!(lines, [12, 19]);
+
+    let versions = run(&[("py311", "python:3.11-slim"), ("py312", "python:3.12-slim")]);
+    expect(&versions, "TST-06", State::Present, &[]);
+
+    let unrelated = run(&[("unit", "python:3.12"), ("e2e", "node:20")]);
+    expect(
+        &unrelated,
+        "TST-06",
+        State::Partial,
+        &["single runtime version"],
+    );
+    let stamps = run(&[
+        ("test-a", "registry.example.org/ci:20260101"),
+        ("test-b", "registry.example.org/ci:20260202"),
+    ]);
+    expect(&stamps, "TST-06", State::Partial, &[]);
+}
+
+/// A Lighthouse CI run is a test job and a `terraform plan` on pull requests is a validation
+/// (lint) job; neither workflow is "maintenance".
+#[test]
+fn lighthouse_and_terraform_plan_jobs_have_roles() {
+    let ui = "name: UI tests\non: pull_request\njobs:\n  tests-ui:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - uses: treosh/lighthouse-ci-action@12.6.2\n        with:\n          \
+        configPath: .github/lighthouserc.json\n";
+    let plan = "name: Terraform plan\non: pull_request\njobs:\n  terraform-plan:\n    runs-on: ubuntu-latest\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - uses: hashicorp/setup-terraform@v3\n      \
+        - run: terraform plan -out=tfplan -lock-timeout=5m\n        working-directory: terraform\n";
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/tests-ui.yml", ui),
+        (".github/workflows/terraform-plan.yml", plan),
+        ("terraform/main.tf", "terraform {}\n"),
+    ]);
+    let roles = |path: &str| {
+        let pipeline = found
+            .inventory
+            .pipelines
+            .iter()
+            .find(|p| p.path == path)
+            .unwrap();
+        (pipeline.purpose.clone(), pipeline.jobs[0].roles.clone())
+    };
+    assert_eq!(
+        roles(".github/workflows/tests-ui.yml"),
+        (vec!["test".to_string()], vec!["test".to_string()])
+    );
+    assert_eq!(
+        roles(".github/workflows/terraform-plan.yml"),
+        (vec!["lint".to_string()], vec!["lint".to_string()])
+    );
+}
+
+/// Service containers are not the runtime under test, and a patch release is the same runtime
+/// version: neither makes a matrix.
+#[test]
+fn service_images_and_patch_releases_are_not_a_matrix() {
+    let job = |name: &str, redis: &str| {
+        format!(
+            "  {name}:\n    runs-on: ubuntu-latest\n    services:\n      redis:\n        image: {redis}\n    steps:\n      \
+             - uses: actions/setup-python@v5\n        with:\n          python-version: '3.12'\n      - run: pytest\n"
+        )
+    };
+    let workflow = format!(
+        "on: pull_request\njobs:\n{}{}",
+        job("unit", "redis:7"),
+        job("integration", "redis:7.2-alpine")
+    );
+    let found = assess_files(&[
+        ("app.py", "print('hi')\n"),
+        (".github/workflows/ci.yml", &workflow),
+    ]);
+    expect(&found, "TST-06", State::Partial, &[]);
+
+    let ci = "unit:\n  image: python:3.12\n  script:\n    - pytest tests/unit\n\n\
+              integration:\n  image: python:3.12.4-slim\n  script:\n    - pytest tests/integration\n";
+    let found = assess_files(&[("app.py", "print('hi')\n"), (".gitlab-ci.yml", ci)]);
+    expect(&found, "TST-06", State::Partial, &[]);
+}
+
+/// A Django project that runs `makemigrations` through a script and fails the job unless
+/// Django answers "No changes detected": a model changed without its migration fails the
+/// pull request, which is the migration gate.
+#[test]
+fn makemigrations_checked_by_its_answer_is_a_migration_gate() {
+    let check = r#"name: Check migrations
+on: [push, pull_request]
+jobs:
+  check-migrations:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e .[dev]
+      - name: Run ./bin/makemigrations.sh
+        run: |
+          if ./bin/makemigrations.sh | grep -q 'No changes detected';
+          then
+            exit 0;
+          else
+            exit 1;
+          fi
+"#;
+    let found = assess_files(&[
+        ("manage.py", "import django\n"),
+        ("app/models.py", "from django.db import models\n"),
+        (
+            "app/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
+        ),
+        (
+            "bin/makemigrations.sh",
+            "#!/usr/bin/env bash\nset -eux\npython manage.py makemigrations\n",
+        ),
+        (".github/workflows/check-migrations.yml", check),
+    ]);
+    let gate = practice(&found, "DEP-20");
+    assert_eq!(gate.state, State::Present, "{gate:#?}");
+    let cited: Vec<(&str, usize)> = gate
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.as_str(), e.location.line))
+        .collect();
+    assert!(
+        cited.contains(&(".github/workflows/check-migrations.yml", 11)),
+        "{cited:?}"
+    );
+}
+
+/// Test scripts kept in the repository's tests folder, or named `test.sh`, run tests: a C
+/// library's conformance suite run job by job, a project's `scripts/test.sh`. A setup
+/// script named otherwise does not.
+#[test]
+fn test_scripts_run_by_path_are_tests() {
+    let gitlab = "stages: [build, test]\nbuild:\n  stage: build\n  image: debian:12\n  script:\n    \
+        - meson setup build\n    - ninja -C build\nconformance:\n  stage: test\n  image: debian:12\n  \
+        script:\n    - cd build && ninja\n    - ../tests/conformance.bash -t 1 -c 0 || exit_code=$((exit_code + $?))\n";
+    let github = "name: CI\non: pull_request\njobs:\n  unit:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - run: ./scripts/test.sh --fast\n  setup:\n    runs-on: ubuntu-latest\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - run: ./scripts/latest.sh\n";
+    let found = assess_files(&[
+        ("meson.build", "project('codec', 'c')\n"),
+        ("src/lib.c", "int f(void) { return 0; }\n"),
+        ("tests/conformance.bash", "#!/bin/bash\necho ok\n"),
+        ("scripts/test.sh", "#!/bin/sh\necho ok\n"),
+        ("scripts/latest.sh", "#!/bin/sh\necho ok\n"),
+        (".gitlab-ci.yml", gitlab),
+        (".github/workflows/ci.yml", github),
+    ]);
+    let roles = |path: &str, job: &str| {
+        let pipeline = (found.inventory.pipelines.iter())
+            .find(|p| p.path == path)
+            .unwrap();
+        let job = pipeline.jobs.iter().find(|j| j.id == job).unwrap();
+        job.roles.clone()
+    };
+    assert!(roles(".gitlab-ci.yml", "conformance").contains(&"test".to_string()));
+    assert!(roles(".github/workflows/ci.yml", "unit").contains(&"test".to_string()));
+    assert!(!roles(".github/workflows/ci.yml", "setup").contains(&"test".to_string()));
+}
+
+/// A matrix on a job that calls a reusable workflow of tests runs those tests once per value:
+/// the called workflow's jobs have no matrix of their own, they get the version as an input.
+/// The calling job's role is the called jobs'.
+#[test]
+fn a_matrix_on_a_job_calling_reusable_tests_is_a_test_matrix() {
+    let caller = "name: Tests\non: [push, pull_request]\njobs:\n  tests:\n    uses: ./.github/workflows/.tests.yml\n    \
+        with:\n      python-version: ${{ matrix.python-version }}\n    strategy:\n      matrix:\n        \
+        python-version: ['3.11', '3.12', '3.13']\n";
+    let called = "name: Matrix\non:\n  workflow_call:\n    inputs:\n      python-version:\n        type: string\njobs:\n  \
+        pytest:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - uses: actions/setup-python@v5\n        with:\n          python-version: ${{ inputs.python-version }}\n      \
+        - run: pytest -q\n";
+    let found = assess_files(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"lib\"\nversion = \"1.0\"\n",
+        ),
+        ("src/lib/__init__.py", "def f():\n    return 1\n"),
+        ("tests/test_lib.py", "def test_f():\n    assert True\n"),
+        (".github/workflows/tests.yml", caller),
+        (".github/workflows/.tests.yml", called),
+    ]);
+    let matrix = practice(&found, "TST-06");
+    assert_eq!(matrix.state, State::Present, "{matrix:#?}");
+    // The calling job does what the called jobs do, and so does its workflow.
+    let tests = (found.inventory.pipelines.iter())
+        .find(|p| p.path == ".github/workflows/tests.yml")
+        .unwrap();
+    assert_eq!(tests.purpose, ["test"]);
+    assert_eq!(tests.jobs[0].roles, ["test"]);
+    assert_eq!(
+        (
+            matrix.evidence[0].location.path.as_str(),
+            matrix.evidence[0].location.line
+        ),
+        (".github/workflows/tests.yml", 10)
+    );
+}
+
+/// Integration tests selected by a marker or an option of the suite (`pytest -m
+/// integration`, `pytest --integration`) run in CI like a suite kept in its own folder.
+#[test]
+fn integration_tests_selected_by_marker_or_option_run_in_ci() {
+    for command in [
+        "poetry run pytest --integration -v",
+        "pytest -m integration",
+    ] {
+        let workflow = format!(
+            "name: Tests\non: [push, pull_request]\njobs:\n  integration:\n    runs-on: ubuntu-latest\n    steps:\n      \
+             - uses: actions/checkout@v4\n      - run: {command}\n"
+        );
+        let found = assess_files(&[
+            ("src/lib/__init__.py", "def f():\n    return 1\n"),
+            (
+                "tests/integration/test_git.py",
+                "def test_clone():\n    assert True\n",
+            ),
+            (".github/workflows/tests.yml", &workflow),
+        ]);
+        let integration = practice(&found, "TST-05");
+        assert_eq!(
+            integration.state,
+            State::Present,
+            "{command}: {integration:#?}"
+        );
+    }
+}
+
+/// CodeQL on every pull request reports to code scanning; whether its alerts block a merge is
+/// a repository setting. The SAST gate is then unverified, not failed; a scanner the
+/// workflow itself lets fail (`|| true`) fails it.
+#[test]
+fn sast_blocking_only_through_a_repository_setting_is_unverified() {
+    use shipready::assessment::model::GateStatus;
+    let codeql = "name: CodeQL\non:\n  pull_request:\n  push:\n    branches: [main]\npermissions:\n  contents: read\n  \
+        security-events: write\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      \
+        - uses: github/codeql-action/init@v3\n        with:\n          languages: go\n      \
+        - uses: github/codeql-action/analyze@v3\n";
+    let bandit = "name: SAST\non: [pull_request, push]\njobs:\n  bandit:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - run: bandit -r src || true\n";
+    let gate = |workflow: &str| {
+        let found = assess_files(&[
+            ("main.go", "package main\n\nfunc main() {}\n"),
+            ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+            (".github/workflows/sast.yml", workflow),
+        ]);
+        let g = found.gates.iter().find(|g| g.id == "G-03").unwrap();
+        (g.status, g.reason.clone().unwrap_or_default())
+    };
+    let (status, reason) = gate(codeql);
+    assert_eq!(status, GateStatus::Unverified, "{reason}");
+    assert!(reason.contains("repository setting"), "{reason}");
+    let (status, reason) = gate(bandit);
+    assert_eq!(status, GateStatus::Fail, "{reason}");
+}
