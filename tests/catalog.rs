@@ -89,6 +89,13 @@ run = ['(unclosed']
     let error =
         Catalog::from_sources(&unknown_field, gates, risks).expect_err("unknown field rejected");
     assert!(error.contains("colour"), "{error}");
+    let unknown_language = practice.replace(
+        "run = ['(unclosed']",
+        "recommendation_by_language = { cobol = 'z' }",
+    );
+    let error = Catalog::from_sources(&unknown_language, gates, risks)
+        .expect_err("unknown language rejected");
+    assert!(error.contains("unknown language cobol"), "{error}");
 }
 
 #[test]

@@ -558,3 +558,85 @@ fn sec16_final_stage_inherits_the_user_of_the_stage_it_builds_on() {
     let a = assess_files(&[("Dockerfile", distroless), ("app/main.py", "print(1)\n")]);
     expect(&a, "SEC-16", State::Present, &[]);
 }
+
+/// SAST breadth compares the languages of the repository's own code with what its analysers
+/// cover: CodeQL's `languages:` (written out, from the matrix, or left to detection) and the
+/// language a single-language tool such as gosec or bandit reads.
+#[test]
+fn sast_breadth_follows_the_languages_of_the_code() {
+    let go_files: Vec<(String, String)> = (0..6)
+        .map(|n| (format!("cmd/tool/part{n}.go"), "package main\n".to_string()))
+        .collect();
+    let ui_files: Vec<(String, String)> = (0..4)
+        .map(|n| (format!("ui/src/view{n}.tsx"), "export {}\n".to_string()))
+        .collect();
+    let codeql = |with: &str, matrix: &str| {
+        format!(
+            "name: codeql\non:\n  pull_request:\n  push:\n    branches: [main]\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n{matrix}    steps:\n      - uses: actions/checkout@v4\n      - uses: github/codeql-action/init@v3\n{with}      - uses: github/codeql-action/analyze@v3\n"
+        )
+    };
+    let run = |workflow: &str, with_ui: bool| {
+        let mut files: Vec<(&str, &str)> = vec![
+            ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+            (".github/workflows/scan.yml", workflow),
+        ];
+        files.extend(go_files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        if with_ui {
+            files.push(("ui/package.json", "{\"name\": \"ui\"}\n"));
+            files.extend(ui_files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        }
+        assess_files(&files)
+    };
+    const GATED: &str = "whether its alerts block merges is a repository setting";
+
+    // One language, named: covered; CodeQL's blocking stays a repository setting.
+    let named = codeql("        with:\n          languages: go\n", "");
+    let a = run(&named, false);
+    expect(&a, "SEC-05", State::Partial, &[GATED]);
+    let at = &practice(&a, "SEC-05").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/scan.yml", 13)
+    );
+
+    // A second language the list leaves out is named with its files.
+    let a = run(&named, true);
+    expect(
+        &a,
+        "SEC-05",
+        State::Partial,
+        &["no static analyser covers JavaScript/TypeScript (4 source files)"],
+    );
+
+    // From the matrix, and left to detection: both languages covered.
+    let matrix = codeql(
+        "        with:\n          languages: ${{ matrix.language }}\n",
+        "    strategy:\n      matrix:\n        language: [go, javascript-typescript]\n",
+    );
+    expect(&run(&matrix, true), "SEC-05", State::Partial, &[GATED]);
+    expect(
+        &run(&codeql("", ""), true),
+        "SEC-05",
+        State::Partial,
+        &[GATED],
+    );
+
+    // A blocking gosec on pull requests covers a Go-only repository in full; bandit does not.
+    let step = |command: &str| {
+        format!(
+            "name: lint\non: [pull_request]\njobs:\n  sast:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: {command}\n"
+        )
+    };
+    expect(
+        &run(&step("gosec ./..."), false),
+        "SEC-05",
+        State::Present,
+        &[],
+    );
+    expect(
+        &run(&step("bandit -r src -ll"), false),
+        "SEC-05",
+        State::Absent,
+        &["cover none of the repository's languages: Go (6 source files)"],
+    );
+}

@@ -179,3 +179,74 @@ fn django_migrations_get_django_advice() {
     let found = assess_files(&both);
     assert!(action(&found, "DEP-19").contains("alembic upgrade head"));
 }
+
+/// A repository of `n` Go files in `cmd/tool/` and `m` TypeScript files in `ui/src/`, with a
+/// workflow that builds and tests it on pull requests.
+fn go_and_ui(n: usize, m: usize) -> Assessment {
+    let mut files: Vec<(String, String)> = vec![
+        ("go.mod".into(), "module example.com/tool\n\ngo 1.22\n".into()),
+        (
+            ".github/workflows/ci.yml".into(),
+            "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: go test ./...\n".into(),
+        ),
+    ];
+    files.extend((0..n).map(|i| (format!("cmd/tool/part{i}.go"), "package main\n".into())));
+    if m > 0 {
+        files.push(("ui/package.json".into(), "{\"name\": \"ui\"}\n".into()));
+        files.extend((0..m).map(|i| (format!("ui/src/view{i}.tsx"), "export {}\n".into())));
+    }
+    let files: Vec<(&str, &str)> = (files.iter())
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    assess_files(&files)
+}
+
+/// Advice names the tools of the language the code is written in: a Go repository is told
+/// about govulncheck and `go test -coverprofile`, not pip-audit and pytest.
+#[test]
+fn go_code_gets_go_advice() {
+    let go = go_and_ui(8, 0);
+    let sca = action(&go, "SEC-06");
+    assert!(
+        sca.starts_with("Add a blocking step") && sca.contains("govulncheck ./..."),
+        "{sca}"
+    );
+    assert!(!sca.contains("pip-audit"), "{sca}");
+    assert!(action(&go, "TST-03").contains("go test -coverprofile=coverage.out"));
+    assert!(action(&go, "SEC-04").contains("gosec ./..."));
+    assert!(!action(&go, "SEC-04").contains("bandit"));
+}
+
+/// Two languages of comparable size get both languages' advice, each named; a language with
+/// under a twentieth of the largest one's files is left out.
+#[test]
+fn two_languages_get_both_and_a_handful_of_files_none() {
+    let both = go_and_ui(8, 4);
+    let sca = action(&both, "SEC-06");
+    assert!(sca.starts_with("Go: Add a blocking step"), "{sca}");
+    assert!(
+        sca.contains(" JavaScript/TypeScript: Add a blocking step"),
+        "{sca}"
+    );
+    assert!(sca.contains("npm audit --audit-level=high"), "{sca}");
+
+    let few = go_and_ui(80, 3);
+    let sca = action(&few, "SEC-06");
+    assert!(
+        !sca.contains("npm audit") && sca.contains("govulncheck"),
+        "{sca}"
+    );
+}
+
+/// A language the catalog has no wording for (C, here) keeps the general advice.
+#[test]
+fn code_without_worded_advice_keeps_the_general_advice() {
+    let c = assess_with(&[(".github/workflows/ci.yml", GITHUB_WORKFLOW)]);
+    let general = &Catalog::builtin()
+        .practices
+        .iter()
+        .find(|p| p.id == "TST-14")
+        .unwrap()
+        .recommendation;
+    assert_eq!(action(&c, "TST-14"), general);
+}

@@ -177,6 +177,11 @@ pub fn assess(
         .collect();
 
     let migrations = only_migration_system(facts);
+    // Advice names the tools of the two languages with the most code.
+    let languages: Vec<(&str, &str)> = (crate::evidence::languages::languages(facts).iter())
+        .take(2)
+        .map(|(language, _)| (language.key(), language.label()))
+        .collect();
     let size_factor =
         plan::size_factor(summary::deployable_units(facts), summary::languages(facts));
     let context = plan::Context {
@@ -190,6 +195,7 @@ pub fn assess(
         size_factor,
         platform: advice_platform(facts),
         migrations: migrations.as_deref(),
+        languages: &languages,
     };
     let recommendations = plan::recommendations(&context);
     let project = |done: &BTreeSet<String>| {

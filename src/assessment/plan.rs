@@ -81,6 +81,8 @@ pub struct Context<'a> {
     pub platform: Platform,
     /// The one migration system the repository's migrations are written for, lower case.
     pub migrations: Option<&'a str>,
+    /// The languages of the repository's code, most first: catalog keys and names.
+    pub languages: &'a [(&'a str, &'a str)],
 }
 
 pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
@@ -130,7 +132,8 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
             state,
             effort_days: days,
             effort_range: (round_up_half(days * 0.75), round_up_half(days * 1.5)),
-            action: (practice.recommendation_for(ctx.platform, ctx.migrations)).to_string(),
+            action: (practice.recommendation_for(ctx.platform, ctx.migrations, ctx.languages))
+                .into_owned(),
             now: ctx.reasons.get(practice.id.as_str()).cloned().flatten(),
             gates,
             risks,

@@ -171,6 +171,10 @@ pub struct Practice {
     /// repository whose migrations are written for that system alone.
     #[serde(default)]
     pub recommendation_by_migrations: std::collections::BTreeMap<String, String>,
+    /// The recommendation in the terms of one language's tools (`go`, `java`), for a
+    /// repository whose code is written in that language; see [`LANGUAGES`].
+    #[serde(default)]
+    pub recommendation_by_language: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub standards: Vec<String>,
     #[serde(default)]
@@ -204,16 +208,35 @@ pub enum Platform {
 }
 
 impl Practice {
-    /// What to change, in the terms of the repository's CI platform.
-    /// The recommendation for a repository on `platform` whose migrations are written for
-    /// `migrations` alone (lower case, `django`), if that is known.
-    pub fn recommendation_for(&self, platform: Platform, migrations: Option<&str>) -> &str {
+    /// What to change, in the terms of the repository: its migration system when its
+    /// migrations are written for one (lower case, `django`), else the languages its code is
+    /// written in (keys of [`LANGUAGES`] with their names, most code first) when the catalog
+    /// words the change for each of them, else its CI platform.
+    pub fn recommendation_for(
+        &self,
+        platform: Platform,
+        migrations: Option<&str>,
+        languages: &[(&str, &str)],
+    ) -> std::borrow::Cow<'_, str> {
         if let Some(text) = migrations.and_then(|m| self.recommendation_by_migrations.get(m)) {
-            return text;
+            return text.into();
+        }
+        let worded: Option<Vec<(&str, &String)>> = (languages.iter())
+            .map(|(key, name)| Some((*name, self.recommendation_by_language.get(*key)?)))
+            .collect();
+        match worded.as_deref() {
+            Some([(_, only)]) => return only.as_str().into(),
+            Some(several) if !several.is_empty() => {
+                let parts: Vec<String> = (several.iter())
+                    .map(|(name, text)| format!("{name}: {text}"))
+                    .collect();
+                return parts.join(" ").into();
+            }
+            _ => {}
         }
         match (platform, &self.gitlab_recommendation) {
-            (Platform::Gitlab, Some(gitlab)) => gitlab,
-            _ => &self.recommendation,
+            (Platform::Gitlab, Some(gitlab)) => gitlab.as_str().into(),
+            _ => self.recommendation.as_str().into(),
         }
     }
 }
@@ -316,6 +339,21 @@ pub const DETECTORS: &[&str] = &[
     "reversible_migrations",
     "migration_safety",
     "migration_round_trip",
+    "sast_breadth",
+];
+
+/// The languages `recommendation_by_language` may name, as the assessment tells them apart.
+pub const LANGUAGES: &[&str] = &[
+    "python",
+    "javascript",
+    "go",
+    "rust",
+    "java",
+    "csharp",
+    "ruby",
+    "php",
+    "cpp",
+    "swift",
 ];
 
 /// The migration systems `recommendation_by_migrations` may name: those the inventory
@@ -397,6 +435,11 @@ impl Catalog {
                 && !DETECTORS.contains(&detector.as_str())
             {
                 return Err(format!("practice {}: unknown detector {detector}", p.id));
+            }
+            if let Some(language) =
+                (p.recommendation_by_language.keys()).find(|k| !LANGUAGES.contains(&k.as_str()))
+            {
+                return Err(format!("practice {}: unknown language {language}", p.id));
             }
             if let Some(system) = (p.recommendation_by_migrations.keys())
                 .find(|k| !MIGRATION_SYSTEMS.contains(&k.as_str()))

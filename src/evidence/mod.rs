@@ -4,6 +4,7 @@
 
 pub mod blocking;
 mod detectors;
+pub mod languages;
 pub mod production;
 mod secrets;
 mod signals;

@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     confidence: Confidence::High,
     summary: "base image not pinned to a digest",
-    help: "pin the base image by digest (`FROM python:3.12-slim@sha256:<digest>`) and let \
+    help: "pin the base image by digest (`FROM <image>:<tag>@sha256:<digest>`) and let \
            Dependabot or Renovate update it",
     practices: &["SEC-14"],
 };

@@ -279,7 +279,20 @@ impl Job {
 pub struct MatrixAxis {
     pub name: String,
     pub values: usize,
+    /// The values written as plain text, in order, at most [`MATRIX_LABELS`] of them (not
+    /// maps, lists or expressions).
+    pub labels: Vec<String>,
     pub location: Location,
+}
+
+/// How many of an axis's values are kept as text.
+pub const MATRIX_LABELS: usize = 64;
+
+fn label_of(value: &crate::parse::yaml::Node) -> Option<String> {
+    value
+        .as_str()
+        .filter(|text| !text.contains("${{"))
+        .map(str::to_string)
 }
 
 /// The axes of a matrix map: keys with a list of values, and the keys of `include:` entries
@@ -297,13 +310,20 @@ pub(crate) fn matrix_axes(path: &str, matrix: &crate::parse::yaml::Node) -> Vec<
                 for entry in value.items() {
                     for (key, _) in entry.entries() {
                         let Some(name) = key.as_str() else { continue };
+                        let label = entry.get(name).and_then(label_of);
                         match first_of.get(name).and_then(|&at| axes.get_mut(at)) {
-                            Some(axis) => axis.values += 1,
+                            Some(axis) => {
+                                axis.values += 1;
+                                if axis.labels.len() < MATRIX_LABELS {
+                                    axis.labels.extend(label);
+                                }
+                            }
                             None => {
                                 first_of.insert(name, axes.len());
                                 axes.push(MatrixAxis {
                                     name: name.to_string(),
                                     values: 1,
+                                    labels: label.into_iter().collect(),
                                     location: location_of(path, key),
                                 });
                             }
@@ -316,6 +336,10 @@ pub(crate) fn matrix_axes(path: &str, matrix: &crate::parse::yaml::Node) -> Vec<
                 axes.push(MatrixAxis {
                     name: name.to_string(),
                     values: value.items().len(),
+                    labels: (value.items().iter())
+                        .filter_map(label_of)
+                        .take(MATRIX_LABELS)
+                        .collect(),
                     location: location_of(path, key),
                 });
             }

@@ -14,6 +14,7 @@ mod pypi_publish;
 mod quality;
 mod release_tools;
 mod runners;
+mod sast;
 mod supply;
 
 use super::{Confidence, Evidence, Facts, State, Verdict};
@@ -58,6 +59,7 @@ pub fn run(
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
         "health_checks" => health::health_checks(facts, signals),
+        "sast_breadth" => sast::sast_breadth(facts, practice),
         "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals)
             .or_else(|| pypi_publish::attestations(facts, practice, signals)),
         _ => None,

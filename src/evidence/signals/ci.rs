@@ -88,6 +88,21 @@ pub(super) fn ci_signals(
     }
 }
 
+/// Evidence that `step` (or its `command`) does what `practice` asks, as the catalog's CI
+/// signals would give it, for detectors that find steps by their own reading.
+pub(crate) fn step_evidence(
+    practice: &Practice,
+    facts: &Facts,
+    (pipeline, job, step): (&Pipeline, &Job, &Step),
+    command: Option<&Command>,
+    summary: String,
+    location: Location,
+) -> Evidence {
+    ci_evidence(
+        practice, facts, pipeline, job, step, command, summary, location,
+    )
+}
+
 /// Evidence from a CI step, downgraded for every requirement of the practice it misses.
 #[allow(clippy::too_many_arguments)]
 fn ci_evidence(

@@ -14,7 +14,7 @@ use crate::inventory::FileKind;
 use crate::source::Location;
 use text::{SignalHit, SignalList};
 
-pub(crate) use ci::runs_only_tests;
+pub(crate) use ci::{runs_only_tests, step_evidence};
 
 pub fn match_signals(catalog: &Catalog, facts: &Facts) -> BTreeMap<String, PracticeEvidence> {
     // Each kind of signal is matched on its own thread; the evidence is then put together
@@ -219,7 +219,7 @@ pub fn is_reference_material(path: &str) -> bool {
 }
 
 /// Test code, examples and vendored code prove nothing about the application.
-pub(super) fn is_application_code(path: &str) -> bool {
+pub(crate) fn is_application_code(path: &str) -> bool {
     const NOT_APPLICATION: &[&str] = &[
         "test/",
         "tests/",
