@@ -303,3 +303,62 @@ fn sast_blocking_only_through_a_repository_setting_is_unverified() {
     let (status, reason) = gate(bandit);
     assert_eq!(status, GateStatus::Fail, "{reason}");
 }
+
+/// `./mvnw verify` runs what pom.xml binds to the phases up to `verify`: Checkstyle's check
+/// is a lint gate and CycloneDX's aggregate SBOM is generated, each cited on the POM's line.
+/// `mvn compile` stops before Spotless's `check` (bound to `verify` by default).
+#[test]
+fn maven_runs_the_goals_its_pom_binds() {
+    let pom = "<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.example</groupId>\n  <artifactId>shop</artifactId>\n  <build>\n    <plugins>\n      <plugin>\n        <artifactId>maven-checkstyle-plugin</artifactId>\n        <executions>\n          <execution>\n            <phase>validate</phase>\n            <goals>\n              <goal>check</goal>\n            </goals>\n          </execution>\n        </executions>\n      </plugin>\n      <plugin>\n        <groupId>org.cyclonedx</groupId>\n        <artifactId>cyclonedx-maven-plugin</artifactId>\n        <executions>\n          <execution>\n            <goals>\n              <goal>makeAggregateBom</goal>\n            </goals>\n          </execution>\n        </executions>\n      </plugin>\n    </plugins>\n  </build>\n</project>\n";
+    let workflow = |command: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: {command}\n"
+        )
+    };
+    let run = |pom: &str, command: &str| {
+        let ci = workflow(command);
+        assess_files(&[
+            ("pom.xml", pom),
+            ("src/main/java/org/example/Shop.java", "class Shop {}\n"),
+            (".github/workflows/build.yml", &ci),
+        ])
+    };
+    let verify = run(pom, "./mvnw -B verify");
+    expect(&verify, "AUT-08", State::Present, &[]);
+    let lint = &practice(&verify, "AUT-08").evidence[0];
+    assert_eq!(
+        (lint.location.path.as_str(), lint.location.line),
+        ("pom.xml", 13)
+    );
+    assert!(
+        lint.summary.contains("`mvn checkstyle:check` in job build"),
+        "{}",
+        lint.summary
+    );
+    let sbom = &practice(&verify, "SEC-11").evidence[0];
+    assert_eq!(
+        (sbom.location.path.as_str(), sbom.location.line),
+        ("pom.xml", 24)
+    );
+
+    // Checkstyle at validate runs with compile; the SBOM (package) does not.
+    let compile = run(pom, "mvn -B compile");
+    expect(&compile, "AUT-08", State::Present, &[]);
+    assert!(practice(&compile, "SEC-11").evidence.is_empty());
+
+    let spotless = pom
+        .replace("maven-checkstyle-plugin", "spotless-maven-plugin")
+        .replace("            <phase>validate</phase>\n", "");
+    expect(
+        &run(&spotless, "mvn -B compile"),
+        "AUT-08",
+        State::Absent,
+        &[],
+    );
+    expect(
+        &run(&spotless, "mvn -B install"),
+        "AUT-08",
+        State::Present,
+        &[],
+    );
+}

@@ -3,6 +3,7 @@
 //! ask of it: which jobs deploy and where, which steps cannot fail the build, which pipelines
 //! run on a change.
 
+mod build_plugins;
 mod cloudbuild;
 mod commands;
 mod composite;
@@ -550,6 +551,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
     github::inherit_caller_triggers(&mut out.pipelines);
     github::inherit_workflow_run_triggers(&mut out.pipelines);
     scripts::expand(&mut out.pipelines, inventory, &mut out.read_in_part);
+    build_plugins::expand(&mut out.pipelines, inventory);
     out
 }
 
