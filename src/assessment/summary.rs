@@ -230,16 +230,17 @@ pub fn inventory(facts: &Facts) -> InventoryReport {
         .collect();
     ci_systems.extend(facts.pipelines.other_ci.iter().cloned());
 
-    let group = |title: &str, keep: &dyn Fn(FileKind) -> bool| FileGroup {
+    let files = |title: &str, keep: &dyn Fn(&crate::inventory::RepoFile) -> bool| FileGroup {
         kind: title.to_string(),
         paths: facts
             .inventory
             .files
             .iter()
-            .filter(|f| keep(f.kind))
+            .filter(|f| keep(f))
             .map(|f| f.path.clone())
             .collect(),
     };
+    let group = |title: &str, keep: &dyn Fn(FileKind) -> bool| files(title, &|f| keep(f.kind));
     let groups: Vec<FileGroup> = vec![
         group("Local actions", &|k| k == FileKind::GithubAction),
         group("Dependency updates", &|k| {
@@ -250,7 +251,8 @@ pub fn inventory(facts: &Facts) -> InventoryReport {
         group("Dependency manifests", &|k| {
             matches!(k, FileKind::Manifest(_))
         }),
-        group("Lockfiles", &|k| matches!(k, FileKind::Lockfile(_))),
+        // A requirements file that pip-compile or uv wrote is a manifest and a lockfile.
+        files("Lockfiles", &|f| f.locks().is_some()),
         group("Test and coverage config", &|k| {
             matches!(k, FileKind::TestConfig | FileKind::CoverageConfig)
         }),

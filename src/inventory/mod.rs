@@ -7,6 +7,7 @@
 //! binary, not UTF-8, unreadable) is listed as skipped with the reason; it never aborts the walk.
 
 mod classify;
+mod compiled;
 pub mod git_index;
 mod kinds;
 
@@ -18,6 +19,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use classify::classify;
+pub use compiled::compiled_requirements;
 pub use kinds::{Ecosystem, FileKind, MigrationSystem};
 
 /// Largest file whose text is read. Pipeline and config files are far smaller.
@@ -30,6 +32,34 @@ pub struct RepoFile {
     pub kind: FileKind,
     /// The text, for files that are read and readable; a UTF-8 byte-order mark is removed.
     pub text: Option<String>,
+}
+
+impl RepoFile {
+    /// The ecosystem whose versions the file pins, every one: a lockfile's, or Python's for
+    /// a requirements file that pip-compile or uv wrote (see [`compiled_requirements`]).
+    pub fn locks(&self) -> Option<Ecosystem> {
+        match self.kind {
+            FileKind::Lockfile(ecosystem) => Some(ecosystem),
+            FileKind::Manifest(Ecosystem::Python) => {
+                self.compiled_requirements().map(|_| Ecosystem::Python)
+            }
+            _ => None,
+        }
+    }
+
+    /// The tool that compiled a requirements file and the line of the header that says so,
+    /// when the file is one (see [`compiled_requirements`]).
+    pub fn compiled_requirements(&self) -> Option<(&'static str, usize)> {
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
+        let name = name.to_ascii_lowercase();
+        if self.kind != FileKind::Manifest(Ecosystem::Python)
+            || !name.starts_with("requirements")
+            || !name.ends_with(".txt")
+        {
+            return None;
+        }
+        compiled_requirements(self.text.as_deref()?)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]

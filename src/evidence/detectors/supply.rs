@@ -12,14 +12,16 @@ use crate::inventory::{Ecosystem, FileKind};
 use crate::parse::yaml;
 use crate::source::Location;
 
+/// The ecosystems with a manifest, or with a lockfile (a requirements file pip-compile or
+/// uv wrote is both).
 fn ecosystems_with(facts: &Facts, want_lock: bool) -> BTreeSet<Ecosystem> {
     facts
         .inventory
         .files
         .iter()
         .filter_map(|f| match f.kind {
-            FileKind::Manifest(e) if !want_lock => Some(e),
-            FileKind::Lockfile(e) if want_lock => Some(e),
+            _ if want_lock => f.locks(),
+            FileKind::Manifest(e) => Some(e),
             _ => None,
         })
         .collect()
@@ -40,9 +42,16 @@ static FROZEN_INSTALLS: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)\bbun\s+install\b.*--frozen-lockfile",
         r"(?i)\bbun\s+ci\b",
         r"(?i)\bdotnet\s+restore\b.*--locked-mode",
-        r"(?i)\bgo\s+(build|test|mod\s+download|mod\s+verify)\b",
     ])
     .unwrap_or_else(|_| RegexSet::empty())
+});
+
+/// Go has no install step: `go build` and `go test` fetch modules themselves, check each
+/// against go.sum and, read-only by default since Go 1.16, fail rather than change go.mod or
+/// go.sum. So they, like `go mod download` and `go mod verify`, hold to what go.sum pins;
+/// what they show is that, not an install.
+static GO_MODULES: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\bgo\s+(build|test|mod\s+download|mod\s+verify)\b").ok()
 });
 
 /// `npm install` with no package named: it may rewrite `package-lock.json` where `npm ci`
@@ -66,35 +75,52 @@ pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
         .inventory
         .files
         .iter()
-        .filter(|f| matches!(f.kind, FileKind::Lockfile(_)))
+        .filter(|f| f.locks().is_some())
         .take(6)
     {
-        found.push(evidence(
-            facts,
-            State::Present,
-            Location::file(&lock.path),
-            format!("lockfile {}", lock.path),
-            None,
-        ));
+        let (location, summary) = match lock.compiled_requirements() {
+            Some((tool, line)) => (
+                Location::line(&lock.path, line, 1, 1),
+                format!(
+                    "lockfile {}: requirements compiled by {tool}, every version pinned",
+                    lock.path
+                ),
+            ),
+            None => (
+                Location::file(&lock.path),
+                format!("lockfile {}", lock.path),
+            ),
+        };
+        found.push(evidence(facts, State::Present, location, summary, None));
     }
     // A local action's install line runs in every job that uses the action: cited once.
-    let mut frozen: Vec<Location> = Vec::new();
+    let mut frozen: Vec<(Location, &str)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for command in facts
         .pipelines
         .steps()
         .flat_map(|(_, _, s)| s.commands.iter())
     {
-        if FROZEN_INSTALLS.is_match(&command.text) && seen.insert(&command.location) {
-            frozen.push(command.location.clone());
+        let summary = if FROZEN_INSTALLS.is_match(&command.text) {
+            "CI installs exactly what the lockfile pins"
+        } else if GO_MODULES
+            .as_ref()
+            .is_some_and(|r| r.is_match(&command.text))
+        {
+            "CI builds with the Go modules go.sum pins (the go command checks them and will not change go.mod or go.sum)"
+        } else {
+            continue;
+        };
+        if seen.insert(&command.location) {
+            frozen.push((command.location.clone(), summary));
         }
     }
-    for location in frozen.iter().take(3) {
+    for (location, summary) in frozen.iter().take(3) {
         found.push(evidence(
             facts,
             State::Present,
             location.clone(),
-            "CI installs exactly what the lockfile pins",
+            *summary,
             None,
         ));
     }
