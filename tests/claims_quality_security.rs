@@ -640,3 +640,41 @@ fn sast_breadth_follows_the_languages_of_the_code() {
         &["cover none of the repository's languages: Go (6 source files)"],
     );
 }
+
+/// SEC-15: Ubuntu's chiseled images (the .NET `-chiseled` and `-chiseled-extra` tags,
+/// Canonical's `ubuntu/chiselled-*`) carry no shell or package manager, as distroless images
+/// do: a minimal base, where the full `aspnet` image of a debug Dockerfile is not.
+#[test]
+fn chiseled_ubuntu_images_are_minimal_bases() {
+    let runtime = |base: &str| {
+        format!(
+            "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS builder\nWORKDIR /app\nCOPY . .\n\
+             RUN dotnet publish -c release -o /cartservice\n\n\
+             # https://mcr.microsoft.com/product/dotnet/runtime-deps\nFROM {base}\n\n\
+             WORKDIR /app\nCOPY --from=builder /cartservice .\nUSER 1000\n\
+             ENTRYPOINT [\"/app/cartservice\"]\n"
+        )
+    };
+    for base in [
+        "mcr.microsoft.com/dotnet/runtime-deps:10.0.0-noble-chiseled@sha256:b857c8cb8d929183cfe4c6dd9994abba92a2639dd2dbaf06005379f815991604",
+        "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled-extra",
+        "ubuntu/chiselled-jre:8-22.04_edge",
+    ] {
+        let found = assess_files(&[("src/cartservice/src/Dockerfile", &runtime(base))]);
+        expect(&found, "SEC-15", State::Present, &[]);
+        let cited = &practice(&found, "SEC-15").evidence[0];
+        assert_eq!(
+            (cited.state, cited.location.line),
+            (State::Present, 7),
+            "{base}"
+        );
+    }
+    let full = runtime("mcr.microsoft.com/dotnet/aspnet:10.0");
+    let found = assess_files(&[("src/cartservice/src/Dockerfile", &full)]);
+    expect(
+        &found,
+        "SEC-15",
+        State::Absent,
+        &["full OS bases: mcr.microsoft.com/dotnet/aspnet:10.0"],
+    );
+}

@@ -96,8 +96,14 @@ pub fn base_image_digest(facts: &Facts) -> Option<Verdict> {
     verdict(State::Partial, Some(reason), found)
 }
 
+/// Words in an image reference that name a minimal base. Ubuntu's chiseled images
+/// (`dotnet/runtime-deps:10.0-noble-chiseled`, `-chiseled-extra`, `ubuntu/chiselled-jre`)
+/// hold only the packages' files the application needs, without shell or package manager,
+/// as distroless images do.
 const MINIMAL: &[&str] = &[
     "distroless",
+    "chiseled",
+    "chiselled",
     "-slim",
     "slim-",
     ":slim",
