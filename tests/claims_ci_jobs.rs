@@ -362,3 +362,61 @@ fn maven_runs_the_goals_its_pom_binds() {
         &[],
     );
 }
+
+/// Maven and Gradle (through their committed wrappers or not), skaffold's development loop and
+/// the package manager's `test` shorthand are the scripted build that developers run too;
+/// package.json scripts that CI never calls are only part of it.
+#[test]
+fn build_wrappers_and_package_scripts_are_scripted_builds() {
+    let ci = |command: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: {command}\n"
+        )
+    };
+    for (command, manifest, text) in [
+        (
+            "./mvnw -B verify",
+            "pom.xml",
+            "<project><artifactId>shop</artifactId></project>\n",
+        ),
+        (
+            "./gradlew build",
+            "build.gradle",
+            "plugins {\n  id 'java'\n}\n",
+        ),
+        (
+            "skaffold run --default-repo=$REPO",
+            "skaffold.yaml",
+            "apiVersion: skaffold/v4beta1\nkind: Config\n",
+        ),
+        (
+            "npm test",
+            "package.json",
+            "{\n  \"scripts\": {\n    \"test\": \"jest\"\n  }\n}\n",
+        ),
+    ] {
+        let workflow = ci(command);
+        let a = assess_files(&[(manifest, text), (".github/workflows/ci.yml", &workflow)]);
+        expect(&a, "AUT-03", State::Present, &[]);
+        let at = &practice(&a, "AUT-03").evidence[0].location;
+        assert_eq!(
+            (at.path.as_str(), at.line),
+            (".github/workflows/ci.yml", 7),
+            "{command}"
+        );
+    }
+    let scripts_only = assess_files(&[(
+        "package.json",
+        "{\n  \"name\": \"api\",\n  \"scripts\": {\n    \"build\": \"tsc\"\n  }\n}\n",
+    )]);
+    expect(&scripts_only, "AUT-03", State::Partial, &["no CI job calls them"]);
+    let at = &practice(&scripts_only, "AUT-03").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("package.json", 3));
+    // Maven without the wrapper runs the same build file.
+    let plain = ci("mvn -B verify");
+    let a = assess_files(&[
+        ("pom.xml", "<project/>\n"),
+        (".github/workflows/ci.yml", &plain),
+    ]);
+    expect(&a, "AUT-03", State::Present, &[]);
+}
