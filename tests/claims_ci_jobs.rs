@@ -409,7 +409,12 @@ fn build_wrappers_and_package_scripts_are_scripted_builds() {
         "package.json",
         "{\n  \"name\": \"api\",\n  \"scripts\": {\n    \"build\": \"tsc\"\n  }\n}\n",
     )]);
-    expect(&scripts_only, "AUT-03", State::Partial, &["no CI job calls them"]);
+    expect(
+        &scripts_only,
+        "AUT-03",
+        State::Partial,
+        &["no CI job calls them"],
+    );
     let at = &practice(&scripts_only, "AUT-03").evidence[0].location;
     assert_eq!((at.path.as_str(), at.line), ("package.json", 3));
     // Maven without the wrapper runs the same build file.

@@ -678,3 +678,44 @@ fn chiseled_ubuntu_images_are_minimal_bases() {
         &["full OS bases: mcr.microsoft.com/dotnet/aspnet:10.0"],
     );
 }
+
+/// Files that count by their path alone count whatever their kind: a JMeter plan (not read
+/// as text) is a load test that exists (TST-10 Mentioned).
+#[test]
+fn files_named_by_signals_count_unread() {
+    let a = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (
+            "app/main.py",
+            "from fastapi import FastAPI\napp = FastAPI()\n",
+        ),
+        (
+            "src/test/jmeter/petclinic_test_plan.jmx",
+            "<?xml version=\"1.0\"?>\n<jmeterTestPlan/>\n",
+        ),
+    ]);
+    expect(&a, "TST-10", State::Mentioned, &[]);
+    assert_eq!(
+        practice(&a, "TST-10").evidence[0].location.path,
+        "src/test/jmeter/petclinic_test_plan.jmx"
+    );
+}
+
+/// kubevious/cli validates Kubernetes manifests, Helm charts and Kustomize trees: a
+/// configuration scan on every pull request (SEC-18).
+#[test]
+fn kubevious_validates_manifests() {
+    let workflow = "on: [pull_request]\njobs:\n  validate:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Validate manifests\n        uses: kubevious/cli@v1.0.64\n        with:\n          manifests: kubernetes-manifests\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1.0\n";
+    let a = assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        ("kubernetes-manifests/web.yaml", deployment),
+        (".github/workflows/kubevious.yaml", workflow),
+    ]);
+    expect(&a, "SEC-18", State::Present, &[]);
+    let at = &practice(&a, "SEC-18").evidence[0].location;
+    assert_eq!(
+        (at.path.as_str(), at.line),
+        (".github/workflows/kubevious.yaml", 8)
+    );
+}

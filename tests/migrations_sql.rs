@@ -367,3 +367,38 @@ fn supabase_db_push_in_the_production_deploy_applies_migrations() {
         (".github/workflows/deploy-production.yml", 10)
     );
 }
+
+/// A database schema kept in schema.sql files, with no migration tool, is the partial credit
+/// the catalog describes: the practice says so and cites the files, rather than reading
+/// "no migration tool was found" above partial evidence.
+#[test]
+fn schema_files_edited_in_place_are_partial() {
+    let schema =
+        "CREATE TABLE IF NOT EXISTS vets (\n  id INT PRIMARY KEY,\n  name VARCHAR(30)\n);\n";
+    let a = common::assess_files(&[
+        (
+            "pom.xml",
+            "<project>\n  <dependencies>\n    <dependency>\n      <groupId>org.springframework.boot</groupId>\n      <artifactId>spring-boot-starter-data-jpa</artifactId>\n    </dependency>\n    <dependency>\n      <groupId>com.mysql</groupId>\n      <artifactId>mysql-connector-j</artifactId>\n    </dependency>\n  </dependencies>\n</project>\n",
+        ),
+        ("src/main/resources/db/mysql/schema.sql", schema),
+        ("src/main/resources/db/postgres/schema.sql", schema),
+    ]);
+    common::expect(
+        &a,
+        "DEP-16",
+        State::Partial,
+        &["schema files edited in place"],
+    );
+    let cited: Vec<&str> = common::practice(&a, "DEP-16")
+        .evidence
+        .iter()
+        .map(|e| e.location.path.as_str())
+        .collect();
+    assert_eq!(
+        cited,
+        [
+            "src/main/resources/db/mysql/schema.sql",
+            "src/main/resources/db/postgres/schema.sql"
+        ]
+    );
+}

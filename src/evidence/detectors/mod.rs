@@ -45,7 +45,7 @@ pub fn run(
         "multi_stage_build" => containers::multi_stage_build(facts),
         "test_suite" => quality::test_suite(facts),
         "coverage_threshold" => coverage::coverage_threshold(facts, practice),
-        "versioned_migrations" => quality::versioned_migrations(facts),
+        "versioned_migrations" => quality::versioned_migrations(facts, signals),
         "reversible_migrations" => quality::reversible_migrations(facts, signals),
         "migration_safety" => migrations::migration_safety(facts, signals),
         "migration_round_trip" => migrations::migration_round_trip(facts, signals),

@@ -111,7 +111,7 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
     }
 }
 
-pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {
+pub fn versioned_migrations(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
     let migrations = &facts.parsed.migrations;
     if migrations.systems.is_empty() {
         let create_all = facts
@@ -133,6 +133,18 @@ pub fn versioned_migrations(facts: &Facts) -> Option<Verdict> {
                     Some(reason.clone()),
                 );
                 verdict(State::Mentioned, Some(reason), vec![e])
+            }
+            // Migrations of a tool the inventory does not model: the signals decide.
+            None if signals.iter().any(|e| e.state == State::Present) => None,
+            // A schema file edited in place (schema.sql) is what the catalog's signals found.
+            None if signals.iter().any(|e| e.state > State::Absent) => {
+                let best = signals
+                    .iter()
+                    .map(|e| e.state)
+                    .max()
+                    .unwrap_or(State::Absent);
+                let reason = "the schema is kept in schema files edited in place, not in versioned migrations".to_string();
+                verdict(best, Some(reason), signals.to_vec())
             }
             None => verdict(
                 State::Absent,

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use super::{Confidence, Evidence, Facts, PracticeEvidence, State};
 use crate::catalog::{Catalog, Owner, Practice, Requirement, SignalState};
-use crate::inventory::FileKind;
 use crate::source::Location;
 use text::{SignalHit, SignalList};
 
@@ -79,13 +78,8 @@ fn state_of(signal: SignalState) -> State {
 fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice, Evidence)) {
     let index = &catalog.index;
     let mut seen = std::collections::BTreeSet::new();
-    for (position, file) in facts
-        .inventory
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.kind != FileKind::Other)
-    {
+    // Every file, read or not: a JMeter plan or a dashboard screenshot counts by its path.
+    for (position, file) in facts.inventory.files.iter().enumerate() {
         let reference = is_reference_material(&file.path);
         for &signal in facts
             .scans
