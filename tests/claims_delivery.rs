@@ -472,3 +472,78 @@ fn an_issue_opened_on_failure_is_a_notification() {
         &["without a notification target"],
     );
 }
+
+/// The roles the inventory gives the first job of the pipeline at `path`.
+fn roles(a: &shipready::assessment::model::Assessment, path: &str) -> Vec<String> {
+    let pipeline = (a.inventory.pipelines.iter())
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no pipeline {path}"));
+    pipeline.jobs[0].roles.clone()
+}
+
+/// A pull request's preview deployed by one workflow and removed by another when the pull
+/// request closes, both through the staging environment's credentials.
+const PREVIEW_DEPLOY: &str = "name: Deploy preview\non:\n  pull_request:\n    branches: [main]\nconcurrency:\n  group: ${{ github.workflow }}-${{ github.event.number }}\n  cancel-in-progress: true\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: gke-staging\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          gcloud container clusters get-credentials $CLUSTER --region us-central1\n          skaffold run --namespace=pr${{ github.event.number }}\n";
+const PREVIEW_CLEANUP: &str = "name: Clean up preview\non:\n  pull_request_target:\n    types: closed\njobs:\n  cleanup-namespace:\n    runs-on: ubuntu-latest\n    environment: gke-staging\n    steps:\n      - name: Delete PR namespace\n        run: |\n          gcloud container clusters get-credentials $CLUSTER --region us-central1\n          kubectl delete namespace pr${PR_NUMBER} --ignore-not-found\n";
+
+/// A job that only removes what was deployed (a namespace, a Helm release, a Terraform
+/// stack) deploys nothing, though it names the environment whose credentials it uses: it has
+/// no deploy role, is no staging deploy and its `environment:` records no deployment.
+#[test]
+fn teardown_jobs_are_not_deploys() {
+    let deploy = (".github/workflows/deploy-pr.yml", PREVIEW_DEPLOY);
+    let cleanup = (".github/workflows/cleanup.yml", PREVIEW_CLEANUP);
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), deploy, cleanup]);
+    assert!(roles(&a, cleanup.0).is_empty());
+    assert_eq!(roles(&a, deploy.0), ["deploy:staging"]);
+    let cited = |id: &str| -> Vec<(String, usize, State)> {
+        (practice(&a, id).evidence.iter())
+            .map(|e| (e.location.path.clone(), e.location.line, e.state))
+            .collect()
+    };
+    assert!(
+        cited("DEP-01").iter().all(|(path, ..)| path == deploy.0),
+        "{:?}",
+        cited("DEP-01")
+    );
+    assert_eq!(cited("DEP-03"), [(deploy.0.to_string(), 9, State::Partial)]);
+    assert_eq!(
+        cited("DEP-12"),
+        [
+            (deploy.0.to_string(), 11, State::Present),
+            (cleanup.0.to_string(), 8, State::Mentioned)
+        ]
+    );
+
+    // In one workflow, the deploy job's `environment:` after the teardown job's is cited.
+    let both = format!(
+        "{PREVIEW_CLEANUP}  deploy:\n    runs-on: ubuntu-latest\n    environment: gke-staging\n    steps:\n      - run: skaffold run\n"
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), (cleanup.0, &both)]);
+    let records = &practice(&a, "DEP-12").evidence;
+    assert_eq!(
+        (records.len(), records[0].location.line, records[0].state),
+        (1, 16, State::Present)
+    );
+
+    // Deleting the old namespace before applying the new manifests still deploys.
+    let replace = PREVIEW_CLEANUP.replace(
+        "--ignore-not-found\n",
+        "--ignore-not-found\n          kubectl apply -f k8s/ -n pr${PR_NUMBER}\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), (cleanup.0, &replace)]);
+    assert_eq!(roles(&a, cleanup.0), ["deploy:staging"]);
+    for teardown in [
+        "helm uninstall app-pr${PR_NUMBER} --namespace previews",
+        "terraform apply -destroy -auto-approve",
+        "gcloud run services delete app-pr${PR_NUMBER} --region us-central1 --quiet",
+    ] {
+        let job = PREVIEW_CLEANUP.replace(
+            "kubectl delete namespace pr${PR_NUMBER} --ignore-not-found",
+            teardown,
+        );
+        let a = common::assess_files(&[("Dockerfile", DOCKERFILE), (cleanup.0, &job)]);
+        assert!(roles(&a, cleanup.0).is_empty(), "{teardown}");
+        expect(&a, "DEP-01", State::Absent, &[]);
+    }
+}

@@ -44,7 +44,7 @@ pub use paths::{
 pub use reach::Least;
 pub use roles::{
     Scope, deploys_a_service, is_deploy_command, is_deploy_job, is_host_deploy_command,
-    is_simulated, job_scope, unpushed_image_build,
+    is_simulated, is_teardown_command, job_scope, unpushed_image_build,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]

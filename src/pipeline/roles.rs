@@ -179,10 +179,53 @@ static HOST_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
     .unwrap_or_else(|_| RegexSet::empty())
 });
 
-/// Whether a command deploys something.
+/// Commands that remove what was deployed: a namespace or other resources, a Helm release,
+/// the infrastructure of a stack, a service.
+static TEARDOWN_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bkubectl\s+delete\b",
+        r"(?i)\bhelm\s+(uninstall|delete|del|un)\b",
+        r"(?i)\b(terraform|tofu)\s+destroy\b",
+        r"(?i)\b(terraform|tofu)\s+apply\b.*\s-{1,2}destroy\b",
+        r"(?i)\b(pulumi|cdk)\s+destroy\b",
+        r"(?i)\bgcloud\b[^;&|\n]*\sdelete\b",
+        r"(?i)\baws\s+cloudformation\s+delete-stack\b",
+        r"(?i)\baws\s+ecs\s+delete-service\b",
+        r"(?i)\baz\s+(group|webapp|containerapp|functionapp)\s+delete\b",
+        r"(?i)\b(serverless|sls)\s+remove\b",
+        r"(?i)\bfly(ctl)?\s+(apps\s+)?destroy\b",
+        r"(?i)\bskaffold\s+delete\b",
+        r"(?i)\bdocker\s+stack\s+(rm|remove)\b",
+        r"(?i)\bkamal\s+remove\b",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+/// Whether a command deploys something. Removing what was deployed is no deploy:
+/// `terraform apply -destroy` destroys, and `kubectl delete ns pr-1; kubectl apply -f k8s/`
+/// deploys through its second command only.
 pub fn is_deploy_command(command: &str) -> bool {
     // Host commands deploy only in a deploy job; see `is_host_deploy_command`.
-    DEPLOY_COMMANDS.is_match(command)
+    if !DEPLOY_COMMANDS.is_match(command) {
+        return false;
+    }
+    !TEARDOWN_COMMANDS.is_match(command)
+        || shell_parts(command)
+            .any(|part| DEPLOY_COMMANDS.is_match(part) && !TEARDOWN_COMMANDS.is_match(part))
+}
+
+/// Whether a command removes what was deployed: `kubectl delete`, `helm uninstall`,
+/// `terraform destroy`, `gcloud run services delete` and the like.
+pub fn is_teardown_command(command: &str) -> bool {
+    TEARDOWN_COMMANDS.is_match(command)
+}
+
+/// The simple commands of a command line: what `;`, `&&`, `||`, `|` and line ends separate.
+fn shell_parts(command: &str) -> impl Iterator<Item = &str> {
+    command
+        .split([';', '&', '|', '\n'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
 
 static LOCAL_CLUSTER: LazyLock<RegexSet> = LazyLock::new(|| {
@@ -252,7 +295,7 @@ fn deploys(job: &Job) -> bool {
         .environment
         .as_ref()
         .is_some_and(|(e, _)| e.contains("pages"));
-    if pages || (job.environment.is_none() && is_test_context(job)) {
+    if pages || (job.environment.is_none() && is_test_context(job)) || tears_down(job) {
         return false;
     }
     // An environment may only hold a notifier's or a test's secrets (`discord-notifier`,
@@ -261,6 +304,16 @@ fn deploys(job: &Job) -> bool {
         .as_ref()
         .is_some_and(|(e, _)| Scope::from_name(e) != Some(Scope::Internal))
         || runs_a_deployment(job)
+}
+
+/// Whether the job only removes what was deployed (`kubectl delete namespace pr-12` when a
+/// pull request closes, `terraform destroy`): it deploys nothing, whatever environment it
+/// names to reach the cluster.
+fn tears_down(job: &Job) -> bool {
+    let removes = (job.steps.iter())
+        .flat_map(|s| s.commands.iter())
+        .any(|c| is_teardown_command(&c.text));
+    removes && !runs_a_deployment(job)
 }
 
 /// Whether a step of the job deploys: a deployment action, a deployment command, or a host
@@ -402,6 +455,15 @@ mod tests {
         assert!(is_deploy_command("uv run fastapi deploy"));
         assert!(!is_deploy_command("docker compose up -d db mailpit"));
         assert!(!is_deploy_command("echo deploying 10% of traffic"));
+        assert!(!is_deploy_command("terraform apply -destroy -auto-approve"));
+        assert!(is_deploy_command(
+            "kubectl delete ns pr-1 --ignore-not-found; kubectl apply -f k8s/"
+        ));
+        assert!(is_teardown_command("helm uninstall app -n previews"));
+        assert!(is_teardown_command(
+            "gcloud container clusters delete pr-1 --quiet"
+        ));
+        assert!(!is_teardown_command("gcloud run deploy api --image app"));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use super::{evidence, examples, verdict};
 use crate::evidence::{Evidence, Facts, State, Verdict};
-use crate::pipeline::{Job, Pipeline, Scope, is_simulated, job_scope, upstream};
+use crate::pipeline::{
+    Job, Pipeline, Scope, is_deploy_command, is_simulated, is_teardown_command, job_scope, upstream,
+};
 
 /// Read from the production paths: every production deploy must wait for tests that pass
 /// and for at least one security scan that can fail.
@@ -207,8 +209,11 @@ pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
     }
     // Deploy commands in jobs that are not deploy jobs run, for example, in test jobs against
     // a cluster the job starts itself; only a platform's own configuration is left to credit.
-    let (in_tests, platform): (Vec<Evidence>, Vec<Evidence>) =
-        signals.iter().cloned().partition(|e| {
+    // `terraform apply -destroy` removes what was deployed and is no deploy command at all.
+    let (in_tests, platform): (Vec<Evidence>, Vec<Evidence>) = (signals.iter())
+        .filter(|e| !is_teardown_command(&e.snippet) || is_deploy_command(&e.snippet))
+        .cloned()
+        .partition(|e| {
             facts
                 .pipelines
                 .pipelines
@@ -223,7 +228,13 @@ pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         return verdict(best.state.min(State::Partial), reason, platform);
     }
     if in_tests.is_empty() {
-        return None;
+        return (!signals.is_empty()).then(|| Verdict {
+            state: State::Absent,
+            reason: Some(
+                "no job deploys: the commands found only remove what was deployed".to_string(),
+            ),
+            evidence: Vec::new(),
+        });
     }
     let reason = "deploy commands run only in jobs that deploy no environment, such as test jobs against a cluster they start for themselves".to_string();
     let found = in_tests

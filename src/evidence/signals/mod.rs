@@ -120,6 +120,24 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
             None => format!("configured in {}", file.path),
         };
         let mut evidence = hit_evidence(practice, owner, hit, summary);
+        if let Some(job) = environment_without_deploy(facts, &file.path, hit.location.line) {
+            // The job names an environment to reach its secrets or cluster and deploys
+            // nothing (it removes a preview, say): it records no deployment. A deploy job's
+            // `environment:` further on, if the signal matches one, stands for the file.
+            match later_deploy_environment(facts, index, hit, &file.path) {
+                Some(location) => {
+                    evidence.snippet = facts.snippet(&location);
+                    evidence.location = location;
+                }
+                None => {
+                    evidence.state = State::Mentioned;
+                    evidence.reason = Some(format!(
+                        "job {} names an environment but deploys nothing: it records no deployment",
+                        job.id
+                    ));
+                }
+            }
+        }
         if practice.requires.contains(&Requirement::Published)
             && let Some(job) = facts.pipelines.job_at(&file.path, hit.location.line)
             && let Some(build) = facts.unpushed_image_build(job)
@@ -132,6 +150,40 @@ fn content_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Pract
         }
         add(practice, evidence);
     }
+}
+
+/// The job whose `environment:` is at `line` of a pipeline file, when that job deploys nothing.
+fn environment_without_deploy<'f>(
+    facts: &'f Facts,
+    path: &str,
+    line: usize,
+) -> Option<&'f crate::pipeline::Job> {
+    let job = facts.pipelines.job_at(path, line)?;
+    job.environment.as_ref()?;
+    let text = facts.inventory.get(path)?.text.as_deref()?;
+    let written = text.lines().nth(line.checked_sub(1)?)?.trim_start();
+    let written = written.strip_prefix("- ").unwrap_or(written).trim_start();
+    (written.starts_with("environment:") && !crate::pipeline::is_deploy_job(job)).then_some(job)
+}
+
+/// Where the signal of `hit` next matches in its file outside the `environment:` of jobs that
+/// deploy nothing.
+fn later_deploy_environment(
+    facts: &Facts,
+    index: &crate::catalog::SignalIndex,
+    hit: &SignalHit,
+    path: &str,
+) -> Option<Location> {
+    let regex = index.content_regexes[hit.signal].get()?;
+    let text = facts.inventory.get(path)?.text.as_deref()?;
+    let found = first_outside_comments_where(regex, text, path, |m| {
+        let line = 1 + text.as_bytes()[..m.start()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        environment_without_deploy(facts, path, line).is_none()
+    })?;
+    Some(location_at(path, text, found.start(), found.end()))
 }
 
 /// Evidence for a signal the text pass found.
@@ -154,6 +206,16 @@ pub(super) fn first_outside_comments<'t>(
     regex: &regex::bytes::Regex,
     text: &'t str,
     path: &str,
+) -> Option<regex::bytes::Match<'t>> {
+    first_outside_comments_where(regex, text, path, |_| true)
+}
+
+/// The first match that is not on a commented-out line and that `wanted` takes.
+fn first_outside_comments_where<'t>(
+    regex: &regex::bytes::Regex,
+    text: &'t str,
+    path: &str,
+    wanted: impl Fn(&regex::bytes::Match<'t>) -> bool,
 ) -> Option<regex::bytes::Match<'t>> {
     let prose = [".md", ".mdx", ".rst", ".txt", ".adoc", ".org"]
         .iter()
@@ -178,7 +240,7 @@ pub(super) fn first_outside_comments<'t>(
             .map(|i| i + 1)
             .unwrap_or(0);
         let line = bytes[line_start..].trim_ascii_start();
-        !markers.iter().any(|c| line.starts_with(c.as_bytes()))
+        !markers.iter().any(|c| line.starts_with(c.as_bytes())) && wanted(m)
     })
 }
 
