@@ -547,3 +547,65 @@ fn teardown_jobs_are_not_deploys() {
         expect(&a, "DEP-01", State::Absent, &[]);
     }
 }
+
+/// A deploy that names no environment is a production deploy for every practice, as for the
+/// production paths: promotion through staging is judged against it. One whose commands
+/// deploy to a place named for staging (a cluster its `env:` names) is a staging deploy;
+/// registry hosts such as `us-docker.pkg.dev` name no environment.
+#[test]
+fn unnamed_deploys_are_production_unless_their_target_is_named_otherwise() {
+    let staging = (
+        ".github/workflows/staging.yml",
+        "on:\n  push:\n    branches: [main]\njobs:\n  deploy-staging:\n    runs-on: ubuntu-latest\n    environment: staging\n    steps:\n      - run: flyctl deploy --config fly.staging.toml\n",
+    );
+    let release = (
+        ".github/workflows/release.yml",
+        "on:\n  release:\n    types: [published]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - run: flyctl deploy --config fly.toml --image registry.fly.io/shop:${{ github.ref_name }}\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), staging, release]);
+    assert_eq!(
+        (a.production_paths.iter())
+            .map(|p| (p.pipeline.as_str(), p.environment.as_str()))
+            .collect::<Vec<_>>(),
+        [(release.0, "production (no environment named)")]
+    );
+    expect(
+        &a,
+        "DEP-03",
+        State::Partial,
+        &["staging deploys on every push and production on a release"],
+    );
+    let cited: Vec<&str> = (practice(&a, "DEP-03").evidence.iter())
+        .map(|e| e.summary.as_str())
+        .collect();
+    assert_eq!(
+        cited[..2],
+        [
+            "staging deploy: job deploy-staging in .github/workflows/staging.yml",
+            "production deploy: job ship in .github/workflows/release.yml"
+        ]
+    );
+
+    let cluster = (
+        ".github/workflows/cluster.yml",
+        "on:\n  push:\n    branches: [main]\nenv:\n  REGION: us-central1\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          gcloud container clusters get-credentials $CLUSTER --region $REGION\n          kubectl set image deployment/shop shop=us-docker.pkg.dev/shop/app:${{ github.sha }} 2>/dev/null\n        env:\n          CLUSTER: shop-staging\n",
+    );
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), cluster]);
+    assert_eq!(a.inventory.pipelines[0].jobs[0].roles, ["deploy:staging"]);
+    assert!(a.production_paths.is_empty());
+    let production = cluster.1.replace("shop-staging", "shop-prod");
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), (cluster.0, &production)]);
+    assert_eq!(
+        a.production_paths[0].environment,
+        "production (the target it names, `shop-prod`)"
+    );
+    let gitlab = "stages: [deploy]\n\nship:\n  stage: deploy\n  variables:\n    KUBE_CONTEXT: shop/agents:shop-staging\n  script:\n    - kubectl config use-context \"$KUBE_CONTEXT\"\n    - kubectl apply -f k8s/\n";
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), (".gitlab-ci.yml", gitlab)]);
+    assert_eq!(a.inventory.pipelines[0].jobs[0].roles, ["deploy:staging"]);
+    let unnamed = cluster.1.replace("shop-staging", "shop");
+    let a = common::assess_files(&[("Dockerfile", DOCKERFILE), (cluster.0, &unnamed)]);
+    assert_eq!(
+        a.production_paths[0].environment,
+        "production (no environment named)"
+    );
+}

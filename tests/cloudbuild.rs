@@ -434,3 +434,104 @@ fn a_shared_makefile_run_from_two_folders_reads_each_folders_include() {
         ]
     );
 }
+
+/// A build that deploys to the GKE cluster its substitutions name, run by hand as its
+/// comments show.
+const CLUSTER_BUILD: &str = r#"# This configuration file is used to build and deploy the app into a
+# GKE cluster using Google Cloud Build.
+#
+# Example invocation:
+# `gcloud builds submit --config=cloudbuild.yaml --substitutions=_ZONE=us-central1-b,_CLUSTER=demo-app-staging .`
+
+steps:
+- id: 'Deploy application to cluster'
+  name: 'gcr.io/k8s-skaffold/skaffold:v2.16.1'
+  entrypoint: 'bash'
+  args:
+  - '-c'
+  - >
+    gcloud container clusters get-credentials --zone=$_ZONE $_CLUSTER;
+    skaffold run -f=skaffold.yaml --default-repo=gcr.io/$PROJECT_ID;
+timeout: '3600s'
+"#;
+
+/// A deploy that names no environment is production, unless the place it deploys to is
+/// named for another: the cluster a build's substitutions give (from its `substitutions:`,
+/// its triggers', or the `gcloud builds submit` its comments show) decides, and then the
+/// production paths, the approval and the promotion through staging agree.
+#[test]
+fn a_build_deploying_to_the_cluster_its_substitutions_name_serves_that_environment() {
+    let repository = |files: &[(&str, &str)]| {
+        let mut all = vec![
+            ("Dockerfile", DOCKERFILE),
+            (
+                "skaffold.yaml",
+                "apiVersion: skaffold/v4beta6\nkind: Config\n",
+            ),
+        ];
+        all.extend_from_slice(files);
+        assess_files(&all)
+    };
+    let a = repository(&[("cloudbuild.yaml", CLUSTER_BUILD)]);
+    assert_eq!(a.inventory.pipelines[0].jobs[0].roles, ["deploy:staging"]);
+    assert_eq!(a.inventory.pipelines[0].purpose, ["deploy-staging"]);
+    assert!(a.production_paths.is_empty(), "{:#?}", a.production_paths);
+    expect(&a, "DEP-04", State::Absent, &["no production deploy job"]);
+    expect(
+        &a,
+        "DEP-03",
+        State::Partial,
+        &["no production deploy is in the repository"],
+    );
+    let deploy = &practice(&a, "DEP-01").evidence[0];
+    assert_eq!(
+        deploy.summary,
+        "job build in cloudbuild.yaml deploys to staging (the target it names, `demo-app-staging`)"
+    );
+
+    // The build's own default names production: production wins over the staging example.
+    let production = CLUSTER_BUILD.replace(
+        "timeout: '3600s'\n",
+        "timeout: '3600s'\nsubstitutions:\n  _CLUSTER: shop-prod\n",
+    );
+    let a = repository(&[("cloudbuild.yaml", &production)]);
+    assert_eq!(a.production_paths.len(), 1);
+    assert_eq!(
+        a.production_paths[0].environment,
+        "production (the target it names, `shop-prod`)"
+    );
+
+    // Nothing names the cluster: a deploy that names no environment is production.
+    let unnamed = CLUSTER_BUILD.replace("_CLUSTER=demo-app-staging", "_CLUSTER=$CLUSTER");
+    let a = repository(&[("cloudbuild.yaml", &unnamed)]);
+    assert_eq!(
+        a.production_paths[0].environment,
+        "production (no environment named)"
+    );
+    expect(
+        &a,
+        "DEP-03",
+        State::Absent,
+        &["every deploy goes straight to production"],
+    );
+
+    // An example for another build file says nothing of this one's cluster.
+    let other = CLUSTER_BUILD.replace("--config=cloudbuild.yaml", "--config=cloudbuild-ci.yaml");
+    let a = repository(&[("cloudbuild.yaml", &other)]);
+    assert_eq!(a.production_paths.len(), 1);
+
+    // The substitutions of the trigger that starts the build count as its own.
+    let trigger = "name: deploy-shop\ngithub:\n  owner: example\n  name: shop\n  push:\n    branch: ^main$\nfilename: cloudbuild.yaml\nsubstitutions:\n  _ZONE: us-central1-b\n  _CLUSTER: shop-staging\n";
+    let a = repository(&[
+        ("cloudbuild.yaml", &unnamed),
+        ("build/triggers/cloudbuild-deploy.yaml", trigger),
+    ]);
+    let build = a
+        .inventory
+        .pipelines
+        .iter()
+        .find(|p| p.path == "cloudbuild.yaml")
+        .unwrap();
+    assert_eq!(build.jobs[0].roles, ["deploy:staging"]);
+    assert!(a.production_paths.is_empty());
+}

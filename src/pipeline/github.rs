@@ -84,6 +84,13 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
                 .collect()
         })
         .unwrap_or_default();
+    let mut jobs: Vec<Job> = jobs;
+    let workflow_env = super::variables_of(root.get("env"));
+    if !workflow_env.is_empty() {
+        for job in &mut jobs {
+            job.variables.extend(workflow_env.iter().cloned());
+        }
+    }
     Ok(Pipeline {
         system: CiSystem::GithubActions,
         path: path.to_string(),
@@ -311,6 +318,14 @@ fn parse_job(
         self_hosted: runs_on.is_some_and(|r| r.contains("self-hosted")),
         permissions: body.get("permissions").map(describe_permissions),
         serialised: body.get("concurrency").is_some(),
+        variables: std::iter::once(body.get("env"))
+            .chain(
+                body.get("steps")
+                    .iter()
+                    .flat_map(|s| s.items().iter().map(|n| n.get("env"))),
+            )
+            .flat_map(super::variables_of)
+            .collect(),
         deploys: std::sync::OnceLock::new(),
         simulated: std::sync::OnceLock::new(),
     }

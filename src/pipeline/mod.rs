@@ -43,8 +43,9 @@ pub use paths::{
 };
 pub use reach::Least;
 pub use roles::{
-    Scope, deploys_a_service, is_deploy_command, is_deploy_job, is_host_deploy_command,
-    is_simulated, is_teardown_command, job_scope, unpushed_image_build,
+    Scope, deploy_target, deploys_a_service, is_deploy_command, is_deploy_job,
+    is_host_deploy_command, is_simulated, is_teardown_command, job_scope, named_scope,
+    unpushed_image_build,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -237,6 +238,10 @@ pub struct Job {
     pub permissions: Option<String>,
     /// Runs of the job are serialised: `concurrency:` (GitHub) or `resource_group:` (GitLab).
     pub serialised: bool,
+    /// The values the repository gives the variables the job's commands read, each name with
+    /// every value written for it: GitHub `env:` of the workflow, the job and its steps;
+    /// Cloud Build substitutions ([`cloudbuild`]).
+    pub variables: Vec<(String, String)>,
     /// Whether the job deploys, worked out once ([`is_deploy_job`]): many checks ask.
     pub deploys: std::sync::OnceLock<bool>,
     /// Whether the job only prints or sleeps, worked out once ([`is_simulated`]): every
@@ -268,6 +273,7 @@ impl Job {
             self_hosted: false,
             permissions: None,
             serialised: false,
+            variables: Vec::new(),
             deploys: std::sync::OnceLock::new(),
             simulated: std::sync::OnceLock::new(),
         }
@@ -553,6 +559,16 @@ pub fn build(inventory: &Inventory) -> Pipelines {
     scripts::expand(&mut out.pipelines, inventory, &mut out.read_in_part);
     build_plugins::expand(&mut out.pipelines, inventory);
     out
+}
+
+/// The variables a map of names to values sets (`env:`, `substitutions:`), those with a
+/// scalar value.
+pub(crate) fn variables_of(map: Option<&crate::parse::yaml::Node>) -> Vec<(String, String)> {
+    (map.map(crate::parse::yaml::Node::entries)
+        .unwrap_or_default())
+    .iter()
+    .filter_map(|(name, value)| Some((name.as_str()?.to_string(), value.as_str()?.to_string())))
+    .collect()
 }
 
 pub fn location_of_node(path: &str, node: &crate::parse::yaml::Node) -> Location {

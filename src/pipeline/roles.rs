@@ -89,8 +89,17 @@ impl Scope {
 }
 
 /// The environment a job serves: its `environment:` first, then its own name, then the name
-/// and file name of its pipeline.
+/// and file name of its pipeline, then the branches it runs on, then the names of the places
+/// it deploys to ([`deploy_target`]).
 pub fn job_scope(pipeline: &Pipeline, job: &Job) -> Scope {
+    named_scope(pipeline, job)
+        .or_else(|| deploy_target(job).map(|(scope, _)| scope))
+        .unwrap_or(Scope::Unspecified)
+}
+
+/// The environment the names of a job and its pipeline say it serves: its `environment:`,
+/// its own name, the name and file name of its pipeline, the branches it runs on.
+pub fn named_scope(pipeline: &Pipeline, job: &Job) -> Option<Scope> {
     let file = pipeline.path.rsplit('/').next().unwrap_or(&pipeline.path);
     // A pipeline that runs only on pushes to, say, `production` or `staging` serves that
     // environment.
@@ -112,7 +121,129 @@ pub fn job_scope(pipeline: &Pipeline, job: &Job) -> Scope {
         .or_else(|| Scope::from_name(&pipeline.name))
         .or_else(|| Scope::from_name(file))
         .or_else(branches)
-        .unwrap_or(Scope::Unspecified)
+}
+
+/// Commands that point the deploying tools at a cluster: the cluster they name is where the
+/// deploy goes.
+static CLUSTER_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)\bgcloud\s+container\s+clusters\s+get-credentials\b",
+        r"(?i)\baws\s+eks\s+update-kubeconfig\b",
+        r"(?i)\baz\s+aks\s+get-credentials\b",
+        r"(?i)\bkubectl\s+config\s+use-context\b",
+        r"(?i)\bdoctl\s+kubernetes\s+cluster\s+kubeconfig\s+save\b",
+    ])
+    .unwrap_or_else(|_| RegexSet::empty())
+});
+
+/// The environment that the places a job deploys to are named for, when no name of the job
+/// or its pipeline says: the arguments of its deploy commands and of the commands choosing
+/// their cluster (`get-credentials demo-app-staging`, `-f k8s/overlays/staging`), with the
+/// variables they read (`$_CLUSTER`) taken at the values the repository gives them. A target
+/// named for production makes it production; else one named for staging, else for a preview.
+/// Words of test and tooling environments (`load-balancer.yaml`) name no target here.
+/// Gives the environment with the word that names it.
+pub fn deploy_target(job: &Job) -> Option<(Scope, String)> {
+    let mut found: Option<(Scope, String)> = None;
+    let commands = job.steps.iter().flat_map(|s| s.commands.iter());
+    for part in commands.flat_map(|c| shell_parts(&c.text)) {
+        let targets = (DEPLOY_COMMANDS.is_match(part) || CLUSTER_COMMANDS.is_match(part))
+            && !TEARDOWN_COMMANDS.is_match(part);
+        if !targets {
+            continue;
+        }
+        for word in target_words(part, &job.variables) {
+            match Scope::from_name(&word) {
+                Some(Scope::Production) => return Some((Scope::Production, word)),
+                Some(scope @ (Scope::Staging | Scope::Preview))
+                    if found.as_ref().is_none_or(|(f, _)| scope < *f) =>
+                {
+                    found = Some((scope, word));
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// The words of a command that may name where it deploys: its arguments and the values of
+/// its options, and the values `variables` gives the variables it reads. Not the options'
+/// own names (`--stage $STAGE` names no stage), expressions worked out at run time
+/// (`${{ inputs.environment }}`), variables given no value, redirections (`2>/dev/null`), nor
+/// image references and URLs, whose hosts (`us-docker.pkg.dev`) name no environment.
+fn target_words(command: &str, variables: &[(String, String)]) -> Vec<String> {
+    let mut text = command.to_string();
+    while let Some(start) = text.find("${{") {
+        let end = text[start..]
+            .find("}}")
+            .map_or(text.len(), |e| start + e + 2);
+        text.replace_range(start..end, " ");
+    }
+    let mut out = Vec::new();
+    for token in text.split_whitespace() {
+        let token = token.trim_matches(|c: char| matches!(c, '"' | '\'' | ';' | '(' | ')'));
+        let value = match token.strip_prefix('-') {
+            Some(option) => match option.split_once('=') {
+                Some((_, value)) => value,
+                None => continue,
+            },
+            None => token,
+        };
+        let value = value.trim_matches(|c: char| matches!(c, '"' | '\''));
+        if value.contains(['<', '>']) || value.starts_with("/dev/") || is_address(value) {
+            continue;
+        }
+        let (literal, read) = split_variables(value);
+        for name in read {
+            let values = variables.iter().filter(|(n, _)| *n == name);
+            out.extend(
+                values
+                    .map(|(_, v)| v.as_str())
+                    .filter(|v| !is_address(v))
+                    .map(str::to_string),
+            );
+        }
+        out.push(literal);
+    }
+    out
+}
+
+/// Whether a word is a URL or an image reference: `https://...`, `gcr.io/project/app`.
+fn is_address(word: &str) -> bool {
+    word.contains("://")
+        || word
+            .split_once('/')
+            .is_some_and(|(host, _)| host.contains('.') && !host.starts_with('.'))
+}
+
+/// A word without the variables it reads (`$NAME`, `${NAME}`, `${NAME:-default}`), and the
+/// names of those variables.
+fn split_variables(word: &str) -> (String, Vec<&str>) {
+    let mut literal = String::new();
+    let mut names = Vec::new();
+    let mut rest = word;
+    while let Some(at) = rest.find('$') {
+        literal.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (braced, inner) = match after.strip_prefix('{') {
+            Some(inner) => (true, inner),
+            None => (false, after),
+        };
+        let length = inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len());
+        if length > 0 {
+            names.push(&inner[..length]);
+        }
+        rest = if braced {
+            inner.find('}').map_or("", |end| &inner[end + 1..])
+        } else {
+            &inner[length..]
+        };
+    }
+    literal.push_str(rest);
+    (literal, names)
 }
 
 static DEPLOY_COMMANDS: LazyLock<RegexSet> = LazyLock::new(|| {
@@ -464,6 +595,71 @@ mod tests {
             "gcloud container clusters delete pr-1 --quiet"
         ));
         assert!(!is_teardown_command("gcloud run deploy api --image app"));
+    }
+
+    fn job_running(command: &str, variables: &[(&str, &str)]) -> Job {
+        let at = Location::line("ci.yml", 1, 1, 1);
+        let step = crate::pipeline::Step {
+            name: None,
+            uses: None,
+            uses_ref: None,
+            inputs: Vec::new(),
+            commands: vec![crate::pipeline::Command {
+                text: command.to_string(),
+                location: at.clone(),
+            }],
+            non_blocking: false,
+            location: at.clone(),
+            working_directory: None,
+            waits_for: None,
+        };
+        Job {
+            steps: vec![step],
+            variables: (variables.iter())
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            ..Job::new("ship", at)
+        }
+    }
+
+    #[test]
+    fn deploy_targets() {
+        let target = |command: &str, variables: &[(&str, &str)]| {
+            deploy_target(&job_running(command, variables))
+        };
+        assert_eq!(
+            target(
+                "gcloud container clusters get-credentials --zone=$_ZONE $_CLUSTER; skaffold run",
+                &[("_ZONE", "us-central1-b"), ("_CLUSTER", "demo-app-staging")]
+            ),
+            Some((Scope::Staging, "demo-app-staging".to_string()))
+        );
+        assert_eq!(
+            target("kubectl apply -k overlays/dev/ 2>/dev/null", &[]),
+            Some((Scope::Staging, "overlays/dev/".to_string()))
+        );
+        assert_eq!(
+            target(
+                "helm upgrade --install shop-pr-12 ./chart -f values.prod.yaml",
+                &[]
+            ),
+            Some((Scope::Production, "values.prod.yaml".to_string()))
+        );
+        // Option names, registry hosts, run-time expressions, unset variables, redirections
+        // and commands that are no deploy name no target.
+        for command in [
+            "serverless deploy --stage $STAGE",
+            "skaffold run --default-repo=us-docker.pkg.dev/$PROJECT_ID --tag=$SHA",
+            "kubectl apply -f k8s/ -n ${{ inputs.environment }} > /dev/null",
+            "echo deploying to staging",
+            "kubectl delete namespace staging",
+        ] {
+            assert_eq!(target(command, &[]), None, "{command}");
+        }
+        assert_eq!(
+            split_variables("pr-${PR_NUMBER:-0}-$ENV.yaml"),
+            ("pr--.yaml".to_string(), vec!["PR_NUMBER", "ENV"])
+        );
     }
 
     #[test]

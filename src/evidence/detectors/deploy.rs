@@ -254,10 +254,9 @@ pub fn staging_promotion(facts: &Facts, signals: &[Evidence]) -> Option<Verdict>
         .iter()
         .filter(|(p, j)| job_scope(p, j) == Scope::Staging)
         .collect();
-    let production: Vec<_> = deploys
-        .iter()
-        .filter(|(p, j)| job_scope(p, j) == Scope::Production)
-        .collect();
+    // The deploys the production paths are worked out for: those named for production, and
+    // those that name no environment at all.
+    let production = facts.production_deploys();
     match (staging.first(), production.first()) {
         (Some((sp, sj)), Some((pp, pj))) => {
             let ordered_by_needs = upstream(facts.pipelines, pp, pj).iter().any(|u| {

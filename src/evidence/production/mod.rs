@@ -483,13 +483,17 @@ fn deploys_at(pipelines: &Pipelines) -> Vec<((usize, usize), &Pipeline, &Job)> {
 }
 
 /// The environment a deploy job serves, in words: its `environment:`, else the scope its
-/// names give, where a deploy that names none counts as production.
+/// names give, else the scope the place it deploys to is named for, where a deploy that
+/// names none counts as production.
 pub fn environment_label(pipeline: &Pipeline, job: &Job) -> String {
-    job.environment
-        .as_ref()
-        .map(|(e, _)| e.clone())
-        .unwrap_or_else(|| match job_scope(pipeline, job) {
-            crate::pipeline::Scope::Unspecified => "production (no environment named)".to_string(),
-            scope => scope.label().to_string(),
-        })
+    if let Some((environment, _)) = &job.environment {
+        return environment.clone();
+    }
+    if let Some(scope) = crate::pipeline::named_scope(pipeline, job) {
+        return scope.label().to_string();
+    }
+    match crate::pipeline::deploy_target(job) {
+        Some((scope, target)) => format!("{} (the target it names, `{target}`)", scope.label()),
+        None => "production (no environment named)".to_string(),
+    }
 }

@@ -74,7 +74,11 @@ pub(super) fn read(path: &str, text: &str, context: &Context) -> Result<Read, St
     if root.get("steps").is_none() && trigger::is_trigger(root) {
         return trigger::read(path, &lines, &documents, context);
     }
-    let pipeline = build_pipeline(path, &lines, root, context)?;
+    let mut pipeline = build_pipeline(path, &lines, root, context)?;
+    let documented = documented_substitutions(path, &lines);
+    for job in &mut pipeline.jobs {
+        job.variables.extend(documented.iter().cloned());
+    }
     Ok(Read {
         pipelines: vec![pipeline],
         definitions: false,
@@ -132,6 +136,7 @@ fn build_pipeline(
             .filter_map(|name| Some((name.as_str()?.to_string(), location_of(path, name))))
             .collect(),
         steps,
+        variables: super::variables_of(build.get("substitutions")),
         has_timeout: build.get("timeout").is_some(),
         self_hosted: build
             .get("options")
@@ -151,6 +156,47 @@ fn build_pipeline(
         demonstration: in_reference_folder(path),
         graph: JobGraph::default(),
     })
+}
+
+/// The substitutions of the runs that a build file shows as the way to run it: a
+/// `gcloud builds submit` in its comments (`gcloud builds submit --config=cloudbuild.yaml
+/// --substitutions=_ZONE=us-central1-b,_CLUSTER=demo-app-staging .`) whose `--config` is the
+/// file, or that names no other file.
+fn documented_substitutions(path: &str, lines: &[&str]) -> Vec<(String, String)> {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let mut out = Vec::new();
+    for line in lines.iter().filter(|l| l.trim_start().starts_with('#')) {
+        let Some((_, call)) = line.split_once("builds submit") else {
+            continue;
+        };
+        let words: Vec<&str> = call
+            .split(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'')
+            .filter(|w| !w.is_empty())
+            .collect();
+        // An option's value follows `=` or is the next word.
+        let option = |name: &str| {
+            words.iter().enumerate().find_map(|(at, word)| {
+                let rest = word.strip_prefix(name)?;
+                match rest.strip_prefix('=') {
+                    Some(value) => Some(value),
+                    None if rest.is_empty() => words.get(at + 1).copied(),
+                    None => None,
+                }
+            })
+        };
+        let config = option("--config").map(|c| c.rsplit('/').next().unwrap_or(c));
+        if config.is_some_and(|c| c != file) {
+            continue;
+        }
+        let Some(substitutions) = option("--substitutions") else {
+            continue;
+        };
+        out.extend(substitutions.split(',').filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            (!name.is_empty()).then(|| (name.to_string(), value.to_string()))
+        }));
+    }
+    out
 }
 
 /// The triggers of a build that no trigger definition in the repository names: they are

@@ -8,8 +8,8 @@
 //! build waits for approval only if every trigger starting it does (a disabled trigger starts
 //! none). A trigger that runs no build read here (its file is missing, outside the repository,
 //! skipped, another kind of pipeline, or trigger definitions) leaves its file listed as not
-//! assessed, with why. Not read: `autodetect:` (the build Cloud Build would find) and
-//! substitutions.
+//! assessed, with why. A trigger's `substitutions:` are values its builds' variables take.
+//! Not read: `autodetect:` (the build Cloud Build would find).
 
 use std::collections::{HashMap, HashSet};
 
@@ -46,6 +46,8 @@ pub(in crate::pipeline) struct Start {
     /// A disabled trigger starts nothing: it neither holds builds for approval nor lets them
     /// run without it.
     disabled: bool,
+    /// The values it gives the build's substitutions.
+    substitutions: Vec<(String, String)>,
 }
 
 /// The trigger definitions of a repository's Cloud Build files, gathered as they are read.
@@ -119,6 +121,10 @@ pub(super) fn read(
                 }
             }
             pipeline.triggers = triggers;
+            for job in &mut pipeline.jobs {
+                job.variables
+                    .extend(crate::pipeline::variables_of(trigger.get("substitutions")));
+            }
             read.pipelines.push(pipeline);
         } else if let Some(file) = build_file(trigger) {
             read.starts.push(Start {
@@ -127,6 +133,7 @@ pub(super) fn read(
                 triggers,
                 trigger_file: path.to_string(),
                 trigger: name,
+                substitutions: crate::pipeline::variables_of(trigger.get("substitutions")),
             });
         } else {
             let autodetect = if trigger.get("autodetect").is_some() {
@@ -237,6 +244,11 @@ pub(in crate::pipeline) fn start_named_builds(
             (false, index) => &mut out.pipelines[index],
             (true, index) => &mut added[index],
         };
+        if !start.disabled {
+            for job in &mut pipeline.jobs {
+                job.variables.extend(start.substitutions.iter().cloned());
+            }
+        }
         let approval = start.triggers.approval.clone();
         match approvals.get_mut(&path) {
             None => {

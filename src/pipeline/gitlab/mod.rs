@@ -349,6 +349,7 @@ fn parse_job(
         self_hosted: false,
         permissions: None,
         serialised: keys.get("resource_group").is_some(),
+        variables: super::variables_of(keys.node("variables")),
         deploys: std::sync::OnceLock::new(),
         simulated: std::sync::OnceLock::new(),
     }
