@@ -609,3 +609,68 @@ fn unnamed_deploys_are_production_unless_their_target_is_named_otherwise() {
         "production (no environment named)"
     );
 }
+
+/// With no production deploy in the repository, serialised deploys are judged on the deploys
+/// it has: a preview deploy whose workflow sets a concurrency group is serialised (and one
+/// that cancels the run in flight only in part). The group's own line is cited.
+#[test]
+fn serialised_deploys_without_production_read_the_deploys_there_are() {
+    let deploy = ".github/workflows/deploy-pr.yml";
+    let run =
+        |workflow: &str| common::assess_files(&[("Dockerfile", DOCKERFILE), (deploy, workflow)]);
+    let cited = |a: &shipready::assessment::model::Assessment| -> Vec<(usize, State, String)> {
+        (practice(a, "DEP-28").evidence.iter())
+            .map(|e| (e.location.line, e.state, e.snippet.clone()))
+            .collect()
+    };
+    let a = run(PREVIEW_DEPLOY);
+    assert!(a.production_paths.is_empty());
+    expect(
+        &a,
+        "DEP-28",
+        State::Partial,
+        &["job deploy in .github/workflows/deploy-pr.yml cancels a deploy in flight"],
+    );
+    assert_eq!(
+        cited(&a)[0],
+        (5, State::Partial, "concurrency:".to_string())
+    );
+
+    let a = run(&PREVIEW_DEPLOY.replace("  cancel-in-progress: true\n", ""));
+    expect(&a, "DEP-28", State::Present, &[]);
+
+    let open = PREVIEW_DEPLOY.replace(
+        "concurrency:\n  group: ${{ github.workflow }}-${{ github.event.number }}\n  cancel-in-progress: true\n",
+        "",
+    );
+    let a = run(&open);
+    expect(
+        &a,
+        "DEP-28",
+        State::Absent,
+        &["job deploy in .github/workflows/deploy-pr.yml deploys without a concurrency group"],
+    );
+
+    // Production deploys, one serialised by its own group: only production is judged.
+    let production = "on:\n  push:\n    tags: ['v*']\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: production\n    concurrency:\n      group: production\n    steps:\n      - run: flyctl deploy\n  ship-eu:\n    runs-on: ubuntu-latest\n    environment: production-eu\n    steps:\n      - run: flyctl deploy --region fra\n";
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (deploy, &open),
+        (".github/workflows/release.yml", production),
+    ]);
+    expect(
+        &a,
+        "DEP-28",
+        State::Partial,
+        &[
+            "job ship-eu in .github/workflows/release.yml deploys to production without a concurrency group",
+        ],
+    );
+    assert_eq!(
+        cited(&a)[..2],
+        [
+            (12, State::Absent, "ship-eu:".to_string()),
+            (8, State::Present, "concurrency:".to_string())
+        ]
+    );
+}
