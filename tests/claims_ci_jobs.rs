@@ -425,3 +425,94 @@ fn build_wrappers_and_package_scripts_are_scripted_builds() {
     ]);
     expect(&a, "AUT-03", State::Present, &[]);
 }
+
+/// The purpose and the roles of the first job of each pipeline, by path.
+fn purpose_and_roles(
+    a: &shipready::assessment::model::Assessment,
+    path: &str,
+) -> (Vec<String>, Vec<String>) {
+    let pipeline = (a.inventory.pipelines.iter())
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no pipeline {path}"));
+    (pipeline.purpose.clone(), pipeline.jobs[0].roles.clone())
+}
+
+/// A job that runs a release script which tags the version and pushes the tag cuts a
+/// release; one that only lists tags does not.
+#[test]
+fn a_job_tagging_and_pushing_a_version_releases() {
+    let workflow = "name: Manual Release Builder\non:\n  workflow_dispatch:\n    inputs:\n      version:\n        required: true\njobs:\n  build-and-release:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Run Release Script\n        env:\n          TAG: ${{ inputs.version }}\n        run: bash ./docs/releasing/make-release.sh\n";
+    let script = "#!/usr/bin/env bash\nset -euo pipefail\ngit checkout -b \"release/${TAG}\"\ngit commit --allow-empty -m \"Release $TAG\"\ngit tag \"$TAG\"\ngit push --set-upstream origin \"release/${TAG}\"\ngit push --tags\n";
+    let path = ".github/workflows/make-release.yaml";
+    let a = assess_files(&[(path, workflow), ("docs/releasing/make-release.sh", script)]);
+    assert_eq!(
+        purpose_and_roles(&a, path),
+        (vec!["release".to_string()], vec!["release".to_string()])
+    );
+    let by_name = script.replace("git push --tags", "git push origin \"$TAG\"");
+    let a = assess_files(&[
+        (path, workflow),
+        ("docs/releasing/make-release.sh", &by_name),
+    ]);
+    assert_eq!(purpose_and_roles(&a, path).1, ["release"]);
+
+    let listing = script.replace("git tag \"$TAG\"", "git tag --list 'v*'");
+    let a = assess_files(&[
+        (path, workflow),
+        ("docs/releasing/make-release.sh", &listing),
+    ]);
+    assert_eq!(
+        purpose_and_roles(&a, path),
+        (vec!["maintenance".to_string()], Vec::new())
+    );
+}
+
+/// A job named for tests that fetches a remote cluster's credentials and runs `skaffold run`
+/// deploys, to a test environment; with a kind cluster of its own it deploys nothing.
+#[test]
+fn a_test_job_deploying_to_a_remote_cluster_deploys_to_a_test_environment() {
+    let workflow = "name: CI\non:\n  push:\n    branches: [main]\njobs:\n  deployment-tests:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          gcloud container clusters get-credentials $PR_CLUSTER --region $REGION\n          skaffold run --namespace=pr${GITHUB_SHA}\n        env:\n          PR_CLUSTER: prs-gke-cluster\n          REGION: us-central1\n      - run: kubectl wait --for=condition=available deployment/frontend\n";
+    let path = ".github/workflows/ci.yaml";
+    let a = assess_files(&[("Dockerfile", common::DOCKERFILE), (path, workflow)]);
+    assert_eq!(
+        purpose_and_roles(&a, path),
+        (
+            vec!["deploy-internal".to_string()],
+            vec!["deploy:internal".to_string()]
+        )
+    );
+    assert!(a.production_paths.is_empty());
+    let deploys = &practice(&a, "DEP-01").evidence[0];
+    assert_eq!(
+        (deploys.state, deploys.summary.as_str()),
+        (
+            State::Present,
+            "job deployment-tests in .github/workflows/ci.yaml deploys to internal"
+        )
+    );
+
+    // A test environment is no environment whose deploys must be serialised.
+    let serialised = practice(&a, "DEP-28");
+    assert!(serialised.evidence.is_empty(), "{:#?}", serialised.evidence);
+
+    // A deploy to an environment is named before a test deploy.
+    let staging = "on:\n  workflow_dispatch:\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: staging\n    steps:\n      - run: skaffold run\n";
+    let a = assess_files(&[
+        ("Dockerfile", common::DOCKERFILE),
+        (path, workflow),
+        (".github/workflows/staging.yaml", staging),
+    ]);
+    let first = &practice(&a, "DEP-01").evidence[0];
+    assert_eq!(
+        first.summary,
+        "job ship in .github/workflows/staging.yaml deploys to staging"
+    );
+
+    let local = workflow.replace(
+        "gcloud container clusters get-credentials $PR_CLUSTER --region $REGION",
+        "kind create cluster",
+    );
+    let a = assess_files(&[("Dockerfile", common::DOCKERFILE), (path, &local)]);
+    assert!(purpose_and_roles(&a, path).1.is_empty());
+    expect(&a, "DEP-01", State::Mentioned, &["test jobs"]);
+}

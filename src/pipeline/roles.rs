@@ -372,7 +372,10 @@ static LOCAL_CLUSTER: LazyLock<RegexSet> = LazyLock::new(|| {
 });
 
 /// A job that tests: named for testing, or bringing up a throwaway cluster on the runner.
-/// Its `kubectl apply` or `helm install` targets that cluster, not an environment.
+/// Its `kubectl apply` or `helm install` targets that cluster, not an environment. A job
+/// named for testing that fetches the credentials of a cluster elsewhere
+/// (`gcloud container clusters get-credentials`, `aws eks update-kubeconfig`) and starts none
+/// of its own deploys there, to a test environment.
 fn is_test_context(job: &Job) -> bool {
     let named = |n: &str| {
         let n = n.to_ascii_lowercase();
@@ -388,12 +391,14 @@ fn is_test_context(job: &Job) -> bool {
         .iter()
         .any(|w| n.contains(w))
     };
-    named(&job.id)
-        || named(&job.name)
-        || job.steps.iter().any(|s| {
-            s.uses.as_deref().is_some_and(|u| LOCAL_CLUSTER.is_match(u))
-                || s.commands.iter().any(|c| LOCAL_CLUSTER.is_match(&c.text))
-        })
+    let local = job.steps.iter().any(|s| {
+        s.uses.as_deref().is_some_and(|u| LOCAL_CLUSTER.is_match(u))
+            || s.commands.iter().any(|c| LOCAL_CLUSTER.is_match(&c.text))
+    });
+    let remote = (job.steps.iter())
+        .flat_map(|s| s.commands.iter())
+        .any(|c| CLUSTER_COMMANDS.is_match(&c.text));
+    local || ((named(&job.id) || named(&job.name)) && !remote)
 }
 
 /// Whether a command deploys from the machine it runs on (compose, ssh, rsync).

@@ -172,7 +172,13 @@ fn only_elsewhere(job: &Job) -> Option<&str> {
 
 pub fn automated_deploy(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
     let deploys = facts.deploys();
-    let real: Vec<_> = deploys.iter().filter(|(_, j)| !is_simulated(j)).collect();
+    let mut real: Vec<_> = deploys.iter().filter(|(_, j)| !is_simulated(j)).collect();
+    // Production deploys (and those that name no environment) first, test deploys last: the
+    // first is the one the key findings name.
+    real.sort_by_key(|(p, j)| match job_scope(p, j) {
+        Scope::Unspecified => Scope::Production,
+        scope => scope,
+    });
     if !real.is_empty() {
         let found = real.iter().take(5).map(|(p, j)| {
             evidence(
@@ -436,12 +442,13 @@ type Deploy<'f> = (&'f Pipeline, &'f Job);
 /// `concurrency:` group (GitLab: a `resource_group:`). Two quick pushes then deploy, and
 /// migrate, side by side. A deploy in a group that cancels the run in flight
 /// (`cancel-in-progress: true`) can stop half-way. A repository with no production deploy is
-/// judged on the deploys it has (to staging, to previews).
+/// judged on the deploys it has to staging and previews; a test deploy (`deploy:internal`) is
+/// no environment's.
 pub fn serialised_deploys(facts: &Facts) -> Option<Verdict> {
     let production = facts.production_deploys();
     let (deploys, to) = if production.is_empty() {
         let real = (facts.deploys().into_iter())
-            .filter(|(_, j)| !is_simulated(j))
+            .filter(|(p, j)| !is_simulated(j) && job_scope(p, j) != Scope::Internal)
             .collect();
         (real, "")
     } else {

@@ -115,6 +115,9 @@ fn own_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
             }
         }
     }
+    if tags_a_release(job) {
+        roles.insert("release".into());
+    }
     if crate::pipeline::is_deploy_job(job) {
         let scope = match job_scope(pipeline, job) {
             crate::pipeline::Scope::Unspecified => "production",
@@ -123,4 +126,92 @@ fn own_roles(facts: &Facts, pipeline: &Pipeline, job: &Job) -> Vec<String> {
         roles.insert(format!("deploy:{scope}"));
     }
     roles.into_iter().collect()
+}
+
+/// Whether a job cuts a release by tagging: a `git tag NAME` (not a listing or deletion) and a
+/// `git push` that sends tags (`--tags`, `--follow-tags`, `refs/tags/...`, or the name
+/// tagged), as a release script run by the job does.
+fn tags_a_release(job: &Job) -> bool {
+    let mut tagged: Vec<&str> = Vec::new();
+    let mut pushed: Vec<Vec<&str>> = Vec::new();
+    let commands = job.steps.iter().flat_map(|s| s.commands.iter());
+    for part in commands.flat_map(|c| c.text.split([';', '&', '|', '\n'])) {
+        let words: Vec<&str> = (part.split_whitespace())
+            .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
+            .collect();
+        let Some(at) = words
+            .iter()
+            .position(|w| *w == "git" || w.ends_with("/git"))
+        else {
+            continue;
+        };
+        let arguments = words.get(at + 2..).unwrap_or_default();
+        match words.get(at + 1).copied() {
+            Some("tag") => tagged.extend(tag_created(arguments)),
+            Some("push") => pushed.push(arguments.to_vec()),
+            _ => {}
+        }
+    }
+    !tagged.is_empty()
+        && pushed.iter().any(|arguments| {
+            arguments.iter().any(|a| {
+                matches!(*a, "--tags" | "--follow-tags")
+                    || a.starts_with("refs/tags/")
+                    || tagged.contains(a)
+            })
+        })
+}
+
+/// The tag a `git tag` with these arguments creates: its first argument that is no option nor
+/// an option's value, unless the options list, delete or verify tags.
+fn tag_created<'a>(arguments: &[&'a str]) -> Option<&'a str> {
+    const QUERIES: &[&str] = &[
+        "-l",
+        "--list",
+        "-d",
+        "--delete",
+        "-v",
+        "--verify",
+        "-n",
+        "--contains",
+        "--no-contains",
+        "--points-at",
+        "--merged",
+        "--no-merged",
+        "--sort",
+    ];
+    let mut rest = arguments.iter();
+    while let Some(argument) = rest.next() {
+        let option = argument.split('=').next().unwrap_or(argument);
+        if QUERIES.contains(&option) || option.starts_with("--sort") {
+            return None;
+        }
+        if matches!(
+            *argument,
+            "-m" | "-F" | "-u" | "--message" | "--file" | "--local-user"
+        ) {
+            rest.next();
+        } else if !argument.starts_with('-') {
+            return Some(argument);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_created() {
+        assert_eq!(tag_created(&["$TAG"]), Some("$TAG"));
+        assert_eq!(
+            tag_created(&["-a", "-m", "release", "v1.2.3"]),
+            Some("v1.2.3")
+        );
+        assert_eq!(tag_created(&["-l", "v*"]), None);
+        assert_eq!(tag_created(&["--delete", "v1.0.0"]), None);
+        assert_eq!(tag_created(&["--sort=-creatordate"]), None);
+        assert_eq!(tag_created(&[]), None);
+    }
 }
