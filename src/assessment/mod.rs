@@ -178,7 +178,7 @@ pub fn assess(
 
     let migrations = only_migration_system(facts);
     // Advice names the tools of the two languages with the most code.
-    let languages: Vec<(&str, &str)> = (crate::evidence::languages::languages(facts).iter())
+    let languages: Vec<(&str, &str)> = (facts.languages().iter())
         .take(2)
         .map(|(language, _)| (language.key(), language.label()))
         .collect();

@@ -97,13 +97,16 @@ impl Language {
 /// Application source files per language, most first (ties in the enum's order). A language
 /// counts when it has at least three files and a twentieth of the largest language's: a
 /// handful of helper scripts beside a large code base is not a language the team works in.
-pub fn languages(facts: &Facts) -> Vec<(Language, usize)> {
+/// Ask [`Facts::languages`], which counts once.
+pub(super) fn languages(facts: &Facts) -> Vec<(Language, usize)> {
     let mut counts: std::collections::BTreeMap<Language, usize> = Default::default();
     for file in &facts.inventory.files {
-        if file.kind != FileKind::Source || !super::signals::is_application_code(&file.path) {
+        if file.kind != FileKind::Source {
             continue;
         }
-        if let Some(language) = Language::of_path(&file.path) {
+        if let Some(language) = Language::of_path(&file.path)
+            && super::signals::is_application_code(&file.path)
+        {
             *counts.entry(language).or_default() += 1;
         }
     }

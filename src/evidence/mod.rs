@@ -118,6 +118,8 @@ pub struct Facts<'a> {
     step_matches: std::collections::HashMap<usize, Vec<(usize, Option<usize>)>>,
     /// Production paths, computed on first use.
     paths: std::sync::OnceLock<Vec<production::ProductionPath>>,
+    /// The languages of the repository's code, counted on first use.
+    languages: std::sync::OnceLock<Vec<(languages::Language, usize)>>,
     /// Line starts of the large files evidence was cited in, so that thousands of snippets
     /// from one file do not each count lines from its top.
     line_starts: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[usize]>>>,
@@ -170,6 +172,7 @@ impl<'a> Facts<'a> {
                 .map(|step| (address(step), match_step(catalog, step)))
                 .collect(),
             paths: std::sync::OnceLock::new(),
+            languages: std::sync::OnceLock::new(),
             line_starts: std::sync::Mutex::default(),
             publishing_drafts: std::sync::OnceLock::new(),
             test_only_jobs: std::sync::Mutex::default(),
@@ -279,6 +282,11 @@ impl<'a> Facts<'a> {
             .get(&address(step))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The languages the repository's own code is written in, most files first.
+    pub fn languages(&self) -> &[(languages::Language, usize)] {
+        self.languages.get_or_init(|| languages::languages(self))
     }
 
     /// Every production deploy with the controls around it.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::verdict;
 use crate::catalog::Practice;
-use crate::evidence::languages::{Language, languages};
+use crate::evidence::languages::Language;
 use crate::evidence::{Evidence, Facts, State, Verdict, signals};
 use crate::pipeline::{Job, Step};
 
@@ -88,7 +88,7 @@ fn codeql_covers(job: &Job, step: &Step) -> Option<Covers> {
 }
 
 pub fn sast_breadth(facts: &Facts, practice: &Practice) -> Option<Verdict> {
-    let wanted = languages(facts);
+    let wanted = facts.languages();
     if wanted.is_empty() {
         return None;
     }
@@ -152,7 +152,7 @@ pub fn sast_breadth(facts: &Facts, practice: &Practice) -> Option<Verdict> {
     // The best state each language is analysed with, and the analysers that give it.
     let mut best: BTreeMap<Language, State> = BTreeMap::new();
     let mut used: Vec<usize> = Vec::new();
-    for (language, _) in &wanted {
+    for (language, _) in wanted {
         for (at, (covers, evidence)) in analysers.iter().enumerate() {
             if covers.includes(*language) {
                 let state = best.entry(*language).or_insert(evidence.state);
