@@ -719,3 +719,32 @@ fn kubevious_validates_manifests() {
         (".github/workflows/kubevious.yaml", 8)
     );
 }
+
+/// SEC-16: an image without a non-root USER deployed by manifests that set
+/// `runAsNonRoot: true` is partial credit, and the reason says what the manifests do; without
+/// such manifests it runs as root.
+#[test]
+fn sec16_manifests_that_refuse_root() {
+    let dockerfile = "FROM golang:1.23 AS build\nCOPY . .\nRUN go build -o /app .\n\nFROM alpine:3.20\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsNonRoot: true\n        runAsUser: 1000\n      containers:\n        - name: cart\n          image: cart\n";
+    let with = assess_files(&[
+        ("src/cart/Dockerfile", dockerfile),
+        ("kubernetes-manifests/cart.yaml", deployment),
+    ]);
+    expect(
+        &with,
+        "SEC-16",
+        State::Partial,
+        &[
+            "images without a non-root USER: src/cart/Dockerfile:5",
+            "manifests set runAsNonRoot",
+        ],
+    );
+    let without = assess_files(&[("src/cart/Dockerfile", dockerfile)]);
+    expect(
+        &without,
+        "SEC-16",
+        State::Absent,
+        &["containers run as root: src/cart/Dockerfile:5"],
+    );
+}

@@ -242,13 +242,24 @@ pub fn non_root_container(facts: &Facts, signals: &[Evidence]) -> Option<Verdict
             }
         }
     }
-    let manifests_non_root = signals.iter().any(|e| e.state == State::Present);
+    // Manifests that refuse root (`runAsNonRoot: true`) keep root images from running as root
+    // where they are deployed, though not under `docker run`.
+    let manifests_non_root = (signals.iter()).any(|e| e.state >= State::Partial);
     found.extend(signals.iter().cloned());
     match root.len() {
         0 => verdict(State::Present, None, found),
         n if n == files.len() && !manifests_non_root => verdict(
             State::Absent,
             Some(format!("containers run as root: {}", examples(&root, 3))),
+            found,
+        ),
+        _ if manifests_non_root => verdict(
+            State::Partial,
+            Some(format!(
+                "images without a non-root USER: {}; the Kubernetes manifests set runAsNonRoot, \
+                 so they refuse to start them as root, but the images run as root anywhere else",
+                examples(&root, 3)
+            )),
             found,
         ),
         _ => verdict(
