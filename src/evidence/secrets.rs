@@ -38,7 +38,22 @@ const SECRET_KINDS: &[(&str, &str)] = &[
         "framework secret key (SECRET_KEY)",
         r#"(?m)^[ \t]*SECRET_KEY[ \t]*=[ \t]*["'][^"'\s]{30,}["']"#,
     ),
+    (
+        // `process.env.JWT_SECRET || 'superSecret'`, `os.getenv("API_TOKEN", "...")`: the
+        // literal signs or authenticates wherever the variable is unset. The variable's name
+        // must end in the secret's word (`RESET_PASSWORD_LOCK_TIME` is no password).
+        FALLBACK,
+        concat!(
+            r#"(?:process\.env\.[A-Z0-9_]*(?:SECRET|SECRET_KEY|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|SIGNING_KEY)\s*(?:\|\||\?\?)\s*"#,
+            r#"|os\.(?:getenv|environ\.get)\(\s*["'][A-Z0-9_]*(?:SECRET|SECRET_KEY|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|SIGNING_KEY)["']\s*,\s*)"#,
+            r#"["'`][^"'`\s]{8,}["'`]"#
+        ),
+    ),
 ];
+
+/// The kind of a secret written as the fallback of an environment variable; only application
+/// code counts (a test's fallback signs nothing in production).
+const FALLBACK: &str = "secret with a literal fallback";
 
 /// Every kind's required literals in one search, so each file is scanned once; the single
 /// patterns run only where their literals occur. The patterns match case exactly, so their
@@ -69,6 +84,11 @@ pub fn find(path: &str, text: &str) -> Vec<SecretHit> {
         .into_iter()
         .filter_map(|index| {
             // `django-insecure-` marks a key Django generated for development.
+            if SECRET_KINDS[index].0 == FALLBACK
+                && !crate::evidence::signals::is_application_code(path)
+            {
+                return None;
+            }
             let found = (PATTERNS[index].as_ref()?.find_iter(text))
                 .find(|m| !m.as_str().contains("django-insecure-"))?;
             Some(SecretHit {
@@ -119,6 +139,28 @@ mod tests {
         ] {
             assert!(find("settings.py", safe).is_empty(), "{safe}");
         }
+    }
+
+    /// A secret read from the environment with a literal fallback is committed; a setting
+    /// whose name only contains a secret's word, a short placeholder, or a test's fallback is
+    /// not.
+    #[test]
+    fn literal_fallbacks_of_secrets_are_found() {
+        let auth = "export const auth = {\n  required: jwt({\n    secret: process.env.JWT_SECRET || 'superSecret',\n  }),\n};\n";
+        let found = find("src/app/routes/auth/auth.ts", auth);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, FALLBACK);
+        assert_eq!((found[0].location.line, found[0].location.column), (3, 13));
+        let python = "API_TOKEN = os.environ.get(\"API_TOKEN\", \"3f9a8c7d6e5b4a39\")\n";
+        assert_eq!(find("app/settings.py", python).len(), 1);
+        for safe in [
+            "LOCK = os.environ.get(\"RESET_PASSWORD_LOCK_TIME\", \"15 minutes\")\n",
+            "const s = process.env.SESSION_SECRET || 'dev';\n",
+            "const s = process.env.SESSION_SECRET ?? required('SESSION_SECRET');\n",
+        ] {
+            assert!(find("src/app.ts", safe).is_empty(), "{safe}");
+        }
+        assert!(find("tests/conftest.py", python).is_empty());
     }
 
     /// A key on one line with escaped line ends: a quoted `.env` value and the `private_key`
