@@ -413,7 +413,7 @@ fn build_wrappers_and_package_scripts_are_scripted_builds() {
         &scripts_only,
         "AUT-03",
         State::Partial,
-        &["no CI job calls them"],
+        &["a CI job that calls them earns full credit"],
     );
     let at = &practice(&scripts_only, "AUT-03").evidence[0].location;
     assert_eq!((at.path.as_str(), at.line), ("package.json", 3));
@@ -515,4 +515,52 @@ fn a_test_job_deploying_to_a_remote_cluster_deploys_to_a_test_environment() {
     let a = assess_files(&[("Dockerfile", common::DOCKERFILE), (path, &local)]);
     assert!(purpose_and_roles(&a, path).1.is_empty());
     expect(&a, "DEP-01", State::Mentioned, &["test jobs"]);
+}
+
+/// Maven runs the tests from the `test` phase on and Gradle with `test`, `check` or `build`,
+/// unless the call skips them (`-DskipTests`, `-Dmaven.test.skip=true`, `-x test`).
+#[test]
+fn maven_and_gradle_builds_run_the_tests_they_do_not_skip() {
+    let ci = |command: &str| {
+        format!(
+            "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: {command}\n"
+        )
+    };
+    let state = |command: &str| {
+        let workflow = ci(command);
+        let a = assess_files(&[
+            (
+                "pom.xml",
+                "<project>\n  <artifactId>shop</artifactId>\n</project>\n",
+            ),
+            ("build.gradle", "plugins {\n  id 'java'\n}\n"),
+            (
+                "src/test/java/org/example/ShopTests.java",
+                "class ShopTests {}\n",
+            ),
+            (".github/workflows/ci.yml", &workflow),
+        ]);
+        let tests = practice(&a, "TST-02");
+        if tests.state == State::Present {
+            assert_eq!(tests.evidence[0].location.line, 7, "{command}");
+        }
+        tests.state
+    };
+    for runs in [
+        "./gradlew build",
+        "./gradlew :app:test",
+        "mvn -B package",
+        "./mvnw install -Pci",
+    ] {
+        assert_eq!(state(runs), State::Present, "{runs}");
+    }
+    for skips in [
+        "./mvnw -B verify -DskipTests",
+        "mvn -B install -Dmaven.test.skip=true",
+        "mvn -B compile",
+        "./gradlew build -x test",
+        "./gradlew assemble",
+    ] {
+        assert_ne!(state(skips), State::Present, "{skips}");
+    }
 }

@@ -587,12 +587,11 @@ fn sast_breadth_follows_the_languages_of_the_code() {
         }
         assess_files(&files)
     };
-    const GATED: &str = "whether its alerts block merges is a repository setting";
-
-    // One language, named: covered; CodeQL's blocking stays a repository setting.
+    // One language, named: covered. Whether CodeQL's alerts block merges is SEC-04's
+    // question; breadth asks only what is analysed.
     let named = codeql("        with:\n          languages: go\n", "");
     let a = run(&named, false);
-    expect(&a, "SEC-05", State::Partial, &[GATED]);
+    expect(&a, "SEC-05", State::Present, &[]);
     let at = &practice(&a, "SEC-05").evidence[0].location;
     assert_eq!(
         (at.path.as_str(), at.line),
@@ -613,13 +612,8 @@ fn sast_breadth_follows_the_languages_of_the_code() {
         "        with:\n          languages: ${{ matrix.language }}\n",
         "    strategy:\n      matrix:\n        language: [go, javascript-typescript]\n",
     );
-    expect(&run(&matrix, true), "SEC-05", State::Partial, &[GATED]);
-    expect(
-        &run(&codeql("", ""), true),
-        "SEC-05",
-        State::Partial,
-        &[GATED],
-    );
+    expect(&run(&matrix, true), "SEC-05", State::Present, &[]);
+    expect(&run(&codeql("", ""), true), "SEC-05", State::Present, &[]);
 
     // A blocking gosec on pull requests covers a Go-only repository in full; bandit does not.
     let step = |command: &str| {

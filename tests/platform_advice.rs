@@ -183,6 +183,10 @@ fn django_migrations_get_django_advice() {
 /// A repository of `n` Go files in `cmd/tool/` and `m` TypeScript files in `ui/src/`, with a
 /// workflow that builds and tests it on pull requests.
 fn go_and_ui(n: usize, m: usize) -> Assessment {
+    go_and_ui_with(n, m, &[])
+}
+
+fn go_and_ui_with(n: usize, m: usize, more: &[(&str, &str)]) -> Assessment {
     let mut files: Vec<(String, String)> = vec![
         ("go.mod".into(), "module example.com/tool\n\ngo 1.22\n".into()),
         (
@@ -195,6 +199,7 @@ fn go_and_ui(n: usize, m: usize) -> Assessment {
         files.push(("ui/package.json".into(), "{\"name\": \"ui\"}\n".into()));
         files.extend((0..m).map(|i| (format!("ui/src/view{i}.tsx"), "export {}\n".into())));
     }
+    files.extend(more.iter().map(|(p, t)| (p.to_string(), t.to_string())));
     let files: Vec<(&str, &str)> = (files.iter())
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
@@ -249,4 +254,32 @@ fn code_without_worded_advice_keeps_the_general_advice() {
         .unwrap()
         .recommendation;
     assert_eq!(action(&c, "TST-14"), general);
+}
+
+/// Advice about the database is worded for the language its migrations are written in: a Go
+/// service with a TypeScript UI and golang-migrate migrations gets Go's advice alone.
+#[test]
+fn database_advice_follows_the_migrations() {
+    let a = go_and_ui_with(
+        8,
+        4,
+        &[
+            (
+                "db/migrations/000001_init.up.sql",
+                "CREATE TABLE orders (id bigint PRIMARY KEY);\n",
+            ),
+            ("db/migrations/000001_init.down.sql", "DROP TABLE orders;\n"),
+        ],
+    );
+    let rollback = action(&a, "DEP-19");
+    assert!(
+        rollback.starts_with("Add a CI job with a Postgres service that runs `migrate"),
+        "{rollback}"
+    );
+    assert!(
+        !rollback.contains("JavaScript") && !rollback.contains("alembic"),
+        "{rollback}"
+    );
+    // Advice about the code still names both languages.
+    assert!(action(&a, "SEC-06").contains("JavaScript/TypeScript: "));
 }

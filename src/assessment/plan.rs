@@ -85,6 +85,33 @@ pub struct Context<'a> {
     pub languages: &'a [(&'a str, &'a str)],
 }
 
+/// The languages a practice's advice is worded for: the language the migrations are written
+/// in, for a practice about the database, else the languages of the code.
+fn languages_for<'a>(ctx: &'a Context, practice: &Practice) -> &'a [(&'a str, &'a str)] {
+    const MIGRATION_LANGUAGES: &[(&str, (&str, &str))] = &[
+        ("alembic", ("python", "Python")),
+        ("django", ("python", "Python")),
+        ("rails", ("ruby", "Ruby")),
+        ("flyway", ("java", "Java/Kotlin")),
+        ("liquibase", ("java", "Java/Kotlin")),
+        ("golangmigrate", ("go", "Go")),
+        ("gocode", ("go", "Go")),
+        ("prisma", ("javascript", "JavaScript/TypeScript")),
+        ("knex", ("javascript", "JavaScript/TypeScript")),
+        ("sqlx", ("rust", "Rust")),
+    ];
+    if !practice
+        .applies_to
+        .contains(&crate::catalog::Trait::Database)
+    {
+        return ctx.languages;
+    }
+    match (ctx.migrations).and_then(|m| MIGRATION_LANGUAGES.iter().find(|(s, _)| *s == m)) {
+        Some((_, language)) => std::slice::from_ref(language),
+        None => ctx.languages,
+    }
+}
+
 pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for practice in &ctx.catalog.practices {
@@ -132,8 +159,12 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
             state,
             effort_days: days,
             effort_range: (round_up_half(days * 0.75), round_up_half(days * 1.5)),
-            action: (practice.recommendation_for(ctx.platform, ctx.migrations, ctx.languages))
-                .into_owned(),
+            action: (practice.recommendation_for(
+                ctx.platform,
+                ctx.migrations,
+                languages_for(ctx, practice),
+            ))
+            .into_owned(),
             now: ctx.reasons.get(practice.id.as_str()).cloned().flatten(),
             gates,
             risks,

@@ -78,6 +78,11 @@ const GRADLE_CHECK_TASKS: &[(&str, &str)] = &[
     ("io.spring.javaformat", "checkFormat"),
 ];
 
+/// The commands that stand for the tests a Maven or Gradle build runs, at the line of the
+/// call that runs them.
+const TESTS_BY_MAVEN: &str = "mvn surefire:test";
+const TESTS_BY_GRADLE: &str = "gradle test";
+
 /// Most commands one build file adds to a step.
 const MAX_GOALS: usize = 64;
 /// Deepest element nesting read in a POM.
@@ -107,7 +112,7 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
                 let base = step.working_directory.clone().unwrap_or_default();
                 let mut added = Vec::new();
                 for command in &step.commands {
-                    added.extend(run_by(&command.text, &base, inventory, &mut files));
+                    added.extend(run_by(command, &base, inventory, &mut files));
                 }
                 if !added.is_empty() {
                     added.truncate(MAX_GOALS);
@@ -122,14 +127,32 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
 
 /// The commands a Maven or Gradle call in `text` runs through its build file.
 fn run_by(
-    text: &str,
+    command: &Command,
     base: &str,
     inventory: &Inventory,
     files: &mut HashMap<String, Vec<Bound>>,
 ) -> Vec<Command> {
+    let text = command.text.as_str();
     let mut out = Vec::new();
+    let here = |what: &str| Command {
+        text: what.to_string(),
+        location: command.location.clone(),
+    };
     if let Some(call) = MAVEN.as_ref().and_then(|re| re.captures(text)) {
         let args: Vec<&str> = call[1].split_whitespace().collect();
+        // Surefire runs the tests from the `test` phase on, unless they are skipped.
+        let skipped = args.iter().any(|a| {
+            a.starts_with("-DskipTests")
+                || a.starts_with("-Dmaven.test.skip")
+                || *a == "-Dtest.skip=true"
+        });
+        let test = PHASES.iter().position(|p| *p == "test");
+        let reaches = (args.iter())
+            .filter_map(|a| PHASES.iter().position(|p| p == a))
+            .max();
+        if !skipped && reaches >= test {
+            out.push(here(TESTS_BY_MAVEN));
+        }
         let file = args
             .windows(2)
             .find(|w| w[0] == "-f" || w[0] == "--file")
@@ -149,14 +172,24 @@ fn run_by(
             out.extend(
                 (bound.iter())
                     .filter(|b| b.phase.is_some_and(|p| p <= reached))
-                    .map(|b| command(&path, b)),
+                    .map(|b| bound_command(&path, b)),
             );
         }
     }
     if let Some(call) = GRADLE.as_ref().and_then(|re| re.captures(text)) {
-        let runs_check = call[1]
-            .split_whitespace()
-            .any(|task| matches!(task.rsplit(':').next(), Some("build" | "check")));
+        let args: Vec<&str> = call[1].split_whitespace().collect();
+        let task = |names: &[&str]| {
+            (args.iter())
+                .any(|a| !a.starts_with('-') && names.contains(&a.rsplit(':').next().unwrap_or(a)))
+        };
+        let runs_check = task(&["build", "check"]);
+        // `-x test` (`--exclude-task test`) leaves the tests out of build and check.
+        let excluded = args.windows(2).any(|w| {
+            matches!(w[0], "-x" | "--exclude-task") && w[1].rsplit(':').next() == Some("test")
+        });
+        if !excluded && (runs_check || task(&["test"])) {
+            out.push(here(TESTS_BY_GRADLE));
+        }
         if runs_check {
             for name in ["build.gradle", "build.gradle.kts"] {
                 let path = join(base, name);
@@ -164,14 +197,14 @@ fn run_by(
                     (inventory.get(&path).and_then(|f| f.text.as_deref()))
                         .map_or_else(Vec::new, gradle_tasks)
                 });
-                out.extend(bound.iter().map(|b| command(&path, b)));
+                out.extend(bound.iter().map(|b| bound_command(&path, b)));
             }
         }
     }
     out
 }
 
-fn command(path: &str, bound: &Bound) -> Command {
+fn bound_command(path: &str, bound: &Bound) -> Command {
     Command {
         text: bound.text.clone(),
         location: Location::line(path, bound.line, 1, 1),
