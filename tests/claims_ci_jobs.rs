@@ -564,3 +564,22 @@ fn maven_and_gradle_builds_run_the_tests_they_do_not_skip() {
         assert_ne!(state(skips), State::Present, "{skips}");
     }
 }
+
+/// A JaCoCo `check` rule with a LINE minimum in pom.xml is the enforced coverage threshold
+/// that `mvn verify` applies.
+#[test]
+fn jacoco_check_rules_are_coverage_thresholds() {
+    let pom = "<project>\n  <build>\n    <plugins>\n      <plugin>\n        <groupId>org.jacoco</groupId>\n        <artifactId>jacoco-maven-plugin</artifactId>\n        <executions>\n          <execution>\n            <id>check</id>\n            <goals>\n              <goal>check</goal>\n            </goals>\n            <configuration>\n              <rules>\n                <rule>\n                  <element>BUNDLE</element>\n                  <limits>\n                    <limit>\n                      <counter>LINE</counter>\n                      <value>COVEREDRATIO</value>\n                      <minimum>0.80</minimum>\n                    </limit>\n                  </limits>\n                </rule>\n              </rules>\n            </configuration>\n          </execution>\n        </executions>\n      </plugin>\n    </plugins>\n  </build>\n</project>\n";
+    let workflow = "on: [pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ./mvnw -B verify\n";
+    let a = assess_files(&[
+        ("pom.xml", pom),
+        (
+            "src/test/java/org/example/ShopTests.java",
+            "class ShopTests {}\n",
+        ),
+        (".github/workflows/ci.yml", workflow),
+    ]);
+    expect(&a, "TST-04", State::Present, &[]);
+    let at = &practice(&a, "TST-04").evidence[0].location;
+    assert_eq!((at.path.as_str(), at.line), ("pom.xml", 21));
+}

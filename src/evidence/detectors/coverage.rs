@@ -28,6 +28,19 @@ static THRESHOLDS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// JaCoCo's coverage rule: a `<minimum>` ratio (or Gradle `minimum = 0.80`) of a LINE,
+/// INSTRUCTION or BRANCH counter, as a percentage.
+static JACOCO_MINIMUM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?s)(?:<counter>\s*(?:LINE|INSTRUCTION|BRANCH)\s*</counter>.{0,300}?<minimum>|(?:violationRules|jacocoTestCoverageVerification).{0,600}?\bminimum\s*=\s*(?:["']|BigDecimal\(\s*["']?)?)\s*(0?\.\d+|1(?:\.0+)?)"#).ok()
+});
+
+/// The percentage a JaCoCo rule in `text` requires, with the span of its number.
+fn jacoco_minimum(text: &str) -> Option<(u32, usize, usize)> {
+    let found = JACOCO_MINIMUM.as_ref()?.captures(text)?.get(1)?;
+    let ratio: f64 = found.as_str().parse().ok()?;
+    Some(((ratio * 100.0).round() as u32, found.start(), found.end()))
+}
+
 /// A threshold checked by hand in a step's script: a coverage variable compared against a
 /// number or an `env` value (`if [[ $COVERAGE_TOTAL < ${{ env.COVERAGE_TOTAL }} ]]`), with an
 /// `exit 1` in the same step.
@@ -179,6 +192,13 @@ pub fn coverage_threshold(facts: &Facts, _practice: &Practice) -> Option<Verdict
         if !relevant {
             continue;
         }
+        if let Some((value, start, end)) = (name == "pom.xml" || name.starts_with("build.gradle"))
+            .then(|| jacoco_minimum(text))
+            .flatten()
+        {
+            let location = crate::evidence::location_at(&file.path, text, start, end);
+            thresholds.push((value, location, false));
+        }
         let codecov = name.contains("codecov");
         for (index, regex) in THRESHOLDS.iter().enumerate() {
             let is_codecov_target = index == 6;
@@ -317,4 +337,19 @@ fn codecov_ratchet(facts: &Facts) -> Option<Verdict> {
         Some(reason.clone()),
     );
     verdict(State::Partial, Some(reason), vec![e])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jacoco_rules_as_percentages() {
+        let pom = "<rule>\n  <element>BUNDLE</element>\n  <limits>\n    <limit>\n      <counter>LINE</counter>\n      <value>COVEREDRATIO</value>\n      <minimum>0.80</minimum>\n    </limit>\n  </limits>\n</rule>\n";
+        let (value, start, _) = jacoco_minimum(pom).unwrap_or_default();
+        assert_eq!((value, &pom[start..start + 4]), (80, "0.80"));
+        let gradle = "jacocoTestCoverageVerification {\n  violationRules {\n    rule {\n      limit {\n        minimum = 0.7\n      }\n    }\n  }\n}\n";
+        assert_eq!(jacoco_minimum(gradle).map(|t| t.0), Some(70));
+        assert_eq!(jacoco_minimum("<minimum>0.80</minimum>\n"), None);
+    }
 }
