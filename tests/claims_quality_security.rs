@@ -627,6 +627,12 @@ fn sast_breadth_follows_the_languages_of_the_code() {
         State::Present,
         &[],
     );
+    let from_module = run(
+        &step("go run github.com/securego/gosec/v2/cmd/gosec@latest ./..."),
+        false,
+    );
+    expect(&from_module, "SEC-04", State::Present, &[]);
+    expect(&from_module, "SEC-05", State::Present, &[]);
     expect(
         &run(&step("bandit -r src -ll"), false),
         "SEC-05",
