@@ -674,3 +674,49 @@ fn serialised_deploys_without_production_read_the_deploys_there_are() {
         ]
     );
 }
+
+/// DEP-11: after the deploy step, a step named for a smoke test that can fail the job verifies
+/// the deploy; waiting for the rollout to become available is only part of it; a smoke test
+/// before the deploy checks nothing deployed.
+#[test]
+fn checks_after_the_deploy_step_verify_it() {
+    let workflow = |after: &str, before: &str| {
+        format!(
+            "name: deploy\non:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: staging\n    steps:\n      - uses: actions/checkout@v4\n{before}      - name: Deploy\n        run: kubectl apply -f k8s/\n{after}"
+        )
+    };
+    let wait = "      - name: Wait for pods\n        run: kubectl wait --for=condition=available --timeout=600s deployment/web\n";
+    let smoke = "      - name: Smoke Test\n        run: |\n          ERRORS=$(kubectl logs -l app=loadgenerator | grep -c ERROR)\n          if [ \"$ERRORS\" -gt 0 ]; then exit 1; fi\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
+    let run = |ci: &str| {
+        common::assess_files(&[
+            ("Dockerfile", common::DOCKERFILE),
+            ("k8s/web.yaml", deployment),
+            (".github/workflows/deploy.yml", ci),
+        ])
+    };
+
+    let waits = run(&workflow(wait, ""));
+    expect(
+        &waits,
+        "DEP-11",
+        State::Partial,
+        &["nothing checks what it serves"],
+    );
+    assert_eq!(practice(&waits, "DEP-11").evidence[0].location.line, 14);
+
+    let both = run(&workflow(&format!("{wait}{smoke}"), ""));
+    expect(&both, "DEP-11", State::Present, &[]);
+    let first = &practice(&both, "DEP-11").evidence[0];
+    assert_eq!(first.location.line, 18);
+    assert!(
+        first
+            .summary
+            .contains("step `Smoke Test` checks the deploy"),
+        "{}",
+        first.summary
+    );
+
+    let before = run(&workflow("", smoke));
+    expect(&before, "DEP-11", State::Absent, &[]);
+}

@@ -340,6 +340,7 @@ pub const DETECTORS: &[&str] = &[
     "migration_safety",
     "migration_round_trip",
     "sast_breadth",
+    "post_deploy_checks",
 ];
 
 /// The languages `recommendation_by_language` may name, as the assessment tells them apart.

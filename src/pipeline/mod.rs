@@ -43,7 +43,7 @@ pub use paths::{
 };
 pub use reach::Least;
 pub use roles::{
-    Scope, deploy_target, deploys_a_service, is_deploy_command, is_deploy_job,
+    Scope, deploy_target, deploying_step, deploys_a_service, is_deploy_command, is_deploy_job,
     is_host_deploy_command, is_simulated, is_teardown_command, job_scope, named_scope,
     unpushed_image_build,
 };

@@ -455,7 +455,12 @@ fn tears_down(job: &Job) -> bool {
 /// Whether a step of the job deploys: a deployment action, a deployment command, or a host
 /// deployment in a job named for deploying.
 fn runs_a_deployment(job: &Job) -> bool {
-    job.steps.iter().any(|s| {
+    deploying_step(job).is_some()
+}
+
+/// The first step of the job that deploys, by index.
+pub fn deploying_step(job: &Job) -> Option<usize> {
+    job.steps.iter().position(|s| {
         s.uses
             .as_deref()
             .is_some_and(|u| DEPLOY_ACTIONS.iter().any(|a| u.eq_ignore_ascii_case(a)))

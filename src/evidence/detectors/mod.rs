@@ -60,6 +60,7 @@ pub fn run(
         "preview_environments" => runners::preview_environments(facts, signals),
         "health_checks" => health::health_checks(facts, signals),
         "sast_breadth" => sast::sast_breadth(facts, practice),
+        "post_deploy_checks" => deploy::post_deploy_checks(facts, signals),
         "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals)
             .or_else(|| pypi_publish::attestations(facts, practice, signals)),
         _ => None,
