@@ -720,3 +720,34 @@ fn checks_after_the_deploy_step_verify_it() {
     let before = run(&workflow("", smoke));
     expect(&before, "DEP-11", State::Absent, &[]);
 }
+
+/// TST-18: a deploy into a namespace named for the pull request's number, with a workflow
+/// that deletes it when the pull request closes, is a preview environment even when neither
+/// job is named for previews.
+#[test]
+fn namespaces_per_pull_request_are_previews() {
+    let deploy = "name: deploy-pr\non:\n  pull_request:\njobs:\n  deployment-tests:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Deploy\n        run: |\n          NAMESPACE=\"pr${PR_NUMBER}\"\n          kubectl create namespace $NAMESPACE\n          skaffold run --namespace=$NAMESPACE\n        env:\n          PR_NUMBER: ${{ github.event.number }}\n";
+    let cleanup = "name: cleanup\non:\n  pull_request_target:\n    types: closed\njobs:\n  cleanup-namespace:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Delete namespace\n        run: kubectl delete namespace pr${PR_NUMBER}\n        env:\n          PR_NUMBER: ${{ github.event.number }}\n";
+    let a = common::assess_files(&[
+        ("Dockerfile", DOCKERFILE),
+        (
+            "skaffold.yaml",
+            "apiVersion: skaffold/v4beta1\nkind: Config\n",
+        ),
+        (".github/workflows/deploy-pr.yaml", deploy),
+        (".github/workflows/cleanup.yaml", cleanup),
+    ]);
+    expect(&a, "TST-18", State::Present, &[]);
+    let cited: Vec<(&str, usize)> = practice(&a, "TST-18")
+        .evidence
+        .iter()
+        .map(|e| (e.location.path.as_str(), e.location.line))
+        .collect();
+    assert_eq!(
+        cited,
+        [
+            (".github/workflows/deploy-pr.yaml", 5),
+            (".github/workflows/cleanup.yaml", 6)
+        ]
+    );
+}

@@ -191,9 +191,27 @@ pub fn ephemeral_runners(facts: &Facts) -> Option<Verdict> {
 /// tears it down when the pull request closes. Platform previews (Vercel, Netlify, GitLab
 /// review apps) stay with the catalog's signals.
 pub fn preview_environments(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
-    let words = |j: &Job| {
+    // A job's id, name and environment, its workflow's file name, and the pull request's
+    // number where its commands use it (`--namespace pr${PR_NUMBER}`) as "pull request".
+    let words = |p: &Pipeline, j: &Job, extended: bool| {
         let environment = j.environment.as_ref().map_or("", |(e, _)| e.as_str());
-        format!("{} {} {}", j.id, j.name, environment).to_ascii_lowercase()
+        if !extended {
+            return format!("{} {} {}", j.id, j.name, environment).to_ascii_lowercase();
+        }
+        let file = p.path.rsplit('/').next().unwrap_or(&p.path);
+        let numbered = (j.steps.iter()).flat_map(|s| s.commands.iter()).any(|c| {
+            let t = c.text.to_ascii_lowercase();
+            [
+                "pr_number",
+                "github.event.number",
+                "pull_request.number",
+                "pull_requests[0].number",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        });
+        let numbered = if numbered { " pull request" } else { "" };
+        format!("{} {} {} {}{}", j.id, j.name, environment, file, numbered).to_ascii_lowercase()
     };
     let per_request = |text: &str| {
         [
@@ -226,23 +244,30 @@ pub fn preview_environments(facts: &Facts, signals: &[Evidence]) -> Option<Verdi
         .iter()
         .any(|w| text.contains(w))
     };
-    let deploy = on_pull_request.iter().find(|(_, j)| {
-        let text = words(j);
-        text.contains("deploy") && per_request(&text) && !removes(&text)
-    })?;
+    // Jobs named for what they do first; then those whose workflow or commands say it.
+    let deploys = |extended: bool| {
+        on_pull_request.iter().find(|(p, j)| {
+            let text = words(p, j, extended);
+            text.contains("deploy") && per_request(&text) && !removes(&text)
+        })
+    };
+    let deploy = deploys(false).or_else(|| deploys(true))?;
     if signals.iter().any(|e| e.state == State::Present) {
         return None;
     }
-    let teardown = on_pull_request.iter().find(|(p, j)| {
-        let text = words(j);
-        removes(&text)
-            && per_request(&text)
-            && facts
-                .inventory
-                .get(&p.path)
-                .and_then(|f| f.text.as_deref())
-                .is_some_and(|t| t.contains("closed"))
-    });
+    let teardowns = |extended: bool| {
+        on_pull_request.iter().find(|(p, j)| {
+            let text = words(p, j, extended);
+            removes(&text)
+                && per_request(&text)
+                && facts
+                    .inventory
+                    .get(&p.path)
+                    .and_then(|f| f.text.as_deref())
+                    .is_some_and(|t| t.contains("closed"))
+        })
+    };
+    let teardown = teardowns(false).or_else(|| teardowns(true));
     let (p, j) = deploy;
     // Vercel and Netlify keep one immutable preview per commit and manage its lifetime.
     let platform = j.steps.iter().any(|s| {
