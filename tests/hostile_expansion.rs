@@ -445,3 +445,35 @@ fn makefile_includes_past_those_read_are_told() {
         "only the first 16 files it includes are read for its rules"
     );
 }
+
+/// 3,000 steps each running `mvn verify` on a POM that binds 60 goals would add 180,000
+/// commands: steps get the goals until the budget is spent, and the cut is told.
+#[test]
+fn thousands_of_maven_steps_over_a_pom_of_many_goals() {
+    let mut pom = String::from("<project>\n  <build>\n    <plugins>\n");
+    for i in 0..60 {
+        pom.push_str(&format!(
+            "      <plugin>\n        <artifactId>tool{i}-maven-plugin</artifactId>\n        <executions><execution><goals><goal>check</goal></goals></execution></executions>\n      </plugin>\n"
+        ));
+    }
+    pom.push_str("    </plugins>\n  </build>\n</project>\n");
+    let repo = repository();
+    write(repo.path(), "pom.xml", &pom);
+    let workflow = workflow_of_steps(3_000, |i| format!("mvn -B verify -Drun={i}"));
+    write(repo.path(), ".github/workflows/build.yml", workflow);
+
+    let pipelines = pipelines(repo.path());
+    let steps = step_commands(&pipelines, ".github/workflows/build.yml");
+    // The call, the tests it runs and the 60 goals.
+    assert_eq!(steps[0].len(), 1 + 1 + 60);
+    assert_eq!(steps[0][1..3], ["mvn surefire:test", "mvn tool0:check"]);
+    let added: usize = steps.iter().map(|s| s.len() - 1).sum();
+    assert_eq!(added, MAX_EXPANDED);
+    assert_eq!(steps[2_999], ["mvn -B verify -Drun=2999"]);
+    assert_eq!(read_in_part(&pipelines), [".github/workflows/build.yml"]);
+    assert!(
+        pipelines.read_in_part[0]
+            .reason
+            .contains("Maven and Gradle builds bind")
+    );
+}

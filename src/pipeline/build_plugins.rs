@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Command, Pipeline};
+use super::{Command, MAX_EXPANDED, Pipeline, Unparsed};
 use crate::inventory::Inventory;
 use crate::source::Location;
 
@@ -104,9 +104,15 @@ struct Bound {
 }
 
 /// Adds to each step that runs Maven or Gradle the goals and tasks its build file binds.
-pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
+///
+/// Thousands of steps each calling a build of many bound goals would hold a copy of them
+/// each: at most [`MAX_EXPANDED`] commands are added over the whole repository, in file
+/// order, and each pipeline whose steps lost some to that budget is told in `read_in_part`.
+pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &mut Vec<Unparsed>) {
     let mut files: HashMap<String, Vec<Bound>> = HashMap::new();
+    let mut budget = MAX_EXPANDED;
     for pipeline in pipelines.iter_mut() {
+        let mut cut = false;
         for job in &mut pipeline.jobs {
             for step in &mut job.steps {
                 let base = step.working_directory.clone().unwrap_or_default();
@@ -114,13 +120,27 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory) {
                 for command in &step.commands {
                     added.extend(run_by(command, &base, inventory, &mut files));
                 }
+                added.truncate(MAX_GOALS);
+                if added.len() > budget {
+                    added.truncate(budget);
+                    cut = true;
+                }
                 if !added.is_empty() {
-                    added.truncate(MAX_GOALS);
+                    budget -= added.len();
                     step.commands.extend(added);
                     job.deploys = std::sync::OnceLock::new();
                     job.simulated = std::sync::OnceLock::new();
                 }
             }
+        }
+        if cut {
+            read_in_part.push(Unparsed {
+                path: pipeline.path.clone(),
+                reason: format!(
+                    "steps past {MAX_EXPANDED} followed commands are read without the goals \
+                     and tasks their Maven and Gradle builds bind"
+                ),
+            });
         }
     }
 }

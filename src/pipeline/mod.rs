@@ -557,7 +557,7 @@ pub fn build(inventory: &Inventory) -> Pipelines {
     github::inherit_caller_triggers(&mut out.pipelines);
     github::inherit_workflow_run_triggers(&mut out.pipelines);
     scripts::expand(&mut out.pipelines, inventory, &mut out.read_in_part);
-    build_plugins::expand(&mut out.pipelines, inventory);
+    build_plugins::expand(&mut out.pipelines, inventory, &mut out.read_in_part);
     out
 }
 
