@@ -341,6 +341,14 @@ fn maven_runs_the_goals_its_pom_binds() {
         ("pom.xml", 24)
     );
 
+    // Every call of a command line counts, not only the first.
+    expect(
+        &run(pom, "mvn -B clean && mvn -B verify"),
+        "AUT-08",
+        State::Present,
+        &[],
+    );
+
     // Checkstyle at validate runs with compile; the SBOM (package) does not.
     let compile = run(pom, "mvn -B compile");
     expect(&compile, "AUT-08", State::Present, &[]);

@@ -592,3 +592,44 @@ fn thousands_of_callers_of_one_reusable_workflow_read_it_once() {
     assert_eq!(callers.jobs.len(), jobs);
     assert!(callers.jobs.iter().all(|j| j.roles == ["test"]));
 }
+
+/// A deploy command of 300,000 `${{ }}` expressions (1.8 MB): the words naming where it
+/// deploys are read in one pass (taking each expression out by shifting the rest of the
+/// command took 100 s).
+#[test]
+fn a_deploy_command_of_many_expressions() {
+    let repo = repository();
+    let workflow = format!(
+        "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: kubectl apply -f k8s/ {}\n",
+        "${{a}}".repeat(300_000)
+    );
+    write(repo.path(), ".github/workflows/deploy.yml", workflow);
+    let assessment = assess_within(repo.path());
+    assert!(
+        (assessment.inventory.pipelines.iter()).any(|p| p.path == ".github/workflows/deploy.yml")
+    );
+}
+
+/// One step running `mvn verify` on 400 lines over a POM that binds 100,000 goals holds at
+/// most the goals one step keeps, not 40 million.
+#[test]
+fn maven_calls_over_a_pom_of_a_hundred_thousand_goals() {
+    let repo = repository();
+    let mut pom = String::from(
+        "<project><build><plugins><plugin>\n<artifactId>many-maven-plugin</artifactId>\n<executions><execution><phase>validate</phase><goals>\n",
+    );
+    for i in 0..100_000 {
+        pom.push_str(&format!("<goal>g{i}</goal>\n"));
+    }
+    pom.push_str("</goals></execution></executions></plugin></plugins></build></project>\n");
+    write(repo.path(), "pom.xml", pom);
+    let calls = "          mvn verify\n".repeat(400);
+    let workflow = format!(
+        "on: pull_request\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{calls}"
+    );
+    write(repo.path(), ".github/workflows/build.yml", workflow);
+    let assessment = assess_within(repo.path());
+    assert!(
+        (assessment.inventory.pipelines.iter()).any(|p| p.path == ".github/workflows/build.yml")
+    );
+}

@@ -29,7 +29,7 @@ impl Language {
             "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "vue" | "svelte" => Self::JavaScript,
             "go" => Self::Go,
             "rs" => Self::Rust,
-            "java" | "kt" | "scala" => Self::Java,
+            "java" | "kt" => Self::Java,
             "cs" => Self::CSharp,
             "rb" => Self::Ruby,
             "php" => Self::Php,
@@ -132,6 +132,8 @@ mod tests {
         assert_eq!(Language::of_path("cmd/gh/main.go"), Some(Language::Go));
         assert_eq!(Language::of_path("src/Main.KT"), Some(Language::Java));
         assert_eq!(Language::of_path("Makefile"), None);
+        // CodeQL's java-kotlin does not read Scala.
+        assert_eq!(Language::of_path("src/main/scala/App.scala"), None);
         assert_eq!(Language::of_path("scripts/run.sh"), None);
         assert_eq!(
             Language::of_codeql(" 'javascript-typescript' "),

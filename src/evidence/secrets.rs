@@ -74,6 +74,34 @@ pub struct SecretHit {
     pub location: Location,
 }
 
+/// Whether a literal fallback is a local default everyone knows (`postgres`, `changeme`)
+/// rather than a secret: the quoted text the match ends with.
+fn is_placeholder(found: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "postgres",
+        "password",
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "example",
+        "localhost",
+        "development",
+        "placeholder",
+        "secret",
+    ];
+    let literal = found
+        .trim_end_matches(['"', '\'', '`'])
+        .rsplit(['"', '\'', '`'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    PLACEHOLDERS.contains(&literal.as_str())
+        || literal.starts_with("your")
+        || literal.starts_with("dev")
+        || literal.starts_with("test")
+}
+
 /// The credentials in one file, at most one per kind.
 pub fn find(path: &str, text: &str) -> Vec<SecretHit> {
     let Some(filter) = FILTER.as_ref() else {
@@ -89,8 +117,11 @@ pub fn find(path: &str, text: &str) -> Vec<SecretHit> {
             {
                 return None;
             }
-            let found = (PATTERNS[index].as_ref()?.find_iter(text))
-                .find(|m| !m.as_str().contains("django-insecure-"))?;
+            let found = (PATTERNS[index].as_ref()?.find_iter(text)).find(|m| {
+                let example = m.as_str().contains("django-insecure-")
+                    || (SECRET_KINDS[index].0 == FALLBACK && is_placeholder(m.as_str()));
+                !example
+            })?;
             Some(SecretHit {
                 kind: SECRET_KINDS[index].0,
                 location: crate::evidence::location_at(path, text, found.start(), found.end()),
@@ -156,6 +187,8 @@ mod tests {
         for safe in [
             "LOCK = os.environ.get(\"RESET_PASSWORD_LOCK_TIME\", \"15 minutes\")\n",
             "const s = process.env.SESSION_SECRET || 'dev';\n",
+            "DB = os.getenv(\"POSTGRES_PASSWORD\", \"postgres\")\n",
+            "const k = process.env.API_KEY || 'your-api-key-here';\n",
             "const s = process.env.SESSION_SECRET ?? required('SESSION_SECRET');\n",
         ] {
             assert!(find("src/app.ts", safe).is_empty(), "{safe}");

@@ -116,13 +116,22 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
         for job in &mut pipeline.jobs {
             for step in &mut job.steps {
                 let base = step.working_directory.clone().unwrap_or_default();
+                let room = MAX_GOALS.min(budget);
+                if room == 0 {
+                    let calls_a_build =
+                        |t: &str| (MAVEN.iter().chain(GRADLE.iter())).any(|re| re.is_match(t));
+                    cut |= step.commands.iter().any(|c| calls_a_build(&c.text));
+                    continue;
+                }
                 let mut added = Vec::new();
                 for command in &step.commands {
+                    if added.len() >= room {
+                        break;
+                    }
                     added.extend(run_by(command, &base, inventory, &mut files));
+                    added.truncate(room);
                 }
-                added.truncate(MAX_GOALS);
-                if added.len() > budget {
-                    added.truncate(budget);
+                if room < MAX_GOALS && !added.is_empty() && added.len() == room {
                     cut = true;
                 }
                 if !added.is_empty() {
@@ -158,13 +167,12 @@ fn run_by(
         text: what.to_string(),
         location: command.location.clone(),
     };
-    if let Some(call) = MAVEN.as_ref().and_then(|re| re.captures(text)) {
+    for call in MAVEN.iter().flat_map(|re| re.captures_iter(text)) {
         let args: Vec<&str> = call[1].split_whitespace().collect();
         // Surefire runs the tests from the `test` phase on, unless they are skipped.
         let skipped = args.iter().any(|a| {
-            a.starts_with("-DskipTests")
-                || a.starts_with("-Dmaven.test.skip")
-                || *a == "-Dtest.skip=true"
+            (a.starts_with("-DskipTests") || a.starts_with("-Dmaven.test.skip"))
+                && !a.ends_with("=false")
         });
         let test = PHASES.iter().position(|p| *p == "test");
         let reaches = (args.iter())
@@ -196,7 +204,7 @@ fn run_by(
             );
         }
     }
-    if let Some(call) = GRADLE.as_ref().and_then(|re| re.captures(text)) {
+    for call in GRADLE.iter().flat_map(|re| re.captures_iter(text)) {
         let args: Vec<&str> = call[1].split_whitespace().collect();
         let task = |names: &[&str]| {
             (args.iter())
@@ -359,6 +367,9 @@ fn pom_goals(text: &str) -> Vec<Bound> {
     }
     let mut out = Vec::new();
     for plugin in &plugins {
+        if out.len() >= MAX_GOALS {
+            break;
+        }
         let Some((artifact, artifact_line)) = &plugin.artifact else {
             continue;
         };
@@ -394,6 +405,7 @@ fn pom_goals(text: &str) -> Vec<Bound> {
             }
         }
     }
+    out.truncate(MAX_GOALS);
     out
 }
 
@@ -414,7 +426,10 @@ fn gradle_tasks(text: &str) -> Vec<Bound> {
     let mut depth_in_plugins: Option<usize> = None;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
+        // `apply false` declares a plugin for subprojects without applying it here.
+        let declared_only = trimmed.contains("apply false") || trimmed.contains("apply(false)");
         let id = match depth_in_plugins {
+            _ if declared_only => None,
             Some(_) => (in_block.captures(line))
                 .and_then(|c| c.get(1).or_else(|| c.get(2)))
                 .map(|m| m.as_str()),
@@ -443,9 +458,13 @@ fn gradle_tasks(text: &str) -> Vec<Bound> {
             }
         }
     }
-    if let Some(at) = text.find("jacocoTestReport")
-        && (text.contains("finalizedBy") || text.contains("dependsOn"))
-    {
+    // `test { finalizedBy jacocoTestReport }` runs the report with the tests;
+    // `jacocoTestReport { dependsOn test }` only orders it, when something asks for it.
+    static WIRED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r#"\b(finalizedBy|dependsOn)\s*\(?\s*(tasks\.)?["']?jacocoTestReport\b"#).ok()
+    });
+    if let Some(found) = WIRED.as_ref().and_then(|re| re.find(text)) {
+        let at = found.start();
         out.push(Bound {
             text: "gradle jacocoTestReport".to_string(),
             phase: None,
@@ -563,6 +582,10 @@ mod tests {
         );
         // A word alone on a line outside the plugins block applies nothing.
         assert!(gradle_tasks("tasks {\n  checkstyle\n}\n").is_empty());
+        // `apply false` declares a plugin for subprojects; a report that depends on the
+        // tests is not run by them.
+        let root = "plugins {\n  id 'com.diffplug.spotless' version '6.25.0' apply false\n}\njacocoTestReport {\n  dependsOn test\n}\n";
+        assert!(gradle_tasks(root).is_empty());
     }
 
     #[test]

@@ -173,12 +173,24 @@ pub fn deploy_target(job: &Job) -> Option<(Scope, String)> {
 /// (`${{ inputs.environment }}`), variables given no value, redirections (`2>/dev/null`), nor
 /// image references and URLs, whose hosts (`us-docker.pkg.dev`) name no environment.
 fn target_words(command: &str, variables: &[(String, String)]) -> Vec<String> {
-    let mut text = command.to_string();
-    while let Some(start) = text.find("${{") {
-        let end = text[start..]
+    // Expressions become spaces, in one pass over the command.
+    let mut text = String::with_capacity(command.len());
+    let mut rest = command;
+    while let Some(start) = rest.find("${{") {
+        text.push_str(&rest[..start]);
+        text.push(' ');
+        rest = rest[start..]
             .find("}}")
-            .map_or(text.len(), |e| start + e + 2);
-        text.replace_range(start..end, " ");
+            .map_or("", |e| &rest[start + e + 2..]);
+    }
+    text.push_str(rest);
+    let mut by_name: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    // A name's distinct values, a few of them: a word reading it is one of those.
+    for (name, value) in variables {
+        let values = by_name.entry(name.as_str()).or_default();
+        if values.len() < 16 && !values.contains(&value.as_str()) {
+            values.push(value.as_str());
+        }
     }
     let mut out = Vec::new();
     for token in text.split_whitespace() {
@@ -196,12 +208,11 @@ fn target_words(command: &str, variables: &[(String, String)]) -> Vec<String> {
         }
         let (literal, read) = split_variables(value);
         for name in read {
-            let values = variables.iter().filter(|(n, _)| *n == name);
+            let values = by_name.get(name).map_or(&[][..], Vec::as_slice);
             out.extend(
-                values
-                    .map(|(_, v)| v.as_str())
+                (values.iter())
                     .filter(|v| !is_address(v))
-                    .map(str::to_string),
+                    .map(|v| v.to_string()),
             );
         }
         out.push(literal);

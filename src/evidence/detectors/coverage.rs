@@ -31,14 +31,20 @@ static THRESHOLDS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// JaCoCo's coverage rule: a `<minimum>` ratio (or Gradle `minimum = 0.80`) of a LINE,
 /// INSTRUCTION or BRANCH counter, as a percentage.
 static JACOCO_MINIMUM: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?s)(?:<counter>\s*(?:LINE|INSTRUCTION|BRANCH)\s*</counter>.{0,300}?<minimum>|(?:violationRules|jacocoTestCoverageVerification).{0,600}?\bminimum\s*=\s*(?:["']|BigDecimal\(\s*["']?)?)\s*(0?\.\d+|1(?:\.0+)?)"#).ok()
+    Regex::new(r#"(?s)(?:<counter>\s*(?:LINE|INSTRUCTION|BRANCH)\s*</counter>.{0,300}?<minimum>|(?:violationRules|jacocoTestCoverageVerification).{0,600}?\bminimum\s*=\s*(?:["']|BigDecimal\(\s*["']?)?)\s*(?:(\d{1,3}(?:\.\d+)?)\s*%|(0?\.\d+|1(?:\.0+)?)(?:[^\d.%]|$))"#).ok()
 });
 
-/// The percentage a JaCoCo rule in `text` requires, with the span of its number.
+/// The percentage a JaCoCo rule in `text` requires (written as a ratio, `0.80`, or as a
+/// percentage, `80%`), with the span of its number.
 fn jacoco_minimum(text: &str) -> Option<(u32, usize, usize)> {
-    let found = JACOCO_MINIMUM.as_ref()?.captures(text)?.get(1)?;
-    let ratio: f64 = found.as_str().parse().ok()?;
-    Some(((ratio * 100.0).round() as u32, found.start(), found.end()))
+    let found = JACOCO_MINIMUM.as_ref()?.captures(text)?;
+    if let Some(percent) = found.get(1) {
+        let value: f64 = percent.as_str().parse().ok()?;
+        return Some((value.round() as u32, percent.start(), percent.end()));
+    }
+    let ratio = found.get(2)?;
+    let value: f64 = ratio.as_str().parse().ok()?;
+    Some(((value * 100.0).round() as u32, ratio.start(), ratio.end()))
 }
 
 /// A threshold checked by hand in a step's script: a coverage variable compared against a
@@ -351,5 +357,9 @@ mod tests {
         let gradle = "jacocoTestCoverageVerification {\n  violationRules {\n    rule {\n      limit {\n        minimum = 0.7\n      }\n    }\n  }\n}\n";
         assert_eq!(jacoco_minimum(gradle).map(|t| t.0), Some(70));
         assert_eq!(jacoco_minimum("<minimum>0.80</minimum>\n"), None);
+        let percent = pom.replace("0.80", "15%");
+        assert_eq!(jacoco_minimum(&percent).map(|t| t.0), Some(15));
+        let one = pom.replace("0.80", "1.0");
+        assert_eq!(jacoco_minimum(&one).map(|t| t.0), Some(100));
     }
 }

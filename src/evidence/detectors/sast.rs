@@ -49,13 +49,15 @@ const MANY_LANGUAGES: &[&str] = &["semgrep", "sonar", "snyk", "bearer", "codeql"
 /// What a SAST step covers, from the words of its action or command.
 fn covers_by_tool(text: &str) -> Option<Covers> {
     let text = text.to_ascii_lowercase();
-    if let Some((_, language)) = ONE_LANGUAGE.iter().find(|(word, _)| text.contains(word)) {
-        return Some(Covers::These(vec![*language]));
+    // semgrep's rule packs carry single-language tools' names (`--config p/gosec`): a
+    // many-language tool is what runs.
+    if MANY_LANGUAGES.iter().any(|word| text.contains(word)) {
+        return Some(Covers::Every);
     }
-    MANY_LANGUAGES
+    ONE_LANGUAGE
         .iter()
-        .any(|word| text.contains(word))
-        .then_some(Covers::Every)
+        .find(|(word, _)| text.contains(word))
+        .map(|(_, language)| Covers::These(vec![*language]))
 }
 
 /// What a `github/codeql-action/init` step analyses: its `languages:` list, the values of the
@@ -214,5 +216,9 @@ mod tests {
             Some(Covers::These(vec![Language::Python]))
         );
         assert_eq!(covers_by_tool("make lint"), None);
+        assert_eq!(
+            covers_by_tool("semgrep scan --config p/default --config p/gosec --error"),
+            Some(Covers::Every)
+        );
     }
 }

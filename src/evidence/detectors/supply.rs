@@ -226,7 +226,7 @@ pub fn committed_secrets(facts: &Facts) -> Option<Verdict> {
     verdict(
         State::Present,
         Some(format!(
-            "the built-in scan of {scanned} text files found no private keys, provider tokens or literal SECRET_KEY settings"
+            "the built-in scan of {scanned} text files found no private keys, provider tokens, literal SECRET_KEY settings or secrets with a literal fallback"
         )),
         Vec::new(),
     )
