@@ -18,6 +18,7 @@ mod reach;
 mod roles;
 mod scripts;
 mod step_order;
+mod targets;
 #[cfg(test)]
 mod testing;
 
@@ -43,10 +44,11 @@ pub use paths::{
 };
 pub use reach::Least;
 pub use roles::{
-    Scope, deploy_target, deploying_step, deploys_a_service, is_deploy_command, is_deploy_job,
+    Scope, deploying_step, deploys_a_service, is_deploy_command, is_deploy_job,
     is_host_deploy_command, is_simulated, is_teardown_command, job_scope, named_scope,
     unpushed_image_build,
 };
+pub use targets::deploy_target;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]

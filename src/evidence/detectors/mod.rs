@@ -10,11 +10,13 @@ mod load_tests;
 mod matrix;
 mod migrations;
 mod pipeline;
+mod post_deploy;
 mod pypi_publish;
 mod quality;
 mod release_tools;
 mod runners;
 mod sast;
+mod serialised;
 mod supply;
 
 use super::{Confidence, Evidence, Facts, State, Verdict};
@@ -53,14 +55,14 @@ pub fn run(
         "security_policy" => disclosure::security_policy(facts),
         "scheduled_rescan" => runners::scheduled_rescan(facts),
         "ephemeral_runners" => runners::ephemeral_runners(facts),
-        "serialised_deploys" => deploy::serialised_deploys(facts),
+        "serialised_deploys" => serialised::serialised_deploys(facts),
         "deployment_records" => deploy::deployment_records(facts, signals),
         "test_matrix" => matrix::test_matrix(facts, signals),
         "load_test_gate" => load_tests::load_test_gate(facts, signals),
         "preview_environments" => runners::preview_environments(facts, signals),
         "health_checks" => health::health_checks(facts, signals),
         "sast_breadth" => sast::sast_breadth(facts, practice),
-        "post_deploy_checks" => deploy::post_deploy_checks(facts, signals),
+        "post_deploy_checks" => post_deploy::post_deploy_checks(facts, signals),
         "release_tool_outputs" => release_tools::goreleaser_outputs(facts, practice, signals)
             .or_else(|| pypi_publish::attestations(facts, practice, signals)),
         _ => None,
