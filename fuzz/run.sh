@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests migrations git_index make assess)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml workflow dockerfile manifests migrations git_index make build_plugins assess)
 
 cargo fuzz build --sanitizer none --release
 for target in "${targets[@]}"; do
@@ -26,6 +26,11 @@ for target in "${targets[@]}"; do
         dockerfile) find tests/fixtures -name 'Dockerfile*' ;;
         migrations) find tests/fixtures -path '*migrat*' -type f ;;
         git_index) find . -maxdepth 2 -path '*/.git/index' ;;
+        # A POM binding goals to phases, and a Gradle build applying check plugins.
+        build_plugins)
+            printf '<?xml version="1.0"?>\n<project>\n  <parent><artifactId>spring-boot-starter-parent</artifactId></parent>\n  <build>\n    <plugins>\n      <plugin>\n        <artifactId>maven-checkstyle-plugin</artifactId>\n        <executions><execution><phase>validate</phase><goals><goal>check</goal></goals></execution></executions>\n      </plugin>\n      <plugin>\n        <groupId>org.jacoco</groupId><artifactId>jacoco-maven-plugin</artifactId>\n        <executions><execution><goals><goal>prepare-agent</goal><goal>report</goal></goals></execution></executions>\n      </plugin>\n    </plugins>\n  </build>\n</project>\n' >"fuzz/corpus/$target/seed-pom"
+            printf 'plugins {\n    id "java"\n    id "checkstyle"\n    id "jacoco"\n    id "com.diffplug.spotless" version "6.25.0" apply false\n}\ntest {\n    finalizedBy jacocoTestReport\n}\njacocoTestCoverageVerification { violationRules { rule { limit { minimum = 0.7 } } } }\n' >"fuzz/corpus/$target/seed-gradle"
+            ;;
         # A CI command on the first line, the Makefile after it.
         make) printf 'make -C . test lint\ninclude common.mk\n.PHONY: test\ntest: deps ## run\n\t@go test \\\n\t  ./...\ndeps:\n\t-go mod download\nlint: test\n\t+$(MAKE) vet\n%%.o: %%.c\n\tcc $<\n' >"fuzz/corpus/make/seed-basic" ;;
         *) true ;;
