@@ -9,6 +9,9 @@ use super::{
 use crate::inventory::{FileKind, Inventory};
 use crate::parse::yaml::{self, Node, Value};
 
+mod variables;
+use variables::Scope;
+
 /// Reads every local composite action (`action.yml` under the repository) and expands the
 /// local actions its steps use in turn.
 pub fn local_actions(inventory: &Inventory) -> LocalActions {
@@ -72,20 +75,22 @@ pub fn parse_workflow(path: &str, text: &str, actions: &LocalActions) -> Result<
         .key_node("permissions")
         .zip(root.get("permissions"))
         .map(|(key, value)| (describe_permissions(value), location_of(path, key)));
+    let workflow_env = super::variables_of(root.get("env"));
+    let workflow_lookup = variables::env_of(&workflow_env);
     let jobs = root
         .get("jobs")
         .map(|jobs| {
             jobs.entries()
                 .iter()
                 .filter_map(|(key, body)| {
-                    key.as_str()
-                        .map(|id| parse_job(path, &lines, id, key, body, actions))
+                    key.as_str().map(|id| {
+                        parse_job(path, &lines, id, (key, body), &workflow_lookup, actions)
+                    })
                 })
                 .collect()
         })
         .unwrap_or_default();
     let mut jobs: Vec<Job> = jobs;
-    let workflow_env = super::variables_of(root.get("env"));
     if !workflow_env.is_empty() {
         for job in &mut jobs {
             job.variables.extend(workflow_env.iter().cloned());
@@ -216,8 +221,8 @@ fn parse_job(
     path: &str,
     lines: &[&str],
     id: &str,
-    key: &Node,
-    body: &Node,
+    (key, body): (&Node, &Node),
+    workflow_env: &variables::Env,
     actions: &LocalActions,
 ) -> Job {
     let environment = body.get("environment").and_then(|env| {
@@ -261,6 +266,9 @@ fn parse_job(
         .and_then(|d| d.get("run"))
         .and_then(|r| r.get("working-directory"))
         .and_then(Node::as_str);
+    let job_variables = super::variables_of(body.get("env"));
+    let job_env = variables::env_of(&job_variables);
+    let matrix = body.get("strategy").and_then(|s| s.get("matrix"));
     let steps = body
         .get("steps")
         .map(|s| {
@@ -270,10 +278,17 @@ fn parse_job(
                 .enumerate()
                 .flat_map(|(i, n)| {
                     let mut steps = parse_step(path, lines, n, actions, directory);
-                    if failure_checked_later(n, &items[i + 1..])
-                        && let Some(first) = steps.first_mut()
-                    {
-                        first.non_blocking = false;
+                    if let Some(first) = steps.first_mut() {
+                        let step_variables = super::variables_of(n.get("env"));
+                        let step_env = variables::env_of(&step_variables);
+                        let scope = Scope {
+                            env: [&step_env, &job_env, workflow_env],
+                            matrix,
+                        };
+                        first.commands = scope.fill(std::mem::take(&mut first.commands));
+                        if failure_checked_later(n, &items[i + 1..]) {
+                            first.non_blocking = false;
+                        }
                     }
                     steps
                 })
@@ -309,9 +324,7 @@ fn parse_job(
         calls: body.get("uses").and_then(Node::as_str).map(str::to_string),
         images,
         service_images,
-        matrix: body
-            .get("strategy")
-            .and_then(|s| s.get("matrix"))
+        matrix: matrix
             .map(|m| super::matrix_axes(path, m))
             .unwrap_or_default(),
         has_timeout: body.get("timeout-minutes").is_some(),
