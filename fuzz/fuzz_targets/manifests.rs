@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use shipready::inventory::Ecosystem;
 
-const MANIFESTS: [(&str, Ecosystem); 10] = [
+const MANIFESTS: [(&str, Ecosystem); 11] = [
     ("pyproject.toml", Ecosystem::Python),
     ("requirements.txt", Ecosystem::Python),
     ("setup.py", Ecosystem::Python),
@@ -15,6 +15,7 @@ const MANIFESTS: [(&str, Ecosystem); 10] = [
     ("pom.xml", Ecosystem::Maven),
     ("build.gradle", Ecosystem::Gradle),
     ("Gemfile", Ecosystem::Ruby),
+    ("src/Api/Api.csproj", Ecosystem::Dotnet),
 ];
 
 fuzz_target!(|data: &[u8]| {

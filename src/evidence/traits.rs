@@ -55,6 +55,22 @@ const DATABASE_DEPENDENCIES: &[&str] = &[
     "org.flywaydb:flyway-core",
     "org.liquibase:liquibase-core",
     "org.springframework.boot:spring-boot-starter-data-jpa",
+    "microsoft.entityframeworkcore",
+    "microsoft.entityframeworkcore.sqlserver",
+    "microsoft.entityframeworkcore.sqlite",
+    "npgsql",
+    "npgsql.entityframeworkcore.postgresql",
+    "pomelo.entityframeworkcore.mysql",
+    "mysqlconnector",
+    "microsoft.data.sqlclient",
+    "mongodb.driver",
+    "dapper",
+    "aspire.npgsql",
+    "aspire.npgsql.entityframeworkcore.postgresql",
+    "aspire.microsoft.entityframeworkcore.sqlserver",
+    "aspire.hosting.postgresql",
+    "aspire.hosting.sqlserver",
+    "aspire.hosting.mysql",
 ];
 
 const DATABASE_IMAGES: &[&str] = &[
@@ -125,7 +141,14 @@ const SERVER_DEPENDENCIES: &[&str] = &[
     "laravel/framework",
     "symfony/http-kernel",
     "phoenix",
+    // The SDK of an ASP.NET Core project, and gRPC served by it.
+    "microsoft.net.sdk.web",
+    "grpc.aspnetcore",
 ];
+
+/// An Aspire AppHost describes how an application's services run together and is what
+/// `azd up` and `aspire deploy` deploy, as a Kubernetes manifest or a platform file would.
+const APP_HOSTS: &[&str] = &["aspire.apphost.sdk", "aspire.hosting.apphost"];
 
 /// Terraform resources that run an application.
 const RUNTIME_RESOURCES: &[&str] = &[
@@ -206,7 +229,8 @@ pub fn detect_traits(
         traits.insert(Trait::Database);
     }
     let deploys = pipelines.jobs().any(|(_, j)| is_deploy_job(j));
-    if deploys || has(FileKind::DeployConfig) || kubernetes || shipped_dockerfiles {
+    let app_host = depends(APP_HOSTS);
+    if deploys || has(FileKind::DeployConfig) || kubernetes || shipped_dockerfiles || app_host {
         traits.insert(Trait::Deployable);
     }
     // What is deployed runs as a service unless everything shows a package or a release:
@@ -238,6 +262,7 @@ pub fn detect_traits(
         || has(FileKind::DeployConfig)
         || runtime_resource
         || depends(SERVER_DEPENDENCIES)
+        || app_host
         || pipelines.jobs().any(|(p, j)| deploys_a_service(p, j));
     if service && traits.contains(&Trait::Deployable) {
         traits.insert(Trait::Service);

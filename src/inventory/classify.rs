@@ -274,7 +274,8 @@ fn package_file(name: &str) -> Option<FileKind> {
         "composer.json" => manifest(Php),
         "composer.lock" => lock(Php),
         "packages.lock.json" => lock(Dotnet),
-        _ if name.ends_with(".csproj") => manifest(Dotnet),
+        "directory.packages.props" => manifest(Dotnet),
+        _ if name.ends_with(".csproj") || name.ends_with(".fsproj") => manifest(Dotnet),
         _ if name.starts_with("requirements")
             && (name.ends_with(".txt") || name.ends_with(".in")) =>
         {
