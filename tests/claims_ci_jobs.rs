@@ -591,3 +591,38 @@ fn jacoco_check_rules_are_coverage_thresholds() {
     let at = &practice(&a, "TST-04").evidence[0].location;
     assert_eq!((at.path.as_str(), at.line), ("pom.xml", 21));
 }
+
+/// A matrix axis named `environment` lists values to validate against, not the GitHub
+/// environment the job deploys to; `environment:` with `name:` on the next line is one.
+#[test]
+fn a_matrix_axis_named_environment_records_no_deployments() {
+    let workflow = |job: &str| {
+        format!(
+            "name: Lint\non: pull_request\njobs:\n  kubeconform:\n    runs-on: ubuntu-latest\n{job}    steps:\n      \
+             - uses: actions/checkout@v4\n      - run: kubeconform -strict config/deploy\n"
+        )
+    };
+    let run = |job: &str| {
+        assess_files(&[
+            (
+                "Dockerfile",
+                "FROM ruby:3.4-slim\nUSER app\nCMD [\"puma\"]\n",
+            ),
+            (
+                "k8s/web.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+            ),
+            (".github/workflows/lint.yml", &workflow(job)),
+        ])
+    };
+    let axis = run(
+        "    strategy:\n      matrix:\n        environment:\n          - staging\n          - production\n",
+    );
+    assert_ne!(practice(&axis, "DEP-12").state, State::Present);
+    let named = run("    environment:\n      name: production\n");
+    let cited: Vec<usize> = (practice(&named, "DEP-12").evidence.iter())
+        .filter(|e| e.location.path == ".github/workflows/lint.yml")
+        .map(|e| e.location.line)
+        .collect();
+    assert_eq!(cited, [6]);
+}

@@ -1,6 +1,7 @@
 //! Report claims on layouts that real repositories use and that a narrower reading got
 //! wrong: Sentry's documented Django set-up, keys stored on one line, a job guarded to pull
-//! request events, and health checks on the database rather than the application.
+//! request events, health checks on the database rather than the application, and
+//! Kubernetes manifests kept as templates (`web.yaml.erb`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -114,6 +115,22 @@ fn compose_healthchecks_count_only_on_the_application() {
         "DEP-05",
         State::Absent,
         &["only health checks are on backing services (postgres:16 at compose.yml:6)"],
+    );
+
+    // A search engine's dashboard is a tool beside the application too.
+    let dashboards = String::from(
+        "services:\n  dashboards:\n    image: opensearchproject/opensearch-dashboards:2.13.0\n    \
+         healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:5601/api/status\"]\n  \
+         web:\n    build: .\n",
+    );
+    let found = assess_files(&[("Dockerfile", DOCKERFILE), ("compose.yml", &dashboards)]);
+    expect(
+        &found,
+        "DEP-05",
+        State::Absent,
+        &[
+            "only health checks are on backing services (opensearchproject/opensearch-dashboards:2.13.0 at compose.yml:4)",
+        ],
     );
 
     let both = format!(
@@ -473,4 +490,43 @@ fn logs_routed_to_log_analytics_in_terraform_are_shipped() {
         ),
         ("terraform/app/environment.tf", 3)
     );
+}
+
+/// Kubernetes manifests rendered from ERB templates at deploy time (krane's
+/// `config/deploy/web.yaml.erb`) are read as the YAML they render: the repository runs on
+/// Kubernetes, and the probes are cited in the template.
+#[test]
+fn manifests_kept_as_templates_are_read_as_the_yaml_they_render() {
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  <% if environment == 'staging' %>\n  replicas: 3\n  <% end %>\n  \
+        template:\n    spec:\n      containers:\n      - name: puma\n        image: registry.example.org/app:<%= current_sha %>\n        \
+        readinessProbe:\n          httpGet:\n            path: /internal/ping\n            port: 3000\n";
+    let files = |name: &str| {
+        assess_files(&[
+            (
+                "Gemfile",
+                "source \"https://rubygems.org\"\n\ngem \"rails\"\ngem \"puma\"\n",
+            ),
+            (
+                "config/routes.rb",
+                "Rails.application.routes.draw do\nend\n",
+            ),
+            (name, web),
+        ])
+    };
+    let templated = files("config/deploy/web.yaml.erb");
+    assert!(
+        templated
+            .inventory
+            .traits
+            .contains(&"kubernetes".to_string())
+    );
+    expect(&templated, "DEP-05", State::Present, &[]);
+    let cited: Vec<(String, usize)> = (practice(&templated, "DEP-05").evidence.iter())
+        .map(|e| (e.location.path.clone(), e.location.line))
+        .collect();
+    assert_eq!(cited, [("config/deploy/web.yaml.erb".to_string(), 14)]);
+
+    // An HTML view template is not configuration.
+    let view = files("app/views/deploy/web.html.erb");
+    assert!(!view.inventory.traits.contains(&"kubernetes".to_string()));
 }

@@ -380,3 +380,34 @@ fn signing_and_sboms_in_test_jobs_ship_nothing() {
     let make_release = run("release", "      - run: make release\n");
     expect(&make_release, "SEC-23", State::Present, &[]);
 }
+
+/// A licence named for what it is (`MIT-LICENSE`, Rails' convention) is the repository's
+/// licence; only the parts really missing are named.
+#[test]
+fn a_licence_named_for_its_kind_counts() {
+    let files = |licence: &str| {
+        common::assess_files(&[
+            ("README.md", "# app\n"),
+            (".gitignore", "/tmp\n"),
+            (licence, "MIT License\n\nCopyright (c) 2026\n"),
+            ("app/main.py", "print(1)\n"),
+        ])
+    };
+    for name in [
+        "MIT-LICENSE",
+        "LICENSE-APACHE",
+        "COPYING.LESSER",
+        "UNLICENSE",
+    ] {
+        expect(
+            &files(name),
+            "AUT-24",
+            State::Partial,
+            &["missing CONTRIBUTING guide"],
+        );
+        let reason = practice(&files(name), "AUT-24").reason.clone().unwrap();
+        assert!(!reason.contains("LICENSE"), "{name}: {reason}");
+    }
+    let reason = practice(&files(".licenserc.yaml"), "AUT-24").reason.clone();
+    assert!(reason.unwrap().contains("LICENSE"));
+}

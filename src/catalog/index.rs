@@ -121,9 +121,17 @@ impl PathGlobs {
     }
 
     /// The signals whose glob matches `path`.
+    ///
+    /// A template of configuration (`web.yaml.erb`) also matches as the file it renders.
     pub fn matches(&self, path: &str) -> GlobHits {
         let mut hits = GlobHits::default();
-        for glob in self.set.matches(path) {
+        let mut globs = self.set.matches(path);
+        if let Some(rendered) = crate::inventory::rendered_config(path) {
+            globs.extend(self.set.matches(rendered));
+            globs.sort_unstable();
+            globs.dedup();
+        }
+        for glob in globs {
             if self.documents[glob] && !is_document(path) {
                 continue;
             }

@@ -192,7 +192,10 @@ pub fn detect_traits(
     let kubernetes = has(FileKind::HelmChart)
         || inventory.texts().any(|(f, t)| {
             own(&f.path)
-                && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
+                && {
+                    let path = crate::inventory::rendered_config(&f.path).unwrap_or(&f.path);
+                    path.ends_with(".yaml") || path.ends_with(".yml")
+                }
                 && t.contains("apiVersion:")
                 && t.lines().any(|l| {
                     let l = l.trim();

@@ -57,6 +57,36 @@ fn is_credential_file(name: &str) -> bool {
 }
 
 /// Classifies a repository-relative path (with `/` separators).
+/// Suffixes of a template rendered into the file named before them (`web.yaml.erb` renders
+/// `web.yaml`).
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    ".erb",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".tpl",
+    ".template",
+];
+
+/// The path a template renders, when `path` is a template of YAML or JSON configuration
+/// (`config/deploy/web.yaml.erb`, `k8s/deployment.yml.j2`): such a file is read, and the
+/// signals for configuration match it as the file it renders. Matched ignoring case.
+pub fn rendered_config(path: &str) -> Option<&str> {
+    let bytes = path.as_bytes();
+    let suffix = TEMPLATE_SUFFIXES.iter().find(|suffix| {
+        bytes.len() > suffix.len()
+            && bytes[bytes.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    })?;
+    let rendered = &path[..path.len() - suffix.len()];
+    let name = rendered.rsplit('/').next().unwrap_or(rendered);
+    let (stem, extension) = name.rsplit_once('.')?;
+    let config = ["yaml", "yml", "json"]
+        .iter()
+        .any(|e| extension.eq_ignore_ascii_case(e));
+    (config && !stem.is_empty()).then_some(rendered)
+}
+
 pub fn classify(path: &str) -> FileKind {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
@@ -212,6 +242,7 @@ pub fn classify(path: &str) -> FileKind {
         || name.starts_with(".env")
         || is_credential_file(name)
         || name.starts_with("license")
+        || rendered_config(name).is_some()
     {
         return FileKind::Text;
     }
@@ -490,6 +521,20 @@ mod tests {
         assert_eq!(classify("docs/runbooks/rollback.md"), FileKind::OpsDoc);
         assert_eq!(classify(".github/CODEOWNERS"), FileKind::OpsDoc);
         assert_eq!(classify("fly.toml"), FileKind::DeployConfig);
+        for template in [
+            "config/deploy/web.yaml.erb",
+            "k8s/app.YML.j2",
+            "cfg/x.json.tmpl",
+        ] {
+            assert_eq!(classify(template), FileKind::Text, "{template}");
+        }
+        assert_eq!(classify("app/views/index.html.erb"), FileKind::Other);
+        assert_eq!(
+            rendered_config("config/deploy/web.yaml.erb"),
+            Some("config/deploy/web.yaml")
+        );
+        assert_eq!(rendered_config("deploy/.yaml.erb"), None);
+        assert_eq!(rendered_config("notes.txt.tpl"), None);
         assert_eq!(
             classify("deploy/prometheus/alerts.yml"),
             FileKind::Monitoring

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use classify::classify;
+pub use classify::{classify, rendered_config};
 pub use compiled::compiled_requirements;
 pub use kinds::{Ecosystem, FileKind, MigrationSystem};
 

@@ -304,9 +304,24 @@ pub fn repository_hygiene(facts: &Facts) -> Option<Verdict> {
                     .any(|p| lower.rsplit('/').next().is_some_and(|n| n.starts_with(p)))
         })
     };
+    // `MIT-LICENSE`, `LICENSE-APACHE`, `UNLICENSE` and `COPYING.LESSER` are licences too.
+    let licence = facts.inventory.files.iter().find(|f| {
+        let lower = f.path.to_ascii_lowercase();
+        let stem = lower.split('.').next().unwrap_or(&lower);
+        !lower.contains('/')
+            && (["license", "licence", "copying", "unlicense"]
+                .iter()
+                .any(|p| stem.starts_with(p))
+                || ["-license", "_license", "-licence"]
+                    .iter()
+                    .any(|s| stem.ends_with(s)))
+    });
     let parts = [
         ("README", top(&["readme"])),
-        ("LICENSE", top(&["license", "licence", "copying"])),
+        (
+            "LICENSE",
+            top(&["license", "licence", "copying"]).or(licence),
+        ),
         ("CONTRIBUTING guide", top(&["contributing"])),
         (".gitignore", top(&[".gitignore"])),
     ];
