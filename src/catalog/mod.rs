@@ -341,6 +341,7 @@ pub const DETECTORS: &[&str] = &[
     "migration_round_trip",
     "sast_breadth",
     "post_deploy_checks",
+    "pipeline_efficiency",
 ];
 
 /// The languages `recommendation_by_language` may name, as the assessment tells them apart.

@@ -53,7 +53,9 @@ pub(crate) fn problems(run: &str, pip_cache_off: bool) -> Vec<(String, String)> 
                 ));
             }
         }
-        if joined.contains("apk add") && !has("--no-cache") {
+        // Removing the index in the same `RUN` (`rm -rf /var/cache/apk/*`) keeps it out of
+        // the layer as `--no-cache` does.
+        if joined.contains("apk add") && !has("--no-cache") && !run.contains("/var/cache/apk") {
             out.push((
                 "apk add".to_string(),
                 "`apk add` without `--no-cache`".into(),
@@ -139,6 +141,7 @@ mod tests {
         assert!(problems("apt-get update", false).is_empty());
         assert_eq!(problems("apk add curl", false).len(), 1);
         assert!(problems("apk add --no-cache curl", false).is_empty());
+        assert!(problems("apk update && apk add pq && rm -rf /var/cache/apk/*", false).is_empty());
         assert_eq!(problems("pip install -r requirements.txt", false).len(), 1);
         assert!(problems("pip install -r requirements.txt", true).is_empty());
         assert!(

@@ -5,6 +5,7 @@ mod containers;
 mod coverage;
 mod deploy;
 mod disclosure;
+mod efficiency;
 mod health;
 mod load_tests;
 mod matrix;
@@ -33,6 +34,7 @@ pub fn run(
         "ci_pipeline" => pipeline::ci_pipeline(facts),
         "change_triggers" => pipeline::change_triggers(facts),
         "pinned_actions" => pipeline::pinned_actions(facts),
+        "pipeline_efficiency" => efficiency::pipeline_efficiency(facts, signals),
         "workflow_permissions" => pipeline::workflow_permissions(facts),
         "deploy_gated" => deploy::deploy_gated(facts),
         "automated_deploy" => deploy::automated_deploy(facts, signals),

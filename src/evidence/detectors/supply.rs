@@ -115,6 +115,24 @@ pub fn lockfiles(facts: &Facts) -> Option<Verdict> {
             frozen.push((command.location.clone(), summary));
         }
     }
+    // ruby/setup-ruby's `bundler-cache: true` installs in Bundler's deployment mode when
+    // Gemfile.lock is committed, which refuses to change the lockfile.
+    let gem_locked = (facts.inventory.files.iter())
+        .any(|f| f.path == "Gemfile.lock" || f.path.ends_with("/Gemfile.lock"));
+    for (_, _, step) in facts.pipelines.steps() {
+        let cached = step.uses.as_deref() == Some("ruby/setup-ruby")
+            && step
+                .input("bundler-cache")
+                .is_some_and(|i| i.value == "true");
+        if let Some(input) = step.input("bundler-cache").filter(|_| gem_locked && cached)
+            && seen.insert(&input.location)
+        {
+            frozen.push((
+                input.location.clone(),
+                "CI installs exactly what Gemfile.lock pins (ruby/setup-ruby's bundler-cache installs in Bundler's deployment mode)",
+            ));
+        }
+    }
     for (location, summary) in frozen.iter().take(3) {
         found.push(evidence(
             facts,
