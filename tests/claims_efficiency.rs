@@ -25,7 +25,8 @@ fn assess(workflow: &str) -> shipready::assessment::model::Assessment {
     ])
 }
 
-const CANCEL: &str = "concurrency:\n  group: ${{ github.workflow }}-${{ github.ref }}\n  cancel-in-progress: true\n";
+const CANCEL: &str =
+    "concurrency:\n  group: ${{ github.workflow }}-${{ github.ref }}\n  cancel-in-progress: true\n";
 
 /// setup-go caches by default from v4, the matrix runs two Go versions side by side, the job
 /// has a timeout and superseded runs are cancelled: all four are in place, each cited.
@@ -42,7 +43,12 @@ fn all_four_in_place_is_full_credit() {
         .collect();
     lines.sort_unstable();
     // cancel-in-progress, timeout-minutes, the matrix axis, setup-go.
-    assert_eq!(lines, [5, 9, 12, 15], "{:?}", practice(&found, "AUT-11").evidence);
+    assert_eq!(
+        lines,
+        [5, 9, 12, 15],
+        "{:?}",
+        practice(&found, "AUT-11").evidence
+    );
 }
 
 /// The missing ones are named: setup-go v3 (pinned by commit, its version in the comment)

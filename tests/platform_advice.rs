@@ -283,3 +283,32 @@ fn database_advice_follows_the_migrations() {
     // Advice about the code still names both languages.
     assert!(action(&a, "SEC-06").contains("JavaScript/TypeScript: "));
 }
+
+/// A practice partly in place gets advice on completing what exists: a Dependabot file that
+/// leaves out the Docker base images is extended, not written anew; an absent one is written.
+#[test]
+fn partial_practices_get_advice_on_completing_what_exists() {
+    let dependabot = "version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n";
+    let base = [
+        (
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1.0\"\n",
+        ),
+        ("app/main.py", "def main():\n    return 1\n"),
+        (
+            "Dockerfile",
+            "FROM python:3.12-slim\nCOPY . /app\nUSER app\nCMD [\"python\", \"-m\", \"app\"]\n",
+        ),
+    ];
+    let mut with_file = base.to_vec();
+    with_file.push((".github/dependabot.yml", dependabot));
+    let partial = assess_files(&with_file);
+    let advice = action(&partial, "SEC-07");
+    assert!(advice.starts_with("Add an `updates:` entry"), "{advice}");
+    assert!(
+        advice.contains("existing Dependabot configuration"),
+        "{advice}"
+    );
+    let absent = assess_files(&base);
+    assert!(action(&absent, "SEC-07").starts_with("Add .github/dependabot.yml"));
+}

@@ -159,12 +159,15 @@ pub fn recommendations(ctx: &Context) -> Vec<Recommendation> {
             state,
             effort_days: days,
             effort_range: (round_up_half(days * 0.75), round_up_half(days * 1.5)),
-            action: (practice.recommendation_for(
-                ctx.platform,
-                ctx.migrations,
-                languages_for(ctx, practice),
-            ))
-            .into_owned(),
+            action: match (&practice.recommendation_when_partial, state) {
+                (Some(completion), State::Partial) => completion.clone(),
+                _ => (practice.recommendation_for(
+                    ctx.platform,
+                    ctx.migrations,
+                    languages_for(ctx, practice),
+                ))
+                .into_owned(),
+            },
             now: ctx.reasons.get(practice.id.as_str()).cloned().flatten(),
             gates,
             risks,

@@ -175,6 +175,11 @@ pub struct Practice {
     /// repository whose code is written in that language; see [`LANGUAGES`].
     #[serde(default)]
     pub recommendation_by_language: std::collections::BTreeMap<String, String>,
+    /// The recommendation when the practice is partly in place: how to complete what the
+    /// repository has (add the ecosystems its Dependabot file leaves out) rather than how to
+    /// start from nothing. The report gives it beside the reason, which names what is missing.
+    #[serde(default)]
+    pub recommendation_when_partial: Option<String>,
     #[serde(default)]
     pub standards: Vec<String>,
     #[serde(default)]
