@@ -102,3 +102,55 @@ fn an_aspire_application_is_a_deployed_service_with_a_database() {
         assert!(hosted.contains(&expected.to_string()), "{hosted:?}");
     }
 }
+
+/// The unit suite is cited by its unit tests (`BasketServiceTests.cs`), not by the
+/// end-to-end specs that sort before them by path.
+#[test]
+fn the_unit_suite_is_cited_by_its_unit_tests() {
+    let found = assess_files(&[
+        (
+            "src/Basket/BasketService.cs",
+            "namespace Basket;\npublic class BasketService {}\n",
+        ),
+        (
+            "src/Basket/Program.cs",
+            "var app = WebApplication.Create();\napp.Run();\n",
+        ),
+        (
+            "e2e/AddItemTest.spec.ts",
+            "import { test } from '@playwright/test';\ntest('adds', async () => {});\n",
+        ),
+        (
+            "tests/Basket.UnitTests/BasketServiceTests.cs",
+            "namespace Basket.UnitTests;\n[TestClass]\npublic class BasketServiceTests {}\n",
+        ),
+    ]);
+    let cited: Vec<&str> = (common::practice(&found, "TST-01").evidence.iter())
+        .map(|e| e.location.path.as_str())
+        .collect();
+    assert_eq!(
+        cited,
+        [
+            "tests/Basket.UnitTests/BasketServiceTests.cs",
+            "e2e/AddItemTest.spec.ts"
+        ]
+    );
+}
+
+/// A job that runs `dotnet build` builds, whatever else it does.
+#[test]
+fn a_dotnet_build_job_builds() {
+    let workflow = "name: PR\non: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - uses: actions/setup-dotnet@v4\n      \
+        - run: dotnet build eShop.Web.slnf\n      - run: dotnet test --solution eShop.Web.slnf\n";
+    let found = assess_files(&[
+        ("src/Api/Api.csproj", API),
+        (
+            "src/Api/Program.cs",
+            "var app = WebApplication.Create();\napp.Run();\n",
+        ),
+        (".github/workflows/pr-validation.yml", workflow),
+    ]);
+    let roles = &found.inventory.pipelines[0].jobs[0].roles;
+    assert_eq!(roles, &["build", "lint", "test"]);
+}

@@ -33,6 +33,34 @@ fn is_named_as_test(path: &str) -> bool {
         || name.contains(".spec.")
         || name.ends_with("test.java")
         || name.ends_with("tests.java")
+        || name.ends_with("test.kt")
+        || name.ends_with("tests.kt")
+        || name.ends_with("test.cs")
+        || name.ends_with("tests.cs")
+        || name.ends_with("test.php")
+        || name.ends_with("_test.rb")
+}
+
+/// Whether a test file is an end-to-end, integration or functional test by its folder or
+/// name (`e2e/cart.spec.ts`, `Ordering.FunctionalTests/...`, `OwnerIntegrationTests.java`,
+/// `OrderIT.java`): the unit suite's evidence cites other test files first.
+fn is_higher_level_test(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = path.rsplit('/').next().unwrap_or(path);
+    [
+        "e2e",
+        "integration",
+        "functional",
+        "playwright",
+        "cypress",
+        "acceptance",
+        "system",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+        || name
+            .strip_suffix(".java")
+            .is_some_and(|stem| stem.ends_with("IT"))
 }
 
 pub fn test_suite(facts: &Facts) -> Option<Verdict> {
@@ -65,7 +93,7 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
     // (`tests/__init__.py`, often empty) shows no test.
     let mut cited = tests.clone();
     cited.retain(|f| !f.path.ends_with("__init__.py"));
-    cited.sort_by_key(|f| !is_named_as_test(&f.path));
+    cited.sort_by_key(|f| (!is_named_as_test(&f.path), is_higher_level_test(&f.path)));
     let found = cited
         .iter()
         .take(3)
