@@ -154,3 +154,25 @@ fn a_dotnet_build_job_builds() {
     let roles = &found.inventory.pipelines[0].jobs[0].roles;
     assert_eq!(roles, &["build", "lint", "test"]);
 }
+
+/// Silencing NuGet's vulnerable-package warnings in Directory.Build.props is reported at the
+/// line that does it; other warnings in `<NoWarn>` are not.
+#[test]
+fn silenced_vulnerability_warnings_are_reported_where_they_are_silenced() {
+    let props = "<Project>\n  <PropertyGroup>\n    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>\n    \
+        <!-- Temporarily disable security warnings -->\n    <NoWarn>$(NoWarn);NU1901;NU1902;NU1903;NU1904</NoWarn>\n  \
+        </PropertyGroup>\n</Project>\n";
+    let found = assess_files(&[
+        ("Directory.Build.props", props),
+        ("src/Api/Api.csproj", API),
+        (
+            "src/Tool/Tool.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <NoWarn>CS1591</NoWarn>\n  </PropertyGroup>\n</Project>\n",
+        ),
+    ]);
+    let reported: Vec<(String, usize)> = (found.findings.iter())
+        .filter(|f| f.id == "suppressed-vulnerability-audit")
+        .map(|f| (f.location.path.clone(), f.location.line))
+        .collect();
+    assert_eq!(reported, [("Directory.Build.props".to_string(), 5)]);
+}

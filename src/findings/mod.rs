@@ -40,6 +40,7 @@ mod self_hosted_fork_trigger;
 mod shell_text;
 mod step_outputs;
 pub mod suppress;
+mod suppressed_vulnerability_audit;
 mod template_injection;
 mod unpinned_base_image;
 mod unpinned_image;
@@ -197,6 +198,10 @@ pub const AUDITS: &[Audit] = &[
     Audit {
         rule: &package_install_hygiene::RULE,
         run: package_install_hygiene::audit,
+    },
+    Audit {
+        rule: &suppressed_vulnerability_audit::RULE,
+        run: suppressed_vulnerability_audit::audit,
     },
     Audit {
         rule: &migration_multiple_heads::RULE,

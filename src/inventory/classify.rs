@@ -231,6 +231,8 @@ pub fn classify(path: &str) -> FileKind {
                 | ".secrets.baseline"
                 | ".snyk"
                 | "gemfile"
+                | "directory.build.props"
+                | "directory.build.targets"
                 | "brewfile"
                 | "news"
                 | "changes"
