@@ -236,7 +236,24 @@ fn strong_migrations_start_after_leaves_older_migrations_uncounted() {
             "(db/migrate/20240110090000_index_orders_status.rb:3:5)",
         ],
     );
-    // Both findings are still reported.
+    // Both findings are still reported; the older one says why it is not counted, with low
+    // confidence.
+    let found = findings("migrations-strong-start");
+    let older = (found.iter())
+        .find(|f| f.location.path == "db/migrate/20220110090000_drop_legacy_code.rb")
+        .unwrap();
+    assert!(
+        older
+            .message
+            .ends_with("(before StrongMigrations.start_after)"),
+        "{}",
+        older.message
+    );
+    assert_eq!(older.confidence, shipready::evidence::Confidence::Low);
+    let newer = (found.iter())
+        .find(|f| f.location.path == "db/migrate/20240110090000_index_orders_status.rb")
+        .unwrap();
+    assert!(!newer.message.contains("start_after"), "{}", newer.message);
     assert_eq!(
         spans(&findings("migrations-strong-start")),
         vec![

@@ -3,12 +3,13 @@
 
 use super::{Finding, MESSAGE_CHARACTERS, Rule, Sources};
 use crate::evidence::Confidence;
-use crate::parse::hazards::{GraphProblemKind, HazardKind, REVIEWED};
+use crate::parse::hazards::{GraphProblemKind, HazardKind, PREDATES, REVIEWED};
 
 /// The migration hazards of one kind as findings of `rule`.
 pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) -> Vec<Finding> {
-    // Hazards come grouped by file: one line index per file keeps snippets linear.
-    let mut scope: Option<(&str, crate::source::LineScope)> = None;
+    // Hazards come grouped by file: one line index per file keeps snippets linear, and
+    // whether the file predates strong_migrations is asked once per file.
+    let mut scope: Option<(&str, crate::source::LineScope, bool)> = None;
     sources
         .migrations
         .hazards
@@ -18,23 +19,31 @@ pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) 
             let text = sources.text(&h.location.path);
             if scope
                 .as_ref()
-                .is_none_or(|(path, _)| *path != h.location.path)
+                .is_none_or(|(path, _, _)| *path != h.location.path)
             {
                 // The old scope is closed before the new one opens.
                 drop(scope.take());
-                scope = Some((&h.location.path, crate::source::LineScope::new(text)));
+                let predates = (sources.migrations).predates_strong_migrations(&h.location.path);
+                scope = Some((
+                    &h.location.path,
+                    crate::source::LineScope::new(text),
+                    predates,
+                ));
             }
+            let predates = scope.as_ref().is_some_and(|(_, _, predates)| *predates);
             let mut finding = Finding::new(rule, h.location.clone(), h.message.clone(), text);
-            if !h.reviewed {
-                return finding;
-            }
+            let mark = match (h.reviewed, predates) {
+                (true, _) => REVIEWED,
+                (false, true) => PREDATES,
+                (false, false) => return finding,
+            };
             // The mark is kept whole when a long message is cut.
-            let room = MESSAGE_CHARACTERS - REVIEWED.chars().count();
+            let room = MESSAGE_CHARACTERS - mark.chars().count();
             if finding.message.chars().count() > room {
                 let cut: String = finding.message.chars().take(room - 3).collect();
                 finding.message = cut + "...";
             }
-            finding.message.push_str(REVIEWED);
+            finding.message.push_str(mark);
             finding.confidence = Confidence::Low;
             finding
         })

@@ -36,6 +36,9 @@ pub struct Hazard {
 
 /// Appended to the finding message of a reviewed operation.
 pub const REVIEWED: &str = " (marked safety_assured)";
+/// Appended to the finding message of a Rails migration older than
+/// `StrongMigrations.start_after`: applied long ago, and left unchecked on purpose.
+pub const PREDATES: &str = " (before StrongMigrations.start_after)";
 
 /// Problems of an Alembic revision graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

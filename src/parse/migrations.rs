@@ -60,10 +60,9 @@ impl Migrations {
         let Some((start_after, _)) = self.strong_migrations_start_after else {
             return false;
         };
-        let is_rails = self
-            .files
-            .iter()
-            .any(|f| f.path == path && f.system == MigrationSystem::Rails);
+        // By the path's kind, not a search of every migration: asked once per file.
+        let is_rails = crate::inventory::classify(path)
+            == crate::inventory::FileKind::Migration(MigrationSystem::Rails);
         let name = path.rsplit('/').next().unwrap_or("");
         let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
         is_rails
