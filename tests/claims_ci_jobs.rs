@@ -276,6 +276,46 @@ fn integration_tests_selected_by_marker_or_option_run_in_ci() {
     }
 }
 
+/// A database started on the runner itself (`sudo systemctl start mysql`, a `docker run` of
+/// the image) before the suite is a real backing service, as a `services:` block is.
+#[test]
+fn a_database_started_on_the_runner_backs_the_tests() {
+    for (start, line) in [
+        ("sudo systemctl start mysql", 8),
+        (
+            "docker run -d -p 5432:5432 -e POSTGRES_PASSWORD=test postgres:16",
+            8,
+        ),
+    ] {
+        let workflow = format!(
+            "name: PHP\non: [push, pull_request]\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+             - uses: actions/checkout@v4\n      - run: {start}\n      - run: ./vendor/bin/phpunit\n"
+        );
+        let found = assess_files(&[
+            (
+                "composer.json",
+                "{\"require\": {\"laravel/framework\": \"^11.0\"}}\n",
+            ),
+            ("app/Models/Page.php", "<?php\nclass Page {}\n"),
+            ("tests/PageTest.php", "<?php\nclass PageTest {}\n"),
+            (".github/workflows/test-php.yml", &workflow),
+        ]);
+        expect(&found, "TST-05", State::Present, &[]);
+        let cited: Vec<usize> = (practice(&found, "TST-05").evidence.iter())
+            .map(|e| e.location.line)
+            .collect();
+        assert_eq!(cited, [line], "{start}");
+    }
+    // A database client is no database.
+    let workflow = "name: PHP\non: [push, pull_request]\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - run: sudo systemctl start mysql-client-helper\n      - run: ./vendor/bin/phpunit\n";
+    let found = assess_files(&[
+        ("app/Models/Page.php", "<?php\nclass Page {}\n"),
+        (".github/workflows/test-php.yml", workflow),
+    ]);
+    assert_ne!(practice(&found, "TST-05").state, State::Present);
+}
+
 /// CodeQL on every pull request reports to code scanning; whether its alerts block a merge is
 /// a repository setting. The SAST gate is then unverified, not failed; a scanner the
 /// workflow itself lets fail (`|| true`) fails it.
