@@ -73,3 +73,39 @@ fn the_missing_ones_are_named() {
     ));
     expect(&off, "AUT-11", State::Partial, &["no dependency caching"]);
 }
+
+/// Two workflows that each pull request starts run side by side, with no matrix or second job
+/// in either.
+#[test]
+fn workflows_started_by_the_same_pull_request_run_in_parallel() {
+    let single = |name: &str, command: &str| {
+        format!(
+            "name: {name}\non: pull_request\njobs:\n  {name}:\n    runs-on: ubuntu-latest\n    timeout-minutes: 10\n    steps:\n      \
+             - uses: actions/checkout@v4\n      - run: {command}\n"
+        )
+    };
+    let files = |workflows: &[(&str, &str)]| {
+        let mut files = vec![
+            ("go.mod", "module example.com/tool\n\ngo 1.22\n".to_string()),
+            ("main.go", "package main\n\nfunc main() {}\n".to_string()),
+        ];
+        files.extend(workflows.iter().map(|(p, t)| (*p, t.to_string())));
+        let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assess_files(&borrowed)
+    };
+    let one = files(&[(
+        ".github/workflows/test.yml",
+        &single("test", "go test ./..."),
+    )]);
+    let reason = practice(&one, "AUT-11").reason.clone().unwrap();
+    assert!(reason.contains("parallel jobs"), "{reason}");
+    let two = files(&[
+        (
+            ".github/workflows/test.yml",
+            &single("test", "go test ./..."),
+        ),
+        (".github/workflows/vet.yml", &single("vet", "go vet ./...")),
+    ]);
+    let reason = practice(&two, "AUT-11").reason.clone().unwrap();
+    assert!(!reason.contains("parallel jobs"), "{reason}");
+}

@@ -141,8 +141,9 @@ pub fn pipeline_efficiency(facts: &Facts, signals: &[Evidence]) -> Option<Verdic
     )
 }
 
-/// Work that runs side by side: a job whose matrix runs two or more variants, or two jobs of
-/// one pipeline (of one GitLab stage) that wait for no other job, so both start at once.
+/// Work that runs side by side: a job whose matrix runs two or more variants, two workflows
+/// that each pull request starts, or two jobs of one pipeline (of one GitLab stage) that wait
+/// for no other job, so both start at once.
 fn parallel_work(facts: &Facts) -> Option<Evidence> {
     if let Some(axis) = (facts.pipelines.jobs())
         .flat_map(|(_, job)| job.matrix.iter())
@@ -155,6 +156,24 @@ fn parallel_work(facts: &Facts) -> Option<Evidence> {
             format!(
                 "the matrix runs {} variants of `{}` in parallel",
                 axis.values, axis.name
+            ),
+            None,
+        ));
+    }
+    // Workflows that a pull request starts run side by side.
+    let mut on_pull_requests = (facts.pipelines.pipelines.iter()).filter(|p| {
+        p.triggers.pull_request
+            && (p.jobs.iter()).any(|j| j.steps.iter().any(|s| !s.commands.is_empty()))
+    });
+    if let (Some(first), Some(second)) = (on_pull_requests.next(), on_pull_requests.next()) {
+        return Some(evidence(
+            facts,
+            State::Present,
+            (second.triggers.declared_at("pull_request").cloned())
+                .unwrap_or_else(|| crate::source::Location::file(&second.path)),
+            format!(
+                "{} and {} both run on each pull request, side by side",
+                first.path, second.path
             ),
             None,
         ));
