@@ -9,7 +9,7 @@ pub mod django_ops;
 pub mod dockerfile;
 mod go_migrations;
 pub mod hazards;
-mod json_keys;
+pub(crate) mod json_keys;
 mod knex_dialects;
 pub mod knex_ops;
 pub mod manifests;

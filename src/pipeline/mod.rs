@@ -12,6 +12,7 @@ mod gitlab;
 mod graph;
 mod make;
 mod make_runs;
+mod package_scripts;
 mod paths;
 mod precommit;
 mod reach;

@@ -1,5 +1,5 @@
-//! Repository scripts and Make targets that CI steps run (`bash scripts/test.sh`,
-//! `./ci/lint.sh`, `make test`): their commands are part of the step, so a coverage threshold or a scanner call inside a script
+//! Repository scripts, Make targets and package.json or composer.json scripts that CI steps
+//! run (`bash scripts/test.sh`, `./ci/lint.sh`, `make test`, `npm run lint`): their commands are part of the step, so a coverage threshold or a scanner call inside a script
 //! counts as much as one written in the workflow. So do the hooks a `pre-commit run` runs
 //! ([`super::precommit`]). Scripts are read, never run.
 
@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::make_runs::{IncludingMakefile, MakeRun, MakefileCut};
+use super::package_scripts::{self, Manifest};
 use super::{Command, Pipeline, Unparsed, precommit};
 use crate::inventory::Inventory;
 use crate::source::Location;
@@ -41,6 +42,7 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
         scripts: HashMap::new(),
         recipes: HashMap::new(),
         makefiles: HashMap::new(),
+        packages: HashMap::new(),
         precommit: OnceCell::new(),
         budget: MAX_EXPANDED,
         cut: false,
@@ -113,6 +115,9 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
 /// workflow could otherwise add billions.
 pub const MAX_EXPANDED: usize = 50_000;
 
+/// The scripts of one package.json or composer.json, by name.
+type PackageScripts = HashMap<String, Rc<[Command]>>;
+
 /// Reads what steps call, each file split into commands once, within the repository's budget.
 struct Reader<'i> {
     inventory: &'i Inventory,
@@ -124,6 +129,8 @@ struct Reader<'i> {
     /// Each Makefile read so far, by the folder make runs in (`api|build/service.mk`), and
     /// whether files it includes were left unread.
     makefiles: HashMap<String, Rc<IncludingMakefile<'i>>>,
+    /// The scripts of each package.json and composer.json read so far, by path.
+    packages: HashMap<String, Rc<PackageScripts>>,
     precommit: OnceCell<Option<precommit::Config>>,
     /// Commands that may still be added.
     budget: usize,
@@ -149,6 +156,11 @@ enum Callee {
         folder: String,
         targets: Vec<String>,
     },
+    /// A script of a package.json or composer.json, by name.
+    Package {
+        path: String,
+        name: String,
+    },
 }
 
 impl Callee {
@@ -163,6 +175,7 @@ impl Callee {
                 folder,
                 targets,
             } => format!("{folder}|{path}:{}", targets.join(" ")),
+            Callee::Package { path, name } => format!("{path}#{name}"),
         }
     }
 
@@ -170,7 +183,7 @@ impl Callee {
     /// script keeps the step's working directory, recipes run in the Makefile's folder.
     fn folder<'a>(&'a self, base: &'a str) -> &'a str {
         match self {
-            Callee::Script(_) => base,
+            Callee::Script(_) | Callee::Package { .. } => base,
             Callee::Make { folder, .. } => folder,
         }
     }
@@ -205,7 +218,7 @@ impl Reader<'_> {
 
     /// The scripts and make calls `text` runs that the repository holds, in the order the
     /// command names them, scripts first.
-    fn callees(&self, text: &str, base: &str) -> Vec<Callee> {
+    fn callees(&mut self, text: &str, base: &str) -> Vec<Callee> {
         let Some(regex) = SCRIPT_CALL.as_ref() else {
             return Vec::new();
         };
@@ -241,7 +254,31 @@ impl Reader<'_> {
                 });
             }
         }
+        for (manifest, name) in package_scripts::calls(text) {
+            let Some(path) = join(base, manifest.file_name()) else {
+                continue;
+            };
+            if self.package(&path, manifest).contains_key(&name) {
+                out.push(Callee::Package { path, name });
+            }
+        }
         out
+    }
+
+    /// The scripts of the package.json or composer.json at `path`, read once.
+    fn package(&mut self, path: &str, manifest: Manifest) -> Rc<PackageScripts> {
+        if let Some(scripts) = self.packages.get(path) {
+            return scripts.clone();
+        }
+        let text = (self.inventory.get(path))
+            .and_then(|f| f.text.as_deref())
+            .unwrap_or("");
+        let scripts: PackageScripts = (package_scripts::scripts(path, text, manifest).into_iter())
+            .map(|(name, commands)| (name, commands.into_iter().take(MAX_COMMANDS).collect()))
+            .collect();
+        let scripts = Rc::new(scripts);
+        self.packages.insert(path.to_string(), scripts.clone());
+        scripts
     }
 
     /// The commands a callee adds, each script split and each Makefile read once.
@@ -249,6 +286,14 @@ impl Reader<'_> {
         match callee {
             Callee::Script(path) => self.script(path).0,
             Callee::Make { .. } => self.make_run(callee).commands.clone(),
+            Callee::Package { path, name } => {
+                let manifest = if path.ends_with("composer.json") {
+                    Manifest::ComposerJson
+                } else {
+                    Manifest::PackageJson
+                };
+                (self.package(path, manifest).get(name).cloned()).unwrap_or_else(|| Rc::from([]))
+            }
         }
     }
 
@@ -319,6 +364,7 @@ impl Reader<'_> {
                     told.record(targets, &run);
                 }
             }
+            Callee::Package { .. } => {}
         }
     }
 
