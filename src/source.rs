@@ -209,9 +209,41 @@ fn position(text: &str, at: usize) -> (usize, usize) {
         at -= 1;
     }
     let before = &text[..at];
+    if let Some(starts) = scoped_starts(text) {
+        let line = starts.partition_point(|&start| start <= at);
+        let line_start = starts[line - 1];
+        return (line, scoped_column(text, line_start, at));
+    }
     let line = lines_before(text, at) + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+thread_local! {
+    /// The last column counted in a scoped text: (text address, text length, line start,
+    /// byte offset, 1-based character column). Positions asked in increasing order on one
+    /// long line (the keys of a one-line JSON manifest) count from there instead of from the
+    /// line's start.
+    static LAST_COLUMN: std::cell::Cell<(usize, usize, usize, usize, usize)> =
+        const { std::cell::Cell::new((0, 0, 0, 0, 1)) };
+}
+
+/// The 1-based character column of byte `at`, on the line starting at `line_start`, of a text
+/// a [`LineScope`] is open for.
+fn scoped_column(text: &str, line_start: usize, at: usize) -> usize {
+    let key = (text.as_ptr() as usize, text.len());
+    let (address, length, start, offset, column) = LAST_COLUMN.with(std::cell::Cell::get);
+    let (from, counted) = if (address, length, start) == (key.0, key.1, line_start)
+        && (line_start..=at).contains(&offset)
+        && text.is_char_boundary(offset)
+    {
+        (offset, column)
+    } else {
+        (line_start, 1)
+    };
+    let column = counted + text[from..at].chars().count();
+    LAST_COLUMN.with(|last| last.set((key.0, key.1, line_start, at, column)));
+    column
 }
 
 /// The text of line `n` (1-based) of `text`, without its line end.

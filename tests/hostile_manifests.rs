@@ -89,6 +89,54 @@ fn package_json_with_thirty_thousand_dependencies_is_located_in_time() {
     );
 }
 
+/// A package.json written on one line, with tens of thousands of scripts each running the
+/// next, that CI runs by name: every key is located in one pass along the line, and the
+/// scripts are followed a few calls deep.
+#[test]
+fn one_line_package_json_with_forty_thousand_scripts_is_followed_in_time() {
+    let repo = repository();
+    let count = 40_000;
+    let scripts: Vec<String> = (0..count)
+        .map(|i| format!("\"s{i}\": \"npm run s{} && eslint .\"", (i + 1) % count))
+        .collect();
+    let text = format!(
+        "{{\"name\": \"app\", \"scripts\": {{{}}}}}",
+        scripts.join(", ")
+    );
+    assert!(!text.contains('\n') && text.len() < 2 << 20);
+    write(repo.path(), "package.json", &text);
+    let steps: String = (0..3000)
+        .map(|i| format!("      - run: npm run s{i}\n"))
+        .collect();
+    write(
+        repo.path(),
+        ".github/workflows/lint.yml",
+        format!(
+            "on: pull_request\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n{steps}"
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let lint = assessment
+        .practices
+        .iter()
+        .find(|p| p.id == "AUT-08")
+        .unwrap();
+    let script = (lint.evidence.iter())
+        .find(|e| e.location.path == "package.json")
+        .unwrap_or_else(|| panic!("{:#?}", lint.evidence));
+    // The first step's script, `"s0"`, cited at its key's first character.
+    assert_eq!(script.location.line, 1);
+    assert_eq!(script.location.column, text.find("\"s0\"").unwrap() + 2);
+    let told: Vec<(&str, &str)> = (assessment.inventory.read_in_part.iter())
+        .map(|u| (u.path.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, ".github/workflows/lint.yml");
+    assert!(told[0].1.contains("more than 3 calls deep"), "{told:?}");
+}
+
 #[test]
 fn go_mod_with_thirty_thousand_requirements_is_located_in_time() {
     let repo = repository();
