@@ -446,6 +446,8 @@ fn top_level_image_and_before_script_are_defaults_too() {
         [
             command("npm ci", ".gitlab-ci.yml", 4),
             command("npm test", ".gitlab-ci.yml", 8),
+            // `npm test` runs package.json's test script.
+            command("node --test", "package.json", 1),
         ]
     );
     assert_eq!(
