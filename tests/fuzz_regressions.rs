@@ -14,6 +14,7 @@ fn every_migration_reader(text: &str) {
         "shop/migrations/0002_fuzz.py",
         "db/migrate/20240101000000_fuzz.rb",
         "migrations/20240101000000_fuzz.js",
+        "database/migrations/2024_01_01_000000_fuzz.php",
         "db/migration/V2__fuzz.sql",
         "supabase/migrations/20240101000000_fuzz.sql",
     ] {

@@ -112,3 +112,35 @@ fn deeply_nested_ruby_blocks_are_read_in_linear_time() {
     let _ = migration_findings(repo.path());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn nested_laravel_closures_and_chains_are_read_in_linear_time() {
+    let repo = repository();
+    let header =
+        "<?php\n\nreturn new class extends Migration\n{\n    public function up(): void\n    {\n";
+    let closures = "Schema::table('t', function (Blueprint $t) { DB::statement(\"x\" . "
+        .repeat(20_000)
+        + &")});".repeat(20_000);
+    let chain = format!(
+        "Schema::table('t', function ($t) {{ $t->string('c'){} }});",
+        "->x(".repeat(50_000) + &")".repeat(50_000)
+    );
+    let unclosed = "Schema::table('t', function ($t) { $t->dropColumn(<<<SQL\n".repeat(20_000);
+    for (name, body) in [
+        ("closures", closures),
+        ("chain", chain),
+        ("heredocs", unclosed),
+    ] {
+        write(
+            repo.path(),
+            &format!(
+                "database/migrations/2024_01_01_00000{}_{name}.php",
+                name.len()
+            ),
+            format!("{header}{body}\n    }}\n}};\n"),
+        );
+    }
+    let started = std::time::Instant::now();
+    let _ = migration_findings(repo.path());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -1,5 +1,6 @@
-//! Every migration reader (Alembic, Django, Rails, Knex, Go, plain SQL) on one text, through the
-//! public stage entry point: the text is placed where each framework keeps its migrations.
+//! Every migration reader (Alembic, Django, Rails, Knex, Laravel, Go, plain SQL) on one text,
+//! through the public stage entry point: the text is placed where each framework keeps its
+//! migrations.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,6 +11,7 @@ const PATHS: &[&str] = &[
     "shop/migrations/0002_fuzz.py",
     "db/migrate/20240101000000_fuzz.rb",
     "migrations/20240101000000_fuzz.js",
+    "database/migrations/2024_01_01_000000_fuzz.php",
     "migrations/20240101000000_fuzz.go",
     "db/migration/V2__fuzz.sql",
     "supabase/migrations/20240101000000_fuzz.sql",

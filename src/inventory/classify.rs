@@ -369,6 +369,12 @@ fn migration_system(
     {
         return Some(Knex);
     }
+    if lower.contains("database/migrations/")
+        && extension == "php"
+        && name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(Laravel);
+    }
     if segments.contains(&"migrations")
         && extension == "go"
         && name.starts_with(|c: char| c.is_ascii_digit())
@@ -514,6 +520,10 @@ mod tests {
         assert_eq!(
             classify("migrations/000001_init.up.sql"),
             FileKind::Migration(MigrationSystem::GolangMigrate)
+        );
+        assert_eq!(
+            classify("database/migrations/2014_10_12_000000_create_users_table.php"),
+            FileKind::Migration(MigrationSystem::Laravel)
         );
     }
 

@@ -49,6 +49,8 @@ pub enum MigrationSystem {
     Prisma,
     Sqlx,
     Knex,
+    /// Laravel migrations: PHP classes under `database/migrations/`.
+    Laravel,
     /// Go migrations written as code (bun/migrate, goose Go migrations).
     GoCode,
     Sql,

@@ -1,5 +1,5 @@
-//! Calls read from migration source text (Python, Ruby, JavaScript and TypeScript) without
-//! parsing the language: a block found by indentation, a call read up to its balanced closing
+//! Calls read from migration source text (Python, Ruby, JavaScript and TypeScript, PHP)
+//! without parsing the language: a block found by indentation, a call read up to its balanced closing
 //! bracket, its arguments split at top-level commas, its keyword arguments and its string
 //! literals. Strings and comments are skipped while matching brackets, so a `)` or a `#` inside
 //! either never ends a call.
@@ -26,6 +26,8 @@ pub(super) enum Syntax {
     Ruby,
     /// `//` and `/* */` comments; `'`, `"` and `` ` `` strings.
     JavaScript,
+    /// `//`, `#` and `/* */` comments; `'` and `"` strings; heredocs and nowdocs (`<<<SQL`).
+    Php,
 }
 
 /// One call found in a text: its byte range, from the receiver (`op.`) to the closing `)`,
@@ -103,18 +105,20 @@ pub(super) fn skip_quoted_or_comment(
     limit: usize,
     syntax: Syntax,
 ) -> Option<usize> {
+    use Syntax::{JavaScript, Php, Python, Ruby};
     let c = bytes[i];
     let to_line_end = |from: usize| (from..limit).find(|&j| bytes[j] == b'\n').unwrap_or(limit);
     match (syntax, c) {
-        (Syntax::Python | Syntax::Ruby, b'#') => Some(to_line_end(i)),
-        (Syntax::JavaScript, b'/') if bytes.get(i + 1) == Some(&b'/') => Some(to_line_end(i)),
-        (Syntax::JavaScript, b'/') if bytes.get(i + 1) == Some(&b'*') => Some(
+        (Python | Ruby | Php, b'#') => Some(to_line_end(i)),
+        (JavaScript | Php, b'/') if bytes.get(i + 1) == Some(&b'/') => Some(to_line_end(i)),
+        (JavaScript | Php, b'/') if bytes.get(i + 1) == Some(&b'*') => Some(
             (i + 2..limit.saturating_sub(1))
                 .find(|&j| bytes[j] == b'*' && bytes[j + 1] == b'/')
                 .map_or(limit, |j| j + 2),
         ),
-        (_, b'"' | b'\'') | (Syntax::JavaScript, b'`') => {
-            let triple = syntax == Syntax::Python && bytes[i..limit].starts_with(&[c, c, c]);
+        (Php, b'<') => heredoc(bytes, i, limit).map(|h| h.end),
+        (_, b'"' | b'\'') | (JavaScript, b'`') => {
+            let triple = syntax == Python && bytes[i..limit].starts_with(&[c, c, c]);
             let mut j = i + if triple { 3 } else { 1 };
             while j < limit {
                 if bytes[j] == b'\\' {
@@ -131,6 +135,71 @@ pub(super) fn skip_quoted_or_comment(
         }
         _ => None,
     }
+}
+
+/// A PHP heredoc or nowdoc: the range of its body and where its closing identifier ends.
+pub(super) struct Heredoc {
+    pub body: (usize, usize),
+    pub end: usize,
+}
+
+/// The heredoc (`<<<SQL`, `<<<"SQL"`) or nowdoc (`<<<'SQL'`) opened at `i`, closed by a line
+/// that starts, after any indentation, with its identifier; unclosed, it runs to `limit`.
+pub(super) fn heredoc(bytes: &[u8], i: usize, limit: usize) -> Option<Heredoc> {
+    if !bytes[i..limit].starts_with(b"<<<") {
+        return None;
+    }
+    let mut j = i + 3;
+    while j < limit && matches!(bytes[j], b' ' | b'\t') {
+        j += 1;
+    }
+    let quote = (j < limit)
+        .then(|| bytes[j])
+        .filter(|b| matches!(b, b'\'' | b'"'));
+    if quote.is_some() {
+        j += 1;
+    }
+    let start = j;
+    while j < limit && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+        j += 1;
+    }
+    let identifier = &bytes[start..j];
+    if identifier.is_empty() || identifier[0].is_ascii_digit() {
+        return None;
+    }
+    if let Some(quote) = quote {
+        if j >= limit || bytes[j] != quote {
+            return None;
+        }
+        j += 1;
+    }
+    let line_end = (j..limit).find(|&k| bytes[k] == b'\n')?;
+    let body_start = line_end + 1;
+    let mut line = body_start;
+    while line < limit {
+        let mut k = line;
+        while k < limit && matches!(bytes[k], b' ' | b'\t') {
+            k += 1;
+        }
+        let after = k + identifier.len();
+        if bytes[k..limit].starts_with(identifier)
+            && !bytes
+                .get(after)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return Some(Heredoc {
+                body: (body_start, line),
+                end: after.min(limit),
+            });
+        }
+        line = (k..limit)
+            .find(|&n| bytes[n] == b'\n')
+            .map_or(limit, |n| n + 1);
+    }
+    Some(Heredoc {
+        body: (body_start, limit),
+        end: limit,
+    })
 }
 
 /// Where the inside of a bracketed run ends, given the run's end from [`call_end`]: before its
@@ -169,7 +238,8 @@ pub(super) fn call_end(bytes: &[u8], open: usize, syntax: Syntax) -> usize {
     limit
 }
 
-/// The content ranges (quotes excluded) of every string literal of `text`, comments skipped.
+/// The content ranges (quotes excluded) of every string literal of `text`, comments skipped;
+/// a PHP heredoc's content is its body.
 pub(super) fn literal_ranges(text: &str, syntax: Syntax) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -180,11 +250,14 @@ pub(super) fn literal_ranges(text: &str, syntax: Syntax) -> Vec<(usize, usize)> 
             continue;
         };
         let c = bytes[i];
-        if matches!(c, b'"' | b'\'' | b'`') {
-            let quotes = if bytes[i..].starts_with(&[c, c, c]) && syntax == Syntax::Python {
-                3
-            } else {
-                1
+        if c == b'<' {
+            if let Some(heredoc) = heredoc(bytes, i, bytes.len()) {
+                out.push(heredoc.body);
+            }
+        } else if matches!(c, b'"' | b'\'' | b'`') {
+            let quotes = match syntax {
+                Syntax::Python if bytes[i..].starts_with(&[c, c, c]) => 3,
+                _ => 1,
             };
             let content_end = if end - i >= 2 * quotes && bytes[end - 1] == c {
                 end - quotes
@@ -288,7 +361,7 @@ pub(super) fn keyword(call: &str, name: &str, syntax: Syntax) -> Option<String> 
         let value = match syntax {
             Syntax::Python => after.strip_prefix('=').filter(|v| !v.starts_with('=')),
             Syntax::Ruby if at > 0 && bytes[at - 1] == b':' => after.strip_prefix("=>"),
-            Syntax::Ruby | Syntax::JavaScript => call[search..]
+            Syntax::Ruby | Syntax::JavaScript | Syntax::Php => call[search..]
                 .strip_prefix(':')
                 .filter(|v| !v.starts_with(':')),
         };
@@ -354,6 +427,9 @@ pub(super) fn is_commented(text: &str, at: usize, syntax: Syntax) -> bool {
     match syntax {
         Syntax::Python | Syntax::Ruby => before.contains('#'),
         Syntax::JavaScript => before.contains("//") || before.trim_start().starts_with('*'),
+        Syntax::Php => {
+            before.contains("//") || before.contains('#') || before.trim_start().starts_with('*')
+        }
     }
 }
 
@@ -444,14 +520,41 @@ mod tests {
     }
 
     #[test]
+    fn php_heredocs_nowdocs_and_hash_comments() {
+        let text = "f(<<<SQL\n  DROP TABLE t; )\n  SQL, # )\n <<<'X'\nx\nX)";
+        assert_eq!(call_end(text.as_bytes(), 1, Syntax::Php), text.len());
+        let literals: Vec<&str> = literal_ranges(text, Syntax::Php)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(literals, ["  DROP TABLE t; )\n", "x\n"]);
+        // An identifier that only starts a longer word does not close the heredoc.
+        let longer = "<<<SQL\nSQLITE\nSQL;";
+        assert_eq!(literal_ranges(longer, Syntax::Php), [(7, 14)]);
+        assert!(heredoc(b"<<<1X\n", 0, 6).is_none());
+    }
+
+    #[test]
     fn hostile_text_does_not_panic() {
-        for text in ["f('", "f(\"\"\"", "f(/*", "é(`", "f(a=", "x(:k =>"] {
+        for text in [
+            "f('",
+            "f(\"\"\"",
+            "f(/*",
+            "é(`",
+            "f(a=",
+            "x(:k =>",
+            "f(<<<",
+            "f(<<<'é",
+            "<<<X\n é",
+        ] {
             let _ = arguments(text, Syntax::JavaScript);
             let _ = arguments(text, Syntax::Python);
             let _ = keyword(text, "a", Syntax::Python);
             let _ = keyword(text, "k", Syntax::Ruby);
             let _ = literal_ranges(text, Syntax::Python);
             let _ = calls(text, (0, text.len()), "f", Syntax::Ruby);
+            let _ = literal_ranges(text, Syntax::Php);
+            let _ = arguments(text, Syntax::Php);
         }
     }
 }

@@ -7,17 +7,19 @@
 //! a large dependency for questions — is the body empty, `pass`, or a `raise`; which literal is
 //! assigned to `revision`; which `op.*` calls `upgrade()` makes — that indentation and bracket
 //! matching answer exactly for generated revisions, in bounded time (see [`super::alembic`] and
-//! [`super::alembic_ops`]). Django, Rails and Knex migrations are read the same way, by
-//! [`super::django_ops`], [`super::rails_ops`] and [`super::knex_ops`].
-//! SQL migrations go through the tokenizer of [`super::sql`].
+//! [`super::alembic_ops`]). Django, Rails, Knex and Laravel migrations are read the same way,
+//! by [`super::django_ops`], [`super::rails_ops`], [`super::knex_ops`] and
+//! [`super::laravel_ops`]. SQL migrations go through the tokenizer of [`super::sql`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::alembic::{self, Revision};
 use super::alembic_ops;
+use super::database_engines::{self, Engine};
 use super::django_ops::{self, Fields};
 use super::hazards::{GraphProblem, Hazard, HazardKind, span};
 use super::knex_ops;
+use super::laravel_ops;
 use super::rails_ops;
 use super::sql;
 use crate::inventory::{FileKind, Inventory, MigrationSystem, RepoFile};
@@ -156,6 +158,7 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     // units run in parallel. What they find is put back in path order.
     // Each entry: position in the inventory, the file, its system, and whether it is a Django
     // migration whose operations are read (worked out once, here).
+    let laravel = database_engines::laravel_engines(inventory);
     let mut units: Vec<Vec<(usize, &RepoFile, MigrationSystem, bool)>> = Vec::new();
     let mut django_units: BTreeMap<&str, usize> = BTreeMap::new();
     for (position, file) in inventory.files.iter().enumerate() {
@@ -177,13 +180,18 @@ pub fn scan(inventory: &Inventory) -> Migrations {
         };
         units[unit].push((position, file, system, django));
     }
+    let context = Context {
+        inventory,
+        laravel: &laravel,
+    };
     let mut found: Vec<(usize, One)> = units
         .into_par_iter()
         .flat_map_iter(|unit| {
             let mut fields = Fields::default();
+            let context = &context;
             unit.into_iter()
                 .map(move |(position, file, system, django)| {
-                    (position, one(inventory, file, system, django, &mut fields))
+                    (position, one(context, file, system, django, &mut fields))
                 })
                 .collect::<Vec<_>>()
         })
@@ -207,16 +215,24 @@ struct One {
     file: Option<MigrationFile>,
 }
 
+/// What reading one migration may look up beyond its own text.
+struct Context<'a> {
+    inventory: &'a Inventory,
+    /// The engines of the Laravel applications, by root.
+    laravel: &'a BTreeMap<&'a str, Engine>,
+}
+
 /// Reads one migration; `django_migration` says whether a Django file declares a migration
 /// whose operations are read, and `fields` are the Django fields its app's earlier
 /// migrations defined.
 fn one(
-    inventory: &Inventory,
+    context: &Context,
     file: &RepoFile,
     system: MigrationSystem,
     django_migration: bool,
     fields: &mut Fields,
 ) -> One {
+    let inventory = context.inventory;
     let mut one = One::default();
     // A migration that was not read (too large, binary, not UTF-8) is listed as skipped;
     // judging its empty text would report a missing down path it may well have.
@@ -246,6 +262,12 @@ fn one(
         }
         MigrationSystem::Rails => one.hazards = rails_ops::operations(&file.path, text),
         MigrationSystem::Knex => one.hazards = knex_ops::operations(&file.path, text),
+        MigrationSystem::Laravel => {
+            let root = database_engines::laravel_root(&file.path);
+            let engine = context.laravel.get(root).copied();
+            let engine = engine.unwrap_or(Engine::Unknown);
+            one.hazards = laravel_ops::operations(&file.path, text, engine);
+        }
         _ if is_forward_sql(&file.path, system) => one.hazards = sql_hazards(&file.path, text),
         _ => {}
     }
@@ -285,6 +307,7 @@ fn one(
         }
         MigrationSystem::Rails => rails_ops::reversibility(&file.path, text),
         MigrationSystem::Knex => knex(&file.path, text),
+        MigrationSystem::Laravel => laravel_ops::reversibility(&file.path, text),
         MigrationSystem::Liquibase => liquibase(&file.path, text),
         MigrationSystem::GoCode => super::go_migrations::reversibility(&file.path, text),
         _ => (Reversibility::Unknown, Location::file(&file.path)),

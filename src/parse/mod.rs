@@ -2,7 +2,9 @@
 
 pub mod alembic;
 pub mod alembic_ops;
+mod brace_statements;
 mod calls;
+pub mod database_engines;
 mod django_fields;
 mod django_list;
 pub mod django_ops;
@@ -12,6 +14,8 @@ pub mod hazards;
 pub(crate) mod json_keys;
 mod knex_dialects;
 pub mod knex_ops;
+mod laravel_blueprint;
+pub mod laravel_ops;
 pub mod manifests;
 pub mod migrations;
 pub mod rails_ops;

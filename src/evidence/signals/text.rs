@@ -52,6 +52,8 @@ const READ_LATER: &[(&str, &str)] = &[
     ("#[test]", ".rs"),
     (".create_all(", ""),
     ("StrongMigrations.start_after", ""),
+    // A Laravel application's connections, which say what database its migrations run on.
+    ("driver", "database.php"),
 ];
 
 /// The [`READ_LATER`] markers, each compiled once into a vectorised substring search.
