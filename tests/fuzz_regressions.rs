@@ -15,6 +15,7 @@ fn every_migration_reader(text: &str) {
         "db/migrate/20240101000000_fuzz.rb",
         "migrations/20240101000000_fuzz.js",
         "database/migrations/2024_01_01_000000_fuzz.php",
+        "src/Shop/Migrations/20240101000000_Fuzz.cs",
         "db/migration/V2__fuzz.sql",
         "supabase/migrations/20240101000000_fuzz.sql",
     ] {

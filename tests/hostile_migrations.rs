@@ -144,3 +144,22 @@ fn nested_laravel_closures_and_chains_are_read_in_linear_time() {
     let _ = migration_findings(repo.path());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn ef_core_statements_left_open_are_read_in_linear_time() {
+    let repo = repository();
+    let header = "using Microsoft.EntityFrameworkCore.Migrations;\n\npublic partial class X : Migration\n{\n    protected override void Up(MigrationBuilder b)\n    {\n";
+    let generics = "b.AddColumn<".repeat(100_000);
+    let nested = "b.Sql(b.Sql(\"x\", ".repeat(30_000);
+    let raw = "b.Sql(\"\"\"\n".repeat(30_000);
+    for (name, body) in [("Generics", generics), ("Nested", nested), ("Raw", raw)] {
+        write(
+            repo.path(),
+            &format!("Migrations/2024010100000{}_{name}.cs", name.len()),
+            format!("{header}{body}\n    }}\n}}\n"),
+        );
+    }
+    let started = std::time::Instant::now();
+    let _ = migration_findings(repo.path());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -1,6 +1,6 @@
-//! Every migration reader (Alembic, Django, Rails, Knex, Laravel, Go, plain SQL) on one text,
-//! through the public stage entry point: the text is placed where each framework keeps its
-//! migrations.
+//! Every migration reader (Alembic, Django, Rails, Knex, Laravel, EF Core, Go, plain SQL) on one
+//! text, through the public stage entry point: the text is placed where each framework keeps
+//! its migrations.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +12,7 @@ const PATHS: &[&str] = &[
     "db/migrate/20240101000000_fuzz.rb",
     "migrations/20240101000000_fuzz.js",
     "database/migrations/2024_01_01_000000_fuzz.php",
+    "src/Shop/Migrations/20240101000000_Fuzz.cs",
     "migrations/20240101000000_fuzz.go",
     "db/migration/V2__fuzz.sql",
     "supabase/migrations/20240101000000_fuzz.sql",

@@ -375,6 +375,15 @@ fn migration_system(
     {
         return Some(Laravel);
     }
+    // Entity Framework Core writes each migration beside a `.Designer.cs` of metadata and
+    // keeps a `*ModelSnapshot.cs`; neither is a migration.
+    if segments.contains(&"migrations")
+        && extension == "cs"
+        && name.starts_with(|c: char| c.is_ascii_digit())
+        && !name.ends_with(".designer.cs")
+    {
+        return Some(EfCore);
+    }
     if segments.contains(&"migrations")
         && extension == "go"
         && name.starts_with(|c: char| c.is_ascii_digit())
@@ -525,6 +534,16 @@ mod tests {
             classify("database/migrations/2014_10_12_000000_create_users_table.php"),
             FileKind::Migration(MigrationSystem::Laravel)
         );
+        assert_eq!(
+            classify("src/Ordering.Infrastructure/Migrations/20230925222426_Initial.cs"),
+            FileKind::Migration(MigrationSystem::EfCore)
+        );
+        for generated in [
+            "src/Ordering.Infrastructure/Migrations/20230925222426_Initial.Designer.cs",
+            "src/Ordering.Infrastructure/Migrations/OrderingContextModelSnapshot.cs",
+        ] {
+            assert_eq!(classify(generated), FileKind::Source, "{generated}");
+        }
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub enum MigrationSystem {
     Knex,
     /// Laravel migrations: PHP classes under `database/migrations/`.
     Laravel,
+    /// Entity Framework Core migrations: C# classes in a `Migrations` folder.
+    EfCore,
     /// Go migrations written as code (bun/migrate, goose Go migrations).
     GoCode,
     Sql,

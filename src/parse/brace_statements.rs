@@ -1,5 +1,5 @@
-//! Methods and statements of migration classes written in PHP, whose statements end with `;`
-//! and whose bodies sit in braces: a method found by its declaration, the statements of a
+//! Methods and statements of migration classes written in PHP and C#, whose statements end
+//! with `;` and whose bodies sit in braces: a method found by its declaration, the statements of a
 //! body, and whether a body does anything at all. Strings and comments are skipped with
 //! [`super::calls`], and every scan is linear in what it reads.
 
@@ -72,7 +72,7 @@ fn scan_code(
 }
 
 /// The end of the statement that starts at `at` in a language whose statements end with `;`
-/// (PHP): the end of its last code byte before a top-level `;` or a closing bracket it did
+/// (PHP, C#): the end of its last code byte before a top-level `;` or a closing bracket it did
 /// not open, read at most [`MAX_CALL_BYTES`] and never past `to`.
 pub(super) fn semicolon_end(text: &str, at: usize, to: usize, syntax: Syntax) -> usize {
     let bytes = text.as_bytes();
@@ -102,11 +102,12 @@ pub(super) fn semicolon_end(text: &str, at: usize, to: usize, syntax: Syntax) ->
     floor_boundary(text, last_code.min(limit))
 }
 
-/// A method declared in a class: the start of its header line and the range of its body
-/// (inside the braces, or the expression of an `=> ...;` body); `None` for a method declared
-/// without one.
+/// A method declared in a class: the start of its header line, the range inside its
+/// parameter list, and the range of its body (inside the braces, or the expression of an
+/// `=> ...;` body); `None` for a method declared without one.
 pub(super) struct Method {
     pub header: usize,
+    pub parameters: (usize, usize),
     pub body: Option<(usize, usize)>,
 }
 
@@ -121,7 +122,7 @@ fn is_word_at(bytes: &[u8], at: usize, word: &[u8]) -> bool {
 }
 
 /// The first method declared as `<keyword> <name>(` outside strings and comments, as PHP
-/// writes them (`function up(`).
+/// (`function up(`) and C# (`void Up(`) write them.
 pub(super) fn method(text: &str, keyword: &str, name: &str, syntax: Syntax) -> Option<Method> {
     let bytes = text.as_bytes();
     let skip_blank = |mut i: usize| {
@@ -143,6 +144,7 @@ pub(super) fn method(text: &str, keyword: &str, name: &str, syntax: Syntax) -> O
             continue;
         }
         let close = call_end(bytes, open, syntax);
+        let parameters = (open + 1, inner_end(text, close).max(open + 1));
         let header = text[..at].rfind('\n').map_or(0, |n| n + 1);
         // What follows the parameters: a return type (`: void`), then the body.
         let opening = first_in_code(text, (close, text.len()), &["{", "=>", ";"], syntax);
@@ -157,7 +159,11 @@ pub(super) fn method(text: &str, keyword: &str, name: &str, syntax: Syntax) -> O
             )),
             _ => None,
         };
-        return Some(Method { header, body });
+        return Some(Method {
+            header,
+            parameters,
+            body,
+        });
     }
     None
 }
@@ -179,7 +185,7 @@ pub(super) enum BodyKind {
     Code,
 }
 
-/// Whether the body `text[from..to]` of a PHP method does anything.
+/// Whether the body `text[from..to]` of a PHP or C# method does anything.
 pub(super) fn body_kind(text: &str, (from, to): (usize, usize), syntax: Syntax) -> BodyKind {
     let statements = split_top_level(text, from, to, syntax, b';');
     let statements: Vec<&str> = statements.into_iter().filter(|s| *s != "return").collect();

@@ -1,4 +1,4 @@
-//! Calls read from migration source text (Python, Ruby, JavaScript and TypeScript, PHP)
+//! Calls read from migration source text (Python, Ruby, JavaScript and TypeScript, PHP, C#)
 //! without parsing the language: a block found by indentation, a call read up to its balanced closing
 //! bracket, its arguments split at top-level commas, its keyword arguments and its string
 //! literals. Strings and comments are skipped while matching brackets, so a `)` or a `#` inside
@@ -28,6 +28,9 @@ pub(super) enum Syntax {
     JavaScript,
     /// `//`, `#` and `/* */` comments; `'` and `"` strings; heredocs and nowdocs (`<<<SQL`).
     Php,
+    /// `//` and `/* */` comments; `'` characters; `"` strings, verbatim `@"..."` strings (where
+    /// a backslash escapes nothing) and raw strings opened by three quotes or more.
+    CSharp,
 }
 
 /// One call found in a text: its byte range, from the receiver (`op.`) to the closing `)`,
@@ -105,18 +108,26 @@ pub(super) fn skip_quoted_or_comment(
     limit: usize,
     syntax: Syntax,
 ) -> Option<usize> {
-    use Syntax::{JavaScript, Php, Python, Ruby};
+    use Syntax::{CSharp, JavaScript, Php, Python, Ruby};
     let c = bytes[i];
     let to_line_end = |from: usize| (from..limit).find(|&j| bytes[j] == b'\n').unwrap_or(limit);
     match (syntax, c) {
         (Python | Ruby | Php, b'#') => Some(to_line_end(i)),
-        (JavaScript | Php, b'/') if bytes.get(i + 1) == Some(&b'/') => Some(to_line_end(i)),
-        (JavaScript | Php, b'/') if bytes.get(i + 1) == Some(&b'*') => Some(
+        (JavaScript | Php | CSharp, b'/') if bytes.get(i + 1) == Some(&b'/') => {
+            Some(to_line_end(i))
+        }
+        (JavaScript | Php | CSharp, b'/') if bytes.get(i + 1) == Some(&b'*') => Some(
             (i + 2..limit.saturating_sub(1))
                 .find(|&j| bytes[j] == b'*' && bytes[j + 1] == b'/')
                 .map_or(limit, |j| j + 2),
         ),
         (Php, b'<') => heredoc(bytes, i, limit).map(|h| h.end),
+        (CSharp, b'"') if quote_run(bytes, i, limit) >= 3 => Some(raw_string_end(bytes, i, limit)),
+        (CSharp, b'"') if is_verbatim(bytes, i) => Some(
+            (i + 1..limit)
+                .find(|&j| bytes[j] == b'"')
+                .map_or(limit, |j| j + 1),
+        ),
         (_, b'"' | b'\'') | (JavaScript, b'`') => {
             let triple = syntax == Python && bytes[i..limit].starts_with(&[c, c, c]);
             let mut j = i + if triple { 3 } else { 1 };
@@ -135,6 +146,37 @@ pub(super) fn skip_quoted_or_comment(
         }
         _ => None,
     }
+}
+
+/// How many `"` follow one another from `i`.
+fn quote_run(bytes: &[u8], i: usize, limit: usize) -> usize {
+    bytes[i..limit].iter().take_while(|&&b| b == b'"').count()
+}
+
+/// The end of the C# raw string opened at `i`: the next run of as many quotes as opened it.
+fn raw_string_end(bytes: &[u8], i: usize, limit: usize) -> usize {
+    let opening = quote_run(bytes, i, limit);
+    let mut j = i + opening;
+    while j < limit {
+        if bytes[j] == b'"' {
+            let run = quote_run(bytes, j, limit);
+            if run >= opening {
+                return j + run;
+            }
+            j += run;
+        } else {
+            j += 1;
+        }
+    }
+    limit
+}
+
+/// Whether the C# string opening at `i` is verbatim (`@"`, `$@"`, `@$"`). A doubled quote
+/// inside one reads as the end of one string and the start of the next, which skips the
+/// same text.
+fn is_verbatim(bytes: &[u8], i: usize) -> bool {
+    let before = |n: usize| i.checked_sub(n).map(|at| bytes[at]);
+    before(1) == Some(b'@') || (before(1) == Some(b'$') && before(2) == Some(b'@'))
 }
 
 /// A PHP heredoc or nowdoc: the range of its body and where its closing identifier ends.
@@ -257,6 +299,10 @@ pub(super) fn literal_ranges(text: &str, syntax: Syntax) -> Vec<(usize, usize)> 
         } else if matches!(c, b'"' | b'\'' | b'`') {
             let quotes = match syntax {
                 Syntax::Python if bytes[i..].starts_with(&[c, c, c]) => 3,
+                Syntax::CSharp if c == b'"' => match quote_run(bytes, i, bytes.len()) {
+                    run @ 3.. => run,
+                    _ => 1,
+                },
                 _ => 1,
             };
             let content_end = if end - i >= 2 * quotes && bytes[end - 1] == c {
@@ -349,7 +395,8 @@ fn without_leading_comments(piece: &str, syntax: Syntax) -> &str {
 
 /// The value passed as keyword `name` anywhere in `call`, nested calls included, up to the
 /// next comma or closing bracket at its own depth: `name=value` in Python, `name: value` or
-/// `:name => value` in Ruby and `name: value` in JavaScript objects.
+/// `:name => value` in Ruby, `name: value` in JavaScript objects and in PHP and C# named
+/// arguments.
 pub(super) fn keyword(call: &str, name: &str, syntax: Syntax) -> Option<String> {
     let bytes = call.as_bytes();
     let mut search = 0;
@@ -361,7 +408,7 @@ pub(super) fn keyword(call: &str, name: &str, syntax: Syntax) -> Option<String> 
         let value = match syntax {
             Syntax::Python => after.strip_prefix('=').filter(|v| !v.starts_with('=')),
             Syntax::Ruby if at > 0 && bytes[at - 1] == b':' => after.strip_prefix("=>"),
-            Syntax::Ruby | Syntax::JavaScript | Syntax::Php => call[search..]
+            Syntax::Ruby | Syntax::JavaScript | Syntax::Php | Syntax::CSharp => call[search..]
                 .strip_prefix(':')
                 .filter(|v| !v.starts_with(':')),
         };
@@ -426,7 +473,9 @@ pub(super) fn is_commented(text: &str, at: usize, syntax: Syntax) -> bool {
     let before = &text[line_start..at];
     match syntax {
         Syntax::Python | Syntax::Ruby => before.contains('#'),
-        Syntax::JavaScript => before.contains("//") || before.trim_start().starts_with('*'),
+        Syntax::JavaScript | Syntax::CSharp => {
+            before.contains("//") || before.trim_start().starts_with('*')
+        }
         Syntax::Php => {
             before.contains("//") || before.contains('#') || before.trim_start().starts_with('*')
         }

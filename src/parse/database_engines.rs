@@ -121,6 +121,19 @@ pub(super) fn laravel_engines(inventory: &Inventory) -> BTreeMap<&str, Engine> {
     out
 }
 
+/// The database engine of an Entity Framework Core migration: its provider's annotations in
+/// the migration, else in the `.Designer.cs` beside it.
+pub(super) fn ef_core_engine(inventory: &Inventory, path: &str, text: &str) -> Engine {
+    match Engine::of_ef_core(text) {
+        Engine::Unknown => path
+            .strip_suffix(".cs")
+            .and_then(|stem| inventory.get(&format!("{stem}.Designer.cs")))
+            .and_then(|designer| designer.text.as_deref())
+            .map_or(Engine::Unknown, Engine::of_ef_core),
+        engine => engine,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

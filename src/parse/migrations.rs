@@ -7,9 +7,10 @@
 //! a large dependency for questions — is the body empty, `pass`, or a `raise`; which literal is
 //! assigned to `revision`; which `op.*` calls `upgrade()` makes — that indentation and bracket
 //! matching answer exactly for generated revisions, in bounded time (see [`super::alembic`] and
-//! [`super::alembic_ops`]). Django, Rails, Knex and Laravel migrations are read the same way,
-//! by [`super::django_ops`], [`super::rails_ops`], [`super::knex_ops`] and
-//! [`super::laravel_ops`]. SQL migrations go through the tokenizer of [`super::sql`].
+//! [`super::alembic_ops`]). Django, Rails, Knex, Laravel and Entity Framework Core migrations
+//! are read the same way, by [`super::django_ops`], [`super::rails_ops`], [`super::knex_ops`],
+//! [`super::laravel_ops`] and [`super::ef_core_ops`]. SQL migrations go through the tokenizer
+//! of [`super::sql`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +18,7 @@ use super::alembic::{self, Revision};
 use super::alembic_ops;
 use super::database_engines::{self, Engine};
 use super::django_ops::{self, Fields};
+use super::ef_core_ops;
 use super::hazards::{GraphProblem, Hazard, HazardKind, span};
 use super::knex_ops;
 use super::laravel_ops;
@@ -268,6 +270,15 @@ fn one(
             let engine = engine.unwrap_or(Engine::Unknown);
             one.hazards = laravel_ops::operations(&file.path, text, engine);
         }
+        MigrationSystem::EfCore => {
+            // A C# class in a migrations folder that builds no schema (a seeder, another
+            // framework's migration) is not one of Entity Framework Core's.
+            if !ef_core_ops::is_migration(text) {
+                return one;
+            }
+            let engine = database_engines::ef_core_engine(inventory, &file.path, text);
+            one.hazards = ef_core_ops::operations(&file.path, text, engine);
+        }
         _ if is_forward_sql(&file.path, system) => one.hazards = sql_hazards(&file.path, text),
         _ => {}
     }
@@ -308,6 +319,7 @@ fn one(
         MigrationSystem::Rails => rails_ops::reversibility(&file.path, text),
         MigrationSystem::Knex => knex(&file.path, text),
         MigrationSystem::Laravel => laravel_ops::reversibility(&file.path, text),
+        MigrationSystem::EfCore => ef_core_ops::reversibility(&file.path, text),
         MigrationSystem::Liquibase => liquibase(&file.path, text),
         MigrationSystem::GoCode => super::go_migrations::reversibility(&file.path, text),
         _ => (Reversibility::Unknown, Location::file(&file.path)),

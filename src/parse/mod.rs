@@ -9,6 +9,7 @@ mod django_fields;
 mod django_list;
 pub mod django_ops;
 pub mod dockerfile;
+pub mod ef_core_ops;
 mod go_migrations;
 pub mod hazards;
 pub(crate) mod json_keys;

@@ -54,6 +54,8 @@ const READ_LATER: &[(&str, &str)] = &[
     ("StrongMigrations.start_after", ""),
     // A Laravel application's connections, which say what database its migrations run on.
     ("driver", "database.php"),
+    // The metadata beside an Entity Framework Core migration, which names its provider.
+    ("Annotation", ".Designer.cs"),
 ];
 
 /// The [`READ_LATER`] markers, each compiled once into a vectorised substring search.
