@@ -3,7 +3,31 @@
 
 use super::{Finding, MESSAGE_CHARACTERS, Rule, Sources};
 use crate::evidence::Confidence;
+use crate::inventory::{FileKind, MigrationSystem};
 use crate::parse::hazards::{GraphProblemKind, HazardKind, PREDATES, REVIEWED};
+
+/// The migration system of a repository file, when it is a migration.
+pub(crate) fn migration_system(sources: &Sources, path: &str) -> Option<MigrationSystem> {
+    match sources.inventory.get(path)?.kind {
+        FileKind::Migration(system) => Some(system),
+        _ => None,
+    }
+}
+
+/// Gives each finding the help of its migration's framework, where `help_for` words one:
+/// the fix is written in the framework's own terms (an option, a method, a file).
+pub(crate) fn framework_help(
+    sources: &Sources,
+    mut findings: Vec<Finding>,
+    help_for: fn(MigrationSystem) -> Option<&'static str>,
+) -> Vec<Finding> {
+    for finding in &mut findings {
+        if let Some(help) = migration_system(sources, &finding.location.path).and_then(help_for) {
+            finding.help = help.to_string();
+        }
+    }
+    findings
+}
 
 /// The migration hazards of one kind as findings of `rule`.
 pub(crate) fn hazard_findings(sources: &Sources, rule: &Rule, kind: HazardKind) -> Vec<Finding> {
