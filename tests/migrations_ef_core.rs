@@ -122,3 +122,43 @@ fn sql_server_indexes_are_asked_to_build_online() {
         "creates index IX_Orders_Code on Orders without ONLINE = ON, blocking writes"
     );
 }
+
+#[test]
+fn migrating_at_start_up_and_reverting_to_zero_in_ci() {
+    let assessment = common::assess("migrations-ef-core");
+    common::expect(
+        &assessment,
+        "DEP-17",
+        State::Partial,
+        &[
+            "applies its Entity Framework Core migrations as it starts (Database.Migrate): every \
+           replica migrates",
+        ],
+    );
+    assert_eq!(
+        common::practice(&assessment, "DEP-17").evidence[0]
+            .location
+            .to_string(),
+        "src/Ordering.API/Program.cs:13:12"
+    );
+    common::expect(&assessment, "DEP-19", State::Present, &[]);
+    assert_eq!(
+        common::practice(&assessment, "DEP-19").evidence[0]
+            .location
+            .to_string(),
+        ".github/workflows/migrations.yml:31:14"
+    );
+    // A forward update to the latest migration is no rollback.
+    let forward_only = std::fs::read_to_string(
+        common::fixture("migrations-ef-core").join(".github/workflows/migrations.yml"),
+    )
+    .expect("fixture workflow")
+    .replace("database update 0 ", "database update ");
+    let migration = std::fs::read_to_string(common::fixture("migrations-ef-core").join(RESHAPE))
+        .expect("fixture migration");
+    let assessment = common::assess_files(&[
+        (".github/workflows/migrations.yml", &forward_only),
+        (RESHAPE, &migration),
+    ]);
+    common::expect(&assessment, "DEP-19", State::Absent, &[]);
+}

@@ -125,3 +125,82 @@ fn a_mysql_application_is_not_told_about_postgres_locks() {
         ]
     );
 }
+
+#[test]
+fn artisan_rollback_between_two_migrates_tests_the_round_trip() {
+    let assessment = common::assess("migrations-laravel");
+    common::expect(&assessment, "DEP-19", State::Present, &[]);
+    let cited = &common::practice(&assessment, "DEP-19").evidence[0];
+    assert_eq!(
+        cited.location.to_string(),
+        ".github/workflows/migrations.yml:33:14"
+    );
+    // The round trip runs, but two migrations have nothing to roll back with.
+    let gate = (assessment.gates.iter())
+        .find(|g| g.id == "G-07")
+        .expect("gate G-07");
+    assert_eq!(format!("{:?}", gate.status), "Fail");
+    assert!(gate.reason.as_deref().unwrap_or("").starts_with(&format!(
+        "DEP-18 Partial: 2 of 5 migrations cannot be reversed: {DROP_LEGACY}"
+    )));
+    // Migrating the CI job's own Postgres service is a test, not a release.
+    common::expect(
+        &assessment,
+        "DEP-17",
+        State::Mentioned,
+        &["job round-trip runs it against service containers it starts for itself (postgres:16)"],
+    );
+}
+
+/// A job as BookStack's CI writes it: MySQL installed on the runner, started by hand.
+const MYSQL_ROUND_TRIP: &str = "name: test-migrations\non: [push, pull_request]\njobs:\n  build:\n    runs-on: ubuntu-22.04\n    steps:\n      - uses: actions/checkout@v4\n      - name: Start MySQL\n        run: sudo systemctl start mysql\n      - run: composer install --no-interaction\n      - name: Start migration test\n        run: php artisan migrate --force -n --database=mysql_testing\n      - name: Start migration:rollback test\n        run: php artisan migrate:rollback --force -n --database=mysql_testing\n      - name: Start migration rerun test\n        run: php artisan migrate --force -n --database=mysql_testing\n";
+
+#[test]
+fn a_rollback_against_mysql_started_on_the_runner_is_a_round_trip_and_not_a_release() {
+    let down = std::fs::read_to_string(common::fixture("migrations-laravel").join(RESHAPE))
+        .expect("fixture migration");
+    let assessment = common::assess_files(&[
+        (".github/workflows/test-migrations.yml", MYSQL_ROUND_TRIP),
+        (RESHAPE, &down),
+    ]);
+    common::expect(&assessment, "DEP-19", State::Present, &[]);
+    assert_eq!(
+        common::practice(&assessment, "DEP-19").evidence[0]
+            .location
+            .to_string(),
+        ".github/workflows/test-migrations.yml:14:14"
+    );
+    common::expect(
+        &assessment,
+        "DEP-17",
+        State::Mentioned,
+        &[
+            "job build runs it against a database it starts on the runner (`sudo systemctl start \
+           mysql`): a test, not a release",
+        ],
+    );
+    let gate = (assessment.gates.iter())
+        .find(|g| g.id == "G-07")
+        .expect("gate G-07");
+    assert_eq!(format!("{:?}", gate.status), "Pass");
+}
+
+#[test]
+fn migrate_fresh_drops_everything_and_tests_no_down_method() {
+    let down = std::fs::read_to_string(common::fixture("migrations-laravel").join(RESHAPE))
+        .expect("fixture migration");
+    let fresh = MYSQL_ROUND_TRIP
+        .replace("migrate:rollback", "migrate:fresh")
+        .replace("migration:rollback", "migration:fresh");
+    let assessment = common::assess_files(&[
+        (".github/workflows/test-migrations.yml", &fresh),
+        (RESHAPE, &down),
+    ]);
+    common::expect(&assessment, "DEP-19", State::Absent, &[]);
+    let refresh = MYSQL_ROUND_TRIP.replace("migrate:rollback", "migrate:refresh");
+    let assessment = common::assess_files(&[
+        (".github/workflows/test-migrations.yml", &refresh),
+        (RESHAPE, &down),
+    ]);
+    common::expect(&assessment, "DEP-19", State::Present, &[]);
+}

@@ -108,22 +108,43 @@ const DATABASES: &[&str] = &[
     "sqlserver",
 ];
 
+/// Database servers a CI runner may have installed, started as a system service.
+const SERVICES: &[&str] = &["postgresql", "mysql", "mariadb"];
+
+fn names_database(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    DATABASES.iter().any(|d| lower.contains(d))
+}
+
+/// The command of a job that starts a database server on the runner itself: one installed
+/// there (`sudo systemctl start mysql` on GitHub's Ubuntu images, `service postgresql start`,
+/// `pg_ctl start`) or a container of a database image (`docker run ... postgres`). A job that
+/// migrates such a database tests its migrations; no release changes it.
+pub(crate) fn starts_local_database(job: &Job) -> Option<&str> {
+    (job.steps.iter().flat_map(|s| &s.commands))
+        .map(|c| c.text.as_str())
+        .find(|text| {
+            let lower = text.to_ascii_lowercase();
+            let installed = SERVICES.iter().any(|server| {
+                lower.contains(&format!("systemctl start {server}"))
+                    || lower.contains(&format!("service {server} start"))
+                    || lower.contains(&format!("brew services start {server}"))
+            });
+            installed
+                || lower.contains("pg_ctl")
+                || (lower.contains("docker run") && names_database(&lower))
+        })
+}
+
 /// Whether a job has a database to run migrations against: a database service container, or a
-/// command that starts one (compose, `docker run`, testcontainers, a local server).
+/// command that starts one (compose, testcontainers, a server on the runner).
 fn has_database(job: &Job) -> bool {
-    let named = |text: &str| {
-        let lower = text.to_ascii_lowercase();
-        DATABASES.iter().any(|d| lower.contains(d))
-    };
-    job.service_images.iter().any(|i| named(i))
-        || job.images.iter().any(|(i, _)| named(i))
+    job.service_images.iter().any(|i| names_database(i))
+        || job.images.iter().any(|(i, _)| names_database(i))
+        || starts_local_database(job).is_some()
         || job.steps.iter().flat_map(|s| &s.commands).any(|c| {
             let lower = c.text.to_ascii_lowercase();
-            lower.contains("compose up")
-                || lower.contains("testcontainers")
-                || (lower.contains("docker run") && named(&lower))
-                || lower.contains("pg_ctl")
-                || lower.contains("service postgresql start")
+            lower.contains("compose up") || lower.contains("testcontainers")
         })
 }
 

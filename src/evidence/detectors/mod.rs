@@ -20,6 +20,8 @@ mod sast;
 mod serialised;
 mod supply;
 
+pub(crate) use migrations::starts_local_database;
+
 use super::{Confidence, Evidence, Facts, State, Verdict};
 use crate::catalog::Practice;
 use crate::source::Location;

@@ -18,6 +18,8 @@ pub(super) static MIGRATE: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)\bliquibase\b.*\bupdate\b",
         r"(?i)\bmigrate\b.*\s-path\b.*\bup\b",
         r"(?i)\bknex\s+migrate:latest\b",
+        r"(?i)\bartisan\s+migrate(\s+-\S+)*\s+--force\b",
+        r"(?i)\bdotnet(\s+|-)ef\s+database\s+update\b",
         r"(?i)\bsqlx\s+migrate\s+run\b",
         r"(?i)\bsupabase\s+db\s+push\b",
         r"(?i)\bsupabase\s+migration\s+up\b",

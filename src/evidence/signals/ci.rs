@@ -169,8 +169,9 @@ fn ci_evidence(
             job.id
         ));
     }
-    // A job that starts its own database (service containers) and deploys nothing is a test:
-    // migrating there shows the migrations apply, not that a release applies them.
+    // A job that starts its own database (service containers, or a server on the runner) and
+    // deploys nothing is a test: migrating there shows the migrations apply, not that a release
+    // applies them.
     if practice.requires.contains(&Requirement::Production)
         && !job.service_images.is_empty()
         && !crate::pipeline::is_deploy_job(job)
@@ -180,6 +181,17 @@ fn ci_evidence(
             "job {} runs it against service containers it starts for itself ({}): a test, not a release",
             job.id,
             job.service_images.join(", ")
+        ));
+    }
+    if practice.requires.contains(&Requirement::Production)
+        && !crate::pipeline::is_deploy_job(job)
+        && !facts.is_on_production_path(pipeline, job)
+        && let Some(start) = crate::evidence::detectors::starts_local_database(job)
+    {
+        return mentioned(format!(
+            "job {} runs it against a database it starts on the runner (`{}`): a test, not a release",
+            job.id,
+            crate::source::snippet(start.trim())
         ));
     }
     if practice.requires.contains(&Requirement::Blocking) {

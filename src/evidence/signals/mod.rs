@@ -81,6 +81,9 @@ fn file_signals(catalog: &Catalog, facts: &Facts, add: &mut impl FnMut(&Practice
     // Every file, read or not: a JMeter plan or a dashboard screenshot counts by its path.
     for (position, file) in facts.inventory.files.iter().enumerate() {
         let reference = is_reference_material(&file.path);
+        if is_migration_metadata(&file.path) {
+            continue;
+        }
         for &signal in facts
             .scans
             .file_signals(catalog, position, &file.path)
@@ -272,6 +275,12 @@ pub fn is_reference_material(path: &str) -> bool {
             .any(|name| folder.eq_ignore_ascii_case(name))
     }) || starts_ignoring_case(path, "docs/docs/")
         || ends_ignoring_case(path, ".mdx")
+}
+
+/// Entity Framework Core writes a `.Designer.cs` beside each migration and a `*ModelSnapshot.cs`
+/// in their folder: generated metadata that matches the migrations' globs without being one.
+fn is_migration_metadata(path: &str) -> bool {
+    ends_ignoring_case(path, ".designer.cs") || ends_ignoring_case(path, "modelsnapshot.cs")
 }
 
 /// Test code, examples and vendored code prove nothing about the application.
