@@ -96,6 +96,19 @@ run = ['(unclosed']
     let error = Catalog::from_sources(&unknown_language, gates, risks)
         .expect_err("unknown language rejected");
     assert!(error.contains("unknown language cobol"), "{error}");
+    // Migration systems are keyed as the JSON schema names them.
+    let keyed = |key: &str| {
+        practice.replace(
+            "run = ['(unclosed']",
+            &format!("recommendation_by_migrations = {{ {key} = 'z' }}"),
+        )
+    };
+    for key in ["laravel", "ef-core", "golang-migrate", "go-code"] {
+        Catalog::from_sources(&keyed(key), gates, risks).expect("known migration system");
+    }
+    let error = Catalog::from_sources(&keyed("efcore"), gates, risks)
+        .expect_err("unknown migration system rejected");
+    assert!(error.contains("unknown migration system efcore"), "{error}");
 }
 
 #[test]

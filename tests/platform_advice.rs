@@ -311,4 +311,88 @@ fn partial_practices_get_advice_on_completing_what_exists() {
     );
     let absent = assess_files(&base);
     assert!(action(&absent, "SEC-07").starts_with("Add .github/dependabot.yml"));
+/// The advice of the database practices for a repository whose migrations are written for one
+/// framework.
+fn migration_advice(found: &Assessment) -> Vec<(&str, &str)> {
+    (found.recommendations.iter())
+        .filter(|r| {
+            ["DEP-17", "DEP-18", "DEP-19", "DEP-20", "DEP-22"].contains(&r.practice.as_str())
+        })
+        .map(|r| (r.practice.as_str(), r.action.as_str()))
+        .collect()
+}
+
+/// A Laravel application with a large TypeScript front end is told how to migrate, roll back
+/// and lint with artisan, not with Alembic or Knex.
+#[test]
+fn laravel_migrations_get_laravel_advice() {
+    let migration = "<?php\n\nreturn new class extends Migration\n{\n    public function up(): void\n    {\n        Schema::table('orders', function (Blueprint $table) {\n            $table->dropColumn('note');\n        });\n    }\n};\n";
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "composer.json".into(),
+            "{\"require\": {\"laravel/framework\": \"^11.0\"}}\n".into(),
+        ),
+        (
+            "database/migrations/2024_01_01_000000_drop_note.php".into(),
+            migration.into(),
+        ),
+        (
+            "app/Models/Order.php".into(),
+            "<?php\nclass Order {}\n".into(),
+        ),
+        (
+            "resources/js/package.json".into(),
+            "{\"name\": \"ui\"}\n".into(),
+        ),
+    ];
+    files.extend((0..12).map(|i| (format!("resources/js/view{i}.ts"), "export {}\n".into())));
+    let files: Vec<(&str, &str)> = (files.iter())
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let found = assess_files(&files);
+    let advice = migration_advice(&found);
+    assert_eq!(advice.len(), 5, "{advice:?}");
+    for (id, text) in &advice {
+        assert!(
+            text.contains("artisan") || text.contains("down()") || text.contains("DB::statement"),
+            "{id}: {text}"
+        );
+        assert!(
+            !text.to_lowercase().contains("alembic") && !text.contains("knex"),
+            "{id}: {text}"
+        );
+    }
+    assert!(action(&found, "DEP-19").contains("`php artisan migrate:rollback --force`"));
+    assert!(action(&found, "DEP-17").contains("`php artisan migrate --force` once per release"));
+}
+
+/// An Entity Framework Core service is told about migration bundles, `Down` and
+/// `dotnet ef database update 0`, and to stop migrating at start-up.
+#[test]
+fn ef_core_migrations_get_ef_core_advice() {
+    let migration = "using Microsoft.EntityFrameworkCore.Migrations;\n\npublic partial class DropNote : Migration\n{\n    protected override void Up(MigrationBuilder migrationBuilder)\n    {\n        migrationBuilder.DropColumn(name: \"Note\", table: \"Orders\");\n    }\n}\n";
+    let found = assess_files(&[
+        (
+            "src/Shop/Shop.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\"></Project>\n",
+        ),
+        ("src/Shop/Migrations/20240101000000_DropNote.cs", migration),
+        (
+            "src/Shop/Program.cs",
+            "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n",
+        ),
+    ]);
+    let advice = migration_advice(&found);
+    assert_eq!(advice.len(), 5, "{advice:?}");
+    for (id, text) in &advice {
+        assert!(
+            text.contains("dotnet ef")
+                || text.contains("Down")
+                || text.contains("migrationBuilder"),
+            "{id}: {text}"
+        );
+        assert!(!text.to_lowercase().contains("alembic"), "{id}: {text}");
+    }
+    assert!(action(&found, "DEP-19").contains("`dotnet ef database update 0`"));
+    assert!(action(&found, "DEP-17").contains("remove `Database.Migrate()`"));
 }

@@ -284,13 +284,13 @@ fn advice_platform(facts: &Facts) -> Platform {
 }
 
 /// The migration system a repository's migrations are written for, when there is one (plain
-/// SQL files beside it do not count), in lower case: advice can then use its commands.
+/// SQL files beside it do not count), by its catalog key: advice can then use its commands.
 fn only_migration_system(facts: &Facts) -> Option<String> {
     let systems: Vec<_> = (facts.parsed.migrations.systems.iter())
         .filter(|s| **s != crate::inventory::MigrationSystem::Sql)
         .collect();
     match systems.as_slice() {
-        [only] => Some(format!("{only:?}").to_lowercase()),
+        [only] => Some(only.key().to_string()),
         _ => None,
     }
 }

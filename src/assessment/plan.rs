@@ -79,7 +79,7 @@ pub struct Context<'a> {
     pub size_factor: f64,
     /// The CI platform the recommendations are written for.
     pub platform: Platform,
-    /// The one migration system the repository's migrations are written for, lower case.
+    /// The one migration system the repository's migrations are written for, by its key.
     pub migrations: Option<&'a str>,
     /// The languages of the repository's code, most first: catalog keys and names.
     pub languages: &'a [(&'a str, &'a str)],
@@ -94,11 +94,13 @@ fn languages_for<'a>(ctx: &'a Context, practice: &Practice) -> &'a [(&'a str, &'
         ("rails", ("ruby", "Ruby")),
         ("flyway", ("java", "Java/Kotlin")),
         ("liquibase", ("java", "Java/Kotlin")),
-        ("golangmigrate", ("go", "Go")),
-        ("gocode", ("go", "Go")),
+        ("golang-migrate", ("go", "Go")),
+        ("go-code", ("go", "Go")),
         ("prisma", ("javascript", "JavaScript/TypeScript")),
         ("knex", ("javascript", "JavaScript/TypeScript")),
         ("sqlx", ("rust", "Rust")),
+        ("laravel", ("php", "PHP")),
+        ("ef-core", ("csharp", "C#")),
     ];
     if !practice
         .applies_to

@@ -167,8 +167,8 @@ pub struct Practice {
     /// `recommendation` names GitHub-only files, actions or keys.
     #[serde(default)]
     pub gitlab_recommendation: Option<String>,
-    /// The recommendation in the terms of one migration system (`django`, `rails`), for a
-    /// repository whose migrations are written for that system alone.
+    /// The recommendation in the terms of one migration system (`django`, `laravel`,
+    /// `ef-core`), for a repository whose migrations are written for that system alone.
     #[serde(default)]
     pub recommendation_by_migrations: std::collections::BTreeMap<String, String>,
     /// The recommendation in the terms of one language's tools (`go`, `java`), for a
@@ -214,7 +214,7 @@ pub enum Platform {
 
 impl Practice {
     /// What to change, in the terms of the repository: its migration system when its
-    /// migrations are written for one (lower case, `django`), else the languages its code is
+    /// migrations are written for one (its key, `django`, `ef-core`), else the languages its code is
     /// written in (keys of [`LANGUAGES`] with their names, most code first) when the catalog
     /// words the change for each of them, else its CI platform.
     pub fn recommendation_for(
@@ -363,19 +363,21 @@ pub const LANGUAGES: &[&str] = &[
     "swift",
 ];
 
-/// The migration systems `recommendation_by_migrations` may name: those the inventory
-/// recognises, in lower case.
+/// The migration systems `recommendation_by_migrations` may name: the keys of those the
+/// inventory recognises ([`crate::inventory::MigrationSystem::key`]).
 const MIGRATION_SYSTEMS: &[&str] = &[
     "alembic",
     "django",
     "rails",
     "flyway",
     "liquibase",
-    "golangmigrate",
+    "golang-migrate",
     "prisma",
     "sqlx",
     "knex",
-    "gocode",
+    "laravel",
+    "ef-core",
+    "go-code",
 ];
 
 impl Catalog {

@@ -58,6 +58,28 @@ pub enum MigrationSystem {
     Sql,
 }
 
+impl MigrationSystem {
+    /// The name the catalog keys advice on (`recommendation_by_migrations`): the system's
+    /// name in the JSON schema, kebab-case.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Alembic => "alembic",
+            Self::Django => "django",
+            Self::Rails => "rails",
+            Self::Flyway => "flyway",
+            Self::Liquibase => "liquibase",
+            Self::GolangMigrate => "golang-migrate",
+            Self::Prisma => "prisma",
+            Self::Sqlx => "sqlx",
+            Self::Knex => "knex",
+            Self::Laravel => "laravel",
+            Self::EfCore => "ef-core",
+            Self::GoCode => "go-code",
+            Self::Sql => "sql",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
