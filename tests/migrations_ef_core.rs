@@ -162,3 +162,17 @@ fn migrating_at_start_up_and_reverting_to_zero_in_ci() {
     ]);
     common::expect(&assessment, "DEP-19", State::Absent, &[]);
 }
+
+#[test]
+fn another_tools_classes_in_a_migrations_folder_are_not_ef_core() {
+    let fluent = "using FluentMigrator;\n\n[Migration(20240101000000)]\npublic class AddLogTable : Migration\n{\n    public override void Up()\n    {\n        Create.Table(\"Log\").WithColumn(\"Id\").AsInt64().PrimaryKey();\n    }\n\n    public override void Down()\n    {\n    }\n}\n";
+    let assessment = common::assess_files(&[
+        (
+            "src/Shop/Shop.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n",
+        ),
+        ("src/Shop/Migrations/20240101000000_AddLogTable.cs", fluent),
+    ]);
+    assert!(assessment.inventory.migration_systems.is_empty());
+    assert!(migration_findings(&assessment).is_empty());
+}

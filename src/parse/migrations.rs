@@ -167,6 +167,16 @@ pub fn scan(inventory: &Inventory) -> Migrations {
         let FileKind::Migration(system) = file.kind else {
             continue;
         };
+        // A C# class in a migrations folder that builds no schema belongs to another tool
+        // (FluentMigrator, a seeder); a file that was not read may be EF Core's.
+        let not_ef_core = system == MigrationSystem::EfCore
+            && file
+                .text
+                .as_deref()
+                .is_some_and(|t| !ef_core_ops::is_migration(t));
+        if not_ef_core {
+            continue;
+        }
         out.systems.insert(system);
         let django = system == MigrationSystem::Django
             && file.text.as_deref().is_some_and(django_ops::is_migration);
@@ -271,11 +281,6 @@ fn one(
             one.hazards = laravel_ops::operations(&file.path, text, engine);
         }
         MigrationSystem::EfCore => {
-            // A C# class in a migrations folder that builds no schema (a seeder, another
-            // framework's migration) is not one of Entity Framework Core's.
-            if !ef_core_ops::is_migration(text) {
-                return one;
-            }
             let engine = database_engines::ef_core_engine(inventory, &file.path, text);
             one.hazards = ef_core_ops::operations(&file.path, text, engine);
         }
