@@ -176,3 +176,30 @@ fn another_tools_classes_in_a_migrations_folder_are_not_ef_core() {
     assert!(assessment.inventory.migration_systems.is_empty());
     assert!(migration_findings(&assessment).is_empty());
 }
+
+#[test]
+fn a_schema_created_at_start_up_is_no_versioned_migration() {
+    let program = "var app = WebApplication.CreateBuilder(args).Build();\nusing (var scope = app.Services.CreateScope())\n{\n    await scope.ServiceProvider.GetRequiredService<ShopContext>().Database.EnsureCreatedAsync();\n}\napp.Run();\n";
+    let assessment = common::assess_files(&[
+        (
+            "src/Shop/Shop.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <ItemGroup>\n    <PackageReference Include=\"Npgsql.EntityFrameworkCore.PostgreSQL\" Version=\"8.0.2\" />\n  </ItemGroup>\n</Project>\n",
+        ),
+        ("src/Shop/Program.cs", program),
+        ("compose.yaml", "services:\n  db:\n    image: postgres:16\n"),
+    ]);
+    common::expect(
+        &assessment,
+        "DEP-16",
+        State::Mentioned,
+        &[
+            "the schema is created at startup (EnsureCreatedAsync) instead of by versioned migrations",
+        ],
+    );
+    assert_eq!(
+        common::practice(&assessment, "DEP-16").evidence[0]
+            .location
+            .to_string(),
+        "src/Shop/Program.cs:4:76"
+    );
+}

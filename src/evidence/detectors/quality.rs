@@ -142,22 +142,32 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
 pub fn versioned_migrations(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> {
     let migrations = &facts.parsed.migrations;
     if migrations.systems.is_empty() {
+        // SQLAlchemy's `metadata.create_all(...)` and Entity Framework Core's
+        // `Database.EnsureCreated()` (or `EnsureCreatedAsync()`) build the schema from the models
+        // as the application starts.
         let create_all = facts
             .inventory
             .texts()
             .filter(|(f, _)| f.kind == FileKind::Source)
             .find_map(|(f, t)| {
-                let at = t.find(".create_all(")?;
-                Some(crate::evidence::location_at(&f.path, t, at + 1, at + 11))
+                let (call, at) = [".create_all(", ".EnsureCreated(", ".EnsureCreatedAsync("]
+                    .iter()
+                    .find_map(|call| Some((*call, t.find(call)?)))?;
+                let name = &call[1..call.len() - 1];
+                let location =
+                    crate::evidence::location_at(&f.path, t, at + 1, at + call.len() - 1);
+                Some((name, location))
             });
         return match create_all {
-            Some(location) => {
-                let reason = "the schema is created at startup (create_all) instead of by versioned migrations".to_string();
+            Some((name, location)) => {
+                let reason = format!(
+                    "the schema is created at startup ({name}) instead of by versioned migrations"
+                );
                 let e = evidence(
                     facts,
                     State::Mentioned,
                     location,
-                    "schema created by create_all()",
+                    format!("schema created by {name}()"),
                     Some(reason.clone()),
                 );
                 verdict(State::Mentioned, Some(reason), vec![e])

@@ -51,6 +51,7 @@ pub struct FileScan {
 const READ_LATER: &[(&str, &str)] = &[
     ("#[test]", ".rs"),
     (".create_all(", ""),
+    (".EnsureCreated", ".cs"),
     ("StrongMigrations.start_after", ""),
     // A Laravel application's connections, which say what database its migrations run on.
     ("driver", "database.php"),
