@@ -364,6 +364,7 @@ fn laravel_migrations_get_laravel_advice() {
     }
     assert!(action(&found, "DEP-19").contains("`php artisan migrate:rollback --force`"));
     assert!(action(&found, "DEP-17").contains("`php artisan migrate --force` once per release"));
+    assert!(action(&found, "DEP-21").contains("before `php artisan migrate --force`"));
 }
 
 /// An Entity Framework Core service is told about migration bundles, `Down` and
@@ -395,4 +396,5 @@ fn ef_core_migrations_get_ef_core_advice() {
     }
     assert!(action(&found, "DEP-19").contains("`dotnet ef database update 0`"));
     assert!(action(&found, "DEP-17").contains("remove `Database.Migrate()`"));
+    assert!(action(&found, "DEP-21").contains("before the migration bundle"));
 }
