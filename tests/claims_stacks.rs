@@ -1,0 +1,111 @@
+//! Ruby, PHP and .NET applications credited for what their own tools show (a test runner
+//! called through a versioned PHP interpreter, PHPStan, a Rake task, the .NET SDK, and the
+//! libraries and configuration of Rails, Laravel and ASP.NET Core), each claim pinned to its
+//! state and the line it cites.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::{assess_files, expect, practice};
+use shipready::assessment::model::Assessment;
+use shipready::evidence::State;
+
+/// The path and line of a practice's first piece of evidence.
+fn cited(a: &Assessment, id: &str) -> (String, usize) {
+    let at = &practice(a, id).evidence[0].location;
+    (at.path.clone(), at.line)
+}
+
+/// A Laravel application: its manifest and a model.
+const LARAVEL: &[(&str, &str)] = &[
+    (
+        "composer.json",
+        "{\n    \"name\": \"acme/wiki\",\n    \"require\": {\n        \"php\": \"^8.1\",\n        \"laravel/framework\": \"^10.10\"\n    },\n    \"require-dev\": {\n        \"phpunit/phpunit\": \"^10.0\"\n    }\n}\n",
+    ),
+    (
+        "app/Models/Page.php",
+        "<?php\n\nnamespace App\\Models;\n\nuse Illuminate\\Database\\Eloquent\\Model;\n\nclass Page extends Model\n{\n}\n",
+    ),
+];
+
+fn laravel_with(more: &[(&str, &str)]) -> Assessment {
+    let mut files = LARAVEL.to_vec();
+    files.extend_from_slice(more);
+    assess_files(&files)
+}
+
+/// PHPUnit run through the interpreter of the matrix's PHP version (`php8.3`,
+/// `php${{ matrix.php }}`) runs the tests; so does `vendor/bin/phpunit` without `./`.
+#[test]
+fn phpunit_through_a_versioned_php_interpreter_runs_the_tests() {
+    let workflow = |command: &str| {
+        format!(
+            "name: test-php\non:\n  pull_request:\n  push:\n    branches: [main]\njobs:\n  build:\n    \
+             runs-on: ubuntu-22.04\n    strategy:\n      matrix:\n        php: ['8.1', '8.2', '8.3']\n    steps:\n    \
+             - uses: actions/checkout@v4\n    - uses: shivammathur/setup-php@v2\n      with:\n        \
+             php-version: ${{{{ matrix.php }}}}\n    - run: composer install --prefer-dist --no-interaction\n    \
+             - name: Run tests\n      run: {command}\n"
+        )
+    };
+    for command in [
+        "php${{ matrix.php }} ./vendor/bin/phpunit",
+        "php8.3 vendor/bin/phpunit",
+        "php -d memory_limit=-1 vendor/bin/pest --parallel",
+        "vendor/bin/phpunit",
+        "php artisan test",
+    ] {
+        let text = workflow(command);
+        let a = laravel_with(&[(".github/workflows/test-php.yml", &text)]);
+        expect(&a, "TST-02", State::Present, &[]);
+        assert_eq!(
+            cited(&a, "TST-02"),
+            (".github/workflows/test-php.yml".to_string(), 19),
+            "{command}"
+        );
+    }
+    for command in [
+        "composer require --dev phpunit/phpunit",
+        "echo vendor/bin/phpunit",
+        "phpx vendor/bin/phpunit-watcher",
+    ] {
+        let text = workflow(command);
+        let a = laravel_with(&[(".github/workflows/test-php.yml", &text)]);
+        assert_eq!(practice(&a, "TST-02").state, State::Absent, "{command}");
+    }
+}
+
+/// PHPStan run in CI (by path, or through the composer script named for it) is a type-check
+/// gate; its configuration alone is only mentioned, and installing it runs nothing.
+#[test]
+fn phpstan_in_ci_is_a_type_check_gate() {
+    let workflow = |command: &str| {
+        format!(
+            "name: analyse-php\non:\n  pull_request:\njobs:\n  build:\n    runs-on: ubuntu-22.04\n    steps:\n    \
+             - uses: actions/checkout@v4\n    - run: composer install --no-interaction\n    - run: {command}\n"
+        )
+    };
+    let config = (
+        "phpstan.neon.dist",
+        "includes:\n    - ./vendor/larastan/larastan/extension.neon\nparameters:\n    level: 1\n",
+    );
+    for command in [
+        "vendor/bin/phpstan analyse --memory-limit=2G",
+        "php8.3 ./vendor/bin/phpstan",
+        "composer check-static",
+        "./vendor/bin/psalm --no-progress",
+    ] {
+        let text = workflow(command);
+        let a = laravel_with(&[config, (".github/workflows/analyse-php.yml", &text)]);
+        expect(&a, "AUT-09", State::Present, &[]);
+        assert_eq!(
+            cited(&a, "AUT-09"),
+            (".github/workflows/analyse-php.yml".to_string(), 10),
+            "{command}"
+        );
+    }
+    let text = workflow("composer require --dev phpstan/phpstan");
+    let a = laravel_with(&[config, (".github/workflows/analyse-php.yml", &text)]);
+    expect(&a, "AUT-09", State::Mentioned, &[]);
+    assert_eq!(cited(&a, "AUT-09"), ("phpstan.neon.dist".to_string(), 1));
+}
