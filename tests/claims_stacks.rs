@@ -109,3 +109,61 @@ fn phpstan_in_ci_is_a_type_check_gate() {
     expect(&a, "AUT-09", State::Mentioned, &[]);
     assert_eq!(cited(&a, "AUT-09"), ("phpstan.neon.dist".to_string(), 1));
 }
+
+/// A package.json whose `"scripts": {}` is empty gives developers no command. CI building a
+/// .NET solution runs what its build file describes; a Rake task is Ruby's Makefile target.
+#[test]
+fn empty_scripts_script_nothing_and_sdk_or_rake_builds_do() {
+    let package = "{\n  \"name\": \"eshop\",\n  \"version\": \"1.0.0\",\n  \"directories\": {\n    \"test\": \"tests\"\n  },\n  \
+        \"scripts\": {},\n  \"devDependencies\": {\n    \"@playwright/test\": \"^1.42.1\"\n  }\n}\n";
+    let project = (
+        "src/Catalog.API/Catalog.API.csproj",
+        "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <PropertyGroup>\n    <TargetFramework>net9.0</TargetFramework>\n  </PropertyGroup>\n</Project>\n",
+    );
+    let a = assess_files(&[("package.json", package), project]);
+    expect(&a, "AUT-03", State::Absent, &[]);
+    let scripted = package.replace(
+        "\"scripts\": {},",
+        "\"scripts\": {\n    \"test\": \"playwright test\"\n  },",
+    );
+    let a = assess_files(&[("package.json", &scripted), project]);
+    expect(&a, "AUT-03", State::Partial, &[]);
+    assert_eq!(cited(&a, "AUT-03"), ("package.json".to_string(), 7));
+    // The evidence ends on the line it cites, not in the first script below it.
+    assert_eq!(practice(&a, "AUT-03").evidence[0].location.end_line, 7);
+
+    let workflow = "name: eShop Pull Request Validation\non:\n  pull_request:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    \
+        steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-dotnet@v4\n      - name: Build\n        \
+        run: dotnet build eShop.Web.slnf\n";
+    let a = assess_files(&[
+        ("package.json", package),
+        project,
+        (".github/workflows/pr-validation.yml", workflow),
+    ]);
+    expect(&a, "AUT-03", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "AUT-03"),
+        (".github/workflows/pr-validation.yml".to_string(), 11)
+    );
+
+    let gemfile = (
+        "Gemfile",
+        "source \"https://rubygems.org\"\n\ngem \"rails\", \"~> 8.0\"\n",
+    );
+    let rakefile = (
+        "Rakefile",
+        "require_relative \"config/application\"\n\nRails.application.load_tasks\n",
+    );
+    let a = assess_files(&[gemfile, rakefile]);
+    expect(&a, "AUT-03", State::Partial, &[]);
+    assert_eq!(cited(&a, "AUT-03"), ("Rakefile".to_string(), 1));
+    let lint = "name: Lint\non:\n  pull_request:\njobs:\n  importmap:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+        - uses: actions/checkout@v4\n      - uses: ruby/setup-ruby@v1\n        with:\n          bundler-cache: true\n      \
+        - run: bundle exec rake importmap:verify\n";
+    let a = assess_files(&[gemfile, rakefile, (".github/workflows/lint.yml", lint)]);
+    expect(&a, "AUT-03", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "AUT-03"),
+        (".github/workflows/lint.yml".to_string(), 12)
+    );
+}
