@@ -29,6 +29,7 @@ const LARAVEL: &[(&str, &str)] = &[
     ),
 ];
 
+/// The Laravel application with `more` files; one of the same path replaces the base file.
 fn laravel_with(more: &[(&str, &str)]) -> Assessment {
     let mut files = LARAVEL.to_vec();
     files.extend_from_slice(more);
@@ -165,5 +166,120 @@ fn empty_scripts_script_nothing_and_sdk_or_rake_builds_do() {
     assert_eq!(
         cited(&a, "AUT-03"),
         (".github/workflows/lint.yml".to_string(), 12)
+    );
+}
+
+/// A Rails application shipped as an image.
+const RAILS: &[(&str, &str)] = &[
+    (
+        "Gemfile",
+        "source \"https://rubygems.org\"\n\ngem \"rails\", \"~> 8.0\"\ngem \"pg\"\n",
+    ),
+    (
+        "Dockerfile",
+        "FROM ruby:3.4-slim\nWORKDIR /rails\nCOPY . .\nUSER 1000:1000\nCMD [\"bin/rails\", \"server\"]\n",
+    ),
+    (
+        "app/models/gem_version.rb",
+        "class GemVersion < ApplicationRecord\n  belongs_to :rubygem\nend\n",
+    ),
+];
+
+/// The Rails application with `more` files; one of the same path replaces the base file.
+fn rails_with(more: &[(&str, &str)]) -> Assessment {
+    let mut files = RAILS.to_vec();
+    files.extend_from_slice(more);
+    assess_files(&files)
+}
+
+/// An ASP.NET Core service shipped as an image.
+fn aspnet_with(more: &[(&str, &str)]) -> Assessment {
+    let mut files = vec![
+        (
+            "src/Ordering.API/Ordering.API.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <PropertyGroup>\n    <TargetFramework>net9.0</TargetFramework>\n  </PropertyGroup>\n</Project>\n",
+        ),
+        (
+            "src/Ordering.API/Dockerfile",
+            "FROM mcr.microsoft.com/dotnet/aspnet:9.0-noble-chiseled\nWORKDIR /app\nCOPY publish/ .\nENTRYPOINT [\"dotnet\", \"Ordering.API.dll\"]\n",
+        ),
+        (
+            "src/Ordering.API/Apis/OrdersApi.cs",
+            "namespace Ordering.API;\n\npublic static class OrdersApi\n{\n}\n",
+        ),
+        (
+            "src/Ordering.API/Model/Order.cs",
+            "namespace Ordering.API.Model;\n\npublic record Order(int Id);\n",
+        ),
+    ];
+    files.extend_from_slice(more);
+    assess_files(&files)
+}
+
+/// Rails' semantic logger writing JSON to stdout, and the .NET JSON console logger, are
+/// structured logging; the gem alone is mentioned, lograge without its JSON formatter and
+/// Serilog without one are partial.
+#[test]
+fn ruby_and_dotnet_json_loggers_are_structured_logging() {
+    let gemfile = "source \"https://rubygems.org\"\n\ngem \"rails\", \"~> 8.0\"\ngem \"rails_semantic_logger\", \"~> 5.1\"\n";
+    let production = "Rails.application.configure do\n  config.log_level = ENV.fetch(\"RAILS_LOG_LEVEL\", \"info\")\n  \
+        config.rails_semantic_logger.semantic = true\n  config.rails_semantic_logger.appenders do |appenders|\n    \
+        appenders.add(io: $stdout, formatter: :json)\n  end\nend\n";
+    let a = rails_with(&[("Gemfile", gemfile)]);
+    expect(&a, "MON-01", State::Mentioned, &[]);
+    assert_eq!(cited(&a, "MON-01"), ("Gemfile".to_string(), 4));
+    let a = rails_with(&[
+        ("Gemfile", gemfile),
+        ("config/environments/production.rb", production),
+    ]);
+    expect(&a, "MON-01", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-01"),
+        ("config/environments/production.rb".to_string(), 5)
+    );
+    let lograge = "Rails.application.configure do\n  config.lograge.enabled = true\nend\n";
+    let a = rails_with(&[("config/environments/production.rb", lograge)]);
+    expect(&a, "MON-01", State::Partial, &["key=value"]);
+    assert_eq!(
+        cited(&a, "MON-01"),
+        ("config/environments/production.rb".to_string(), 2)
+    );
+
+    let logging = "<?php\n\nuse Monolog\\Formatter\\JsonFormatter;\n\nreturn [\n    'channels' => [\n        'stderr' => [\n            \
+        'driver' => 'monolog',\n            'formatter' => JsonFormatter::class,\n        ],\n    ],\n];\n";
+    let a = laravel_with(&[
+        (
+            "Dockerfile",
+            "FROM php:8.3-fpm-alpine\nCOPY . /var/www/html\nUSER www-data\n",
+        ),
+        ("config/logging.php", logging),
+    ]);
+    expect(&a, "MON-01", State::Present, &[]);
+    assert_eq!(cited(&a, "MON-01"), ("config/logging.php".to_string(), 9));
+
+    let program = |logging: &str| {
+        format!(
+            "var builder = WebApplication.CreateBuilder(args);\n\n{logging}\n\nvar app = builder.Build();\napp.Run();\n"
+        )
+    };
+    let json = program("builder.Logging.ClearProviders();\nbuilder.Logging.AddJsonConsole();");
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &json)]);
+    expect(&a, "MON-01", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-01"),
+        ("src/Ordering.API/Program.cs".to_string(), 4)
+    );
+    let serilog =
+        program("builder.Host.UseSerilog((context, logger) => logger.WriteTo.Console());");
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &serilog)]);
+    expect(&a, "MON-01", State::Partial, &["no JSON formatter"]);
+    let compact = program(
+        "builder.Host.UseSerilog((context, logger) => logger.WriteTo.Console(new CompactJsonFormatter()));",
+    );
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &compact)]);
+    expect(&a, "MON-01", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-01"),
+        ("src/Ordering.API/Program.cs".to_string(), 3)
     );
 }
