@@ -283,3 +283,65 @@ fn ruby_and_dotnet_json_loggers_are_structured_logging() {
         ("src/Ordering.API/Program.cs".to_string(), 3)
     );
 }
+
+/// StatsD calls push metrics to an agent outside the repository: partial. A Prometheus
+/// exporter mounted by the application, prometheus-net's endpoint or the OpenTelemetry
+/// scraping endpoint expose them; OpenTelemetry metrics with no endpoint are partial.
+#[test]
+fn statsd_is_partial_and_ruby_and_dotnet_exporters_expose_metrics() {
+    let gemfile = "source \"https://rubygems.org\"\n\ngem \"rails\", \"~> 8.0\"\ngem \"dogstatsd-ruby\", \"~> 5.7\"\ngem \"statsd-instrument\", \"~> 3.11\"\n";
+    let a = rails_with(&[("Gemfile", gemfile)]);
+    expect(&a, "MON-05", State::Mentioned, &[]);
+    assert_eq!(cited(&a, "MON-05"), ("Gemfile".to_string(), 4));
+    let sessions = "class SessionsController < ApplicationController\n  def create\n    if verified?\n      \
+        StatsD.increment \"login.success\"\n    end\n  end\nend\n";
+    let a = rails_with(&[
+        ("Gemfile", gemfile),
+        ("app/controllers/sessions_controller.rb", sessions),
+    ]);
+    expect(&a, "MON-05", State::Partial, &["StatsD agent"]);
+    assert_eq!(
+        cited(&a, "MON-05"),
+        ("app/controllers/sessions_controller.rb".to_string(), 4)
+    );
+    let routes = "Rails.application.routes.draw do\n  mount Yabeda::Prometheus::Exporter, at: \"/metrics\"\nend\n";
+    let a = rails_with(&[("config/routes.rb", routes)]);
+    expect(&a, "MON-05", State::Present, &[]);
+    assert_eq!(cited(&a, "MON-05"), ("config/routes.rb".to_string(), 2));
+
+    let program = |setup: &str| {
+        format!("var builder = WebApplication.CreateBuilder(args);\n{setup}\napp.Run();\n")
+    };
+    let otel = program(
+        "builder.Services.AddOpenTelemetry()\n    .WithMetrics(metrics => metrics.AddMeter(\"Ordering\"));\nvar app = builder.Build();",
+    );
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &otel)]);
+    expect(
+        &a,
+        "MON-05",
+        State::Partial,
+        &["MapPrometheusScrapingEndpoint"],
+    );
+    assert_eq!(
+        cited(&a, "MON-05"),
+        ("src/Ordering.API/Program.cs".to_string(), 3)
+    );
+    let scraped = otel.replace(
+        "var app = builder.Build();",
+        "var app = builder.Build();\napp.MapPrometheusScrapingEndpoint();",
+    );
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &scraped)]);
+    expect(&a, "MON-05", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-05"),
+        ("src/Ordering.API/Program.cs".to_string(), 5)
+    );
+    let prometheus_net =
+        program("var app = builder.Build();\napp.UseHttpMetrics();\napp.MapMetrics();");
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &prometheus_net)]);
+    expect(&a, "MON-05", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-05"),
+        ("src/Ordering.API/Program.cs".to_string(), 3)
+    );
+}
