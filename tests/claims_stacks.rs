@@ -345,3 +345,47 @@ fn statsd_is_partial_and_ruby_and_dotnet_exporters_expose_metrics() {
         ("src/Ordering.API/Program.cs".to_string(), 3)
     );
 }
+
+/// The datadog gem traces what `c.tracing.instrument` enables; configured without an
+/// integration it is partial. OpenTelemetry .NET traces exported over OTLP are tracing;
+/// `.WithTracing` with no exporter is partial.
+#[test]
+fn the_datadog_gem_and_opentelemetry_dotnet_trace() {
+    let datadog = "require \"datadog/kit/identity\"\n\nDatadog.configure do |c|\n  c.service = \"rubygems.org\"\n  \
+        c.tracing.enabled = true\n  c.tracing.instrument :pg, comment_propagation: \"full\"\n  c.tracing.instrument :rails\nend\n";
+    let a = rails_with(&[("config/initializers/datadog.rb", datadog)]);
+    expect(&a, "MON-07", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-07"),
+        ("config/initializers/datadog.rb".to_string(), 6)
+    );
+    let untraced = "Datadog.configure do |c|\n  c.profiling.enabled = true\nend\n";
+    let a = rails_with(&[("config/initializers/datadog.rb", untraced)]);
+    expect(&a, "MON-07", State::Partial, &["no tracing integration"]);
+    assert_eq!(
+        cited(&a, "MON-07"),
+        ("config/initializers/datadog.rb".to_string(), 1)
+    );
+
+    let defaults = "public static class Extensions\n{\n    public static IHostApplicationBuilder ConfigureOpenTelemetry(this IHostApplicationBuilder builder)\n    {\n        \
+        builder.Services.AddOpenTelemetry()\n            .WithTracing(tracing =>\n            {\n                \
+        tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();\n            });\n        \
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddOtlpExporter());\n        \
+        return builder;\n    }\n}\n";
+    let a = aspnet_with(&[("src/ServiceDefaults/Extensions.cs", defaults)]);
+    expect(&a, "MON-07", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-07"),
+        ("src/ServiceDefaults/Extensions.cs".to_string(), 10)
+    );
+    let unexported = defaults.replace(
+        "        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddOtlpExporter());\n",
+        "",
+    );
+    let a = aspnet_with(&[("src/ServiceDefaults/Extensions.cs", &unexported)]);
+    expect(&a, "MON-07", State::Partial, &["no OTLP exporter"]);
+    assert_eq!(
+        cited(&a, "MON-07"),
+        ("src/ServiceDefaults/Extensions.cs".to_string(), 6)
+    );
+}
