@@ -389,3 +389,51 @@ fn the_datadog_gem_and_opentelemetry_dotnet_trace() {
         ("src/ServiceDefaults/Extensions.cs".to_string(), 6)
     );
 }
+
+/// Rails' `/up` route, Laravel's health route and ASP.NET Core's `MapHealthChecks` are
+/// health endpoints no orchestrator is seen using (partial); `AddHealthChecks` alone
+/// registers checks that no endpoint serves (mentioned).
+#[test]
+fn rails_and_aspnet_health_endpoints_are_partial_health_checks() {
+    let routes = "Rails.application.routes.draw do\n  resources :rubygems\n  \
+        get \"up\" => \"rails/health#show\", as: :rails_health_check\nend\n";
+    let a = rails_with(&[("config/routes.rb", routes)]);
+    expect(&a, "DEP-05", State::Partial, &["no orchestrator uses it"]);
+    assert_eq!(cited(&a, "DEP-05"), ("config/routes.rb".to_string(), 3));
+
+    let bootstrap = "<?php\n\nreturn Application::configure(basePath: dirname(__DIR__))\n    ->withRouting(\n        \
+        web: __DIR__.'/../routes/web.php',\n        health: '/up',\n    )\n    ->create();\n";
+    let a = laravel_with(&[
+        (
+            "Dockerfile",
+            "FROM php:8.3-fpm-alpine\nCOPY . /var/www/html\nUSER www-data\n",
+        ),
+        ("bootstrap/app.php", bootstrap),
+    ]);
+    expect(&a, "DEP-05", State::Partial, &[]);
+    assert_eq!(cited(&a, "DEP-05"), ("bootstrap/app.php".to_string(), 6));
+
+    let registered = "var builder = WebApplication.CreateBuilder(args);\nbuilder.Services.AddHealthChecks()\n    \
+        .AddCheck(\"self\", () => HealthCheckResult.Healthy(), [\"live\"]);\nvar app = builder.Build();\napp.Run();\n";
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", registered)]);
+    expect(
+        &a,
+        "DEP-05",
+        State::Mentioned,
+        &["no endpoint serving them"],
+    );
+    assert_eq!(
+        cited(&a, "DEP-05"),
+        ("src/Ordering.API/Program.cs".to_string(), 2)
+    );
+    let mapped = registered.replace(
+        "app.Run();",
+        "app.MapHealthChecks(\"/health\");\napp.Run();",
+    );
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", &mapped)]);
+    expect(&a, "DEP-05", State::Partial, &["no orchestrator uses it"]);
+    assert_eq!(
+        cited(&a, "DEP-05"),
+        ("src/Ordering.API/Program.cs".to_string(), 5)
+    );
+}
