@@ -437,3 +437,45 @@ fn rails_and_aspnet_health_endpoints_are_partial_health_checks() {
         ("src/Ordering.API/Program.cs".to_string(), 5)
     );
 }
+
+/// Models audited by the audited or paper_trail gems, or by laravel-auditing, keep a change
+/// history: partial audit logging, as django-simple-history is. A column named `audited_at`
+/// is not the macro.
+#[test]
+fn audited_models_are_partial_audit_logging() {
+    let model = |body: &str| {
+        format!("class ApiKey < ApplicationRecord\n  belongs_to :owner\n{body}\nend\n")
+    };
+    for (body, line) in [
+        ("  audited", 3),
+        (
+            "  audited only: [:name, :scopes], associated_with: :owner",
+            3,
+        ),
+        ("  has_paper_trail", 3),
+    ] {
+        let text = model(body);
+        let a = rails_with(&[("app/models/api_key.rb", &text)]);
+        expect(&a, "MON-04", State::Partial, &["data-change history"]);
+        assert_eq!(
+            cited(&a, "MON-04"),
+            ("app/models/api_key.rb".to_string(), line)
+        );
+    }
+    let text = model("  def touch_audit\n    audited_at = Time.current\n  end");
+    let a = rails_with(&[("app/models/api_key.rb", &text)]);
+    expect(&a, "MON-04", State::Absent, &[]);
+
+    let auditable = "<?php\n\nnamespace App\\Models;\n\nuse Illuminate\\Database\\Eloquent\\Model;\n\
+        use OwenIt\\Auditing\\Contracts\\Auditable;\n\nclass Page extends Model implements Auditable\n{\n    \
+        use \\OwenIt\\Auditing\\Auditable;\n}\n";
+    let a = laravel_with(&[
+        (
+            "Dockerfile",
+            "FROM php:8.3-fpm-alpine\nCOPY . /var/www/html\nUSER www-data\n",
+        ),
+        ("app/Models/Page.php", auditable),
+    ]);
+    expect(&a, "MON-04", State::Partial, &[]);
+    assert_eq!(cited(&a, "MON-04"), ("app/Models/Page.php".to_string(), 6));
+}
