@@ -479,3 +479,39 @@ fn audited_models_are_partial_audit_logging() {
     expect(&a, "MON-04", State::Partial, &[]);
     assert_eq!(cited(&a, "MON-04"), ("app/Models/Page.php".to_string(), 6));
 }
+
+/// Laravel's model factories and fakerphp/faker, factory_bot in a Gemfile, and Bogus in .NET
+/// tests generate test data.
+#[test]
+fn php_ruby_and_dotnet_factories_generate_test_data() {
+    let factory = "<?php\n\nnamespace Database\\Factories\\Entities\\Models;\n\nclass PageFactory extends Factory\n{\n}\n";
+    let a = laravel_with(&[(
+        "database/factories/Entities/Models/PageFactory.php",
+        factory,
+    )]);
+    expect(&a, "TST-16", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "TST-16").0,
+        "database/factories/Entities/Models/PageFactory.php"
+    );
+    let composer = LARAVEL[0].1.replace(
+        "\"phpunit/phpunit\": \"^10.0\"",
+        "\"fakerphp/faker\": \"^1.21\",\n        \"phpunit/phpunit\": \"^10.0\"",
+    );
+    let a = laravel_with(&[("composer.json", &composer)]);
+    expect(&a, "TST-16", State::Present, &[]);
+    assert_eq!(cited(&a, "TST-16"), ("composer.json".to_string(), 8));
+
+    let gemfile = "source \"https://rubygems.org\"\n\ngem \"rails\", \"~> 8.0\"\n\ngroup :test do\n  gem \"factory_bot_rails\", \"~> 6.5\"\nend\n";
+    let a = rails_with(&[("Gemfile", gemfile)]);
+    expect(&a, "TST-16", State::Present, &[]);
+    assert_eq!(cited(&a, "TST-16"), ("Gemfile".to_string(), 6));
+
+    let test = "using Bogus;\nusing Xunit;\n\nnamespace Ordering.UnitTests;\n\npublic class OrderTests\n{\n}\n";
+    let a = aspnet_with(&[("tests/Ordering.UnitTests/OrderTests.cs", test)]);
+    expect(&a, "TST-16", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "TST-16"),
+        ("tests/Ordering.UnitTests/OrderTests.cs".to_string(), 1)
+    );
+}
