@@ -515,3 +515,44 @@ fn php_ruby_and_dotnet_factories_generate_test_data() {
         ("tests/Ordering.UnitTests/OrderTests.cs".to_string(), 1)
     );
 }
+
+/// Bundler set to frozen or deployment mode before it installs (`bundle config set frozen
+/// true`, `BUNDLE_DEPLOYMENT`) refuses to change Gemfile.lock: a frozen install.
+#[test]
+fn bundler_in_frozen_or_deployment_mode_installs_frozen() {
+    let lock = (
+        "Gemfile.lock",
+        "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (8.0.2)\n\nBUNDLED WITH\n   2.6.9\n",
+    );
+    let workflow = |install: &str| {
+        format!(
+            "name: Tests\non:\n  pull_request:\njobs:\n  rails:\n    runs-on: ubuntu-24.04\n    steps:\n      \
+             - uses: actions/checkout@v4\n      - uses: ruby/setup-ruby@v1\n      - run: {install}\n      \
+             - run: bin/rails test\n"
+        )
+    };
+    let loose = workflow("bundle install");
+    let a = rails_with(&[lock, (".github/workflows/test.yml", &loose)]);
+    expect(
+        &a,
+        "AUT-04",
+        State::Partial,
+        &["never installs in frozen mode"],
+    );
+    for install in [
+        "bundle config set --local frozen true && bundle install",
+        "bundle config set deployment 'true' && bundle install",
+        "BUNDLE_DEPLOYMENT=1 bundle install",
+    ] {
+        let text = workflow(install);
+        let a = rails_with(&[lock, (".github/workflows/test.yml", &text)]);
+        expect(&a, "AUT-04", State::Present, &[]);
+        let frozen: Vec<(String, usize)> = (practice(&a, "AUT-04").evidence.iter())
+            .map(|e| (e.location.path.clone(), e.location.line))
+            .collect();
+        assert!(
+            frozen.contains(&(".github/workflows/test.yml".to_string(), 10)),
+            "{install}: {frozen:?}"
+        );
+    }
+}
