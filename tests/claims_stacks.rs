@@ -556,3 +556,38 @@ fn bundler_in_frozen_or_deployment_mode_installs_frozen() {
         );
     }
 }
+
+/// PHP_CodeSniffer, PHP-CS-Fixer in dry-run mode and the composer lint script are a lint gate;
+/// phpcs.xml alone is only mentioned, and phpcbf, which rewrites the files, checks nothing.
+#[test]
+fn php_linters_in_ci_are_a_lint_gate() {
+    let workflow = |command: &str| {
+        format!(
+            "name: lint-php\non:\n  pull_request:\njobs:\n  build:\n    runs-on: ubuntu-22.04\n    steps:\n    \
+             - uses: actions/checkout@v4\n    - run: composer install --no-interaction\n    - run: {command}\n"
+        )
+    };
+    let config = (
+        "phpcs.xml",
+        "<?xml version=\"1.0\"?>\n<ruleset name=\"Wiki\">\n    <rule ref=\"PSR12\"/>\n</ruleset>\n",
+    );
+    for command in [
+        "composer lint",
+        "./vendor/bin/phpcs",
+        "vendor/bin/php-cs-fixer fix --dry-run --diff",
+        "vendor/bin/pint --test",
+    ] {
+        let text = workflow(command);
+        let a = laravel_with(&[config, (".github/workflows/lint-php.yml", &text)]);
+        expect(&a, "AUT-08", State::Present, &[]);
+        assert_eq!(
+            cited(&a, "AUT-08"),
+            (".github/workflows/lint-php.yml".to_string(), 10),
+            "{command}"
+        );
+    }
+    let text = workflow("vendor/bin/phpcbf");
+    let a = laravel_with(&[config, (".github/workflows/lint-php.yml", &text)]);
+    expect(&a, "AUT-08", State::Mentioned, &[]);
+    assert_eq!(cited(&a, "AUT-08"), ("phpcs.xml".to_string(), 1));
+}
