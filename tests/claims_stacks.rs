@@ -591,3 +591,35 @@ fn php_linters_in_ci_are_a_lint_gate() {
     expect(&a, "AUT-08", State::Mentioned, &[]);
     assert_eq!(cited(&a, "AUT-08"), ("phpcs.xml".to_string(), 1));
 }
+
+/// JUnit XML from PHPUnit (on the command line or in phpunit.xml) and TRX from `dotnet test`
+/// are test reports, partial until a step publishes them with a pass-rate rule.
+#[test]
+fn phpunit_junit_and_dotnet_trx_reports_are_test_reports() {
+    let workflow = |command: &str| {
+        format!(
+            "name: tests\non:\n  pull_request:\njobs:\n  test:\n    runs-on: ubuntu-22.04\n    steps:\n    \
+             - uses: actions/checkout@v4\n    - run: {command}\n"
+        )
+    };
+    let phpunit = workflow("vendor/bin/phpunit --log-junit junit.xml");
+    let a = laravel_with(&[(".github/workflows/tests.yml", &phpunit)]);
+    expect(&a, "TST-08", State::Partial, &[]);
+    assert_eq!(
+        cited(&a, "TST-08"),
+        (".github/workflows/tests.yml".to_string(), 9)
+    );
+    let config = "<phpunit bootstrap=\"vendor/autoload.php\">\n    <logging>\n        \
+        <junit outputFile=\"build/junit.xml\"/>\n    </logging>\n</phpunit>\n";
+    let a = laravel_with(&[("phpunit.xml", config)]);
+    expect(&a, "TST-08", State::Partial, &[]);
+    assert_eq!(cited(&a, "TST-08"), ("phpunit.xml".to_string(), 3));
+
+    let dotnet = workflow("dotnet test --logger trx --results-directory TestResults");
+    let a = aspnet_with(&[(".github/workflows/tests.yml", &dotnet)]);
+    expect(&a, "TST-08", State::Partial, &[]);
+    assert_eq!(
+        cited(&a, "TST-08"),
+        (".github/workflows/tests.yml".to_string(), 9)
+    );
+}
