@@ -623,3 +623,50 @@ fn phpunit_junit_and_dotnet_trx_reports_are_test_reports() {
         (".github/workflows/tests.yml".to_string(), 9)
     );
 }
+
+/// Rails' force_ssl (which sends HSTS) and content security policy, ASP.NET Core's HSTS and a
+/// CSP header set by a Laravel middleware are security headers; rack-attack throttles, the
+/// throttle middleware and ASP.NET Core's rate limiter alone are partial hardening.
+#[test]
+fn rails_laravel_and_aspnet_hardening_is_seen() {
+    let production = "Rails.application.configure do\n  config.force_ssl = true\nend\n";
+    let a = rails_with(&[("config/environments/production.rb", production)]);
+    expect(&a, "SEC-30", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "SEC-30"),
+        ("config/environments/production.rb".to_string(), 2)
+    );
+    let rack_attack = "class Rack::Attack\n  throttle(\"clearance/ip\", limit: 100, period: 10.minutes) do |req|\n    \
+        req.ip if req.path.start_with?(\"/session\")\n  end\nend\n";
+    let a = rails_with(&[("config/initializers/rack_attack.rb", rack_attack)]);
+    expect(&a, "SEC-30", State::Partial, &[]);
+    assert_eq!(
+        cited(&a, "SEC-30"),
+        ("config/initializers/rack_attack.rb".to_string(), 2)
+    );
+
+    let middleware = "<?php\n\nclass ApplyCspRules\n{\n    public function handle($request, $next)\n    {\n        \
+        $response = $next($request);\n        $response->headers->set('Content-Security-Policy', $this->header(), false);\n        \
+        return $response;\n    }\n}\n";
+    let a = laravel_with(&[
+        (
+            "Dockerfile",
+            "FROM php:8.3-fpm-alpine\nCOPY . /var/www/html\nUSER www-data\n",
+        ),
+        ("app/Http/Middleware/ApplyCspRules.php", middleware),
+    ]);
+    expect(&a, "SEC-30", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "SEC-30"),
+        ("app/Http/Middleware/ApplyCspRules.php".to_string(), 8)
+    );
+
+    let program = "var builder = WebApplication.CreateBuilder(args);\nbuilder.Services.AddRateLimiter(o => o.AddFixedWindowLimiter(\"login\", w => w.PermitLimit = 5));\n\
+        var app = builder.Build();\nif (!app.Environment.IsDevelopment())\n{\n    app.UseHsts();\n}\napp.Run();\n";
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", program)]);
+    expect(&a, "SEC-30", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "SEC-30"),
+        ("src/Ordering.API/Program.cs".to_string(), 6)
+    );
+}
