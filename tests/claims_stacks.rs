@@ -670,3 +670,30 @@ fn rails_laravel_and_aspnet_hardening_is_seen() {
         ("src/Ordering.API/Program.cs".to_string(), 6)
     );
 }
+
+/// Rails' log tags with the request id put it on every line; a request id added to one
+/// request's log payload is partial. A commented-out tag is nothing.
+#[test]
+fn rails_request_ids_in_logs() {
+    let production = |tags: &str| {
+        format!("Rails.application.configure do\n  config.log_level = :info\n  {tags}\nend\n")
+    };
+    let tagged = production("config.log_tags = [ :request_id ]");
+    let a = rails_with(&[("config/environments/production.rb", &tagged)]);
+    expect(&a, "MON-02", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "MON-02"),
+        ("config/environments/production.rb".to_string(), 3)
+    );
+    let commented = production("# config.log_tags = [ :request_id ]");
+    let a = rails_with(&[("config/environments/production.rb", &commented)]);
+    expect(&a, "MON-02", State::Absent, &[]);
+    let payload = "ActiveSupport.on_load(:action_controller) do\n  def append_info_to_payload(payload)\n    super\n    \
+        payload[:http] = {\n      request_id: request.uuid,\n      method: request.method\n    }\n  end\nend\n";
+    let a = rails_with(&[("config/initializers/semantic_logger.rb", payload)]);
+    expect(&a, "MON-02", State::Partial, &["some log entries"]);
+    assert_eq!(
+        cited(&a, "MON-02"),
+        ("config/initializers/semantic_logger.rb".to_string(), 5)
+    );
+}
