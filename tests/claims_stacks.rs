@@ -697,3 +697,30 @@ fn rails_request_ids_in_logs() {
         ("config/initializers/semantic_logger.rb".to_string(), 5)
     );
 }
+
+/// Laravel Pennant imported where flags are checked and .NET feature management registered
+/// at startup evaluate feature flags.
+#[test]
+fn pennant_and_dotnet_feature_management_are_feature_flags() {
+    let controller = "<?php\n\nnamespace App\\Http\\Controllers;\n\nuse Laravel\\Pennant\\Feature;\n\nclass PageController\n{\n    \
+        public function show()\n    {\n        return Feature::active('new-editor') ? 'new' : 'old';\n    }\n}\n";
+    let a = laravel_with(&[
+        (
+            "Dockerfile",
+            "FROM php:8.3-fpm-alpine\nCOPY . /var/www/html\nUSER www-data\n",
+        ),
+        ("app/Http/Controllers/PageController.php", controller),
+    ]);
+    expect(&a, "DEP-24", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "DEP-24"),
+        ("app/Http/Controllers/PageController.php".to_string(), 5)
+    );
+    let program = "var builder = WebApplication.CreateBuilder(args);\nbuilder.Services.AddFeatureManagement();\nvar app = builder.Build();\napp.Run();\n";
+    let a = aspnet_with(&[("src/Ordering.API/Program.cs", program)]);
+    expect(&a, "DEP-24", State::Present, &[]);
+    assert_eq!(
+        cited(&a, "DEP-24"),
+        ("src/Ordering.API/Program.cs".to_string(), 2)
+    );
+}
