@@ -311,6 +311,8 @@ fn partial_practices_get_advice_on_completing_what_exists() {
     );
     let absent = assess_files(&base);
     assert!(action(&absent, "SEC-07").starts_with("Add .github/dependabot.yml"));
+}
+
 /// The advice of the database practices for a repository whose migrations are written for one
 /// framework.
 fn migration_advice(found: &Assessment) -> Vec<(&str, &str)> {
