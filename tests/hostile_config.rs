@@ -337,3 +337,57 @@ fn a_very_long_suppression_glob_is_not_compiled() {
         ["suppression of `unpinned-uses` has a path glob too large to match"]
     );
 }
+
+/// A matrix of 40,000 `include:` entries, none naming the axis that thousands of commands
+/// read (`${{ matrix.nope }}`), and a line of 200,000 unclosed `${`: each matrix path is read
+/// once per job and a variable's closing brace is looked for nearby, so both finish in
+/// bounded time with the commands kept as written.
+#[test]
+fn matrix_references_and_unclosed_braces_are_read_in_linear_time() {
+    let repo = repository();
+    let include: String = (0..40_000)
+        .map(|i| format!("          - k{i}: v\n"))
+        .collect();
+    let references = "${{ matrix.nope }} ".repeat(64);
+    let steps: String = (0..200)
+        .map(|i| format!("      - run: echo {i} {references}\n"))
+        .collect();
+    let unclosed = "${a ".repeat(200_000);
+    write(
+        repo.path(),
+        ".github/workflows/matrix.yml",
+        format!(
+            "on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        \
+             include:\n{include}    steps:\n{steps}      - run: echo {unclosed}\n      - run: pytest\n"
+        ),
+    );
+    write(repo.path(), "app/main.py", "def main():\n    return 1\n");
+    let assessment = assess_within(repo.path());
+    let tests = assessment
+        .practices
+        .iter()
+        .find(|p| p.id == "TST-02")
+        .unwrap();
+    assert_eq!(tests.state, State::Present, "{:?}", tests.reason);
+}
+
+/// Thousands of lines silencing NuGet's audit in one project file report a few findings,
+/// each located through one index of the file.
+#[test]
+fn thousands_of_audit_suppressions_report_a_few() {
+    let repo = repository();
+    let lines: String = (0..20_000)
+        .map(|_| "    <NoWarn>NU1903</NoWarn>\n")
+        .collect();
+    write(
+        repo.path(),
+        "Directory.Build.props",
+        format!("<Project>\n  <PropertyGroup>\n{lines}  </PropertyGroup>\n</Project>\n"),
+    );
+    let assessment = assess_within(repo.path());
+    let lines: Vec<usize> = (assessment.findings.iter())
+        .filter(|f| f.id == "suppressed-vulnerability-audit")
+        .map(|f| f.location.line)
+        .collect();
+    assert_eq!(lines, (3..19).collect::<Vec<_>>());
+}

@@ -269,6 +269,7 @@ fn parse_job(
     let job_variables = super::variables_of(body.get("env"));
     let job_env = variables::env_of(&job_variables);
     let matrix = body.get("strategy").and_then(|s| s.get("matrix"));
+    let matrix_values = variables::Matrix::new(matrix);
     let steps = body
         .get("steps")
         .map(|s| {
@@ -283,7 +284,7 @@ fn parse_job(
                         let step_env = variables::env_of(&step_variables);
                         let scope = Scope {
                             env: [&step_env, &job_env, workflow_env],
-                            matrix,
+                            matrix: &matrix_values,
                         };
                         first.commands = scope.fill(std::mem::take(&mut first.commands));
                         if failure_checked_later(n, &items[i + 1..]) {

@@ -20,6 +20,12 @@ pub(super) const MAX_VARIANTS: usize = 8;
 const MAX_REFERENCES: usize = 64;
 /// Most commands added to one step; later commands are kept only as written.
 const MAX_ADDED: usize = 256;
+/// Longest variable name read in `${NAME}`.
+const MAX_NAME: usize = 128;
+/// Most distinct matrix paths looked up in one job; later ones are left as written.
+const MAX_PATHS: usize = 64;
+/// Most matrix entries (listed values and `include:` entries) read for one path.
+const MAX_ENTRIES: usize = 256;
 
 /// One `env:` map, by name; the first definition of a name wins.
 pub(super) type Env<'a> = HashMap<&'a str, &'a str>;
@@ -37,8 +43,24 @@ pub(super) fn env_of(variables: &[(String, String)]) -> Env<'_> {
 pub(super) struct Scope<'a> {
     /// Variables by name, nearest first: the step's `env:`, the job's, the workflow's.
     pub env: [&'a Env<'a>; 3],
-    /// The job's `strategy.matrix`.
-    pub matrix: Option<&'a Node>,
+    /// The job's `strategy.matrix`, with the values of each path read once.
+    pub matrix: &'a Matrix<'a>,
+}
+
+/// A job's `strategy.matrix` and the values read from it so far, by path: the steps of a job
+/// share it, so each path is read once per job however many commands name it.
+pub(super) struct Matrix<'a> {
+    node: Option<&'a Node>,
+    read: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
+}
+
+impl<'a> Matrix<'a> {
+    pub fn new(node: Option<&'a Node>) -> Self {
+        Self {
+            node,
+            read: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
 }
 
 impl Scope<'_> {
@@ -131,7 +153,20 @@ impl Scope<'_> {
     /// The values the matrix lists for `path` (`php`, `tests.command`), from its axis and its
     /// `include:` entries; none when any of them is computed at run time.
     fn matrix_values(&self, path: &str) -> Vec<String> {
-        let Some(matrix) = self.matrix else {
+        if let Some(values) = self.matrix.read.borrow().get(path) {
+            return values.to_vec();
+        }
+        if self.matrix.read.borrow().len() >= MAX_PATHS {
+            return Vec::new();
+        }
+        let values = self.read_matrix(path);
+        (self.matrix.read.borrow_mut()).insert(path.to_string(), values.clone().into());
+        values
+    }
+
+    /// [`Scope::matrix_values`], read from the matrix.
+    fn read_matrix(&self, path: &str) -> Vec<String> {
+        let Some(matrix) = self.matrix.node else {
             return Vec::new();
         };
         let (axis, inner) = match path.split_once('.') {
@@ -142,15 +177,16 @@ impl Scope<'_> {
             return Vec::new();
         }
         let listed = matrix.get(axis).map(Node::items).unwrap_or_default();
+        // Entries past the first few hundred are not looked at.
         let included = (matrix
             .get("include")
             .map(Node::items)
             .unwrap_or_default()
             .iter())
+        .take(MAX_ENTRIES)
         .filter_map(|entry| entry.get(axis));
         let mut values: Vec<String> = Vec::new();
-        // Values past the first few hundred entries are not looked at.
-        for item in listed.iter().chain(included).take(256) {
+        for item in listed.iter().take(MAX_ENTRIES).chain(included) {
             let node = match inner {
                 Some(inner) => inner.split('.').try_fold(item, |node, key| node.get(key)),
                 None => Some(item),
@@ -240,7 +276,9 @@ fn next_reference(text: &str) -> Option<(&str, Reference<'_>, &str)> {
         // A shell variable, unless the dollar is escaped.
         let escaped = start > 0 && bytes[start - 1] == b'\\';
         let (name, rest) = match after_dollar.strip_prefix('{') {
-            Some(braced) => match braced.find('}') {
+            // A name is short: the closing brace is looked for in the next few bytes only,
+            // so a line of unclosed `${` is read once.
+            Some(braced) => match (braced.bytes().take(MAX_NAME + 1)).position(|b| b == b'}') {
                 Some(end) => (&braced[..end], &braced[end + 1..]),
                 None => ("", after_dollar),
             },
@@ -290,7 +328,7 @@ mod tests {
         let (env, none) = (env_of(&env), Env::new());
         let scope = Scope {
             env: [&env, &none, &none],
-            matrix: documents.first(),
+            matrix: &Matrix::new(documents.first()),
         };
         let command = Command {
             text: text.to_string(),
@@ -368,7 +406,7 @@ mod tests {
         let (env, none) = (env_of(&variables), Env::new());
         let scope = Scope {
             env: [&env, &none, &none],
-            matrix: documents.first(),
+            matrix: &Matrix::new(documents.first()),
         };
         let commands: Vec<Command> = [
             "export COVERAGE_TOTAL=$(python -c 'print(1)')",
@@ -423,7 +461,7 @@ mod tests {
         let none = Env::new();
         let scope = Scope {
             env: [&none, &none, &none],
-            matrix: documents.first(),
+            matrix: &Matrix::new(documents.first()),
         };
         let commands: Vec<Command> = (0..1000)
             .map(|_| Command {
