@@ -194,6 +194,8 @@ pub fn classify(path: &str) -> FileKind {
             | "railway.toml"
             | "kustomization.yaml"
             | "kustomization.yml"
+            | "shipit.yml"
+            | "shipit.yaml"
     ) || name.starts_with("task-definition")
     {
         return FileKind::DeployConfig;

@@ -168,7 +168,14 @@ pub fn reversibility(path: &str, text: &str) -> (Reversibility, Location) {
     let kind = down
         .body
         .map_or(BodyKind::Empty, |body| body_kind(text, body, PHP));
+    // An up() that does nothing (a migration emptied once it was no longer needed) is undone
+    // by a down() that does nothing.
+    let up_does_nothing = up.is_some_and(|up| {
+        up.body
+            .is_none_or(|body| body_kind(text, body, PHP) == BodyKind::Empty)
+    });
     match kind {
+        BodyKind::Empty if up_does_nothing => (Reversibility::Reversible, location),
         BodyKind::Empty => (
             Reversibility::Irreversible("down() is empty".to_string()),
             location,
@@ -276,12 +283,18 @@ mod tests {
         assert_eq!(state, Reversibility::Reversible);
         assert_eq!((at.line, at.column, at.end_column), (12, 5, 33));
         let commented = migration(
-            "",
+            "        DB::table('t')->delete();",
             "        // Can't reverse: the old values are gone\n        /* nothing */",
         );
         assert_eq!(
             reversibility("m.php", &commented).0,
             Reversibility::Irreversible("down() is empty".into())
+        );
+        // A migration emptied once it was no longer needed undoes nothing and needs to.
+        let emptied = migration("        // Migration removed, no longer needed", "");
+        assert_eq!(
+            reversibility("m.php", &emptied).0,
+            Reversibility::Reversible
         );
         let throwing = migration("", "        throw new \\RuntimeException('irreversible');");
         assert!(matches!(
