@@ -724,3 +724,55 @@ fn pennant_and_dotnet_feature_management_are_feature_flags() {
         ("src/Ordering.API/Program.cs".to_string(), 2)
     );
 }
+
+/// Laravel reads its configuration from the environment through `env('NAME')` in config
+/// files, cited at the call.
+#[test]
+fn laravel_config_read_from_the_environment_is_externalised() {
+    let found = laravel_with(&[
+        (
+            "Dockerfile",
+            "FROM php:8.3-fpm-alpine\nCOPY . /var/www\nUSER www-data\n",
+        ),
+        (
+            "app/Config/app.php",
+            "<?php\n\nreturn [\n    'env' => env('APP_ENV', 'production'),\n];\n",
+        ),
+    ]);
+    expect(&found, "DEP-14", State::Present, &[]);
+    assert_eq!(
+        cited(&found, "DEP-14"),
+        ("app/Config/app.php".to_string(), 4)
+    );
+}
+
+/// A Rails application's database practices are worded for Rails migrations, not Alembic's.
+#[test]
+fn rails_migrations_get_rails_database_advice() {
+    let found = rails_with(&[
+        (
+            "Dockerfile",
+            "FROM ruby:3.4-slim\nCOPY . /app\nUSER app\nCMD [\"bin/rails\", \"server\"]\n",
+        ),
+        (
+            "db/migrate/20240101000000_create_pages.rb",
+            "class CreatePages < ActiveRecord::Migration[7.1]\n  def change\n    create_table :pages do |t|\n      t.string :title\n    end\n  end\nend\n",
+        ),
+    ]);
+    let action = |id: &str| {
+        (found.recommendations.iter())
+            .find(|r| r.practice == id)
+            .map(|r| r.action.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        action("DEP-19").contains("bin/rails db:rollback"),
+        "{}",
+        action("DEP-19")
+    );
+    assert!(
+        !action("DEP-19").contains("alembic"),
+        "{}",
+        action("DEP-19")
+    );
+}
