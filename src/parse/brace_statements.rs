@@ -201,6 +201,47 @@ pub(super) fn body_kind(text: &str, (from, to): (usize, usize), syntax: Syntax) 
     }
 }
 
+/// Whether a migration class's down method reverts its up method, and where the answer is
+/// written: Laravel's `up()`/`down()` and EF Core's `Up`/`Down`, found with `keyword` (the
+/// word before the name) and named in reasons as `up_name` and `down_name`. A down method
+/// that is missing, empty or only throws reverts nothing, unless the up method does nothing
+/// either (a migration emptied once it was no longer needed).
+pub(super) fn down_reversibility(
+    (path, text): (&str, &str),
+    keyword: &str,
+    (up_name, down_name): (&str, &str),
+    (shown_up, shown_down): (&str, &str),
+    syntax: Syntax,
+) -> (super::migrations::Reversibility, crate::source::Location) {
+    use super::migrations::Reversibility;
+    let up = method(text, keyword, up_name, syntax);
+    let Some(down) = method(text, keyword, down_name, syntax) else {
+        let location = up.map_or_else(
+            || crate::source::Location::file(path),
+            |m| line_span(path, text, m.header),
+        );
+        let reason = format!("defines {shown_up} but no {shown_down}, so a rollback does nothing");
+        return (Reversibility::Irreversible(reason), location);
+    };
+    let location = line_span(path, text, down.header);
+    let kind_of = |body: Option<(usize, usize)>| {
+        body.map_or(BodyKind::Empty, |body| body_kind(text, body, syntax))
+    };
+    let up_does_nothing = up.is_some_and(|up| kind_of(up.body) == BodyKind::Empty);
+    match kind_of(down.body) {
+        BodyKind::Empty if up_does_nothing => (Reversibility::Reversible, location),
+        BodyKind::Empty => (
+            Reversibility::Irreversible(format!("{shown_down} is empty")),
+            location,
+        ),
+        BodyKind::Throws => (
+            Reversibility::Irreversible(format!("{shown_down} throws instead of reverting")),
+            location,
+        ),
+        BodyKind::Code => (Reversibility::Reversible, location),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

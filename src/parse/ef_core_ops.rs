@@ -12,9 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::brace_statements::{
-    BodyKind, body_kind, find_in_code, line_span, method, semicolon_end,
-};
+use super::brace_statements::{find_in_code, method, semicolon_end};
 use super::calls::{
     Syntax, arguments, call_end, floor_boundary, keyword, literal_ranges, name_of, sql_hazards,
 };
@@ -327,25 +325,13 @@ pub fn operations(path: &str, text: &str, engine: Engine) -> Vec<Hazard> {
 
 /// Whether `Down` reverts the migration, and where the answer is written.
 pub fn reversibility(path: &str, text: &str) -> (Reversibility, Location) {
-    let up = method(text, "void", "Up", CSHARP);
-    let Some(down) = method(text, "void", "Down", CSHARP) else {
-        let location = up.map_or_else(|| Location::file(path), |m| line_span(path, text, m.header));
-        let reason = "defines Up but no Down, so it cannot be reverted".to_string();
-        return (Reversibility::Irreversible(reason), location);
-    };
-    let location = line_span(path, text, down.header);
-    let kind = (down.body).map_or(BodyKind::Empty, |body| body_kind(text, body, CSHARP));
-    match kind {
-        BodyKind::Empty => (
-            Reversibility::Irreversible("Down is empty".to_string()),
-            location,
-        ),
-        BodyKind::Throws => (
-            Reversibility::Irreversible("Down throws instead of reverting".to_string()),
-            location,
-        ),
-        BodyKind::Code => (Reversibility::Reversible, location),
-    }
+    super::brace_statements::down_reversibility(
+        (path, text),
+        "void",
+        ("Up", "Down"),
+        ("Up", "Down"),
+        CSHARP,
+    )
 }
 
 #[cfg(test)]
@@ -428,7 +414,10 @@ mod tests {
         let (state, at) = reversibility("m.cs", &real);
         assert_eq!(state, Reversibility::Reversible);
         assert_eq!((at.line, at.column, at.end_column), (14, 9, 72));
-        let empty = migration("", "            // Nothing to undo.");
+        let empty = migration(
+            "            migrationBuilder.DropTable(name: \"Buyers\");",
+            "            // Nothing to undo.",
+        );
         assert_eq!(
             reversibility("m.cs", &empty).0,
             Reversibility::Irreversible("Down is empty".into())

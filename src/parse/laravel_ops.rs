@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use super::brace_statements::{BodyKind, body_kind, find_in_code, line_span, method};
+use super::brace_statements::{find_in_code, method};
 use super::calls::{
     Syntax, arguments, call_end, floor_boundary, inner_end, literal_ranges, sql_hazards,
 };
@@ -158,34 +158,13 @@ pub fn operations(path: &str, text: &str, engine: Engine) -> Vec<Hazard> {
 
 /// Whether `down()` reverts the migration, and where the answer is written.
 pub fn reversibility(path: &str, text: &str) -> (Reversibility, Location) {
-    let up = method(text, "function", "up", PHP);
-    let Some(down) = method(text, "function", "down", PHP) else {
-        let location = up.map_or_else(|| Location::file(path), |m| line_span(path, text, m.header));
-        let reason = "defines up() but no down(), so a rollback does nothing".to_string();
-        return (Reversibility::Irreversible(reason), location);
-    };
-    let location = line_span(path, text, down.header);
-    let kind = down
-        .body
-        .map_or(BodyKind::Empty, |body| body_kind(text, body, PHP));
-    // An up() that does nothing (a migration emptied once it was no longer needed) is undone
-    // by a down() that does nothing.
-    let up_does_nothing = up.is_some_and(|up| {
-        up.body
-            .is_none_or(|body| body_kind(text, body, PHP) == BodyKind::Empty)
-    });
-    match kind {
-        BodyKind::Empty if up_does_nothing => (Reversibility::Reversible, location),
-        BodyKind::Empty => (
-            Reversibility::Irreversible("down() is empty".to_string()),
-            location,
-        ),
-        BodyKind::Throws => (
-            Reversibility::Irreversible("down() throws instead of reverting".to_string()),
-            location,
-        ),
-        BodyKind::Code => (Reversibility::Reversible, location),
-    }
+    super::brace_statements::down_reversibility(
+        (path, text),
+        "function",
+        ("up", "down"),
+        ("up()", "down()"),
+        PHP,
+    )
 }
 
 #[cfg(test)]
