@@ -400,3 +400,32 @@ fn ef_core_migrations_get_ef_core_advice() {
     assert!(action(&found, "DEP-17").contains("remove `Database.Migrate()`"));
     assert!(action(&found, "DEP-21").contains("before the migration bundle"));
 }
+
+/// A rollback path that exists in part (Shipit's rollback command) gets advice on what it
+/// lacks, not on writing a rollback workflow from nothing.
+#[test]
+fn a_partial_rollback_path_is_completed() {
+    let shipit = "deploy:\n  override:\n    - krane deploy app production\n\nrollback:\n  override:\n    - krane deploy app production\n";
+    let found = assess_files(&[
+        (
+            "Dockerfile",
+            "FROM ruby:3.4-slim\nCOPY . /app\nUSER app\nCMD [\"bin/rails\", \"server\"]\n",
+        ),
+        (
+            "Gemfile",
+            "source \"https://rubygems.org\"\n\ngem \"rails\"\n",
+        ),
+        ("shipit.yml", shipit),
+    ]);
+    let rollback = (found.practices.iter()).find(|p| p.id == "DEP-10").unwrap();
+    assert_eq!(
+        rollback.evidence[0].location.line, 5,
+        "{:?}",
+        rollback.evidence
+    );
+    let advice = action(&found, "DEP-10");
+    assert!(
+        advice.starts_with("Complete the rollback path that exists"),
+        "{advice}"
+    );
+}
