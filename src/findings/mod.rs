@@ -54,8 +54,8 @@ mod workflow_helpers;
 pub(crate) use migration_helpers::{framework_help, graph_findings, hazard_findings};
 pub(crate) use unpinned_uses::pinned_by_tag_by_design;
 pub(crate) use workflow_helpers::{
-    action_name, action_steps, is_commit_sha, jobs, line_location, local_action, locate_in_text,
-    step_lists, steps, triggers,
+    action_name, action_steps, action_version, is_commit_sha, jobs, line_location, local_action,
+    locate_in_text, step_lists, steps, triggers,
 };
 
 use schemars::JsonSchema;

@@ -70,13 +70,7 @@ fn leaves_out_hidden_files(step: &Node, text: &str) -> bool {
         .and_then(|u| u.split_once('@'))
         .map(|(_, r)| r);
     let line = crate::source::line_of(text, uses.span.line);
-    let comment = line.split_once('#').map(|(_, c)| c.trim());
-    let version = [reference, comment].into_iter().flatten().find_map(|v| {
-        let v = v.strip_prefix('v')?;
-        let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
-        Some((parts.next()??, parts.next().flatten()))
-    });
-    match version {
+    match super::action_version(reference, line) {
         Some((major, minor)) => major > 4 || (major == 4 && minor.is_none_or(|m| m >= 4)),
         None => false,
     }

@@ -105,3 +105,14 @@ pub(crate) fn line_location(path: &str, text: &str, line: usize) -> Location {
     let indent = raw.chars().take_while(|c| c.is_whitespace()).count();
     Location::line(path, line, indent + 1, raw.chars().count() + 1)
 }
+
+/// The version an action reference names, as (major, minor): the `@v4.4` of the reference,
+/// or, after a commit pin, the `# v4.4.1` comment on the `uses:` line.
+pub(crate) fn action_version(reference: Option<&str>, line: &str) -> Option<(u32, Option<u32>)> {
+    let comment = line.split_once('#').map(|(_, c)| c.trim());
+    [reference, comment].into_iter().flatten().find_map(|v| {
+        let v = v.strip_prefix('v')?;
+        let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+        Some((parts.next()??, parts.next().flatten()))
+    })
+}

@@ -45,18 +45,8 @@ fn caches_by_default(facts: &Facts, step: &Step) -> Option<&'static str> {
         return None;
     }
     let reference = step.uses_ref.as_deref()?.split_once('@')?.1;
-    let line = facts.snippet(&step.location);
-    let comment = line.split_once('#').map(|(_, c)| c.trim());
-    let major = [Some(reference), comment]
-        .into_iter()
-        .flatten()
-        .find_map(|text| {
-            let digits = text.strip_prefix('v')?;
-            let end = digits
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(digits.len());
-            digits[..end].parse::<u32>().ok()
-        })?;
+    let (major, _) =
+        crate::findings::action_version(Some(reference), &facts.snippet(&step.location))?;
     (major >= since).then_some(action)
 }
 
