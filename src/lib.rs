@@ -46,7 +46,13 @@ pub fn assess(root: &Path, options: &Options) -> Result<Assessment, inventory::I
         },
         || findings::audit(&inventory, &parsed, options.today.as_deref()),
     );
-    assessment.findings = found;
+    assessment.findings = found.findings;
+    if !found.cut.is_empty() {
+        let read_in_part = &mut assessment.inventory.read_in_part;
+        read_in_part.extend(found.cut);
+        read_in_part.sort();
+        read_in_part.dedup();
+    }
     // Freeing a large repository's files and what was found in them takes tens of
     // milliseconds on one thread, and nothing waits for it.
     rayon::spawn(move || drop((inventory, scans, parsed)));

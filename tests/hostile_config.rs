@@ -20,8 +20,9 @@ fn workflow_of_actions(count: usize) -> String {
     text
 }
 
+/// 20,000 entries without a reason: each is read, and the first hundred are reported.
 #[test]
-fn thousands_of_suppressions_without_a_reason_are_each_reported() {
+fn thousands_of_suppressions_without_a_reason_are_reported_up_to_the_bound() {
     const ENTRIES: usize = 20_000;
     let repo = repository();
     let mut config = String::new();
@@ -37,7 +38,14 @@ fn thousands_of_suppressions_without_a_reason_are_each_reported() {
         .iter()
         .filter(|f| f.id == "invalid-suppression")
         .collect();
-    assert_eq!(invalid.len(), ENTRIES);
+    assert_eq!(invalid.len(), 100);
+    assert_eq!(
+        read_in_part(&assessment),
+        vec![(
+            ".shipready.toml".to_string(),
+            past_the_first_hundred("invalid-suppression")
+        )]
+    );
     // Each entry is reported at its own header, two lines after the one before.
     let first = invalid.first().unwrap();
     let last = invalid.last().unwrap();
@@ -45,13 +53,10 @@ fn thousands_of_suppressions_without_a_reason_are_each_reported() {
         (first.location.path.as_str(), first.location.line),
         (".shipready.toml", 1)
     );
-    assert_eq!(last.location.line, 2 * ENTRIES - 1);
+    assert_eq!(last.location.line, 2 * 100 - 1);
     assert_eq!(
         last.message,
-        format!(
-            "suppression of `rule-{}` gives no reason and is not applied",
-            ENTRIES - 1
-        )
+        "suppression of `rule-99` gives no reason and is not applied"
     );
     assert_good_workflow_assessed(&assessment);
 }
@@ -89,7 +94,8 @@ fn thousands_of_path_suppressions_apply_only_to_their_rule() {
         .iter()
         .filter(|f| f.id == "unpinned-uses")
         .collect();
-    assert_eq!(unpinned.len(), ACTIONS);
+    // Every finding is matched; the first hundred in the file are listed.
+    assert_eq!(unpinned.len(), 100);
     let reasons: Vec<_> = unpinned
         .iter()
         .map(|f| f.suppressed.as_ref().map(|s| s.reason.as_str()))
@@ -390,4 +396,78 @@ fn thousands_of_audit_suppressions_report_a_few() {
         .map(|f| f.location.line)
         .collect();
     assert_eq!(lines, (3..19).collect::<Vec<_>>());
+}
+
+/// 51 workflows of a hundred actions pinned by tag each: 5,100 findings of one rule. The
+/// first 5,000 in path order are listed and the last workflow is said to be read in part.
+#[test]
+fn findings_of_one_rule_past_the_repository_bound_are_cut_and_said_to_be() {
+    let repo = repository();
+    for i in 0..51 {
+        let path = format!(".github/workflows/a{i:02}.yml");
+        write(repo.path(), &path, workflow_of_actions(100));
+    }
+
+    let assessment = assess_within(repo.path());
+
+    let listed = |name: &str| {
+        let path = format!(".github/workflows/{name}.yml");
+        (assessment.findings.iter())
+            .filter(|f| f.id == "unpinned-uses" && f.location.path == path)
+            .count()
+    };
+    assert_eq!((listed("a00"), listed("a49"), listed("a50")), (100, 100, 0));
+    let unpinned = (assessment.findings.iter())
+        .filter(|f| f.id == "unpinned-uses")
+        .count();
+    assert_eq!(unpinned, shipready::findings::MAX_PER_RULE);
+    let cut: Vec<_> = (read_in_part(&assessment).into_iter())
+        .filter(|(_, reason)| reason.contains("`unpinned-uses`"))
+        .collect();
+    let reason = "findings of `unpinned-uses` past the first 5000 in the repository are not listed";
+    assert_eq!(cut[0], (".github/workflows/a50.yml".into(), reason.into()));
+}
+
+/// Suppressed findings are bounded apart from the others: 5,100 findings in folders the
+/// configuration suppresses do not use up the bound and hide the one that counts.
+#[test]
+fn suppressed_findings_do_not_use_up_the_bound_of_the_others() {
+    let repo = repository();
+    for i in 0..51 {
+        let path = format!(".github/workflows/legacy-{i:02}.yml");
+        write(repo.path(), &path, workflow_of_actions(100));
+    }
+    write(
+        repo.path(),
+        ".github/workflows/release.yml",
+        "on: push\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/publish@main\n",
+    );
+    write(
+        repo.path(),
+        ".shipready.toml",
+        "[[suppress]]\nid = \"unpinned-uses\"\npath = \".github/workflows/legacy-*.yml\"\nreason = \"retired pipelines, kept for reference\"\n",
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let release: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.location.path == ".github/workflows/release.yml")
+        .filter(|f| f.id == "unpinned-uses")
+        .collect();
+    assert_eq!(release.len(), 1);
+    assert_eq!(release[0].suppressed, None);
+    let suppressed = (assessment.findings.iter())
+        .filter(|f| f.id == "unpinned-uses" && f.suppressed.is_some())
+        .count();
+    assert_eq!(suppressed, shipready::findings::MAX_PER_RULE);
+    assert!(
+        read_in_part(&assessment).contains(&(
+            ".github/workflows/legacy-50.yml".into(),
+            "suppressed findings of `unpinned-uses` past the first 5000 in the repository are \
+             not listed"
+                .into()
+        )),
+        "{:?}",
+        read_in_part(&assessment)
+    );
 }

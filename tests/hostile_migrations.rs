@@ -8,7 +8,7 @@ mod common;
 mod hostile_support;
 
 use common::{MIGRATION_RULES, span, spans};
-use hostile_support::{assess_within, repository, write};
+use hostile_support::{assess_within, past_the_first_hundred, read_in_part, repository, write};
 use shipready::findings::Finding;
 
 fn migration_findings(root: &std::path::Path) -> Vec<Finding> {
@@ -162,4 +162,51 @@ fn ef_core_statements_left_open_are_read_in_linear_time() {
     let started = std::time::Instant::now();
     let _ = migration_findings(repo.path());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn a_migration_of_thousands_of_drops_lists_the_first_hundred_and_says_so() {
+    // 5,000 dropped columns (150 KB) once became 5,000 findings, each carrying its help and
+    // snippet: ten such files at the 2 MiB read limit held 600,000 findings and 830 MB.
+    let repo = repository();
+    write(
+        repo.path(),
+        "composer.json",
+        r#"{"require": {"laravel/framework": "^11.0"}}"#,
+    );
+    let mut text = String::from(
+        "<?php\n\nuse Illuminate\\Database\\Migrations\\Migration;\nuse Illuminate\\Database\\Schema\\Blueprint;\nuse Illuminate\\Support\\Facades\\Schema;\n\nreturn new class extends Migration\n{\n    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n",
+    );
+    let first = text.lines().count() + 1;
+    for n in 0..5_000 {
+        text.push_str(&format!("            $table->dropColumn('c{n}');\n"));
+    }
+    text.push_str("        });\n    }\n\n    public function down(): void\n    {\n    }\n};\n");
+    let path = "database/migrations/2024_01_01_000000_drop_columns.php";
+    write(repo.path(), path, text);
+    let assessment = assess_within(repo.path());
+    let drops: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "destructive-migration")
+        .collect();
+    assert_eq!(drops.len(), shipready::findings::MAX_PER_FILE);
+    assert_eq!(drops[0].message, "drops column users.c0");
+    assert_eq!(drops[0].location.line, first);
+    assert_eq!(drops[99].message, "drops column users.c99");
+    assert_eq!(drops[99].location.line, first + 99);
+    assert_eq!(
+        read_in_part(&assessment),
+        vec![(
+            path.to_string(),
+            past_the_first_hundred("destructive-migration")
+        )]
+    );
+    // The practice says the count it gives is a lower bound.
+    let safety = (assessment.practices.iter())
+        .find(|p| p.id == "DEP-22")
+        .and_then(|p| p.reason.clone())
+        .unwrap_or_default();
+    assert!(
+        safety.starts_with("more than 101 unsafe operations in 1 migration file"),
+        "{safety}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Hostile pipelines: files under the size limit shaped to make work grow faster than their
 //! size. Thousands of jobs chained by `needs:`, thousands of findings in one file, and GitLab
 //! templates that extend the same parent many times over, level after level. Each is
-//! assessed in bounded time with every finding reported.
+//! assessed in bounded time; the first hundred findings of a rule in a file are listed.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -45,7 +45,8 @@ fn gitlab_templates_extending_a_parent_many_times_over_are_merged_once() {
 
 /// 6,000 jobs (1.1 MB), each needing the next and passing on an output that started as an
 /// issue title in the last one. Jobs are taken in `needs:` order, so one pass follows the
-/// chain; and each of the 6,000 findings looks its line up in an index built once.
+/// chain; and each of the 6,000 findings looks its line up in an index built once (the first
+/// hundred are listed).
 #[test]
 fn a_chain_of_thousands_of_jobs_is_followed_in_one_pass() {
     let jobs = 6_000;
@@ -75,7 +76,14 @@ fn a_chain_of_thousands_of_jobs_is_followed_in_one_pass() {
         .iter()
         .filter(|f| f.id == "template-injection")
         .collect();
-    assert_eq!(injections.len(), jobs);
+    assert_eq!(injections.len(), 100);
+    assert_eq!(
+        read_in_part(&assessment),
+        vec![(
+            ".github/workflows/chain.yml".to_string(),
+            past_the_first_hundred("template-injection")
+        )]
+    );
     // The first job in the file is the far end of the chain.
     let first = injections.first().unwrap();
     assert_eq!(first.location.line, 10);
@@ -87,9 +95,10 @@ fn a_chain_of_thousands_of_jobs_is_followed_in_one_pass() {
 }
 
 /// 30,000 `RUN curl ... | sh` lines in one Dockerfile and 8,000 GitLab jobs doing the same:
-/// each finding's line is found without counting from the top of its file.
+/// each finding's line is found without counting from the top of its file, and the first
+/// hundred of each file are listed.
 #[test]
-fn tens_of_thousands_of_findings_in_pipeline_files_are_all_reported() {
+fn tens_of_thousands_of_findings_in_pipeline_files_are_located_in_one_pass() {
     let mut dockerfile = String::from("FROM python:3.12-slim\n");
     let mut gitlab = String::from("stages: [test]\n");
     for i in 0..30_000 {
@@ -113,15 +122,20 @@ fn tens_of_thousands_of_findings_in_pipeline_files_are_all_reported() {
             .filter(|f| f.id == "curl-pipe-shell" && f.location.path == path)
             .count()
     };
-    assert_eq!(pipes("Dockerfile"), 30_000);
-    assert_eq!(pipes(".gitlab-ci.yml"), 8_000);
+    assert_eq!(pipes("Dockerfile"), 100);
+    assert_eq!(pipes(".gitlab-ci.yml"), 100);
     let last = assessment
         .findings
         .iter()
         .rfind(|f| f.location.path == "Dockerfile" && f.id == "curl-pipe-shell")
         .unwrap();
-    assert_eq!(last.location.line, 30_001);
-    assert_eq!(last.snippet, "RUN curl -s https://example.test/29999 | sh");
+    assert_eq!(last.location.line, 101);
+    assert_eq!(last.snippet, "RUN curl -s https://example.test/99 | sh");
+    let cut: Vec<_> = (read_in_part(&assessment).into_iter())
+        .filter(|(_, reason)| *reason == past_the_first_hundred("curl-pipe-shell"))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(cut, [".gitlab-ci.yml", "Dockerfile"]);
 }
 
 /// A `.gitlab-ci.yml` that includes the same 3,000-job file 400 times: each file is read
@@ -251,7 +265,7 @@ fn local_includes_past_the_limit_are_told() {
 
 /// One `run:` line of 20,000 untrusted expressions (0.7 MB): columns are counted on from the
 /// previous expression and each snippet ends where the line's index says, so the 20,000
-/// findings cost one read of the line, not one each.
+/// findings cost one read of the line, not one each. The first hundred are listed.
 #[test]
 fn tens_of_thousands_of_expressions_on_one_line_are_each_reported() {
     let expression = "${{ github.event.issue.title }}";
@@ -266,12 +280,12 @@ fn tens_of_thousands_of_expressions_on_one_line_are_each_reported() {
     let found: Vec<_> = (assessment.findings.iter())
         .filter(|f| f.id == "template-injection")
         .collect();
-    assert_eq!(found.len(), 20_000);
+    assert_eq!(found.len(), 100);
     // "      - run: echo " is 18 characters; each expression and " é " add 31 + 3.
     let last = found.last().unwrap();
     assert_eq!(last.location.line, 6);
-    assert_eq!(last.location.column, 19 + 19_999 * 34);
-    assert_eq!(last.location.end_column, 19 + 19_999 * 34 + 31);
+    assert_eq!(last.location.column, 19 + 99 * 34);
+    assert_eq!(last.location.end_column, 19 + 99 * 34 + 31);
 }
 
 /// A job (1.1 MB) binding 4,000 variables to an issue title, and a step setting 8,000 shell
@@ -361,7 +375,8 @@ fn a_command_of_tens_of_thousands_of_parts_is_split_in_one_pass() {
 /// Steps written as one flow sequence share a line. Each step is read for the expressions
 /// and downloads in its own text only: 5,000 steps each expanding an issue title give 5,000
 /// findings, not 5,000 for every step (25 million; 30,000 such steps filled 24 GB), and each
-/// of the two downloads piped into a shell on the line is reported once.
+/// of the two downloads piped into a shell on the line is reported once. The first hundred
+/// expressions are listed.
 #[test]
 fn steps_sharing_one_line_each_report_their_own_expressions() {
     let steps = (0..5_000)
@@ -380,14 +395,14 @@ fn steps_sharing_one_line_each_report_their_own_expressions() {
     let assessment = assess_within(repo.path());
 
     let count = |id: &str| assessment.findings.iter().filter(|f| f.id == id).count();
-    assert_eq!(count("template-injection"), 5_000);
+    assert_eq!(count("template-injection"), 100);
     assert_eq!(count("curl-pipe-shell"), 2);
     let mut columns: Vec<usize> = (assessment.findings.iter())
         .filter(|f| f.id == "template-injection")
         .map(|f| f.location.column)
         .collect();
     columns.dedup();
-    assert_eq!(columns.len(), 5_000, "each finding at its own expression");
+    assert_eq!(columns.len(), 100, "each finding at its own expression");
 }
 
 /// 4,000 Cloud Build triggers (0.3 MB) each naming a file that holds 4,000 more triggers, not

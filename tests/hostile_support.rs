@@ -101,6 +101,18 @@ pub fn assert_good_workflow_assessed(assessment: &Assessment) {
     );
 }
 
+/// The files listed as read in part, with their reasons.
+pub fn read_in_part(assessment: &Assessment) -> Vec<(String, String)> {
+    (assessment.inventory.read_in_part.iter())
+        .map(|u| (u.path.clone(), u.reason.clone()))
+        .collect()
+}
+
+/// The reason given for findings of `rule` cut at the per-file bound.
+pub fn past_the_first_hundred(rule: &str) -> String {
+    format!("findings of `{rule}` past the first 100 in this file are not listed")
+}
+
 /// A JSON rendering of the whole assessment, to check what a report could show.
 pub fn json(assessment: &Assessment) -> String {
     serde_json::to_string(assessment).expect("serialises")

@@ -128,8 +128,8 @@ pub struct InventoryReport {
     pub skipped: Vec<Skipped>,
     pub unparsed: Vec<Unparsed>,
     /// Files assessed only in part: a bound on what is followed from them (commands of the
-    /// scripts steps call, local actions inlined, GitLab includes) was reached; the reason
-    /// says what was left out.
+    /// scripts steps call, local actions inlined, GitLab includes) or on the findings listed
+    /// for them was reached; the reason says what was left out.
     pub read_in_part: Vec<Unparsed>,
 }
 

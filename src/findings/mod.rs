@@ -67,7 +67,7 @@ use crate::parse::Parsed;
 use crate::parse::dockerfile::Dockerfile;
 use crate::parse::migrations::Migrations;
 use crate::parse::yaml::{self, Node, Span};
-use crate::source::{self, Location};
+use crate::source::{self, Location, Unparsed};
 
 /// How serious a finding is; the names and meaning are SARIF's `level`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -409,9 +409,25 @@ impl<'a> Sources<'a> {
     }
 }
 
+/// Findings of one rule listed for one file. A generated or hostile file can hold tens of
+/// thousands of the same defect (a migration dropping 60,000 columns); each finding costs
+/// memory and a line of every report, and the first hundred say what the rest would.
+pub const MAX_PER_FILE: usize = 100;
+
+/// Findings of one rule listed for the whole repository. GitHub code scanning accepts at most
+/// 25,000 results in one SARIF run; five rules at this bound fill it.
+pub const MAX_PER_RULE: usize = 5_000;
+
+/// What the audits found, and the files whose findings were cut at [`MAX_PER_FILE`] or
+/// [`MAX_PER_RULE`], each with the rule and the bound in words.
+pub struct Audited {
+    pub findings: Vec<Finding>,
+    pub cut: Vec<Unparsed>,
+}
+
 /// Runs every audit and applies the repository's suppressions; findings come sorted by
 /// path, line and column.
-pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec<Finding> {
+pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Audited {
     let sources = Sources::new(inventory, parsed);
     // Pipeline files are walked node by node and may hold thousands of findings: their lines
     // are indexed once. Migrations open their own scopes.
@@ -421,14 +437,77 @@ pub fn audit(inventory: &Inventory, parsed: &Parsed, today: Option<&str>) -> Vec
         .map(|f| f.text)
         .chain(sources.dockerfiles.iter().map(|d| d.text));
     let lines = source::LineScope::all(pipeline_texts);
-    let mut findings: Vec<Finding> = AUDITS.iter().flat_map(|a| (a.run)(&sources)).collect();
+    let mut suppressions = suppress::Suppressions::new(inventory, today);
+    let (mut findings, mut cut) = (Vec::new(), Vec::new());
+    // Each audit's findings are bounded as soon as it returns, so no more than one audit's
+    // are ever held in full. Suppressions apply first: a folder of suppressed findings does
+    // not use up the bound and hide the findings that count.
+    for audit in AUDITS {
+        let mut found = (audit.run)(&sources);
+        suppressions.apply(&mut found);
+        findings.extend(bounded(audit.rule, found, &mut cut));
+    }
     drop(lines);
-    suppress::apply(inventory, &mut findings, today);
+    findings.extend(bounded(
+        &suppress::INVALID_RULE,
+        suppressions.problems(),
+        &mut cut,
+    ));
+    sort_and_dedup(&mut findings);
+    Audited { findings, cut }
+}
+
+/// Sorts findings by place, rule and message and drops repeats: the same defect reached twice
+/// (a job read through two documents, say) is reported once.
+fn sort_and_dedup(findings: &mut Vec<Finding>) {
     findings
         .sort_by(|a, b| (&a.location, &a.id, &a.message).cmp(&(&b.location, &b.id, &b.message)));
-    // The same defect reached twice (a job read through two documents, say) is reported once.
     findings.dedup_by(|a, b| a.location == b.location && a.id == b.id && a.message == b.message);
-    findings
+}
+
+/// The findings of `rule` in path order, at most [`MAX_PER_FILE`] for a file and
+/// [`MAX_PER_RULE`] in all, counted apart for suppressed and other findings; each file with
+/// findings left out is added to `cut` once for each of the two.
+fn bounded(rule: &Rule, mut findings: Vec<Finding>, cut: &mut Vec<Unparsed>) -> Vec<Finding> {
+    sort_and_dedup(&mut findings);
+    let mut kept = Vec::with_capacity(findings.len().min(MAX_PER_RULE));
+    let mut path = String::new();
+    // Counts indexed by whether the finding is suppressed.
+    let (mut in_rule, mut in_file, mut file_cut) = ([0; 2], [0; 2], [false; 2]);
+    for finding in findings {
+        if finding.location.path != path {
+            path.clone_from(&finding.location.path);
+            (in_file, file_cut) = ([0; 2], [false; 2]);
+        }
+        let class = usize::from(finding.suppressed.is_some());
+        in_file[class] += 1;
+        let past_file = in_file[class] > MAX_PER_FILE;
+        if !past_file && in_rule[class] < MAX_PER_RULE {
+            in_rule[class] += 1;
+            kept.push(finding);
+            continue;
+        }
+        if std::mem::replace(&mut file_cut[class], true) {
+            continue;
+        }
+        let (bound, scope) = match past_file {
+            true => (MAX_PER_FILE, "this file"),
+            false => (MAX_PER_RULE, "the repository"),
+        };
+        let which = if class == 1 {
+            "suppressed findings"
+        } else {
+            "findings"
+        };
+        cut.push(Unparsed {
+            path: path.clone(),
+            reason: format!(
+                "{which} of `{}` past the first {bound} in {scope} are not listed",
+                rule.id
+            ),
+        });
+    }
+    kept
 }
 
 #[cfg(test)]

@@ -166,188 +166,215 @@ fn invalid(location: Location, message: String, text: &str) -> Finding {
     Finding::new(&INVALID_RULE, location, message, text)
 }
 
-/// Marks suppressed findings and adds `invalid-suppression` findings for the unusable ones.
-pub fn apply(inventory: &Inventory, findings: &mut Vec<Finding>, today: Option<&str>) {
-    let mut problems = Vec::new();
+/// The repository's suppressions, read once and applied to each audit's findings in turn.
+pub struct Suppressions<'a> {
+    inventory: &'a Inventory,
+    /// The usable entries of `.shipready.toml`, by rule. Each rule's path globs are matched
+    /// together, once for each path its findings are in, so thousands of entries and
+    /// thousands of findings of one rule do not match every glob against every finding.
+    rules: HashMap<String, RuleEntries>,
+    entries: Vec<Entry>,
+    /// Each line read for a suppression comment, with what it says: many findings can share
+    /// a line (a long tuple, a generated file), and each line is read once.
+    comments: HashMap<(String, usize), Option<Comment>>,
+    /// Comments without a reason already reported, by path and line.
+    reported_comments: std::collections::BTreeSet<(String, usize)>,
+    /// `invalid-suppression` findings for the unusable suppressions.
+    problems: Vec<Finding>,
+}
 
-    // Inline comments, on the finding's line or the one above.
-    let mut reported_comments = std::collections::BTreeSet::new();
-    // Many findings can share a line (a long tuple, a generated file): each line is read for
-    // a suppression comment once.
-    let mut comments: HashMap<(String, usize), Option<Comment>> = HashMap::new();
-    let mut scope: Option<(String, source::LineScope)> = None;
-    for finding in findings.iter_mut() {
-        let Some(text) = inventory
-            .get(&finding.location.path)
-            .and_then(|f| f.text.as_deref())
-        else {
-            continue;
+impl<'a> Suppressions<'a> {
+    /// Reads `.shipready.toml`; its unusable entries become `invalid-suppression` findings.
+    /// Entries that expired before `today` are left out.
+    pub fn new(inventory: &'a Inventory, today: Option<&str>) -> Self {
+        let mut out = Suppressions {
+            inventory,
+            rules: HashMap::new(),
+            entries: Vec::new(),
+            comments: HashMap::new(),
+            reported_comments: Default::default(),
+            problems: Vec::new(),
         };
-        if scope
-            .as_ref()
-            .is_none_or(|(path, _)| *path != finding.location.path)
-        {
-            // The old scope is closed before the new one opens.
-            drop(scope.take());
-            scope = Some((finding.location.path.clone(), source::LineScope::new(text)));
-        }
-        for line in [
-            finding.location.line,
-            finding.location.line.saturating_sub(1),
-        ] {
-            if line == 0 {
-                continue;
+        let Some(config_text) = inventory.get(CONFIG_FILE).and_then(|f| f.text.as_deref()) else {
+            return out;
+        };
+        let config: Config = match toml::from_str(config_text) {
+            Ok(config) => config,
+            Err(error) => {
+                out.problems.push(invalid(
+                    Location::file(CONFIG_FILE),
+                    format!("{CONFIG_FILE} cannot be read: {}", error.message()),
+                    config_text,
+                ));
+                return out;
             }
-            let comment = comments
-                .entry((finding.location.path.clone(), line))
-                .or_insert_with(|| inline(source::line_of(text, line)));
-            let Some((ids, reason)) = comment.clone() else {
-                continue;
-            };
-            if !ids.iter().any(|id| id == &finding.id) {
-                continue;
-            }
+        };
+        // A file of thousands of entries, each reported, would otherwise count lines from the
+        // top of the file for every report.
+        let _config_scope = source::LineScope::new(config_text);
+        let headers: Vec<usize> = config_text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with("[[suppress]]"))
+            .map(|(i, _)| i + 1)
+            .collect();
+        // Where an entry starts, worked out only when a problem with it is reported.
+        let at = |index: usize| {
+            headers
+                .get(index)
+                .map(|line| line_location(CONFIG_FILE, config_text, *line))
+                .unwrap_or_else(|| Location::file(CONFIG_FILE))
+        };
+        let problems = &mut out.problems;
+        let rules = &mut out.rules;
+        for (index, entry) in config.suppress.iter().enumerate() {
+            let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
             if reason.is_empty() {
-                if reported_comments.insert((finding.location.path.clone(), line)) {
-                    problems.push(invalid(
-                        line_location(&finding.location.path, text, line),
-                        format!("suppression of `{}` gives no reason", finding.id),
-                        text,
-                    ));
-                }
-                continue;
-            }
-            finding.suppressed = Some(Suppression {
-                kind: SuppressionKind::InSource,
-                reason,
-                expires: None,
-            });
-            break;
-        }
-    }
-
-    // The scope over the last finding's file closes before the configuration's opens.
-    drop(scope.take());
-
-    // Entries of the configuration file.
-    let Some(config_text) = inventory.get(CONFIG_FILE).and_then(|f| f.text.as_deref()) else {
-        findings.extend(problems);
-        return;
-    };
-    let config: Config = match toml::from_str(config_text) {
-        Ok(config) => config,
-        Err(error) => {
-            problems.push(invalid(
-                Location::file(CONFIG_FILE),
-                format!("{CONFIG_FILE} cannot be read: {}", error.message()),
-                config_text,
-            ));
-            findings.extend(problems);
-            return;
-        }
-    };
-    // A file of thousands of entries, each reported, would otherwise count lines from the
-    // top of the file for every report.
-    let _config_scope = source::LineScope::new(config_text);
-    let headers: Vec<usize> = config_text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with("[[suppress]]"))
-        .map(|(i, _)| i + 1)
-        .collect();
-    // The usable entries of each rule, in file order. Each rule's path globs are matched
-    // together, once for each path its findings are in, so thousands of entries and
-    // thousands of findings of one rule do not match every glob against every finding.
-    let mut rules: HashMap<&str, RuleEntries> = HashMap::new();
-    // Where an entry starts, worked out only when a problem with it is reported.
-    let at = |index: usize| {
-        headers
-            .get(index)
-            .map(|line| line_location(CONFIG_FILE, config_text, *line))
-            .unwrap_or_else(|| Location::file(CONFIG_FILE))
-    };
-    for (index, entry) in config.suppress.iter().enumerate() {
-        let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
-        if reason.is_empty() {
-            problems.push(invalid(
-                at(index),
-                format!(
-                    "suppression of `{}` gives no reason and is not applied",
-                    entry.id
-                ),
-                config_text,
-            ));
-            continue;
-        }
-        if let Some(expires) = &entry.expires {
-            if !is_date(expires) {
                 problems.push(invalid(
                     at(index),
                     format!(
-                        "suppression of `{}` has an expiry that is not YYYY-MM-DD",
+                        "suppression of `{}` gives no reason and is not applied",
                         entry.id
                     ),
                     config_text,
                 ));
                 continue;
             }
-            if today.is_some_and(|today| today > expires.as_str()) {
+            if let Some(expires) = &entry.expires {
+                if !is_date(expires) {
+                    problems.push(invalid(
+                        at(index),
+                        format!(
+                            "suppression of `{}` has an expiry that is not YYYY-MM-DD",
+                            entry.id
+                        ),
+                        config_text,
+                    ));
+                    continue;
+                }
+                if today.is_some_and(|today| today > expires.as_str()) {
+                    continue;
+                }
+            }
+            let rule = rules.entry(entry.id.clone()).or_default();
+            let path = entry.path.as_deref();
+            if path.is_some_and(|glob| glob.len() > MAX_GLOB_BYTES) {
+                // Compiling it would take hundreds of megabytes only to find it too large.
+                rule.too_large.push(index);
                 continue;
             }
-        }
-        let rule = rules.entry(entry.id.as_str()).or_default();
-        let path = entry.path.as_deref();
-        if path.is_some_and(|glob| glob.len() > MAX_GLOB_BYTES) {
-            // Compiling it would take hundreds of megabytes only to find it too large.
-            rule.too_large.push(index);
-            continue;
-        }
-        match path.map(Glob::new) {
-            Some(Ok(glob)) => rule.add(glob, index),
-            Some(Err(_)) => problems.push(invalid(
-                at(index),
-                format!("suppression of `{}` has an unreadable path glob", entry.id),
-                config_text,
-            )),
-            None => {
-                rule.everywhere.get_or_insert(index);
+            match path.map(Glob::new) {
+                Some(Ok(glob)) => rule.add(glob, index),
+                Some(Err(_)) => problems.push(invalid(
+                    at(index),
+                    format!("suppression of `{}` has an unreadable path glob", entry.id),
+                    config_text,
+                )),
+                None => {
+                    rule.everywhere.get_or_insert(index);
+                }
             }
         }
+        // Told after the other problems with the file's entries, in file order.
+        let mut too_large: Vec<usize> = rules.values_mut().flat_map(RuleEntries::compile).collect();
+        too_large.sort_unstable();
+        for index in too_large {
+            if let Some(entry) = config.suppress.get(index) {
+                problems.push(invalid(
+                    at(index),
+                    format!(
+                        "suppression of `{}` has a path glob too large to match",
+                        entry.id
+                    ),
+                    config_text,
+                ));
+            }
+        }
+        out.entries = config.suppress;
+        out
     }
-    // Told after the other problems with the file's entries, in file order.
-    let mut too_large: Vec<usize> = rules.values_mut().flat_map(RuleEntries::compile).collect();
-    too_large.sort_unstable();
-    for index in too_large {
-        if let Some(entry) = config.suppress.get(index) {
-            problems.push(invalid(
-                at(index),
-                format!(
-                    "suppression of `{}` has a path glob too large to match",
-                    entry.id
-                ),
-                config_text,
-            ));
+
+    /// Marks the suppressed `findings`: by a comment on the finding's line or the one above,
+    /// else by the first entry of `.shipready.toml` for its rule and path.
+    pub fn apply(&mut self, findings: &mut [Finding]) {
+        let mut scope: Option<(String, source::LineScope)> = None;
+        for finding in findings.iter_mut() {
+            let Some(text) =
+                (self.inventory.get(&finding.location.path)).and_then(|f| f.text.as_deref())
+            else {
+                continue;
+            };
+            if scope
+                .as_ref()
+                .is_none_or(|(path, _)| *path != finding.location.path)
+            {
+                // The old scope is closed before the new one opens.
+                drop(scope.take());
+                scope = Some((finding.location.path.clone(), source::LineScope::new(text)));
+            }
+            for line in [
+                finding.location.line,
+                finding.location.line.saturating_sub(1),
+            ] {
+                if line == 0 {
+                    continue;
+                }
+                let comment = (self.comments)
+                    .entry((finding.location.path.clone(), line))
+                    .or_insert_with(|| inline(source::line_of(text, line)));
+                let Some((ids, reason)) = comment.clone() else {
+                    continue;
+                };
+                if !ids.iter().any(|id| id == &finding.id) {
+                    continue;
+                }
+                if reason.is_empty() {
+                    let new =
+                        (self.reported_comments).insert((finding.location.path.clone(), line));
+                    if new {
+                        self.problems.push(invalid(
+                            line_location(&finding.location.path, text, line),
+                            format!("suppression of `{}` gives no reason", finding.id),
+                            text,
+                        ));
+                    }
+                    continue;
+                }
+                finding.suppressed = Some(Suppression {
+                    kind: SuppressionKind::InSource,
+                    reason,
+                    expires: None,
+                });
+                break;
+            }
+        }
+        drop(scope);
+
+        for finding in findings.iter_mut() {
+            if finding.suppressed.is_some() {
+                continue;
+            }
+            let Some(rule) = self.rules.get_mut(finding.id.as_str()) else {
+                continue;
+            };
+            let first = rule.first_for(&finding.location.path);
+            let Some(entry) = first.and_then(|index| self.entries.get(index)) else {
+                continue;
+            };
+            let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
+            finding.suppressed = Some(Suppression {
+                kind: SuppressionKind::External,
+                reason: reason.to_string(),
+                expires: entry.expires.clone(),
+            });
         }
     }
-    for finding in findings.iter_mut() {
-        if finding.suppressed.is_some() {
-            continue;
-        }
-        let Some(rule) = rules.get_mut(finding.id.as_str()) else {
-            continue;
-        };
-        let first = rule.first_for(&finding.location.path);
-        let Some(entry) = first.and_then(|index| config.suppress.get(index)) else {
-            continue;
-        };
-        let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
-        finding.suppressed = Some(Suppression {
-            kind: SuppressionKind::External,
-            reason: reason.to_string(),
-            expires: entry.expires.clone(),
-        });
+
+    /// The `invalid-suppression` findings: unusable entries of `.shipready.toml`, and the
+    /// comments without a reason among those `apply` read.
+    pub fn problems(self) -> Vec<Finding> {
+        self.problems
     }
-    findings.extend(problems);
 }
 
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub struct Migrations {
     pub files: Vec<MigrationFile>,
     /// Operations that lock, rewrite or lose data, in file order.
     pub hazards: Vec<Hazard>,
+    /// Whether a file held more hazards of one kind than are kept (see `bounded`): counts
+    /// of `hazards` are then lower bounds.
+    pub hazards_cut: bool,
     /// Problems of the Alembic revision graphs, one graph per versions folder.
     pub graph_problems: Vec<GraphProblem>,
     /// `StrongMigrations.start_after`: Rails migrations with an earlier version were never
@@ -212,11 +215,27 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     let mut revisions = Vec::new();
     for (_, one) in found {
         revisions.extend(one.revision);
-        out.hazards.extend(one.hazards);
+        let before = one.hazards.len();
+        let kept = bounded(one.hazards);
+        out.hazards_cut |= kept.len() < before;
+        out.hazards.extend(kept);
         out.files.extend(one.file);
     }
     out.graph_problems = graph_problems(&revisions);
     out
+}
+
+/// One file's hazards with at most one more of each kind than its findings list
+/// ([`crate::findings::MAX_PER_FILE`]): the one more tells the audit that some were cut, and
+/// a file of 60,000 dropped columns costs no more than a file of a hundred.
+fn bounded(mut hazards: Vec<Hazard>) -> Vec<Hazard> {
+    let mut counts: BTreeMap<HazardKind, usize> = BTreeMap::new();
+    hazards.retain(|h| {
+        let count = counts.entry(h.kind).or_default();
+        *count += 1;
+        *count <= crate::findings::MAX_PER_FILE + 1
+    });
+    hazards
 }
 
 /// What one migration file gives.

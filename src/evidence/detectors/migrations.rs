@@ -71,7 +71,12 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
         State::Absent
     };
     let reason = format!(
-        "{} unsafe operation{} in {} migration file{}{}{before_start}{reviewed_note}: {}",
+        "{}{} unsafe operation{} in {} migration file{}{}{before_start}{reviewed_note}: {}",
+        if migrations.hazards_cut {
+            "more than "
+        } else {
+            ""
+        },
         hazards.len(),
         if hazards.len() == 1 { "" } else { "s" },
         files.len(),
