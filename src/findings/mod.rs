@@ -300,15 +300,7 @@ impl Finding {
     /// it quotes repository text, which must not drive a terminal.
     pub fn new(rule: &Rule, location: Location, message: String, text: &str) -> Self {
         let snippet = source::snippet(source::line_of(text, location.line));
-        // Only the characters that are kept are read, however long the message.
-        let (kept, cut) = match message.char_indices().nth(MESSAGE_CHARACTERS) {
-            Some(_) => (message.chars().take(MESSAGE_CHARACTERS - 3), "..."),
-            None => (message.chars().take(MESSAGE_CHARACTERS), ""),
-        };
-        let message: String = kept
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .chain(cut.chars())
-            .collect();
+        let message = one_line(&message);
         Self {
             id: rule.id.to_string(),
             severity: rule.severity,
@@ -321,6 +313,20 @@ impl Finding {
             suppressed: None,
         }
     }
+}
+
+/// `text` cut to one line of at most [`MESSAGE_CHARACTERS`] characters, control characters
+/// made spaces: messages and suppression reasons quote repository text, which must not drive
+/// a terminal nor be copied at full length into every finding. Only the characters that are
+/// kept are read, however long the text.
+pub(crate) fn one_line(text: &str) -> String {
+    let (kept, cut) = match text.char_indices().nth(MESSAGE_CHARACTERS) {
+        Some(_) => (text.chars().take(MESSAGE_CHARACTERS - 3), "..."),
+        None => (text.chars().take(MESSAGE_CHARACTERS), ""),
+    };
+    kept.map(|c| if c.is_control() { ' ' } else { c })
+        .chain(cut.chars())
+        .collect()
 }
 
 /// A YAML pipeline file with its parsed documents.

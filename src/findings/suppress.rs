@@ -148,18 +148,19 @@ fn is_date(date: &str) -> bool {
 /// The rule ids an inline suppression comment names, and its reason.
 type Comment = (Vec<String>, String);
 
-/// An inline suppression comment on `line`: the ids it names and its reason.
+/// An inline suppression comment on `line`: the ids of rules it names, each once, and its
+/// reason cut to one line of [`super::one_line`]. Names that are no rule's are left out: a
+/// comment naming 100,000 of them was searched in full for every finding on the next line.
 fn inline(line: &str) -> Option<Comment> {
     let captures = INLINE.as_ref()?.captures(line)?;
-    let ids = captures
-        .get(1)?
-        .as_str()
-        .split(',')
-        .map(|id| id.trim().to_string())
-        .filter(|id| !id.is_empty())
-        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    for id in captures.get(1)?.as_str().split(',').map(str::trim) {
+        if super::rule(id).is_some() && !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
     let reason = captures.get(2).map(|r| r.as_str().trim()).unwrap_or("");
-    Some((ids, reason.to_string()))
+    Some((ids, super::one_line(reason)))
 }
 
 fn invalid(location: Location, message: String, text: &str) -> Finding {
@@ -290,7 +291,11 @@ impl<'a> Suppressions<'a> {
                 ));
             }
         }
+        // A reason is copied into each finding the entry suppresses: it is cut to one line.
         out.entries = config.suppress;
+        for entry in &mut out.entries {
+            entry.reason = entry.reason.as_deref().map(|r| super::one_line(r.trim()));
+        }
         out
     }
 
@@ -322,7 +327,7 @@ impl<'a> Suppressions<'a> {
                 let comment = (self.comments)
                     .entry((finding.location.path.clone(), line))
                     .or_insert_with(|| inline(source::line_of(text, line)));
-                let Some((ids, reason)) = comment.clone() else {
+                let Some((ids, reason)) = comment.as_ref() else {
                     continue;
                 };
                 if !ids.iter().any(|id| id == &finding.id) {
@@ -342,7 +347,7 @@ impl<'a> Suppressions<'a> {
                 }
                 finding.suppressed = Some(Suppression {
                     kind: SuppressionKind::InSource,
-                    reason,
+                    reason: reason.clone(),
                     expires: None,
                 });
                 break;
@@ -361,7 +366,7 @@ impl<'a> Suppressions<'a> {
             let Some(entry) = first.and_then(|index| self.entries.get(index)) else {
                 continue;
             };
-            let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
+            let reason = entry.reason.as_deref().unwrap_or("");
             finding.suppressed = Some(Suppression {
                 kind: SuppressionKind::External,
                 reason: reason.to_string(),
@@ -390,9 +395,14 @@ mod tests {
                 "vendored fork".to_string()
             ))
         );
+        // Names that are no rule's are left out, and each rule is named once.
         assert_eq!(
-            inline("# shipready: ignore[a, b]").map(|(i, r)| (i.len(), r)),
-            Some((2, String::new()))
+            inline("# shipready: ignore[a, curl-pipe-shell, b,curl-pipe-shell]"),
+            Some((vec!["curl-pipe-shell".to_string()], String::new()))
+        );
+        assert_eq!(
+            inline("# shipready: ignore[unpinned-uses] a\treason"),
+            Some((vec!["unpinned-uses".to_string()], "a reason".to_string()))
         );
         assert!(inline("uses: a/b@v1").is_none());
     }

@@ -13,6 +13,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as ParserSpan};
 pub const MAX_DEPTH: usize = 256;
 /// Most nodes that alias expansion may create in one file.
 pub const ALIAS_BUDGET: usize = 100_000;
+/// Most bytes of text that aliases and anchors may copy in one file: four times the largest
+/// file read. A node budget alone lets a thousand aliases of one 1 MB string through.
+pub const ALIAS_BYTES: usize = 8 * 1024 * 1024;
 
 /// Where a node sits in its file: 1-based lines and columns (characters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -138,17 +141,17 @@ impl Node {
         }
     }
 
-    fn size(&self) -> usize {
+    /// How many nodes the tree holds, and how many bytes of text.
+    fn size(&self) -> (usize, usize) {
+        let add = |(n, b): (usize, usize), (m, c): (usize, usize)| (n + m, b + c);
         match &self.value {
-            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
-            Value::Reference(path) => 1 + path.len(),
-            Value::Map(entries) => {
-                1 + entries
-                    .iter()
-                    .map(|(k, v)| k.size() + v.size())
-                    .sum::<usize>()
-            }
-            _ => 1,
+            Value::Seq(items) => items.iter().map(Node::size).fold((1, 0), add),
+            Value::Reference(path) => (1 + path.len(), path.iter().map(String::len).sum()),
+            Value::Map(entries) => (entries.iter())
+                .map(|(k, v)| add(k.size(), v.size()))
+                .fold((1, 0), add),
+            Value::Scalar { text, .. } => (1, text.len()),
+            Value::Null => (1, 0),
         }
     }
 }
@@ -174,7 +177,8 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     let mut documents = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut expanded = 0usize;
+    // Nodes and bytes that aliases and anchors copied.
+    let (mut expanded, mut copied) = (0usize, 0usize);
 
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| YamlError {
@@ -272,13 +276,17 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                         message: "alias to an unknown anchor".to_string(),
                     });
                 };
-                expanded += target.size();
+                let (nodes, bytes) = target.size();
+                (expanded, copied) = (expanded + nodes, copied + bytes);
                 if expanded > ALIAS_BUDGET {
                     return Err(YamlError {
                         line: span.line,
                         column: span.column,
                         message: format!("aliases expand to more than {ALIAS_BUDGET} nodes"),
                     });
+                }
+                if copied > ALIAS_BYTES {
+                    return Err(too_many_bytes(span));
                 }
                 (target.clone(), 0)
             }
@@ -291,6 +299,11 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
 
         let (node, anchor) = finished;
         if anchor != 0 {
+            // Anchors nested inside each other copy the text below them once each.
+            copied += node.size().1;
+            if copied > ALIAS_BYTES {
+                return Err(too_many_bytes(span));
+            }
             anchors.insert(anchor, node.clone());
         }
         match stack.last_mut() {
@@ -303,6 +316,17 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
         }
     }
     Ok(documents)
+}
+
+fn too_many_bytes(span: Span) -> YamlError {
+    YamlError {
+        line: span.line,
+        column: span.column,
+        message: format!(
+            "anchors and aliases copy more than {} MiB of text",
+            ALIAS_BYTES / 1024 / 1024
+        ),
+    }
 }
 
 fn joined(start: Span, end: Span) -> Span {
@@ -373,10 +397,14 @@ fn resolve_merge_keys(entries: &mut Vec<(Node, Node)>) {
         Value::Seq(items) => items,
         _ => Vec::new(),
     };
+    // The keys set so far, looked up rather than searched for: a mapping of thousands of
+    // keys merging thousands more took seconds.
+    let mut present: std::collections::HashSet<Option<String>> = (entries.iter())
+        .map(|(k, _)| k.as_str().map(String::from))
+        .collect();
     for source in sources {
         for (key, value) in source.entries() {
-            let present = entries.iter().any(|(k, _)| k.as_str() == key.as_str());
-            if !present {
+            if present.insert(key.as_str().map(String::from)) {
                 entries.push((key.clone(), value.clone()));
             }
         }
