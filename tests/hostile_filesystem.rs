@@ -265,3 +265,31 @@ fn binary_survives_a_repository_of_hostile_files() {
             .contains("ci.yml")
     );
 }
+
+/// Seventeen workflows just under the read limit (34 MB): the model of a pipeline takes tens
+/// of times its size, so pipelines past the first 32 MiB in path order are listed as not
+/// assessed instead of modelled.
+#[test]
+fn pipelines_past_the_first_32_mib_are_listed_not_modelled() {
+    let repo = repository();
+    let padding = format!("# {}\n", "x".repeat(1_999_970));
+    for i in 0..17 {
+        let text = format!("{padding}on: push\njobs: {{}}\n");
+        assert!(text.len() < 2_000_000);
+        write(repo.path(), &format!(".github/workflows/w{i:02}.yml"), text);
+    }
+
+    let assessment = assess_within(repo.path());
+
+    let skipped: Vec<_> = (assessment.inventory.skipped.iter())
+        .map(|s| (s.path.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [(
+            ".github/workflows/w16.yml",
+            "pipeline not assessed: pipelines past the first 32 MiB in path order are not modelled"
+        )]
+    );
+    assert_good_workflow_assessed(&assessment);
+}

@@ -123,6 +123,15 @@ impl FileKind {
         self != FileKind::Other
     }
 
+    /// Whether the file is a pipeline that is modelled job by job and step by step, which
+    /// takes tens of times its size in memory.
+    pub fn is_modelled_pipeline(self) -> bool {
+        matches!(
+            self,
+            Self::GithubWorkflow | Self::GithubAction | Self::GitlabCi | Self::CloudBuild
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::GithubWorkflow => "GitHub Actions workflow",

@@ -68,8 +68,26 @@ static READ_LATER_FINDERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'stat
             .collect()
     });
 
+/// Data and prose of no particular kind (JSON fixtures, XML, generated schemas, long
+/// documents) larger than this keep their text only where something was found in it, as
+/// source code does: a monorepo's gigabyte of JSON fixtures would otherwise stay in memory
+/// for stages that never read it. YAML, TOML and scripts stay whatever their size: pipelines
+/// name them (Cloud Build trigger files, scripts steps run, `.shipready.toml`).
+const LARGE_TEXT: usize = 256 * 1024;
+
+/// Whether a file's name says it holds data or prose, which no stage after the text pass
+/// looks up by name.
+fn is_data_or_prose(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
+    ["json", "xml", "md", "mdx", "rst", "txt"]
+        .iter()
+        .any(|e| extension.eq_ignore_ascii_case(e))
+}
+
 /// Searches one file's text; returns what was found and whether the inventory must keep the
-/// text. Source code is kept only where something was found in it, configuration always.
+/// text. Source code and large files of no particular kind are kept only where something was
+/// found in them, configuration always.
 pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, bool) {
     let index = &catalog.index;
     let code = file.kind == FileKind::Source && is_application_code(&file.path);
@@ -114,7 +132,12 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
         }
     }
     let secrets = secrets::find(&file.path, text);
-    let keep = file.kind != FileKind::Source
+    let searched_only = match file.kind {
+        FileKind::Source => true,
+        FileKind::Text => text.len() > LARGE_TEXT && is_data_or_prose(&file.path),
+        _ => false,
+    };
+    let keep = !searched_only
         || !signals.is_empty()
         || !secrets.is_empty()
         || READ_LATER_FINDERS.iter().any(|(marker, ending)| {
@@ -161,7 +184,37 @@ fn is_schema_definition(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_sample_manifest;
+    use super::{is_sample_manifest, scan_file};
+    use crate::inventory::{FileKind, RepoFile};
+
+    /// Whether the text pass keeps `text` at `path` for later stages.
+    fn kept(path: &str, text: &str) -> bool {
+        let file = RepoFile {
+            path: path.to_string(),
+            kind: crate::inventory::classify(path),
+            text: None,
+        };
+        scan_file(crate::catalog::Catalog::builtin(), &file, text).1
+    }
+
+    /// Large JSON, XML and prose are kept only where something was found in them; YAML and
+    /// TOML, which pipelines name, are kept at any size.
+    #[test]
+    fn large_data_and_prose_are_kept_only_with_findings() {
+        let data = format!("[{}0]", "1, ".repeat(100_000));
+        assert_eq!(
+            crate::inventory::classify("fixtures/orders.json"),
+            FileKind::Text
+        );
+        assert!(!kept("fixtures/orders.json", &data));
+        assert!(!kept("docs/HISTORY.md", &"- a change\n".repeat(30_000)));
+        assert!(kept("fixtures/small.json", "[1, 2, 3]"));
+        assert!(kept("deploy/triggers.yaml", &"- name: t\n".repeat(40_000)));
+        assert!(kept(".shipready.toml", &"# note\n".repeat(50_000)));
+        let key = "AKIA".to_string() + "Z7Q4XK2M9PLR3T5W";
+        let with_secret = format!("{data}\n{{\"aws_access_key_id\": \"{key}\"}}");
+        assert!(kept("fixtures/orders.json", &with_secret));
+    }
 
     #[test]
     fn manifests_in_docs_and_tests_are_samples() {
