@@ -648,3 +648,35 @@ fn maven_calls_over_a_pom_of_a_hundred_thousand_goals() {
         (assessment.inventory.pipelines.iter()).any(|p| p.path == ".github/workflows/build.yml")
     );
 }
+
+/// Five local includes of 1.9 MB each: the first four are read, and the pipeline is said to
+/// be read in part past 8 MiB of included text (150 includes at the read limit, each job
+/// modelled in up to 150 times its text, came to gigabytes).
+#[test]
+fn local_includes_past_eight_mib_of_text_are_left_out() {
+    let repo = repository();
+    let padding = format!("# {}\n", "x".repeat(1_900_000));
+    let mut main = String::from("include:\n");
+    for i in 0..5 {
+        main.push_str(&format!("  - local: ci/part{i}.yml\n"));
+        let part = format!("{padding}unit-{i}:\n  stage: test\n  script:\n    - pytest -q\n");
+        write(repo.path(), &format!("ci/part{i}.yml"), part);
+    }
+    main.push_str("lint:\n  stage: test\n  script:\n    - ruff check .\n");
+    write(repo.path(), ".gitlab-ci.yml", main);
+
+    let assessment = assess_within(repo.path());
+
+    let pipeline = (assessment.inventory.pipelines.iter())
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap();
+    let jobs: Vec<&str> = pipeline.jobs.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(jobs, ["lint", "unit-0", "unit-1", "unit-2", "unit-3"]);
+    assert_eq!(
+        read_in_part(&assessment),
+        vec![(
+            ".gitlab-ci.yml".to_string(),
+            "local includes past the first 8 MiB of text are not read".to_string()
+        )]
+    );
+}

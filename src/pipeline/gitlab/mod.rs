@@ -49,6 +49,11 @@ pub const TEMPLATE_JOBS: &[(&str, &[&str])] = &[
 /// Most local files a pipeline includes, as in GitLab.
 const MAX_INCLUDES: usize = 150;
 
+/// Most text read from a pipeline's local includes. A job's model takes up to 150 times its
+/// text, and 150 includes at the read limit are 300 MB; the largest real pipelines include
+/// about a megabyte.
+const MAX_INCLUDED_BYTES: usize = 8 * 1024 * 1024;
+
 /// Reads the pipeline at `path` with its local includes; includes past [`MAX_INCLUDES`] are
 /// told in `read_in_part`.
 pub fn parse_pipeline(
@@ -69,7 +74,7 @@ pub fn parse_pipeline(
     let mut sources: Vec<(String, String, Node)> =
         vec![(path.to_string(), text.to_string(), root.clone())];
     let mut templates = Vec::new();
-    let mut left_out = false;
+    let (mut left_out, mut too_large, mut included) = (false, false, 0);
     for include in root.get("include").map(include_entries).unwrap_or_default() {
         match include {
             Include::Template(name, node) => templates.push((name, location_of(path, &node))),
@@ -90,6 +95,11 @@ pub fn parse_pipeline(
                 let Some(body) = file.text.as_deref() else {
                     continue;
                 };
+                if included + body.len() > MAX_INCLUDED_BYTES {
+                    too_large = true;
+                    continue;
+                }
+                included += body.len();
                 if let Ok(docs) = yaml::parse(body)
                     && let Some(doc) = docs.into_iter().next()
                 {
@@ -99,6 +109,15 @@ pub fn parse_pipeline(
         }
     }
 
+    if too_large {
+        read_in_part.push(Unparsed {
+            path: path.to_string(),
+            reason: format!(
+                "local includes past the first {} MiB of text are not read",
+                MAX_INCLUDED_BYTES >> 20
+            ),
+        });
+    }
     if left_out {
         read_in_part.push(Unparsed {
             path: path.to_string(),
