@@ -680,3 +680,75 @@ fn local_includes_past_eight_mib_of_text_are_left_out() {
         )]
     );
 }
+
+/// A script line of a million bytes, one command.
+fn long_line() -> String {
+    format!("echo {}", "a".repeat(1_000_000))
+}
+
+/// How many commands each job of the `.gitlab-ci.yml` holds, in file order; with the bound
+/// reached each check reads megabytes of copied text, too slow for an unoptimised build, so
+/// the pipeline model is read without a whole assessment.
+fn gitlab_commands(text: &str) -> (Vec<usize>, Vec<String>) {
+    let repo = repository();
+    write(repo.path(), ".gitlab-ci.yml", text);
+    let inventory = shipready::inventory::scan(repo.path()).unwrap();
+    let model = shipready::pipeline::build(&inventory);
+    let gitlab = (model.pipelines.iter())
+        .find(|p| p.path == ".gitlab-ci.yml")
+        .unwrap();
+    let counts = (gitlab.jobs.iter())
+        .map(|j| j.steps.iter().map(|s| s.commands.len()).sum())
+        .collect();
+    let reasons = (model.read_in_part.iter())
+        .filter(|u| u.path == ".gitlab-ci.yml")
+        .map(|u| u.reason.clone())
+        .collect();
+    (counts, reasons)
+}
+
+/// Forty jobs each taking a million-byte line through `!reference`: a few nodes each, far
+/// below the bound in nodes, but 40 MB of copies. Jobs take it until its copies would pass
+/// 8 MiB, and the cut is told.
+#[test]
+fn jobs_referencing_one_long_line_copy_it_within_a_byte_bound() {
+    let mut text = format!(".big:\n  script:\n    - \"{}\"\n", long_line());
+    for job in 0..40 {
+        text.push_str(&format!(
+            "j{job}:\n  script: [!reference [.big, script], make]\n"
+        ));
+    }
+    let (counts, reasons) = gitlab_commands(&text);
+    let mut expected = vec![2; 8];
+    expected.resize(40, 1);
+    assert_eq!(counts, expected);
+    assert_eq!(
+        reasons,
+        [
+            "`!reference` tags bring more than 100000 YAML nodes or 8 MiB of command text into \
+          the job scripts; the references past that are left out"
+        ]
+    );
+}
+
+/// Forty jobs inheriting a `before_script:` of one million-byte line from `default:`: one
+/// line each, far below the bound in lines, but 40 MB of copies.
+#[test]
+fn jobs_inheriting_one_long_line_copy_it_within_a_byte_bound() {
+    let mut text = format!("default:\n  before_script:\n    - \"{}\"\n", long_line());
+    for job in 0..40 {
+        text.push_str(&format!("j{job}:\n  script: [make]\n"));
+    }
+    let (counts, reasons) = gitlab_commands(&text);
+    let mut expected = vec![2; 8];
+    expected.resize(40, 1);
+    assert_eq!(counts, expected);
+    assert_eq!(
+        reasons,
+        [
+            "jobs take more than 100000 script lines from `default:` and the templates they \
+          extend, or more than 8 MiB of command text; the jobs past that are read without \
+          those scripts"
+        ]
+    );
+}

@@ -7,13 +7,15 @@
 //! that uses the action. So an action already being expanded is not expanded again inside
 //! itself (GitHub would never finish running it: it runs no steps beyond the `uses:` step),
 //! each action is expanded once per depth and shared, and the steps inlined over a repository
-//! are bounded by [`MAX_INLINED`].
+//! are bounded by [`MAX_INLINED`]. A count alone would let one long command, used by many
+//! steps, be copied thousands of times: the text inlined is bounded too
+//! ([`super::MAX_COPIED_BYTES`]).
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use super::Step;
+use super::{MAX_COPIED_BYTES, Step};
 
 /// How many levels of actions using actions are followed, counting the action itself.
 const MAX_ACTION_DEPTH: usize = 4;
@@ -30,6 +32,8 @@ pub const MAX_INLINED: usize = 200_000;
 pub struct LocalActions {
     expanded: HashMap<String, Rc<[Step]>>,
     budget: Cell<usize>,
+    /// Bytes of text that may still be copied into workflow jobs.
+    bytes: Cell<usize>,
     /// Actions, by folder, whose expansion left out a local action they use for want of
     /// budget, in folder order.
     cut_actions: Vec<String>,
@@ -43,6 +47,7 @@ impl Default for LocalActions {
         LocalActions {
             expanded: HashMap::new(),
             budget: Cell::new(MAX_INLINED),
+            bytes: Cell::new(MAX_COPIED_BYTES),
             cut_actions: Vec::new(),
             cut: Cell::new(false),
         }
@@ -61,6 +66,7 @@ impl LocalActions {
             shared: HashMap::new(),
             on_path: HashSet::new(),
             budget: MAX_INLINED,
+            bytes: MAX_COPIED_BYTES,
             cut: false,
         };
         let mut cut_actions = Vec::new();
@@ -75,6 +81,7 @@ impl LocalActions {
         LocalActions {
             expanded,
             budget: Cell::new(MAX_INLINED),
+            bytes: Cell::new(MAX_COPIED_BYTES),
             cut_actions,
             cut: Cell::new(false),
         }
@@ -92,7 +99,7 @@ impl LocalActions {
     }
 
     /// The step followed by the expanded steps of the local action it `uses`, if it is one
-    /// and the repository's budget still holds them; a step allowed to fail
+    /// and the repository's budgets still hold them; a step allowed to fail
     /// (`continue-on-error`) makes the action's steps allowed to fail too.
     pub fn with_inlined(&self, step: Step) -> Vec<Step> {
         let inlined = step
@@ -100,15 +107,16 @@ impl LocalActions {
             .as_deref()
             .and_then(folder_of)
             .and_then(|f| self.expanded.get(f))
-            .map(|steps| (steps, cost_of(steps)));
-        let Some((steps, cost)) = inlined else {
+            .map(|steps| (steps, cost_of(steps), bytes_of(steps)));
+        let Some((steps, cost, bytes)) = inlined else {
             return vec![step];
         };
-        if cost > self.budget.get() {
+        if cost > self.budget.get() || bytes > self.bytes.get() {
             self.cut.set(true);
             return vec![step];
         }
         self.budget.set(self.budget.get() - cost);
+        self.bytes.set(self.bytes.get() - bytes);
         let non_blocking = step.non_blocking;
         let mut out = Vec::with_capacity(1 + steps.len());
         out.push(step);
@@ -130,6 +138,18 @@ fn cost_of(steps: &[Step]) -> usize {
     steps.iter().map(|s| 1 + s.commands.len()).sum()
 }
 
+/// What copying steps costs against the bytes budget: the text of their commands and inputs,
+/// which every later check reads again in each copy.
+fn bytes_of(steps: &[Step]) -> usize {
+    (steps.iter())
+        .map(|s| {
+            let commands: usize = s.commands.iter().map(|c| c.text.len()).sum();
+            let inputs: usize = s.inputs.iter().map(|i| i.value.len()).sum();
+            commands + inputs
+        })
+        .sum()
+}
+
 /// One action's expansion, and whether it left out an action because that action was being
 /// expanded around it (then it holds only for this path, and is not shared).
 struct Expansion {
@@ -148,6 +168,8 @@ struct Expander<'r> {
     /// Actions being expanded around the current one.
     on_path: HashSet<&'r str>,
     budget: usize,
+    /// Bytes of text that may still be copied from action to action.
+    bytes: usize,
     /// Whether a nested action was left out for want of budget.
     cut: bool,
 }
@@ -170,6 +192,7 @@ impl<'r> Expander<'r> {
         // An action's own steps are free at the top; nested ones are copies and count.
         if depth > 1 {
             self.budget = self.budget.saturating_sub(cost_of(own));
+            self.bytes = self.bytes.saturating_sub(bytes_of(own));
         }
         self.on_path.insert(folder);
         let cut_around = std::mem::replace(&mut self.cut, false);
@@ -192,18 +215,20 @@ impl<'r> Expander<'r> {
                 cut_cycle = true;
                 continue;
             }
-            if self.budget == 0 {
+            if self.budget == 0 || self.bytes == 0 {
                 self.cut = true;
                 continue;
             }
             let nested = self.expand(inner, depth + 1);
             cut_cycle |= nested.cut_cycle;
             let cost = cost_of(&nested.steps);
-            if cost > self.budget {
+            let bytes = bytes_of(&nested.steps);
+            if cost > self.budget || bytes > self.bytes {
                 self.cut = true;
                 continue;
             }
             self.budget -= cost;
+            self.bytes -= bytes;
             steps.extend(nested.steps.iter().cloned().map(|mut s| {
                 s.non_blocking |= step.non_blocking;
                 s

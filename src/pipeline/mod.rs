@@ -51,6 +51,21 @@ pub use roles::{
 };
 pub use targets::deploy_target;
 
+/// Most bytes of command text that each way of copying commands into steps may copy over a
+/// repository: local actions inlined into the steps that use them; the scripts, Make
+/// targets, package scripts and pre-commit hooks that steps call; the lists GitLab
+/// `!reference` tags bring in and the scripts GitLab jobs inherit. Their budgets count steps,
+/// commands, lines or nodes, so one long command copied into thousands of steps would
+/// otherwise hold gigabytes, and every check would read each copy again. The real
+/// repositories measured copy at most a few tens of kilobytes; a file is read up to 2 MiB,
+/// so this leaves room for a few copies of the longest script.
+pub const MAX_COPIED_BYTES: usize = 8 << 20;
+
+/// [`MAX_COPIED_BYTES`] as the report tells it.
+pub(crate) fn copied_bound() -> String {
+    format!("{} MiB of command text", MAX_COPIED_BYTES >> 20)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CiSystem {
@@ -497,8 +512,9 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             path: folder.to_string(),
             reason: format!(
                 "local actions it uses are not expanded into it past {} inlined steps and \
-                 commands",
-                composite::MAX_INLINED
+                 commands or {}",
+                composite::MAX_INLINED,
+                copied_bound()
             ),
         });
     }
@@ -539,9 +555,10 @@ pub fn build(inventory: &Inventory) -> Pipelines {
             out.read_in_part.push(Unparsed {
                 path: file.path.clone(),
                 reason: format!(
-                    "steps using local actions past {} inlined steps and commands are read \
-                     without the action's steps",
-                    composite::MAX_INLINED
+                    "steps using local actions past {} inlined steps and commands or {} \
+                     inlined are read without the action's steps",
+                    composite::MAX_INLINED,
+                    copied_bound()
                 ),
             });
         }

@@ -12,7 +12,7 @@ use regex::Regex;
 
 use super::make_runs::{IncludingMakefile, MakeRun, MakefileCut};
 use super::package_scripts::{self, Manifest};
-use super::{Command, Pipeline, Unparsed, precommit};
+use super::{Command, MAX_COPIED_BYTES, Pipeline, Unparsed, copied_bound, precommit};
 use crate::inventory::Inventory;
 use crate::source::Location;
 
@@ -29,8 +29,9 @@ static SCRIPT_CALL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 ///
 /// Every step that calls a script gets the script's commands, so a workflow of thousands of
 /// steps calling one long script would hold millions of copies: at most [`MAX_EXPANDED`]
-/// commands are added over the whole repository, in file order. Scripts are split into
-/// commands once, and the pre-commit configuration is parsed once.
+/// commands, and [`MAX_COPIED_BYTES`] of their text, are added over the whole repository, in
+/// file order. Scripts are split into commands once, and the pre-commit configuration is
+/// parsed once.
 ///
 /// What is left out is told in `read_in_part`: each pipeline whose steps lost commands to the
 /// budget, each script longer than [`MAX_COMMANDS`], and each Makefile whose recipes were cut
@@ -45,6 +46,7 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
         packages: HashMap::new(),
         precommit: OnceCell::new(),
         budget: MAX_EXPANDED,
+        bytes: MAX_COPIED_BYTES,
         cut: false,
         too_deep: false,
         long_scripts: Vec::new(),
@@ -79,8 +81,9 @@ pub fn expand(pipelines: &mut [Pipeline], inventory: &Inventory, read_in_part: &
             read_in_part.push(Unparsed {
                 path: pipeline.path.clone(),
                 reason: format!(
-                    "steps past {MAX_EXPANDED} followed commands are read without the scripts, \
-                     Make targets and hooks they call"
+                    "steps past {MAX_EXPANDED} followed commands or {} followed are read \
+                     without the scripts, Make targets and hooks they call",
+                    copied_bound()
                 ),
             });
         }
@@ -134,6 +137,8 @@ struct Reader<'i> {
     precommit: OnceCell<Option<precommit::Config>>,
     /// Commands that may still be added.
     budget: usize,
+    /// Bytes of command text that may still be added; once a command does not fit, none is.
+    bytes: usize,
     /// Whether a command was left out for want of budget since this was last cleared.
     cut: bool,
     /// Whether a script or Make target that adds commands was called too deep to follow
@@ -190,17 +195,34 @@ impl Callee {
 }
 
 impl Reader<'_> {
-    /// Takes up to `wanted` commands from the budget; returns how many were granted.
-    fn take(&mut self, wanted: usize) -> usize {
-        let granted = wanted.min(self.budget);
-        self.budget -= granted;
-        self.cut |= granted < wanted;
+    /// Takes the first of `wanted` from the budgets, in order, until one does not fit;
+    /// returns how many were granted.
+    fn take(&mut self, wanted: &[Command]) -> usize {
+        let mut granted = 0;
+        for command in wanted {
+            let Some(left) = self.bytes.checked_sub(command.text.len()) else {
+                self.bytes = 0;
+                break;
+            };
+            if self.budget == 0 {
+                break;
+            }
+            self.budget -= 1;
+            self.bytes = left;
+            granted += 1;
+        }
+        self.cut |= granted < wanted.len();
         granted
+    }
+
+    /// Whether nothing more may be added.
+    fn spent(&self) -> bool {
+        self.budget == 0 || self.bytes == 0
     }
 
     fn hooks(&mut self, command: &str) -> Vec<Command> {
         // Once the pipeline is told to be cut, nothing more needs checking.
-        if !precommit::runs_hooks(command) || (self.budget == 0 && self.cut) {
+        if !precommit::runs_hooks(command) || (self.spent() && self.cut) {
             return Vec::new();
         }
         let inventory = self.inventory;
@@ -211,7 +233,7 @@ impl Reader<'_> {
             return Vec::new();
         };
         let mut hooks = precommit::hooks(command, config);
-        let granted = self.take(hooks.len());
+        let granted = self.take(&hooks);
         hooks.truncate(granted);
         hooks
     }
@@ -380,11 +402,11 @@ impl Reader<'_> {
         let too_deep = depth >= MAX_DEPTH;
         // Once the pipeline is told to be cut, nothing more needs checking.
         let told = if too_deep { self.too_deep } else { self.cut };
-        if (too_deep || self.budget == 0) && told {
+        if (too_deep || self.spent()) && told {
             return Vec::new();
         }
         let callees = self.callees(text, base);
-        if too_deep || self.budget == 0 {
+        if too_deep || self.spent() {
             // Nothing more is added; whether this command would have added something is
             // checked and told, not followed.
             let left_out = callees
@@ -406,7 +428,7 @@ impl Reader<'_> {
             let commands = self.commands(callee);
             let folder = callee.folder(base);
             for command in commands.iter() {
-                if self.take(1) == 0 {
+                if self.take(std::slice::from_ref(command)) == 0 {
                     return out;
                 }
                 let nested = self.follow(&command.text, folder, depth + 1, visited);

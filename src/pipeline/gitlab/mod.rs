@@ -158,9 +158,10 @@ pub fn parse_pipeline(
         read_in_part.push(Unparsed {
             path: path.to_string(),
             reason: format!(
-                "`!reference` tags bring more than {} YAML nodes into the job scripts; the \
-                 references past that are left out",
-                scripts::REFERENCE_BUDGET
+                "`!reference` tags bring more than {} YAML nodes or {} into the job \
+                 scripts; the references past that are left out",
+                scripts::REFERENCE_BUDGET,
+                crate::pipeline::copied_bound()
             ),
         });
     }
@@ -169,8 +170,9 @@ pub fn parse_pipeline(
             path: path.to_string(),
             reason: format!(
                 "jobs take more than {} script lines from `default:` and the templates they \
-                 extend; the jobs past that are read without those scripts",
-                scripts::COPIED_LINES
+                 extend, or more than {}; the jobs past that are read without those scripts",
+                scripts::COPIED_LINES,
+                crate::pipeline::copied_bound()
             ),
         });
     }

@@ -7,25 +7,29 @@
 //! inside the script, whose commands run in its place.
 //!
 //! A script a job takes from `default:` or from a template it extends is a copy of lines
-//! written once; the copies over a pipeline are bounded, so that thousands of jobs sharing a
-//! long `before_script:` cannot multiply it without end.
+//! written once; the copies over a pipeline are bounded, in lines and in bytes, so that
+//! thousands of jobs sharing a long `before_script:` cannot multiply it without end.
 
 use std::cell::Cell;
 
 use super::keys::{Definitions, Keyed, Origin};
 use crate::parse::yaml::{Node, Value};
+use crate::pipeline::MAX_COPIED_BYTES;
 
 /// How many lists deep below its own GitLab flattens a script, and how many `!reference`
 /// tags it follows one inside another; what lies deeper is left out, as GitLab rejects it.
 const MAX_NESTING: usize = 10;
 
 /// Most YAML nodes that `!reference` tags may bring into the scripts of one pipeline, so that
-/// references to references that each name several others cannot multiply without end.
+/// references to references that each name several others cannot multiply without end. The
+/// text they bring in is bounded too ([`MAX_COPIED_BYTES`]): each job holds its own copy, so
+/// thousands of jobs naming one long line would otherwise fill memory with a few nodes.
 pub(super) const REFERENCE_BUDGET: usize = 100_000;
 
 /// Most script lines that jobs may take from `default:` and from the jobs and templates they
 /// extend, over one pipeline. Real pipelines copy a few thousand; each copy is read again as
-/// the job's own commands, so copies past this are left out.
+/// the job's own commands, so copies past this, or past [`MAX_COPIED_BYTES`] of their text,
+/// are left out.
 pub(super) const COPIED_LINES: usize = 100_000;
 
 /// The files of one pipeline (the main file, then its local includes), against which
@@ -37,11 +41,16 @@ pub(super) struct ScriptSources<'s> {
     definitions: &'s Definitions<'s>,
     /// Nodes `!reference` tags may still bring in.
     budget: Cell<usize>,
+    /// Bytes of text `!reference` tags may still bring in.
+    bytes: Cell<usize>,
     /// Whether a reference was left out because the budget ran out.
     exhausted: Cell<bool>,
     /// Script lines jobs may still take from defaults and templates.
     copies: Cell<usize>,
-    /// Whether a job was read without a script it inherits because `copies` ran out.
+    /// Bytes of text jobs may still take from defaults and templates.
+    copied_bytes: Cell<usize>,
+    /// Whether a job was read without a script it inherits because `copies` or
+    /// `copied_bytes` ran out.
     copies_cut: Cell<bool>,
 }
 
@@ -66,8 +75,10 @@ impl<'s> ScriptSources<'s> {
                 .collect(),
             definitions,
             budget: Cell::new(REFERENCE_BUDGET),
+            bytes: Cell::new(MAX_COPIED_BYTES),
             exhausted: Cell::new(false),
             copies: Cell::new(COPIED_LINES),
+            copied_bytes: Cell::new(MAX_COPIED_BYTES),
             copies_cut: Cell::new(false),
         }
     }
@@ -79,19 +90,21 @@ impl<'s> ScriptSources<'s> {
             .map_or(("", &[][..]), |(path, lines, _)| (*path, lines.as_slice()))
     }
 
-    /// Whether some `!reference` was left out because [`REFERENCE_BUDGET`] ran out.
+    /// Whether some `!reference` was left out because [`REFERENCE_BUDGET`] or
+    /// [`MAX_COPIED_BYTES`] ran out.
     pub(super) fn exhausted(&self) -> bool {
         self.exhausted.get()
     }
 
-    /// Whether a job was read without a script it inherits because [`COPIED_LINES`] ran
-    /// out.
+    /// Whether a job was read without a script it inherits because [`COPIED_LINES`] or
+    /// [`MAX_COPIED_BYTES`] ran out.
     pub(super) fn copies_cut(&self) -> bool {
         self.copies_cut.get()
     }
 
     /// The lines of a job's script value, in the order GitLab runs them. A script the job
-    /// inherits counts against [`COPIED_LINES`]; once that is spent, inherited scripts are
+    /// inherits counts against [`COPIED_LINES`] and [`MAX_COPIED_BYTES`]; once either is
+    /// spent, inherited scripts are
     /// left out, small ones too, so which jobs keep theirs follows the order of the file.
     pub(super) fn lines<'n>(&'n self, value: Keyed<'n>) -> Vec<ScriptLine<'n>> {
         let copied = value.origin != Origin::Own;
@@ -105,8 +118,17 @@ impl<'s> ScriptSources<'s> {
             let written = (out.iter())
                 .map(|l| l.node.span.end_line.saturating_sub(l.node.span.line) + 1)
                 .sum();
-            match self.copies.get().checked_sub(written) {
-                Some(left) => self.copies.set(left),
+            let bytes = (out.iter())
+                .filter_map(|l| l.node.as_str())
+                .map(str::len)
+                .sum();
+            let left = (self.copies.get().checked_sub(written))
+                .zip(self.copied_bytes.get().checked_sub(bytes));
+            match left {
+                Some((lines, bytes)) => {
+                    self.copies.set(lines);
+                    self.copied_bytes.set(bytes);
+                }
                 None => {
                     self.copies_cut.set(true);
                     return Vec::new();
@@ -144,9 +166,14 @@ impl<'s> ScriptSources<'s> {
                 let Some((target_source, target)) = self.resolve(path) else {
                     return;
                 };
-                let size = node_count(target);
-                match self.budget.get().checked_sub(size) {
-                    Some(left) => self.budget.set(left),
+                let (nodes, bytes) = size_of(target);
+                let left =
+                    (self.budget.get().checked_sub(nodes)).zip(self.bytes.get().checked_sub(bytes));
+                match left {
+                    Some((nodes, bytes)) => {
+                        self.budget.set(nodes);
+                        self.bytes.set(bytes);
+                    }
                     None => {
                         self.exhausted.set(true);
                         return;
@@ -184,19 +211,21 @@ impl<'s> ScriptSources<'s> {
     }
 }
 
-/// How many nodes a value holds, itself included, without following references.
-fn node_count(node: &Node) -> usize {
-    let mut count = 0;
+/// How many nodes a value holds, itself included, and the bytes of their text, without
+/// following references.
+fn size_of(node: &Node) -> (usize, usize) {
+    let (mut count, mut bytes) = (0, 0);
     let mut pending = vec![node];
     while let Some(node) = pending.pop() {
         count += 1;
         match &node.value {
             Value::Seq(items) => pending.extend(items),
             Value::Map(entries) => pending.extend(entries.iter().map(|(_, value)| value)),
+            Value::Scalar { text, .. } => bytes += text.len(),
             _ => {}
         }
     }
-    count
+    (count, bytes)
 }
 
 #[cfg(test)]
