@@ -536,3 +536,32 @@ fn thousands_of_scans_off_every_production_path_name_the_deploys_once() {
     );
     assert_eq!(assessment.production_paths.len(), jobs);
 }
+
+/// 10,050 production deploys: the first 10,000 paths are listed, and the report says where
+/// the list stops (80,000 generated deploys made a report of 130 MB).
+#[test]
+fn production_paths_past_ten_thousand_are_weighed_but_not_listed() {
+    let mut text = String::from("on: push\njobs:\n");
+    for i in 0..10_050 {
+        text.push_str(&format!(
+            "  d{i:05}:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: kubectl apply -f k8s/\n"
+        ));
+    }
+    let repo = repository();
+    write(repo.path(), ".github/workflows/deploy.yml", text);
+
+    let assessment = assess_within(repo.path());
+
+    let paths = paths_in(&assessment, ".github/workflows/deploy.yml");
+    assert_eq!(paths.len(), shipready::assessment::MAX_PATHS_LISTED);
+    assert_eq!(paths.last().unwrap().job, "d09999");
+    assert_eq!(
+        read_in_part(&assessment),
+        vec![(
+            ".github/workflows/deploy.yml".to_string(),
+            "production paths past the first 10000 of 10050 are not listed, from job d10000 \
+             on; practices and gates weigh them all"
+                .to_string()
+        )]
+    );
+}

@@ -250,6 +250,20 @@ pub fn assess(
             .count(),
     };
 
+    let mut inventory = summary::inventory(facts);
+    let paths = facts.production_paths();
+    if let Some(first) = paths.get(MAX_PATHS_LISTED) {
+        inventory.read_in_part.push(crate::source::Unparsed {
+            path: first.pipeline.clone(),
+            reason: format!(
+                "production paths past the first {MAX_PATHS_LISTED} of {} are not listed, from \
+                 job {} on; practices and gates weigh them all",
+                paths.len(),
+                first.job
+            ),
+        });
+        inventory.read_in_part.sort();
+    }
     Assessment {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: Tool {
@@ -259,8 +273,8 @@ pub fn assess(
         repository: repository.to_string(),
         summary,
         categories,
-        inventory: summary::inventory(facts),
-        production_paths: facts.production_paths().to_vec(),
+        inventory,
+        production_paths: paths.iter().take(MAX_PATHS_LISTED).cloned().collect(),
         key_findings: summary::key_findings(&practices, &recommendations),
         practices,
         recommendations,
@@ -270,6 +284,10 @@ pub fn assess(
         findings: Vec::new(),
     }
 }
+
+/// Production paths listed in a report. Each is a deploy job with a dozen controls: a pipeline
+/// of 80,000 generated deploy jobs made a report of 130 MB. Real repositories have a few.
+pub const MAX_PATHS_LISTED: usize = 10_000;
 
 /// The CI platform recommendations speak of: GitLab CI when the repository has a GitLab
 /// pipeline and no GitHub Actions workflow, so that it is not told to add `.github/` files or
