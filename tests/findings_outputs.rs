@@ -144,3 +144,52 @@ fn explain_knows_finding_ids() {
     assert!(text.starts_with("unpinned-base-image (warning)"), "{text}");
     assert!(text.contains("Practices: SEC-14"));
 }
+
+/// Past the bound of 100 findings of a rule in a file, SARIF says so in a notification of the
+/// run (and stays valid), and the workflow commands in a notice on the file.
+#[test]
+fn findings_left_out_are_told_in_sarif_and_workflow_commands() {
+    let repo = tempfile::tempdir().unwrap();
+    let mut dockerfile = String::from("FROM python:3.12-slim\n");
+    for i in 0..150 {
+        dockerfile.push_str(&format!("RUN curl -s https://example.test/{i} | sh\n"));
+    }
+    std::fs::write(repo.path().join("Dockerfile"), dockerfile).unwrap();
+    let output = |format: &str| {
+        let output = Command::cargo_bin("shipready")
+            .unwrap()
+            .args(["assess", "--format", format])
+            .arg(repo.path())
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let reason = "findings of `curl-pipe-shell` past the first 100 in this file are not listed";
+
+    let log: Value = serde_json::from_str(&output("sarif")).unwrap();
+    let validator = jsonschema::validator_for(&sarif_schema()).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let pipes = (log["runs"][0]["results"].as_array().unwrap().iter())
+        .filter(|r| r["ruleId"] == "curl-pipe-shell")
+        .count();
+    assert_eq!(pipes, 100);
+    let notifications = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notifications.as_array().unwrap().len(), 1);
+    assert_eq!(
+        notifications[0]["message"]["text"],
+        format!("Dockerfile: {reason}")
+    );
+    assert_eq!(
+        notifications[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "Dockerfile"
+    );
+
+    let commands = output("github");
+    assert!(
+        commands.contains(&format!(
+            "::notice file=Dockerfile,title=shipready%3A read or listed in part::{reason}\n"
+        )),
+        "{commands}"
+    );
+}

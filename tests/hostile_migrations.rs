@@ -210,3 +210,53 @@ fn a_migration_of_thousands_of_drops_lists_the_first_hundred_and_says_so() {
         "{safety}"
     );
 }
+
+/// 150 drops a reviewer marked `safety_assured`, then one unmarked: the reviewed ones are
+/// bounded apart, so the unmarked drop is still counted against the practice and listed.
+#[test]
+fn reviewed_operations_past_the_bound_do_not_hide_one_that_counts() {
+    let repo = repository();
+    write(
+        repo.path(),
+        "Gemfile",
+        "source \"https://rubygems.org\"\ngem \"rails\", \"~> 7.1.3\"\ngem \"pg\"\ngem \"strong_migrations\"\n",
+    );
+    let mut text = String::from(
+        "class DropLots < ActiveRecord::Migration[7.1]\n  def change\n    safety_assured do\n",
+    );
+    for n in 0..150 {
+        text.push_str(&format!("      remove_column :users, :c{n}, :string\n"));
+    }
+    text.push_str("    end\n    remove_column :users, :danger, :string\n  end\nend\n");
+    let path = "db/migrate/20240101000000_drop_lots.rb";
+    write(repo.path(), path, text);
+
+    let assessment = assess_within(repo.path());
+
+    let danger: Vec<_> = (assessment.findings.iter())
+        .filter(|f| f.message == "removes column users.danger")
+        .map(|f| f.location.line)
+        .collect();
+    assert_eq!(danger, [155]);
+    let safety = (assessment.practices.iter())
+        .find(|p| p.id == "DEP-22")
+        .unwrap();
+    assert_eq!(safety.state, shipready::evidence::State::Partial);
+    assert_eq!(
+        safety.reason.as_deref(),
+        Some(
+            "1 unsafe operation in 1 migration file despite the zero-downtime tooling found \
+             (not counted: more than 101 operations marked safety_assured, reviewed by hand): \
+             removes column users.danger (db/migrate/20240101000000_drop_lots.rb:155:5)"
+        )
+    );
+    assert_eq!(
+        read_in_part(&assessment),
+        vec![(
+            path.to_string(),
+            "low-confidence findings of `destructive-migration` past the first 100 in this \
+             file are not listed"
+                .to_string()
+        )]
+    );
+}

@@ -420,8 +420,9 @@ impl<'a> Sources<'a> {
 /// memory and a line of every report, and the first hundred say what the rest would.
 pub const MAX_PER_FILE: usize = 100;
 
-/// Findings of one rule listed for the whole repository. GitHub code scanning accepts at most
-/// 25,000 results in one SARIF run; five rules at this bound fill it.
+/// Findings of one rule and class (see `bounded`) listed for the whole repository. GitHub code
+/// scanning accepts at most 25,000 results in one SARIF run; real repositories stay in the
+/// hundreds over all rules.
 pub const MAX_PER_RULE: usize = 5_000;
 
 /// What the audits found, and the files whose findings were cut at [`MAX_PER_FILE`] or
@@ -472,20 +473,29 @@ fn sort_and_dedup(findings: &mut Vec<Finding>) {
 }
 
 /// The findings of `rule` in path order, at most [`MAX_PER_FILE`] for a file and
-/// [`MAX_PER_RULE`] in all, counted apart for suppressed and other findings; each file with
-/// findings left out is added to `cut` once for each of the two.
+/// [`MAX_PER_RULE`] in all, counted apart for four classes: suppressed or not, of low
+/// confidence or not. Suppressed findings and those marked reviewed (low confidence) then never
+/// push out one that counts. Each file with findings of a class left out at the file's bound
+/// is added to `cut`, and the first file where a class reaches the repository's bound.
 fn bounded(rule: &Rule, mut findings: Vec<Finding>, cut: &mut Vec<Unparsed>) -> Vec<Finding> {
+    const CLASSES: [&str; 4] = [
+        "findings",
+        "low-confidence findings",
+        "suppressed findings",
+        "suppressed low-confidence findings",
+    ];
     sort_and_dedup(&mut findings);
     let mut kept = Vec::with_capacity(findings.len().min(MAX_PER_RULE));
     let mut path = String::new();
-    // Counts indexed by whether the finding is suppressed.
-    let (mut in_rule, mut in_file, mut file_cut) = ([0; 2], [0; 2], [false; 2]);
+    let (mut in_rule, mut rule_cut) = ([0; 4], [false; 4]);
+    let (mut in_file, mut file_cut) = ([0; 4], [false; 4]);
     for finding in findings {
         if finding.location.path != path {
             path.clone_from(&finding.location.path);
-            (in_file, file_cut) = ([0; 2], [false; 2]);
+            (in_file, file_cut) = ([0; 4], [false; 4]);
         }
-        let class = usize::from(finding.suppressed.is_some());
+        let class = 2 * usize::from(finding.suppressed.is_some())
+            + usize::from(finding.confidence == Confidence::Low);
         in_file[class] += 1;
         let past_file = in_file[class] > MAX_PER_FILE;
         if !past_file && in_rule[class] < MAX_PER_RULE {
@@ -493,25 +503,21 @@ fn bounded(rule: &Rule, mut findings: Vec<Finding>, cut: &mut Vec<Unparsed>) -> 
             kept.push(finding);
             continue;
         }
-        if std::mem::replace(&mut file_cut[class], true) {
-            continue;
-        }
-        let (bound, scope) = match past_file {
-            true => (MAX_PER_FILE, "this file"),
-            false => (MAX_PER_RULE, "the repository"),
-        };
-        let which = if class == 1 {
-            "suppressed findings"
+        let (first, reason) = if past_file {
+            let reason = format!("past the first {MAX_PER_FILE} in this file are not listed");
+            (!std::mem::replace(&mut file_cut[class], true), reason)
         } else {
-            "findings"
+            let reason = format!(
+                "past the first {MAX_PER_RULE} in the repository are not listed, from this file on"
+            );
+            (!std::mem::replace(&mut rule_cut[class], true), reason)
         };
-        cut.push(Unparsed {
-            path: path.clone(),
-            reason: format!(
-                "{which} of `{}` past the first {bound} in {scope} are not listed",
-                rule.id
-            ),
-        });
+        if first {
+            cut.push(Unparsed {
+                path: path.clone(),
+                reason: format!("{} of `{}` {reason}", CLASSES[class], rule.id),
+            });
+        }
     }
     kept
 }

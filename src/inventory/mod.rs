@@ -28,7 +28,8 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 /// Most text kept in memory for the stages after reading. Each file is searched as it is
 /// read whatever this says; past the bound, texts are no longer kept, and which ones are not
-/// depends on the order threads read them in. Real repositories keep tens of megabytes.
+/// depends on the order threads read them in, so two runs over such a repository may differ
+/// in what they assess. Real repositories keep tens of megabytes.
 pub const MAX_KEPT_BYTES: usize = 512 * 1024 * 1024;
 
 /// Most text of pipelines modelled step by step ([`FileKind::is_modelled_pipeline`]), taken
@@ -202,9 +203,13 @@ impl Listing {
                     Ok(Some(text)) => {
                         let (found, keep) = visit(&file, text);
                         let mut skip = None;
+                        let room = |held: usize| {
+                            Some(held + text.len()).filter(|&after| after <= MAX_KEPT_BYTES)
+                        };
                         if keep {
-                            let before = kept.fetch_add(text.len(), Ordering::Relaxed);
-                            if before + text.len() <= MAX_KEPT_BYTES {
+                            let held =
+                                kept.fetch_update(Ordering::Relaxed, Ordering::Relaxed, room);
+                            if held.is_ok() {
                                 file.text = Some(text.to_owned());
                             } else {
                                 let reason = format!(

@@ -50,9 +50,9 @@ pub struct Migrations {
     pub files: Vec<MigrationFile>,
     /// Operations that lock, rewrite or lose data, in file order.
     pub hazards: Vec<Hazard>,
-    /// Whether a file held more hazards of one kind than are kept (see `bounded`): counts
-    /// of `hazards` are then lower bounds.
-    pub hazards_cut: bool,
+    /// Where a file held more hazards of one kind than are kept (see `bounded`): the file,
+    /// the kind and whether the hazards were reviewed. Counts of those are lower bounds.
+    pub hazards_cut: BTreeSet<(String, HazardKind, bool)>,
     /// Problems of the Alembic revision graphs, one graph per versions folder.
     pub graph_problems: Vec<GraphProblem>,
     /// `StrongMigrations.start_after`: Rails migrations with an earlier version were never
@@ -215,9 +215,8 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     let mut revisions = Vec::new();
     for (_, one) in found {
         revisions.extend(one.revision);
-        let before = one.hazards.len();
-        let kept = bounded(one.hazards);
-        out.hazards_cut |= kept.len() < before;
+        let (kept, cut) = bounded(one.hazards);
+        out.hazards_cut.extend(cut);
         out.hazards.extend(kept);
         out.files.extend(one.file);
     }
@@ -225,17 +224,24 @@ pub fn scan(inventory: &Inventory) -> Migrations {
     out
 }
 
-/// One file's hazards with at most one more of each kind than its findings list
-/// ([`crate::findings::MAX_PER_FILE`]): the one more tells the audit that some were cut, and
-/// a file of 60,000 dropped columns costs no more than a file of a hundred.
-fn bounded(mut hazards: Vec<Hazard>) -> Vec<Hazard> {
-    let mut counts: BTreeMap<HazardKind, usize> = BTreeMap::new();
+/// One file's hazards with, of each kind, at most one more reviewed and one more unreviewed
+/// than its findings list ([`crate::findings::MAX_PER_FILE`]): the one more tells the audit
+/// that some were cut, and a file of 60,000 dropped columns costs no more than a file of a
+/// hundred. Reviewed hazards are bounded apart, so they never push out one that counts. Also
+/// gives each kind cut, with the path and whether the cut hazards were reviewed.
+fn bounded(mut hazards: Vec<Hazard>) -> (Vec<Hazard>, Vec<(String, HazardKind, bool)>) {
+    let mut counts: BTreeMap<(HazardKind, bool), usize> = BTreeMap::new();
+    let mut cut = BTreeSet::new();
     hazards.retain(|h| {
-        let count = counts.entry(h.kind).or_default();
+        let count = counts.entry((h.kind, h.reviewed)).or_default();
         *count += 1;
-        *count <= crate::findings::MAX_PER_FILE + 1
+        let keep = *count <= crate::findings::MAX_PER_FILE + 1;
+        if !keep {
+            cut.insert((h.location.path.clone(), h.kind, h.reviewed));
+        }
+        keep
     });
-    hazards
+    (hazards, cut.into_iter().collect())
 }
 
 /// What one migration file gives.

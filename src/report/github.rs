@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per unsuppressed
-//! finding, which GitHub shows as an annotation on the finding's line.
+//! finding, which GitHub shows as an annotation on the finding's line, and a `::notice` for
+//! each file whose findings were not all listed or that was read in part.
 //!
 //! Repository text reaches these lines (paths, messages), so it is escaped as GitHub's runner
 //! unescapes it: `%`, CR and LF everywhere, and also `:` and `,` inside properties, so a path
@@ -41,6 +42,15 @@ pub fn render(a: &Assessment) -> String {
             l.end_column,
             escape_property(&format!("shipready {}", finding.id)),
             escape_data(&format!("{} (fix: {})", finding.message, finding.help)),
+        );
+    }
+    for part in &a.inventory.read_in_part {
+        let _ = writeln!(
+            out,
+            "::notice file={},title={}::{}",
+            escape_property(&part.path),
+            escape_property("shipready: read or listed in part"),
+            escape_data(&part.reason),
         );
     }
     out

@@ -25,9 +25,39 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation<'a>>,
     column_kind: &'static str,
     original_uri_base_ids: OriginalUriBaseIds,
     results: Vec<SarifResult<'a>>,
+}
+
+/// How the run went: given only when a bound was reached, with a notification for each file
+/// whose findings were not all listed or that was read in part.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Message,
+    locations: Vec<NotificationLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation<'a> {
+    physical_location: NotificationPlace<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationPlace<'a> {
+    artifact_location: ArtifactLocation<'a>,
 }
 
 #[derive(Serialize)]
@@ -209,6 +239,32 @@ fn result(finding: &Finding) -> SarifResult<'_> {
     }
 }
 
+fn invocations(a: &Assessment) -> Vec<Invocation<'_>> {
+    if a.inventory.read_in_part.is_empty() {
+        return Vec::new();
+    }
+    let notifications = (a.inventory.read_in_part.iter())
+        .map(|part| Notification {
+            level: "warning",
+            message: Message {
+                text: format!("{}: {}", part.path, part.reason),
+            },
+            locations: vec![NotificationLocation {
+                physical_location: NotificationPlace {
+                    artifact_location: ArtifactLocation {
+                        uri: uri(&part.path),
+                        uri_base_id: Some("%SRCROOT%"),
+                    },
+                },
+            }],
+        })
+        .collect();
+    vec![Invocation {
+        execution_successful: true,
+        tool_execution_notifications: notifications,
+    }]
+}
+
 pub fn render(a: &Assessment) -> String {
     let rules = AUDITS
         .iter()
@@ -246,6 +302,7 @@ pub fn render(a: &Assessment) -> String {
                     rules,
                 },
             },
+            invocations: invocations(a),
             column_kind: "unicodeCodePoints",
             original_uri_base_ids: OriginalUriBaseIds {
                 srcroot: ArtifactLocation {

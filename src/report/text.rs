@@ -145,7 +145,7 @@ pub fn render(a: &Assessment) -> String {
     );
     file_reasons(
         &mut out,
-        "Read in part (what lies past a bound is not assessed)",
+        "Read or listed in part (a bound was reached; each line says what was left out)",
         &a.inventory.read_in_part,
     );
 
@@ -302,11 +302,14 @@ fn findings(out: &mut String, a: &Assessment) {
         );
     }
     if total > 0 || suppressed > 0 {
-        let _ = writeln!(
-            out,
-            "    {}",
-            paint(DIM, "every finding: --format markdown, json or sarif")
-        );
+        let cut = (a.inventory.read_in_part.iter()).any(|p| p.reason.contains("are not listed"));
+        let hint = match cut {
+            true => {
+                "every finding listed: --format markdown, json or sarif (some were left out, as said above)"
+            }
+            false => "every finding: --format markdown, json or sarif",
+        };
+        let _ = writeln!(out, "    {}", paint(DIM, hint));
     }
 }
 

@@ -21,10 +21,24 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
     // Operations wrapped in `safety_assured` were signed off by a reviewer under
     // strong_migrations: they stay findings but do not count against the practice.
     let (reviewed, hazards): (Vec<_>, Vec<_>) = hazards.into_iter().partition(|h| h.reviewed);
-    let reviewed_note = match reviewed.len() {
-        0 => String::new(),
-        1 => " (not counted: 1 operation marked safety_assured, reviewed by hand)".to_string(),
-        n => format!(" (not counted: {n} operations marked safety_assured, reviewed by hand)"),
+    // Where a file held more of a kind than are kept, the count of its class is a lower
+    // bound: "more than".
+    let more = |older: bool, reviewed: bool| {
+        let cut = (migrations.hazards_cut.iter()).any(|(path, kind, r)| {
+            *kind != HazardKind::MissingLockTimeout
+                && migrations.predates_strong_migrations(path) == older
+                && (older || *r == reviewed)
+        });
+        if cut { "more than " } else { "" }
+    };
+    let reviewed_note = match (reviewed.len(), more(false, true)) {
+        (0, _) => String::new(),
+        (1, "") => {
+            " (not counted: 1 operation marked safety_assured, reviewed by hand)".to_string()
+        }
+        (n, more) => {
+            format!(" (not counted: {more}{n} operations marked safety_assured, reviewed by hand)")
+        }
     };
     let start_after = migrations.strong_migrations_start_after.as_ref();
     if hazards.is_empty() && older.is_empty() {
@@ -45,8 +59,10 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
             r => format!("after it, only {r} marked safety_assured, reviewed by hand"),
         };
         let reason = format!(
-            "{n} unsafe operation{} found, all in migrations up to StrongMigrations.start_after \
-             {version} (set at {at}), which strong_migrations never checked; {after}",
+            "{}{n} unsafe operation{} found, all in migrations up to \
+             StrongMigrations.start_after {version} (set at {at}), which strong_migrations never \
+             checked; {after}",
+            more(true, false),
             if n == 1 { "" } else { "s" },
         );
         return verdict(state, Some(reason), signals.to_vec());
@@ -54,8 +70,9 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
     let before_start = match (start_after, older.len()) {
         (Some(_), 0) | (None, _) => String::new(),
         (Some((version, at)), n) => format!(
-            " (not counted: {n} in migrations up to StrongMigrations.start_after {version}, \
-             set at {at}, which strong_migrations never checked)"
+            " (not counted: {}{n} in migrations up to StrongMigrations.start_after {version}, \
+             set at {at}, which strong_migrations never checked)",
+            more(true, false)
         ),
     };
     let files: std::collections::BTreeSet<&str> =
@@ -72,11 +89,7 @@ pub fn migration_safety(facts: &Facts, signals: &[Evidence]) -> Option<Verdict> 
     };
     let reason = format!(
         "{}{} unsafe operation{} in {} migration file{}{}{before_start}{reviewed_note}: {}",
-        if migrations.hazards_cut {
-            "more than "
-        } else {
-            ""
-        },
+        more(false, false),
         hazards.len(),
         if hazards.len() == 1 { "" } else { "s" },
         files.len(),

@@ -68,19 +68,19 @@ static READ_LATER_FINDERS: std::sync::LazyLock<Vec<(memchr::memmem::Finder<'stat
             .collect()
     });
 
-/// Data and prose of no particular kind (JSON fixtures, XML, generated schemas, long
-/// documents) larger than this keep their text only where something was found in it, as
-/// source code does: a monorepo's gigabyte of JSON fixtures would otherwise stay in memory
-/// for stages that never read it. YAML, TOML and scripts stay whatever their size: pipelines
-/// name them (Cloud Build trigger files, scripts steps run, `.shipready.toml`).
+/// Data of no particular kind (JSON fixtures, XML, generated schemas, text dumps) larger than
+/// this keeps its text only where something was found in it, as source code does: a
+/// monorepo's gigabyte of JSON fixtures would otherwise stay in memory for stages that never
+/// read it. YAML, TOML and scripts stay whatever their size, since pipelines name them (Cloud
+/// Build trigger files, scripts steps run, `.shipready.toml`), and so do documents, which are
+/// read for a security policy's sections.
 const LARGE_TEXT: usize = 256 * 1024;
 
-/// Whether a file's name says it holds data or prose, which no stage after the text pass
-/// looks up by name.
-fn is_data_or_prose(path: &str) -> bool {
+/// Whether a file's name says it holds data, which no stage after the text pass reads.
+fn is_data(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let extension = name.rsplit_once('.').map_or("", |(_, e)| e);
-    ["json", "xml", "md", "mdx", "rst", "txt"]
+    ["json", "xml", "txt"]
         .iter()
         .any(|e| extension.eq_ignore_ascii_case(e))
 }
@@ -134,7 +134,7 @@ pub fn scan_file(catalog: &Catalog, file: &RepoFile, text: &str) -> (FileScan, b
     let secrets = secrets::find(&file.path, text);
     let searched_only = match file.kind {
         FileKind::Source => true,
-        FileKind::Text => text.len() > LARGE_TEXT && is_data_or_prose(&file.path),
+        FileKind::Text => text.len() > LARGE_TEXT && is_data(&file.path),
         _ => false,
     };
     let keep = !searched_only
@@ -197,8 +197,8 @@ mod tests {
         scan_file(crate::catalog::Catalog::builtin(), &file, text).1
     }
 
-    /// Large JSON, XML and prose are kept only where something was found in them; YAML and
-    /// TOML, which pipelines name, are kept at any size.
+    /// Large JSON, XML and text dumps are kept only where something was found in them; YAML
+    /// and TOML, which pipelines name, and documents are kept at any size.
     #[test]
     fn large_data_and_prose_are_kept_only_with_findings() {
         let data = format!("[{}0]", "1, ".repeat(100_000));
@@ -207,7 +207,8 @@ mod tests {
             FileKind::Text
         );
         assert!(!kept("fixtures/orders.json", &data));
-        assert!(!kept("docs/HISTORY.md", &"- a change\n".repeat(30_000)));
+        assert!(!kept("dumps/orders.txt", &"1, 2, 3\n".repeat(40_000)));
+        assert!(kept("docs/guide.md", &"- a change\n".repeat(30_000)));
         assert!(kept("fixtures/small.json", "[1, 2, 3]"));
         assert!(kept("deploy/triggers.yaml", &"- name: t\n".repeat(40_000)));
         assert!(kept(".shipready.toml", &"# note\n".repeat(50_000)));

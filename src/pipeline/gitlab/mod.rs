@@ -95,7 +95,8 @@ pub fn parse_pipeline(
                 let Some(body) = file.text.as_deref() else {
                     continue;
                 };
-                if included + body.len() > MAX_INCLUDED_BYTES {
+                if too_large || included + body.len() > MAX_INCLUDED_BYTES {
+                    // Includes are read in order, up to the first that does not fit.
                     too_large = true;
                     continue;
                 }

@@ -267,7 +267,8 @@ pub fn inventory(out: &mut String, a: &Assessment) {
     if !inv.read_in_part.is_empty() {
         let _ = writeln!(
             out,
-            "### Files read in part\n\nWhat lies past a bound is not assessed.\n\n\
+            "### Files read or listed in part\n\nA bound was reached: what lies past it is not \
+             assessed, or not listed, as each row says.\n\n\
              | File | What was left out |\n|---|---|"
         );
         for u in &inv.read_in_part {
