@@ -266,13 +266,20 @@ fn binary_survives_a_repository_of_hostile_files() {
     );
 }
 
-/// Seventeen workflows just under the read limit (34 MB): the model of a pipeline takes tens
-/// of times its size, so pipelines past the first 32 MiB in path order are listed as not
-/// assessed instead of modelled.
+/// Seventeen workflows just under the read limit (34 MB), and a local action of the same size
+/// in a folder that sorts before `.github`: the model of a pipeline takes tens of times its
+/// size, so pipelines past the first 32 MiB are listed as not assessed instead of modelled.
+/// Workflows come first, so the action does not push one out.
 #[test]
 fn pipelines_past_the_first_32_mib_are_listed_not_modelled() {
     let repo = repository();
     let padding = format!("# {}\n", "x".repeat(1_999_970));
+    let action = "runs:\n  using: composite\n  steps:\n    - run: make\n      shell: bash\n";
+    write(
+        repo.path(),
+        ".actions/big/action.yml",
+        format!("{padding}{action}"),
+    );
     for i in 0..17 {
         let text = format!("{padding}on: push\njobs: {{}}\n");
         assert!(text.len() < 2_000_000);
@@ -284,12 +291,14 @@ fn pipelines_past_the_first_32_mib_are_listed_not_modelled() {
     let skipped: Vec<_> = (assessment.inventory.skipped.iter())
         .map(|s| (s.path.as_str(), s.reason.as_str()))
         .collect();
+    let reason = "pipeline not assessed: pipelines past the first 32 MiB (workflows first, in \
+                  path order) are not modelled";
     assert_eq!(
         skipped,
-        [(
-            ".github/workflows/w16.yml",
-            "pipeline not assessed: pipelines past the first 32 MiB in path order are not modelled"
-        )]
+        [
+            (".actions/big/action.yml", reason),
+            (".github/workflows/w16.yml", reason)
+        ]
     );
     assert_good_workflow_assessed(&assessment);
 }

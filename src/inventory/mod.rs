@@ -33,7 +33,8 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 pub const MAX_KEPT_BYTES: usize = 512 * 1024 * 1024;
 
 /// Most text of pipelines modelled step by step ([`FileKind::is_modelled_pipeline`]), taken
-/// in path order: the model takes 20 to 150 times a file's size. The largest real
+/// workflows and the root GitLab pipeline first, each group in path order: the model takes 20
+/// to 150 times a file's size. The largest real
 /// repositories measured hold under 100 KB of workflows; 5,000 workflows of real projects
 /// are 15 MB.
 pub const MAX_PIPELINE_BYTES: usize = 32 * 1024 * 1024;
@@ -233,20 +234,30 @@ impl Listing {
 
         let mut skipped = self.skipped;
         let mut files = Vec::with_capacity(read.len());
-        let mut pipeline_bytes = 0;
-        for (mut file, skip, found) in read {
+        for (file, skip, found) in read {
             skipped.extend(skip);
-            if let Some(text) = file
-                .text
-                .as_ref()
-                .filter(|_| file.kind.is_modelled_pipeline())
-            {
+            files.push((file, found));
+        }
+        // Workflows and the root GitLab pipeline first, then local actions, includes and
+        // Cloud Build files, each in path order.
+        let first = |f: &RepoFile| {
+            f.kind == FileKind::GithubWorkflow
+                || (f.kind == FileKind::GitlabCi && f.path.eq_ignore_ascii_case(".gitlab-ci.yml"))
+        };
+        let mut pipeline_bytes = 0;
+        for pass in [true, false] {
+            let pipelines = (files.iter_mut().map(|(file, _)| file))
+                .filter(|f| f.kind.is_modelled_pipeline() && first(f) == pass);
+            for file in pipelines {
+                let Some(text) = &file.text else {
+                    continue;
+                };
                 pipeline_bytes += text.len();
                 if pipeline_bytes > MAX_PIPELINE_BYTES {
                     file.text = None;
                     let reason = format!(
-                        "pipeline not assessed: pipelines past the first {} MiB in path order \
-                         are not modelled",
+                        "pipeline not assessed: pipelines past the first {} MiB (workflows \
+                         first, in path order) are not modelled",
                         MAX_PIPELINE_BYTES >> 20
                     );
                     skipped.push(Skipped {
@@ -255,7 +266,6 @@ impl Listing {
                     });
                 }
             }
-            files.push((file, found));
         }
         skipped.sort();
         let (files, found) = files.into_iter().unzip();
