@@ -110,6 +110,9 @@ pub(super) fn skip_quoted_or_comment(
 ) -> Option<usize> {
     use Syntax::{CSharp, JavaScript, Php, Python, Ruby};
     let c = bytes[i];
+    if !may_open(c) {
+        return None;
+    }
     let to_line_end = |from: usize| (from..limit).find(|&j| bytes[j] == b'\n').unwrap_or(limit);
     match (syntax, c) {
         (Python | Ruby | Php, b'#') => Some(to_line_end(i)),
@@ -146,6 +149,13 @@ pub(super) fn skip_quoted_or_comment(
         }
         _ => None,
     }
+}
+
+/// Whether a comment or string literal may open at byte `b` in some syntax
+/// ([`skip_quoted_or_comment`]).
+#[inline]
+fn may_open(b: u8) -> bool {
+    matches!(b, b'#' | b'/' | b'<' | b'"' | b'\'' | b'`')
 }
 
 /// How many `"` follow one another from `i`.
@@ -261,7 +271,9 @@ pub(super) fn call_end(bytes: &[u8], open: usize, syntax: Syntax) -> usize {
     let mut depth = 0usize;
     let mut i = open;
     while i < limit {
-        if let Some(end) = skip_quoted_or_comment(bytes, i, limit, syntax) {
+        if may_open(bytes[i])
+            && let Some(end) = skip_quoted_or_comment(bytes, i, limit, syntax)
+        {
             i = end;
             continue;
         }
@@ -360,7 +372,11 @@ pub(super) fn split_top_level(
     let mut out = Vec::new();
     let (mut depth, mut piece, mut i) = (0i32, from, from);
     while i < to {
-        if let Some(end) = skip_quoted_or_comment(bytes, i, to, syntax) {
+        // Most bytes of an argument list open no comment or string: those are not looked at
+        // more closely.
+        if may_open(bytes[i])
+            && let Some(end) = skip_quoted_or_comment(bytes, i, to, syntax)
+        {
             i = end;
             continue;
         }
