@@ -503,19 +503,21 @@ fn bounded(rule: &Rule, mut findings: Vec<Finding>, cut: &mut Vec<Unparsed>) -> 
             kept.push(finding);
             continue;
         }
-        let (first, reason) = if past_file {
-            let reason = format!("past the first {MAX_PER_FILE} in this file are not listed");
-            (!std::mem::replace(&mut file_cut[class], true), reason)
+        let (first, bound, scope) = if past_file {
+            let first = !std::mem::replace(&mut file_cut[class], true);
+            (first, MAX_PER_FILE, "in this file are not listed")
         } else {
-            let reason = format!(
-                "past the first {MAX_PER_RULE} in the repository are not listed, from this file on"
-            );
-            (!std::mem::replace(&mut rule_cut[class], true), reason)
+            let first = !std::mem::replace(&mut rule_cut[class], true);
+            let scope = "in the repository are not listed, from this file on";
+            (first, MAX_PER_RULE, scope)
         };
         if first {
             cut.push(Unparsed {
                 path: path.clone(),
-                reason: format!("{} of `{}` {reason}", CLASSES[class], rule.id),
+                reason: format!(
+                    "{} of `{}` past the first {bound} {scope}",
+                    CLASSES[class], rule.id
+                ),
             });
         }
     }

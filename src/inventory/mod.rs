@@ -34,9 +34,8 @@ pub const MAX_KEPT_BYTES: usize = 512 * 1024 * 1024;
 
 /// Most text of pipelines modelled step by step ([`FileKind::is_modelled_pipeline`]), taken
 /// workflows and the root GitLab pipeline first, each group in path order: the model takes 20
-/// to 150 times a file's size. The largest real
-/// repositories measured hold under 100 KB of workflows; 5,000 workflows of real projects
-/// are 15 MB.
+/// to 150 times a file's size. The largest real repositories measured hold under 100 KB of
+/// workflows; 5,000 workflows of real projects are 15 MB.
 pub const MAX_PIPELINE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
