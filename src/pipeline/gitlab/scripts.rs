@@ -104,8 +104,8 @@ impl<'s> ScriptSources<'s> {
 
     /// The lines of a job's script value, in the order GitLab runs them. A script the job
     /// inherits counts against [`COPIED_LINES`] and [`MAX_COPIED_BYTES`]; once either is
-    /// spent, inherited scripts are
-    /// left out, small ones too, so which jobs keep theirs follows the order of the file.
+    /// spent, inherited scripts are left out, small ones too, so which jobs keep theirs
+    /// follows the order of the file.
     pub(super) fn lines<'n>(&'n self, value: Keyed<'n>) -> Vec<ScriptLine<'n>> {
         let copied = value.origin != Origin::Own;
         if copied && self.copies_cut.get() {
@@ -122,17 +122,9 @@ impl<'s> ScriptSources<'s> {
                 .filter_map(|l| l.node.as_str())
                 .map(str::len)
                 .sum();
-            let left = (self.copies.get().checked_sub(written))
-                .zip(self.copied_bytes.get().checked_sub(bytes));
-            match left {
-                Some((lines, bytes)) => {
-                    self.copies.set(lines);
-                    self.copied_bytes.set(bytes);
-                }
-                None => {
-                    self.copies_cut.set(true);
-                    return Vec::new();
-                }
+            if !spend((&self.copies, written), (&self.copied_bytes, bytes)) {
+                self.copies_cut.set(true);
+                return Vec::new();
             }
         }
         out
@@ -167,17 +159,9 @@ impl<'s> ScriptSources<'s> {
                     return;
                 };
                 let (nodes, bytes) = size_of(target);
-                let left =
-                    (self.budget.get().checked_sub(nodes)).zip(self.bytes.get().checked_sub(bytes));
-                match left {
-                    Some((nodes, bytes)) => {
-                        self.budget.set(nodes);
-                        self.bytes.set(bytes);
-                    }
-                    None => {
-                        self.exhausted.set(true);
-                        return;
-                    }
+                if !spend((&self.budget, nodes), (&self.bytes, bytes)) {
+                    self.exhausted.set(true);
+                    return;
                 }
                 self.flatten(target_source, target, lists, references + 1, out);
             }
@@ -209,6 +193,18 @@ impl<'s> ScriptSources<'s> {
         }
         Some((source, node))
     }
+}
+
+/// Takes each amount from its budget when both budgets hold them; takes nothing and says so
+/// when either does not.
+fn spend((first, a): (&Cell<usize>, usize), (second, b): (&Cell<usize>, usize)) -> bool {
+    let Some((left_a, left_b)) = (first.get().checked_sub(a)).zip(second.get().checked_sub(b))
+    else {
+        return false;
+    };
+    first.set(left_a);
+    second.set(left_b);
+    true
 }
 
 /// How many nodes a value holds, itself included, and the bytes of their text, without
