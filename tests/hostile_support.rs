@@ -127,3 +127,22 @@ pub fn mkfifo(path: &Path) {
         .expect("mkfifo runs");
     assert!(status.success());
 }
+
+pub fn workflow_of_steps(steps: usize, run: impl Fn(usize) -> String) -> String {
+    let mut text =
+        String::from("on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n");
+    for i in 0..steps {
+        text.push_str(&format!("      - run: {}\n", run(i)));
+    }
+    text
+}
+
+/// The commands of each step of the workflow at `path`, as text.
+pub fn step_commands(pipelines: &shipready::pipeline::Pipelines, path: &str) -> Vec<Vec<String>> {
+    let pipeline = pipelines.pipelines.iter().find(|p| p.path == path).unwrap();
+    let steps = &pipeline.jobs[0].steps;
+    steps
+        .iter()
+        .map(|s| s.commands.iter().map(|c| c.text.clone()).collect())
+        .collect()
+}

@@ -19,6 +19,7 @@ mod laravel_blueprint;
 pub mod laravel_ops;
 pub mod manifests;
 pub mod migrations;
+mod quoted;
 pub mod rails_ops;
 mod ruby_statements;
 pub mod sql;
