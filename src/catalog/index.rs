@@ -1,14 +1,16 @@
 //! The catalog's signals compiled once into matchers: a literal prefilter over commands, one
-//! over application code and one over configuration content, and glob sets over paths.
-//! Patterns are matched as bytes with ASCII classes; each is compiled alone, the first time
-//! the prefilter says it could match, which keeps start-up cheap for hundreds of patterns.
+//! over application code, one over configuration content for each set of signals whose globs
+//! a path matches, and glob sets over paths. Patterns are matched as bytes with ASCII
+//! classes; each is compiled alone, the first time the prefilter says it could match, which
+//! keeps start-up cheap for hundreds of patterns.
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::literals::Prefilter;
+use super::literals::{Case, Prefilter};
 use super::{Practice, SignalState};
 
 fn builder(pattern: &str) -> RegexBuilder {
@@ -59,6 +61,16 @@ fn checked_filter(patterns: &[(&str, &str)]) -> Result<Prefilter, String> {
             })
             .unwrap_or(error)
     })
+}
+
+/// The required literals of each pattern; when one does not parse, names its practice.
+fn required_literals(patterns: &[(&str, &str)]) -> Result<Vec<Option<Vec<Vec<u8>>>>, String> {
+    (patterns.iter())
+        .map(|(id, p)| {
+            super::literals::required_literals(p)
+                .map_err(|e| format!("practice {id}: bad pattern {p}: {e}"))
+        })
+        .collect()
 }
 
 /// Path globs of the `content` and `files` signals, matched ignoring case. Many signals share
@@ -209,8 +221,14 @@ pub struct SignalIndex {
     pub command_owners: Vec<usize>,
     /// `code` patterns: application source is searched for these.
     code_text: Prefilter,
-    /// `content` patterns: the files their globs match are searched for these.
-    content_text: Prefilter,
+    /// For each `content` pattern, the literals one of which its every match holds (`None`
+    /// where it must always run).
+    content_literals: Vec<Option<Vec<Vec<u8>>>>,
+    /// The files a set of `content` signals' globs match are searched for those signals'
+    /// literals only: one filter for each set of signals some path wants, built when a path
+    /// first wants it. A Python module matches only `**/*.py` and is searched for the one
+    /// literal of its one signal, not for the literals of every signal of every glob.
+    content_filters: RwLock<HashMap<Vec<usize>, Arc<Prefilter>>>,
     /// `code` patterns over application source.
     pub code_regexes: Vec<LazyRegex>,
     pub code_owners: Vec<Owner>,
@@ -281,7 +299,8 @@ impl SignalIndex {
             command_regexes: lazy(&command_patterns),
             command_owners,
             code_text: checked_filter(&code_patterns)?,
-            content_text: checked_filter(&content_patterns)?,
+            content_literals: required_literals(&content_patterns)?,
+            content_filters: RwLock::default(),
             code_regexes: lazy(&code_patterns),
             code_owners,
             content_regexes: lazy(&content_patterns),
@@ -304,14 +323,35 @@ impl SignalIndex {
         } else {
             Vec::new()
         };
-        let content = if content.is_empty() {
-            Vec::new()
-        } else {
-            let mut found = self.content_text.candidates(text);
-            found.retain(|signal| content.binary_search(signal).is_ok());
-            found
+        let content = match self.content_filter(content) {
+            Some(filter) => (filter.candidates(text).into_iter())
+                .map(|local| content[local])
+                .collect(),
+            None => Vec::new(),
         };
         (code, content)
+    }
+
+    /// The filter for the `content` signals listed (ascending): `None` for none.
+    fn content_filter(&self, content: &[usize]) -> Option<Arc<Prefilter>> {
+        if content.is_empty() {
+            return None;
+        }
+        let read = self.content_filters.read();
+        if let Some(filter) = read.as_ref().ok().and_then(|built| built.get(content)) {
+            return Some(Arc::clone(filter));
+        }
+        drop(read);
+        let required = content
+            .iter()
+            .map(|&signal| self.content_literals[signal].as_deref());
+        // The literals were checked when the index was built; only the automaton could fail,
+        // and content literals ignore case, which the automaton is never used for.
+        let filter = Arc::new(Prefilter::of_required(required, Case::Ignored).ok()?);
+        if let Ok(mut built) = self.content_filters.write() {
+            built.insert(content.to_vec(), Arc::clone(&filter));
+        }
+        Some(filter)
     }
 
     /// Practices whose `run` patterns match a command. Parts of the command that only print
@@ -397,6 +437,51 @@ mod tests {
         assert_eq!(files("docs/features/rollback.go"), [2]);
         assert_eq!(files("DEPLOY.rdoc"), [0]);
         assert!(files("deploy.yaml").is_empty());
+    }
+
+    /// A file is searched only for the literals of the content signals its path wants, and
+    /// finds exactly the candidates a search for every content literal finds among them.
+    #[test]
+    fn content_is_searched_for_the_wanted_signals_only() {
+        use super::{Case, Prefilter};
+        let index = &crate::catalog::Catalog::builtin().index;
+        let everything = Prefilter::of_required(
+            index.content_literals.iter().map(Option::as_deref),
+            Case::Ignored,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let texts = [
+            "from pytm import TM\nimport os\n",
+            "def test_login_forbidden(client):\n    assert r.status_code == 403\n",
+            "on: push\npermissions:\n  contents: read\njobs:\n  t:\n    timeout-minutes: 5\n",
+            "FROM python:3.12-slim\nHEALTHCHECK CMD curl -f http://localhost/healthz\n",
+        ];
+        let paths = [
+            "services/orders/app/model.py",
+            "services/orders/tests/test_auth.py",
+            ".github/workflows/ci.yml",
+            "deploy/k8s/api.yaml",
+            "Dockerfile",
+        ];
+        for path in paths {
+            let wanted = index.globs.matches(path).content;
+            assert!(!wanted.is_empty(), "{path}");
+            for text in texts {
+                let (_, found) = index.text_candidates(text.as_bytes(), false, &wanted);
+                let mut expected = everything.candidates(text.as_bytes());
+                expected.retain(|signal| wanted.binary_search(signal).is_ok());
+                assert_eq!(found, expected, "{path}: {text}");
+            }
+        }
+        // The Python module wants a signal or two (threat models written with pytm), and is
+        // searched for their literals only; the workflow wants dozens.
+        let module = index.globs.matches(paths[0]).content;
+        assert!(module.len() <= 2, "{module:?}");
+        let (_, found) = index.text_candidates(texts[0].as_bytes(), false, &module);
+        assert_eq!(found.len(), 1);
+        assert!(index.globs.matches(paths[2]).content.len() > 50);
+        let built = index.content_filters.read().map(|b| b.len()).unwrap_or(0);
+        assert!(built >= paths.len(), "{built} filters built");
     }
 
     #[test]

@@ -43,18 +43,31 @@ impl Prefilter {
         patterns: impl IntoIterator<Item = &'a str>,
         case: Case,
     ) -> Result<Prefilter, String> {
+        let required = (patterns.into_iter())
+            .map(|p| literals_in(p, case).map_err(|e| format!("bad pattern {p}: {e}")))
+            .collect::<Result<Vec<_>, String>>()?;
+        Self::of_required(required.iter().map(Option::as_deref), case)
+    }
+
+    /// Builds the filter for patterns whose required literals are already known, as
+    /// [`super::required_literals`] gives them (`None` for a pattern that must always run).
+    ///
+    /// # Errors
+    /// The automaton's message if it cannot be built.
+    pub fn of_required<'a>(
+        required: impl IntoIterator<Item = Option<&'a [Vec<u8>]>>,
+        case: Case,
+    ) -> Result<Prefilter, String> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut positions: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
-        for (index, pattern) in patterns.into_iter().enumerate() {
-            let required =
-                literals_in(pattern, case).map_err(|e| format!("bad pattern {pattern}: {e}"))?;
+        for (index, required) in required.into_iter().enumerate() {
             let Some(options) = required else {
                 always.push(index);
                 continue;
             };
-            for literal in options {
+            for literal in stemmed(options.to_vec()) {
                 let at = *positions.entry(literal.clone()).or_insert_with(|| {
                     literals.push(literal);
                     owners.push(Vec::new());
@@ -68,6 +81,12 @@ impl Prefilter {
             owners,
             always,
         })
+    }
+
+    /// Whether the literals are searched for by the Aho-Corasick automaton.
+    #[cfg(test)]
+    pub(crate) fn searches_by_automaton(&self) -> bool {
+        matches!(self.literals, Some(Search::Automaton(..)))
     }
 
     /// The patterns that could match `text`, by index, in ascending order.
@@ -99,6 +118,31 @@ impl Prefilter {
         marked.dedup();
         marked
     }
+}
+
+/// A pattern needing one of at least this many literals that all begin with the same
+/// [`MIN_STEM`] bytes or more is searched for by that beginning.
+const MANY_OPTIONS: usize = 8;
+const MIN_STEM: usize = 8;
+
+/// The literals to search for in place of `options`: their shared beginning where there are
+/// many of them and it is long enough to be rare. The fourteen spellings of a private key's
+/// header (`-----BEGIN RSA PRIVATE KEY-----`, ...) become `-----BEGIN `, which keeps the
+/// credential literals few enough for the automaton; any text holding one of the options
+/// holds the stem, so no match is lost.
+fn stemmed(options: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    if options.len() < MANY_OPTIONS {
+        return options;
+    }
+    let first = &options[0];
+    let shared = (options.iter())
+        .map(|o| o.iter().zip(first).take_while(|(a, b)| a == b).count())
+        .min()
+        .unwrap_or(0);
+    if shared < MIN_STEM {
+        return options;
+    }
+    vec![first[..shared].to_vec()]
 }
 
 /// How the literals are searched for.
@@ -425,6 +469,40 @@ mod tests {
         assert_eq!(
             filter.candidates(b"a mysql\nsentry_sdk.init(x-request-id"),
             vec![0, 1, 2]
+        );
+    }
+
+    /// Many spellings that share a long beginning are searched for by it: every spelling is
+    /// still found, and a pattern with few options or a short shared beginning keeps them.
+    #[test]
+    fn many_spellings_of_one_stem_are_searched_by_the_stem() {
+        let key = r"-----BEGIN (RSA |EC |OPENSSH |DSA |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----";
+        let required = literals_in(key, Case::Exact).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(required.as_ref().map(Vec::len), Some(14));
+        assert_eq!(
+            stemmed(required.unwrap_or_default()),
+            vec![b"-----BEGIN ".to_vec()]
+        );
+        let few = vec![b"process.env.a".to_vec(), b"process.env.b".to_vec()];
+        assert_eq!(stemmed(few.clone()), few);
+        let short: Vec<Vec<u8>> = (b'a'..=b'j').map(|c| vec![b'x', b'-', c, c, c]).collect();
+        assert_eq!(stemmed(short.clone()), short);
+
+        let filter =
+            Prefilter::with_case([key, "AKIA"], Case::Exact).unwrap_or_else(|e| panic!("{e}"));
+        for kind in ["", "RSA ", "EC ", "OPENSSH ", "DSA ", "PGP ", "ENCRYPTED "] {
+            for block in ["", " BLOCK"] {
+                let text = format!("x\n-----BEGIN {kind}PRIVATE KEY{block}-----\nMII");
+                assert_eq!(filter.candidates(text.as_bytes()), vec![0], "{text}");
+            }
+        }
+        assert_eq!(
+            filter.candidates(b"-----BEGIN CERTIFICATE----- AKIA"),
+            vec![0, 1]
+        );
+        assert_eq!(
+            filter.candidates(b"-----END PRIVATE KEY-----"),
+            Vec::<usize>::new()
         );
     }
 
