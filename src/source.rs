@@ -54,8 +54,12 @@ impl std::fmt::Display for Location {
 /// characters replaced (repository content must never drive the terminal) and at most 120
 /// characters long.
 pub fn snippet(line: &str) -> String {
+    let line = line.trim();
+    // Most lines are short printable ASCII, kept as they are.
+    if line.len() <= 120 && line.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return line.to_string();
+    }
     let mut out: String = line
-        .trim()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(121)

@@ -484,6 +484,31 @@ mod tests {
         assert!(built >= paths.len(), "{built} filters built");
     }
 
+    /// Globs match paths whatever the case of either, in the file name and in folders, and
+    /// as the configuration a template renders.
+    #[test]
+    fn globs_match_ignoring_case() {
+        let Ok(globs) = PathGlobs::new(
+            [
+                "**/Dockerfile*",
+                ".github/workflows/*.y*ml",
+                "docs/**/*backup*",
+            ]
+            .into_iter(),
+            std::iter::empty(),
+        ) else {
+            panic!("globs compile");
+        };
+        let content = |path: &str| globs.matches(path).content;
+        assert_eq!(content("services/api/DOCKERFILE.prod"), [0]);
+        assert_eq!(content("Services/Api/dockerfile"), [0]);
+        assert_eq!(content(".GitHub/Workflows/CI.YML"), [1]);
+        assert_eq!(content(".github/workflows/deploy.yaml.j2"), [1]);
+        assert_eq!(content("Docs/ops/Database-Backups.md"), [2]);
+        assert!(content(".github/workflows/nested/ci.yml").is_empty());
+        assert!(content("services/api/Containerfile").is_empty());
+    }
+
     #[test]
     fn separators_are_found_in_order() {
         use super::next_separator;

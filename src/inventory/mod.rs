@@ -396,6 +396,23 @@ fn first_line(text: &str) -> &str {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
+    // The walker joins each name to its folder's path, so below the root a path is the
+    // root's text, a separator and the rest: cut as text, which is several times quicker
+    // than comparing components.
+    if cfg!(unix)
+        && let (Some(root), Some(text)) = (root.to_str(), path.to_str())
+        && let Some(rest) = text.strip_prefix(root)
+        && let Some(rest) = rest
+            .strip_prefix('/')
+            .or(root.ends_with('/').then_some(rest))
+        && !rest.is_empty()
+        && !rest.starts_with('/')
+        && !rest
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return rest.to_string();
+    }
     let rel = path.strip_prefix(root).unwrap_or(path);
     // The walker joins each name to its folder's path, so below the root a Unix path is
     // already in the form the report uses.

@@ -2,43 +2,47 @@
 //! schema migrations, repository hygiene. The coverage threshold is in `coverage`.
 
 use super::{evidence, examples, verdict};
+use crate::evidence::signals::{contains_ignoring_case, ends_ignoring_case, starts_ignoring_case};
 use crate::evidence::{Evidence, Facts, State, Verdict};
-use crate::inventory::FileKind;
+use crate::inventory::{FileKind, RepoFile};
 use crate::parse::migrations::Reversibility;
 use crate::source::Location;
 
 pub fn is_test_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
-    lower.starts_with("tests/")
-        || lower.starts_with("test/")
-        || lower.contains("/tests/")
-        || lower.contains("/test/")
-        || lower.contains("__tests__/")
-        || lower.contains("/spec/")
-        || lower.starts_with("spec/")
-        || lower.contains("src/test/")
+    // Checked for every source file of a large repository: nothing is allocated.
+    let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let test_folder = |folder: &str| {
+        ["tests", "test", "spec"]
+            .iter()
+            .any(|f| folder.eq_ignore_ascii_case(f))
+            || ends_ignoring_case(folder, "__tests__")
+    };
+    (!folders.is_empty() && folders.split('/').any(test_folder))
         || is_named_as_test(name)
-        || name == "conftest.py"
+        || name.eq_ignore_ascii_case("conftest.py")
 }
 
 /// Whether a file's own name says it holds tests (`test_items.py`, `api.spec.ts`).
 fn is_named_as_test(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    name.starts_with("test_")
-        || name.ends_with("_test.py")
-        || name.ends_with("_test.go")
-        || name.ends_with("_spec.rb")
-        || name.contains(".test.")
-        || name.contains(".spec.")
-        || name.ends_with("test.java")
-        || name.ends_with("tests.java")
-        || name.ends_with("test.kt")
-        || name.ends_with("tests.kt")
-        || name.ends_with("test.cs")
-        || name.ends_with("tests.cs")
-        || name.ends_with("test.php")
-        || name.ends_with("_test.rb")
+    let name = path.rsplit('/').next().unwrap_or(path);
+    starts_ignoring_case(name, "test_")
+        || contains_ignoring_case(name, ".test.")
+        || contains_ignoring_case(name, ".spec.")
+        || [
+            "_test.py",
+            "_test.go",
+            "_spec.rb",
+            "test.java",
+            "tests.java",
+            "test.kt",
+            "tests.kt",
+            "test.cs",
+            "tests.cs",
+            "test.php",
+            "_test.rb",
+        ]
+        .iter()
+        .any(|end| ends_ignoring_case(name, end))
 }
 
 /// Whether a test file is an end-to-end, integration or functional test by its folder or
@@ -74,10 +78,11 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
     {
         let inline_rust = file.path.ends_with(".rs")
             && file.text.as_deref().is_some_and(|t| t.contains("#[test]"));
-        if is_test_path(&file.path) || inline_rust {
+        let test = is_test_path(&file.path);
+        if test || inline_rust {
             tests.push(file);
         }
-        if !is_test_path(&file.path) {
+        if !test {
             sources += 1;
         }
     }
@@ -93,7 +98,7 @@ pub fn test_suite(facts: &Facts) -> Option<Verdict> {
     // (`tests/__init__.py`, often empty) shows no test.
     let mut cited = tests.clone();
     cited.retain(|f| !f.path.ends_with("__init__.py"));
-    cited.sort_by_key(|f| (!is_named_as_test(&f.path), is_higher_level_test(&f.path)));
+    cited.sort_by_cached_key(|f| (!is_named_as_test(&f.path), is_higher_level_test(&f.path)));
     let found = cited
         .iter()
         .take(3)
@@ -331,19 +336,26 @@ pub fn reversible_migrations(facts: &Facts, signals: &[Evidence]) -> Option<Verd
 
 /// README, licence, contribution guide and ignore rules at the top of the repository.
 pub fn repository_hygiene(facts: &Facts) -> Option<Verdict> {
+    // Only files at the top, in `.github/` or in `docs/` count; a large repository's other
+    // files are passed over without building their lower-case paths.
+    let near_top = (facts.inventory.files.iter()).filter(|f| {
+        let path = f.path.as_bytes();
+        let under = |folder: &str| {
+            path.get(..folder.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(folder.as_bytes()))
+        };
+        !path.contains(&b'/') || under(".github/") || under("docs/")
+    });
+    let near_top: Vec<(&RepoFile, String)> =
+        near_top.map(|f| (f, f.path.to_ascii_lowercase())).collect();
     let top = |prefixes: &[&str]| {
-        facts.inventory.files.iter().find(|f| {
-            let lower = f.path.to_ascii_lowercase();
-            let at_top =
-                !lower.contains('/') || lower.starts_with(".github/") || lower.starts_with("docs/");
-            at_top
-                && prefixes
-                    .iter()
-                    .any(|p| lower.rsplit('/').next().is_some_and(|n| n.starts_with(p)))
+        near_top.iter().find_map(|(f, lower)| {
+            let name = lower.rsplit('/').next().unwrap_or(lower);
+            prefixes.iter().any(|p| name.starts_with(p)).then_some(*f)
         })
     };
     // `MIT-LICENSE`, `LICENSE-APACHE`, `UNLICENSE` and `COPYING.LESSER` are licences too.
-    let licence = facts.inventory.files.iter().find(|f| {
+    let licence = near_top.iter().map(|(f, _)| *f).find(|f| {
         let lower = f.path.to_ascii_lowercase();
         let stem = lower.split('.').next().unwrap_or(&lower);
         !lower.contains('/')
@@ -398,5 +410,44 @@ pub fn repository_hygiene(facts: &Facts) -> Option<Verdict> {
             Some(format!("missing {}", missing.join(", "))),
             found,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_named_as_test, is_test_path};
+
+    #[test]
+    fn test_paths_by_folder_and_name_in_either_case() {
+        for path in [
+            "tests/test_api.py",
+            "Tests/helpers.py",
+            "services/orders/tests/factories.py",
+            "src/Test/java/org/app/OwnerTest.java",
+            "web/__tests__/cart.js",
+            "web/cart__tests__/cart.js",
+            "spec/models/user_spec.rb",
+            "app/Spec/support/helpers.rb",
+            "lib/conftest.py",
+            "CONFTEST.PY",
+            "pkg/handler_TEST.go",
+            "web/src/App.Spec.tsx",
+            "src/OrderTests.cs",
+        ] {
+            assert!(is_test_path(path), "{path}");
+        }
+        for path in [
+            "src/tests.py",
+            "src/testing/util.py",
+            "pkg/attest/sign.go",
+            "cmd/spec.go",
+            "src/contest/view.js",
+            "test",
+            "README.md",
+        ] {
+            assert!(!is_test_path(path), "{path}");
+        }
+        assert!(is_named_as_test("a/b/TEST_items.py"));
+        assert!(!is_named_as_test("tests/helpers.py"));
     }
 }

@@ -285,51 +285,56 @@ fn is_migration_metadata(path: &str) -> bool {
 
 /// Test code, examples and vendored code prove nothing about the application.
 pub(crate) fn is_application_code(path: &str) -> bool {
+    /// Folders that hold no application code.
     const NOT_APPLICATION: &[&str] = &[
-        "test/",
-        "tests/",
-        "__tests__/",
-        "spec/",
-        "example",
-        "vendor/",
-        "node_modules/",
-        "docs/",
-        "fixtures/",
-        "testdata/",
-        "k6/",
-        "loadtest",
-        "load-test",
-        "benchmarks/",
-        "e2e/",
-        "cypress/",
-        "playwright/",
+        "test",
+        "tests",
+        "__tests__",
+        "spec",
+        "vendor",
+        "node_modules",
+        "docs",
+        "fixtures",
+        "testdata",
+        "k6",
+        "benchmarks",
+        "e2e",
+        "cypress",
+        "playwright",
     ];
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    let outside = segment_starts(path).any(|rest| {
-        NOT_APPLICATION
-            .iter()
-            .any(|part| starts_ignoring_case(rest, part))
-    });
-    let test_file = name.starts_with("test_")
-        || name.contains(".test.")
-        || name.contains(".spec.")
-        || name.ends_with("_test.go");
+    /// Beginnings of folder and file names that hold no application code (`examples/`,
+    /// `loadtests/`, `example_app.py`).
+    const NOT_APPLICATION_START: &[&str] = &["example", "loadtest", "load-test"];
+    let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let named_outside = |segment: &str| {
+        (NOT_APPLICATION_START.iter()).any(|start| starts_ignoring_case(segment, start))
+    };
+    let outside = named_outside(name)
+        || (!folders.is_empty()
+            && folders.split('/').any(|folder| {
+                named_outside(folder)
+                    || (NOT_APPLICATION.iter()).any(|f| folder.eq_ignore_ascii_case(f))
+            }));
+    let test_file = starts_ignoring_case(name, "test_")
+        || contains_ignoring_case(name, ".test.")
+        || contains_ignoring_case(name, ".spec.")
+        || ends_ignoring_case(name, "_test.go");
     !outside && !test_file
 }
 
-/// The path from the start of each of its segments on: `a/b/c`, `b/c`, `c`. Checked for every
-/// file of a large repository, so without allocating.
-fn segment_starts(path: &str) -> impl Iterator<Item = &str> {
-    std::iter::once(path).chain(path.match_indices('/').map(move |(at, _)| &path[at + 1..]))
+/// Whether `part` occurs in `text`, ignoring ASCII case. For file names and paths, which are
+/// short: no searcher is set up and nothing is allocated.
+pub(crate) fn contains_ignoring_case(text: &str, part: &str) -> bool {
+    (text.as_bytes().windows(part.len())).any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
 }
 
-pub(super) fn starts_ignoring_case(text: &str, start: &str) -> bool {
+pub(crate) fn starts_ignoring_case(text: &str, start: &str) -> bool {
     text.as_bytes()
         .get(..start.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(start.as_bytes()))
 }
 
-pub(super) fn ends_ignoring_case(text: &str, end: &str) -> bool {
+pub(crate) fn ends_ignoring_case(text: &str, end: &str) -> bool {
     text.len() >= end.len()
         && text.as_bytes()[text.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
 }
@@ -452,6 +457,14 @@ mod tests {
         assert!(!is_application_code("web/src/app.spec.ts"));
         assert!(!is_application_code("web/src/App.Test.tsx"));
         assert!(!is_application_code("Services/Orders/Tests/handler.py"));
+        assert!(!is_application_code("Examples-app/main.go"));
+        assert!(!is_application_code("pkg/LoadTests/run.go"));
+        assert!(!is_application_code("src/example_client.py"));
+        assert!(!is_application_code("web/E2E/login.ts"));
+        assert!(is_application_code("src/tests.py"));
+        assert!(is_application_code("src/attest/sign.go"));
+        assert!(is_application_code("app/vendors/list.rb"));
+        assert!(is_application_code("cmd/docs.go"));
     }
 
     #[test]
