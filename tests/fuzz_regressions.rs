@@ -19,15 +19,15 @@ fn every_migration_reader(text: &str) {
         "db/migration/V2__fuzz.sql",
         "supabase/migrations/20240101000000_fuzz.sql",
     ] {
-        let inventory = Inventory {
-            root: "/nonexistent".into(),
-            files: vec![RepoFile {
+        let inventory = Inventory::new(
+            "/nonexistent".into(),
+            vec![RepoFile {
                 path: path.to_string(),
                 kind: classify(path),
                 text: Some(text.to_string()),
             }],
-            skipped: Vec::new(),
-        };
+            Vec::new(),
+        );
         let _ = shipready::parse::migrations::scan(&inventory);
     }
 }

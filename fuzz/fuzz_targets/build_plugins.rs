@@ -14,18 +14,23 @@ fuzz_target!(|text: &str| {
         kind,
         text: Some(text.to_string()),
     };
-    let mut files = vec![file(".github/workflows/ci.yml", FileKind::GithubWorkflow, WORKFLOW)];
+    let mut files = vec![file(
+        ".github/workflows/ci.yml",
+        FileKind::GithubWorkflow,
+        WORKFLOW,
+    )];
     for path in ["pom.xml", "sub/pom.xml", "build.gradle", "build.gradle.kts"] {
         files.push(file(path, classify(path), text));
     }
-    let inventory = Inventory {
-        root: "/nonexistent".into(),
-        files,
-        skipped: Vec::new(),
-    };
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let inventory = Inventory::new("/nonexistent".into(), files, Vec::new());
     let pipelines = shipready::pipeline::build(&inventory);
     // Each step gains at most 64 goals or tasks beyond the workflow's own commands.
     for (_, _, step) in pipelines.steps() {
-        assert!(step.commands.len() <= 64 + 8, "{} commands", step.commands.len());
+        assert!(
+            step.commands.len() <= 64 + 8,
+            "{} commands",
+            step.commands.len()
+        );
     }
 });

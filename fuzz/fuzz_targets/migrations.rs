@@ -20,15 +20,15 @@ const PATHS: &[&str] = &[
 
 fuzz_target!(|text: &str| {
     for path in PATHS {
-        let inventory = Inventory {
-            root: "/nonexistent".into(),
-            files: vec![RepoFile {
+        let inventory = Inventory::new(
+            "/nonexistent".into(),
+            vec![RepoFile {
                 path: path.to_string(),
                 kind: classify(path),
                 text: Some(text.to_string()),
             }],
-            skipped: Vec::new(),
-        };
+            Vec::new(),
+        );
         let _ = shipready::parse::migrations::scan(&inventory);
     }
 });

@@ -11,15 +11,15 @@ fuzz_target!(|text: &str| {
         (".gitlab-ci.yml", FileKind::GitlabCi),
         ("cloudbuild.yaml", FileKind::CloudBuild),
     ] {
-        let inventory = Inventory {
-            root: "/nonexistent".into(),
-            files: vec![RepoFile {
+        let inventory = Inventory::new(
+            "/nonexistent".into(),
+            vec![RepoFile {
                 path: path.to_string(),
                 kind,
                 text: Some(text.to_string()),
             }],
-            skipped: Vec::new(),
-        };
+            Vec::new(),
+        );
         let _ = shipready::pipeline::build(&inventory);
     }
 });
