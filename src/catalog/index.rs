@@ -51,26 +51,22 @@ impl LazyRegex {
 
 /// Builds the prefilter for a list of patterns; when one does not parse, names its practice.
 fn checked_filter(patterns: &[(&str, &str)]) -> Result<Prefilter, String> {
-    Prefilter::new(patterns.iter().map(|(_, p)| *p)).map_err(|error| {
-        patterns
-            .iter()
-            .find_map(|(id, p)| {
-                super::literals::required_literals(p)
-                    .err()
-                    .map(|e| format!("practice {id}: bad pattern {p}: {e}"))
-            })
-            .unwrap_or(error)
-    })
+    let required = required_literals(patterns)?;
+    Prefilter::of_required(required.iter().map(Option::as_deref), Case::Ignored)
 }
 
 /// The required literals of each pattern; when one does not parse, names its practice.
+/// The first pattern in the list that does not parse is the one named, whichever thread
+/// read it.
 fn required_literals(patterns: &[(&str, &str)]) -> Result<Vec<Option<Vec<Vec<u8>>>>, String> {
-    (patterns.iter())
+    use rayon::prelude::*;
+    let read: Vec<Result<_, String>> = (patterns.par_iter())
         .map(|(id, p)| {
             super::literals::required_literals(p)
                 .map_err(|e| format!("practice {id}: bad pattern {p}: {e}"))
         })
-        .collect()
+        .collect();
+    read.into_iter().collect()
 }
 
 /// Path globs of the `content` and `files` signals, matched ignoring case. Many signals share
@@ -294,19 +290,35 @@ impl SignalIndex {
         let all_files = practices
             .iter()
             .flat_map(|p| p.files.iter().map(|f| f.glob.as_str()));
+        // Reading the literals out of some 1,600 patterns is most of the start-up cost; the
+        // listing of a small repository is done long before, so both cores share it.
+        let ((commands, code_text), (content_literals, globs)) = rayon::join(
+            || {
+                rayon::join(
+                    || checked_filter(&command_patterns),
+                    || checked_filter(&code_patterns),
+                )
+            },
+            || {
+                rayon::join(
+                    || required_literals(&content_patterns),
+                    || PathGlobs::new(all_content, all_files),
+                )
+            },
+        );
         Ok(SignalIndex {
-            commands: checked_filter(&command_patterns)?,
+            commands: commands?,
             command_regexes: lazy(&command_patterns),
             command_owners,
-            code_text: checked_filter(&code_patterns)?,
-            content_literals: required_literals(&content_patterns)?,
+            code_text: code_text?,
+            content_literals: content_literals?,
             content_filters: RwLock::default(),
             code_regexes: lazy(&code_patterns),
             code_owners,
             content_regexes: lazy(&content_patterns),
             content_owners,
             file_owners,
-            globs: PathGlobs::new(all_content, all_files)?,
+            globs: globs?,
         })
     }
 
