@@ -4,7 +4,7 @@
 //! classes; each is compiled alone, the first time the prefilter says it could match, which
 //! keeps start-up cheap for hundreds of patterns.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -72,15 +72,81 @@ fn required_literals(patterns: &[(&str, &str)]) -> Result<Vec<Option<Vec<Vec<u8>
 /// Path globs of the `content` and `files` signals, matched ignoring case. Many signals share
 /// a glob (`**/*.y*ml` serves 75 of them), so each distinct glob is compiled and matched once
 /// and stands for all of its signals; both lists are matched against a path at once.
+///
+/// Every file of a repository is matched, so the globs are split by what they look at. One
+/// set over hundreds of globs runs as a large automaton, which the text pass pushes out of
+/// the processor's caches between two files; the parts below are smaller, and most paths
+/// skip two of them.
 #[derive(Debug)]
 pub struct PathGlobs {
-    set: GlobSet,
+    /// `**/name` globs, which look at the file name alone (`**/*.y*ml`, `**/Dockerfile*`).
+    by_name: GlobGroup,
+    /// Globs that begin with a folder written out (`docs/**/*.md`, `.github/workflows/*.yml`),
+    /// by that folder in lower case; globs of top-level files (`README*`) under "".
+    anchored: HashMap<String, GlobGroup>,
+    /// Every other glob (`**/tests/**/*.py`, `{RELEASING*,docs/**/releasing*}`), matched
+    /// against the whole path.
+    anywhere: GlobGroup,
+    /// What the file-name globs matched, by file name in lower case: names repeat across a
+    /// repository (`__init__.py`, `index.ts`, `README.md`).
+    names_seen: RwLock<HashMap<String, Vec<usize>>>,
     /// For each distinct glob, the content signals and the file signals that use it,
     /// ascending.
     signals: Vec<[Vec<usize>; 2]>,
     /// For each distinct glob, whether it names a document by the capitalised-name convention
     /// ([`names_document`]).
     documents: Vec<bool>,
+}
+
+/// At most this many file names' matches are remembered.
+const NAMES_SEEN: usize = 1 << 16;
+
+/// Some of the distinct globs, compiled into one set.
+#[derive(Debug)]
+struct GlobGroup {
+    set: GlobSet,
+    /// The distinct glob each of the set's globs is.
+    globs: Vec<usize>,
+}
+
+impl GlobGroup {
+    fn build(globs: Vec<(usize, Glob)>) -> Result<GlobGroup, String> {
+        let mut builder = GlobSetBuilder::new();
+        let mut ids = Vec::with_capacity(globs.len());
+        for (id, glob) in globs {
+            builder.add(glob);
+            ids.push(id);
+        }
+        Ok(GlobGroup {
+            set: builder.build().map_err(|e| e.to_string())?,
+            globs: ids,
+        })
+    }
+
+    fn extend_matches(&self, path: &str, into: &mut Vec<usize>) {
+        if !self.globs.is_empty() {
+            into.extend(self.set.matches(path).into_iter().map(|i| self.globs[i]));
+        }
+    }
+}
+
+/// Where a glob can match, which says which part of the globs it joins.
+enum GlobReach {
+    /// `**/` then a file name.
+    Name,
+    /// Below this folder (lower case); "" for a file at the top.
+    Under(String),
+    Anywhere,
+}
+
+fn reach(glob: &str) -> GlobReach {
+    let special = |part: &str| part.contains(['*', '?', '[', '{', '\\']);
+    match glob.split_once('/') {
+        Some(("**", name)) if !name.contains('/') => GlobReach::Name,
+        Some((folder, _)) if !special(folder) => GlobReach::Under(folder.to_ascii_lowercase()),
+        Some(_) => GlobReach::Anywhere,
+        None => GlobReach::Under(String::new()),
+    }
 }
 
 /// The signals whose glob matches a path.
@@ -97,10 +163,10 @@ impl PathGlobs {
         content: impl Iterator<Item = &'a str>,
         files: impl Iterator<Item = &'a str>,
     ) -> Result<Self, String> {
-        let mut builder = GlobSetBuilder::new();
         let mut signals: Vec<[Vec<usize>; 2]> = Vec::new();
-        let mut distinct = std::collections::HashMap::new();
+        let mut distinct = HashMap::new();
         let mut documents = Vec::new();
+        let (mut by_name, mut anchored, mut anywhere) = (Vec::new(), HashMap::new(), Vec::new());
         let lists = content
             .enumerate()
             .map(|(signal, glob)| (0, signal, glob))
@@ -109,20 +175,30 @@ impl PathGlobs {
             let at = *distinct.entry(glob).or_insert(signals.len());
             if at == signals.len() {
                 documents.push(names_document(glob));
-                builder.add(
-                    GlobBuilder::new(glob)
-                        .case_insensitive(true)
-                        .literal_separator(true)
-                        .build()
-                        .map_err(|e| format!("bad glob {glob}: {e}"))?,
-                );
+                let compiled = GlobBuilder::new(glob)
+                    .case_insensitive(true)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| format!("bad glob {glob}: {e}"))?;
+                match reach(glob) {
+                    GlobReach::Name => by_name.push((at, compiled)),
+                    GlobReach::Under(folder) => anchored
+                        .entry(folder)
+                        .or_insert_with(Vec::new)
+                        .push((at, compiled)),
+                    GlobReach::Anywhere => anywhere.push((at, compiled)),
+                }
                 signals.push(Default::default());
             }
             signals[at][list].push(signal);
         }
-        let set = builder.build().map_err(|e| e.to_string())?;
         Ok(PathGlobs {
-            set,
+            by_name: GlobGroup::build(by_name)?,
+            anchored: (anchored.into_iter())
+                .map(|(folder, globs)| Ok((folder, GlobGroup::build(globs)?)))
+                .collect::<Result<_, String>>()?,
+            anywhere: GlobGroup::build(anywhere)?,
+            names_seen: RwLock::default(),
             signals,
             documents,
         })
@@ -133,12 +209,13 @@ impl PathGlobs {
     /// A template of configuration (`web.yaml.erb`) also matches as the file it renders.
     pub fn matches(&self, path: &str) -> GlobHits {
         let mut hits = GlobHits::default();
-        let mut globs = self.set.matches(path);
+        let mut globs = Vec::new();
+        self.globs_matching(path, &mut globs);
         if let Some(rendered) = crate::inventory::rendered_config(path) {
-            globs.extend(self.set.matches(rendered));
-            globs.sort_unstable();
-            globs.dedup();
+            self.globs_matching(rendered, &mut globs);
         }
+        globs.sort_unstable();
+        globs.dedup();
         for glob in globs {
             if self.documents[glob] && !is_document(path) {
                 continue;
@@ -150,6 +227,33 @@ impl PathGlobs {
         hits.content.sort_unstable();
         hits.files.sort_unstable();
         hits
+    }
+
+    /// Adds the distinct globs that match `path`, in no particular order.
+    fn globs_matching(&self, path: &str, globs: &mut Vec<usize>) {
+        let (folder, name) = match (path.split_once('/'), path.rsplit_once('/')) {
+            (Some((first, _)), Some((_, name))) => (first.to_ascii_lowercase(), name),
+            _ => (String::new(), path),
+        };
+        let name = name.to_ascii_lowercase();
+        let seen = self.names_seen.read().ok();
+        if let Some(matched) = seen.as_ref().and_then(|seen| seen.get(&name)) {
+            globs.extend_from_slice(matched);
+        } else {
+            drop(seen);
+            let mut matched = Vec::new();
+            self.by_name.extend_matches(&name, &mut matched);
+            globs.extend_from_slice(&matched);
+            if let Ok(mut seen) = self.names_seen.write()
+                && seen.len() < NAMES_SEEN
+            {
+                seen.insert(name, matched);
+            }
+        }
+        if let Some(group) = self.anchored.get(&folder) {
+            group.extend_matches(path, globs);
+        }
+        self.anywhere.extend_matches(path, globs);
     }
 }
 
@@ -494,6 +598,125 @@ mod tests {
         assert!(index.globs.matches(paths[2]).content.len() > 50);
         let built = index.content_filters.read().map(|b| b.len()).unwrap_or(0);
         assert!(built >= paths.len(), "{built} filters built");
+    }
+
+    /// Split by what they look at, the catalog's globs match exactly the paths one set of all
+    /// of them matches: file names, folders at the top, folders anywhere, templates.
+    #[test]
+    fn split_globs_match_as_one_set() {
+        let catalog = crate::catalog::Catalog::builtin();
+        // Distinct globs are numbered in the order the catalog first names them: the content
+        // signals' globs, then the file signals'.
+        let practices = &catalog.practices;
+        let content = practices
+            .iter()
+            .flat_map(|p| p.content.iter().map(|c| c.glob.as_str()));
+        let files = practices
+            .iter()
+            .flat_map(|p| p.files.iter().map(|f| f.glob.as_str()));
+        let mut distinct: Vec<&str> = Vec::new();
+        for glob in content.chain(files) {
+            if !distinct.contains(&glob) {
+                distinct.push(glob);
+            }
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for glob in &distinct {
+            let glob = globset::GlobBuilder::new(glob)
+                .case_insensitive(true)
+                .literal_separator(true)
+                .build();
+            builder.add(glob.unwrap_or_else(|e| panic!("{e}")));
+        }
+        let whole = builder.build().unwrap_or_else(|e| panic!("{e}"));
+        let globs = &catalog.index.globs;
+        let folders = [
+            "",
+            "docs/",
+            "Docs/ops/runbooks/",
+            ".github/",
+            ".GitHub/workflows/",
+            ".github/ISSUE_TEMPLATE/",
+            ".gitlab/ci/",
+            "services/api/",
+            "services/api/tests/unit/",
+            "src/test/java/",
+            "db/migrate/",
+            "api/migrations/",
+            "k6/scenarios/",
+            "load-tests/x/",
+            "monitoring/",
+            "prometheus/rules/",
+            "charts/app/templates/",
+            "fuzz/",
+            "overlays/staging/",
+            "deploy/environments/staging/",
+            "bin/",
+            "scripts/",
+            "runbooks/",
+            "docs/adr/",
+            ".semgrep/rules/",
+            "provisioning/alerting/",
+        ];
+        let names = [
+            "README.md",
+            "readme",
+            "Dockerfile",
+            "Dockerfile.prod",
+            "ci.yml",
+            "deploy.yaml",
+            "alerts.yml",
+            "main.tf",
+            "values.yaml",
+            "test_x.py",
+            "factories.py",
+            "0001_initial.py",
+            "V1__init.sql",
+            "kustomization.yaml",
+            "CODEOWNERS",
+            "SECURITY.md",
+            "rollback.md",
+            "runbook.md",
+            "deploy.sh",
+            "Cargo.toml",
+            "pyproject.toml",
+            "app.yaml.erb",
+            "load.js",
+            "seed.ts",
+            "x.c",
+            "package.json",
+            "sonar-project.properties",
+            "application-prod.yml",
+            "RELEASING.md",
+            "release-process.md",
+            "security-review.md",
+            "Makefile",
+            "x_fuzzer.py",
+        ];
+        let mut compared = 0;
+        for folder in folders {
+            for name in names {
+                let path = format!("{folder}{name}");
+                let mut expected = whole.matches(&path);
+                if let Some(rendered) = crate::inventory::rendered_config(&path) {
+                    expected.extend(whole.matches(rendered));
+                }
+                let mut expected: Vec<&str> = expected.into_iter().map(|i| distinct[i]).collect();
+                expected.sort_unstable();
+                expected.dedup();
+                let mut found = Vec::new();
+                globs.globs_matching(&path, &mut found);
+                if let Some(rendered) = crate::inventory::rendered_config(&path) {
+                    globs.globs_matching(rendered, &mut found);
+                }
+                let mut found: Vec<&str> = found.into_iter().map(|i| distinct[i]).collect();
+                found.sort_unstable();
+                found.dedup();
+                assert_eq!(found, expected, "{path}");
+                compared += usize::from(!expected.is_empty());
+            }
+        }
+        assert!(compared > 300, "{compared} paths matched a glob");
     }
 
     /// Globs match paths whatever the case of either, in the file name and in folders, and
