@@ -428,6 +428,7 @@ impl SignalIndex {
 
     /// The `code` signals (when `code`) and those of the `content` signals (ascending) that
     /// could match a text, by index in `code_regexes` and `content_regexes`, each ascending.
+    /// Numbers that are no content signal's are left out.
     pub fn text_candidates(
         &self,
         text: &[u8],
@@ -438,6 +439,14 @@ impl SignalIndex {
             self.code_text.candidates(text)
         } else {
             Vec::new()
+        };
+        let signals = self.content_literals.len();
+        let known: Vec<usize>;
+        let content = if content.iter().all(|&signal| signal < signals) {
+            content
+        } else {
+            known = content.iter().copied().filter(|&s| s < signals).collect();
+            &known
         };
         let content = match self.content_filter(content) {
             Some(filter) => (filter.candidates(text).into_iter())
@@ -595,6 +604,10 @@ mod tests {
         assert!(module.len() <= 2, "{module:?}");
         let (_, found) = index.text_candidates(texts[0].as_bytes(), false, &module);
         assert_eq!(found.len(), 1);
+        // A number that is no content signal's is left out, not looked up.
+        let beyond = [module.clone(), vec![index.content_regexes.len() + 7]].concat();
+        let (_, found_beyond) = index.text_candidates(texts[0].as_bytes(), false, &beyond);
+        assert_eq!(found_beyond, found);
         assert!(index.globs.matches(paths[2]).content.len() > 50);
         let built = index.content_filters.read().map(|b| b.len()).unwrap_or(0);
         assert!(built >= paths.len(), "{built} filters built");
