@@ -55,6 +55,11 @@ fn checked_filter(patterns: &[(&str, &str)]) -> Result<Prefilter, String> {
     Prefilter::of_required(required.iter().map(Option::as_deref), Case::Ignored)
 }
 
+/// At most this many sets of content signals get a filter of their own, of about 170 KB each.
+/// Real repositories want a few dozen sets; a repository whose file names combine many globs
+/// (`monitoring/prometheus/alert-rules-flags.gitlab-ci.yml`, ...) could want one set per file.
+const CONTENT_FILTERS: usize = 64;
+
 /// The required literals of each pattern; when one does not parse, names its practice.
 /// The first pattern in the list that does not parse is the one named, whichever thread
 /// read it.
@@ -145,6 +150,8 @@ fn reach(glob: &str) -> GlobReach {
         Some(("**", name)) if !name.contains('/') => GlobReach::Name,
         Some((folder, _)) if !special(folder) => GlobReach::Under(folder.to_ascii_lowercase()),
         Some(_) => GlobReach::Anywhere,
+        // `**` alone, or in a name, crosses folders.
+        None if glob.contains("**") => GlobReach::Anywhere,
         None => GlobReach::Under(String::new()),
     }
 }
@@ -329,6 +336,9 @@ pub struct SignalIndex {
     /// first wants it. A Python module matches only `**/*.py` and is searched for the one
     /// literal of its one signal, not for the literals of every signal of every glob.
     content_filters: RwLock<HashMap<Vec<usize>, Arc<Prefilter>>>,
+    /// One filter of every content literal, for the sets past [`CONTENT_FILTERS`]: its
+    /// candidates are narrowed to the set.
+    all_content: OnceLock<Option<Prefilter>>,
     /// `code` patterns over application source.
     pub code_regexes: Vec<LazyRegex>,
     pub code_owners: Vec<Owner>,
@@ -417,6 +427,7 @@ impl SignalIndex {
             code_text: code_text?,
             content_literals: content_literals?,
             content_filters: RwLock::default(),
+            all_content: OnceLock::new(),
             code_regexes: lazy(&code_patterns),
             code_owners,
             content_regexes: lazy(&content_patterns),
@@ -448,23 +459,31 @@ impl SignalIndex {
             known = content.iter().copied().filter(|&s| s < signals).collect();
             &known
         };
-        let content = match self.content_filter(content) {
-            Some(filter) => (filter.candidates(text).into_iter())
-                .map(|local| content[local])
-                .collect(),
-            None => Vec::new(),
-        };
-        (code, content)
+        if content.is_empty() {
+            return (code, Vec::new());
+        }
+        if let Some(filter) = self.content_filter(content) {
+            let found = filter.candidates(text).into_iter();
+            return (code, found.map(|local| content[local]).collect());
+        }
+        let all = self.all_content.get_or_init(|| {
+            let required = self.content_literals.iter().map(Option::as_deref);
+            Prefilter::of_required(required, Case::Ignored).ok()
+        });
+        let mut found = all.as_ref().map_or_else(Vec::new, |f| f.candidates(text));
+        found.retain(|signal| content.binary_search(signal).is_ok());
+        (code, found)
     }
 
-    /// The filter for the `content` signals listed (ascending): `None` for none.
+    /// The filter for the `content` signals listed (ascending, at least one), or `None` once
+    /// [`CONTENT_FILTERS`] sets have their own.
     fn content_filter(&self, content: &[usize]) -> Option<Arc<Prefilter>> {
-        if content.is_empty() {
-            return None;
-        }
-        let read = self.content_filters.read();
-        if let Some(filter) = read.as_ref().ok().and_then(|built| built.get(content)) {
+        let read = self.content_filters.read().ok()?;
+        if let Some(filter) = read.get(content) {
             return Some(Arc::clone(filter));
+        }
+        if read.len() >= CONTENT_FILTERS {
+            return None;
         }
         drop(read);
         let required = content
@@ -473,9 +492,11 @@ impl SignalIndex {
         // The literals were checked when the index was built; only the automaton could fail,
         // and content literals ignore case, which the automaton is never used for.
         let filter = Arc::new(Prefilter::of_required(required, Case::Ignored).ok()?);
-        if let Ok(mut built) = self.content_filters.write() {
-            built.insert(content.to_vec(), Arc::clone(&filter));
+        let mut built = self.content_filters.write().ok()?;
+        if built.len() >= CONTENT_FILTERS && !built.contains_key(content) {
+            return None;
         }
+        built.insert(content.to_vec(), Arc::clone(&filter));
         Some(filter)
     }
 
@@ -613,6 +634,38 @@ mod tests {
         assert!(built >= paths.len(), "{built} filters built");
     }
 
+    /// Past [`CONTENT_FILTERS`] sets, a set is searched with the filter of every content
+    /// literal and the candidates narrowed to it: the same candidates, with no more filters
+    /// kept. A repository whose file names combine many globs cannot grow them without end.
+    #[test]
+    fn content_filters_are_bounded() {
+        use super::{CONTENT_FILTERS, Case, Prefilter};
+        let index = &crate::catalog::Catalog::builtin().index;
+        let everything = Prefilter::of_required(
+            index.content_literals.iter().map(Option::as_deref),
+            Case::Ignored,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let text =
+            b"groups:\n- name: api\n  rules:\n  - alert: HighErrorRate\n    expr: rate(x[5m])\n\
+                     readinessProbe:\n  httpGet: {path: /healthz}\nfrom pytm import TM\n";
+        let signals = index.content_regexes.len();
+        for set in 0..3 * CONTENT_FILTERS {
+            // Distinct sets: every 23rd signal, and one more that differs from set to set.
+            let mut wanted: Vec<usize> = (1..signals).step_by(23).collect();
+            wanted.push(set % signals);
+            wanted.sort_unstable();
+            wanted.dedup();
+            let (_, found) = index.text_candidates(text, false, &wanted);
+            let mut expected = everything.candidates(text);
+            expected.retain(|signal| wanted.binary_search(signal).is_ok());
+            assert_eq!(found, expected, "set {set}");
+        }
+        let built = index.content_filters.read().map(|b| b.len()).unwrap_or(0);
+        assert!(built <= CONTENT_FILTERS, "{built} filters kept");
+        assert_eq!(built, CONTENT_FILTERS, "filters kept");
+    }
+
     /// Split by what they look at, the catalog's globs match exactly the paths one set of all
     /// of them matches: file names, folders at the top, folders anywhere, templates.
     #[test]
@@ -730,6 +783,33 @@ mod tests {
             }
         }
         assert!(compared > 300, "{compared} paths matched a glob");
+    }
+
+    /// A glob reaches where its first folder says: a file name after `**/`, a folder written
+    /// out, the top of the repository, or anywhere.
+    #[test]
+    fn globs_are_split_by_their_reach() {
+        use super::{GlobReach, reach};
+        let under = |glob: &str| match reach(glob) {
+            GlobReach::Name => "name".to_string(),
+            GlobReach::Under(folder) => format!("under {folder}"),
+            GlobReach::Anywhere => "anywhere".to_string(),
+        };
+        assert_eq!(under("**/*.y*ml"), "name");
+        assert_eq!(under("**/*.{c,cc}"), "name");
+        assert_eq!(under("Docs/**/*.md"), "under docs");
+        assert_eq!(under(".github/workflows/*.yml"), "under .github");
+        assert_eq!(under("README*"), "under ");
+        assert_eq!(under("**"), "anywhere");
+        assert_eq!(under("**/tests/**/*.py"), "anywhere");
+        assert_eq!(under("*/deploy.yml"), "anywhere");
+        assert_eq!(under("{RELEASING*,docs/**/releasing*}"), "anywhere");
+        let Ok(globs) = PathGlobs::new(["**", "docs/*.md"].into_iter(), std::iter::empty()) else {
+            panic!("globs compile");
+        };
+        assert_eq!(globs.matches("src/deep/main.go").content, [0]);
+        assert_eq!(globs.matches("docs/guide.md").content, [0, 1]);
+        assert_eq!(globs.matches("README").content, [0]);
     }
 
     /// Globs match paths whatever the case of either, in the file name and in folders, and

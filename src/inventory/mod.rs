@@ -11,6 +11,7 @@ mod compiled;
 pub mod git_index;
 mod kinds;
 
+use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, OnceLock};
@@ -88,21 +89,14 @@ pub struct Inventory {
     pub files: Vec<RepoFile>,
     pub skipped: Vec<Skipped>,
     /// The positions in `files` by the hash of their path, built at the first lookup in a
-    /// large inventory.
-    by_hash: OnceLock<Vec<(u64, u32)>>,
+    /// large inventory, with the hasher's random keys: paths cannot be named to collide.
+    by_hash: OnceLock<(RandomState, Vec<(u64, u32)>)>,
 }
 
 /// From this many files on, paths are looked up by their hash. A binary search compares the
 /// long beginnings that neighbouring paths share (`services/svc-00670-coupon/src/...`) about
 /// seventeen times in 100,000 files, and evidence and findings look up tens of thousands.
 const HASHED_LOOKUP: usize = 1024;
-
-/// FNV-1a over the path's bytes: quick on short keys, and the path is compared in full after.
-fn path_hash(path: &str) -> u64 {
-    (path.bytes()).fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -150,14 +144,15 @@ impl Inventory {
                 .binary_search_by(|f| f.path.as_str().cmp(path))
                 .ok();
         }
-        let by_hash = self.by_hash.get_or_init(|| {
+        let (keys, by_hash) = self.by_hash.get_or_init(|| {
+            let keys = RandomState::new();
             let mut by_hash: Vec<(u64, u32)> = (self.files.par_iter().enumerate())
-                .map(|(at, f)| (path_hash(&f.path), at as u32))
+                .map(|(at, f)| (keys.hash_one(f.path.as_str()), at as u32))
                 .collect();
             by_hash.par_sort_unstable();
-            by_hash
+            (keys, by_hash)
         });
-        let hash = path_hash(path);
+        let hash = keys.hash_one(path);
         let from = by_hash.partition_point(|&(h, _)| h < hash);
         (by_hash[from..].iter())
             .take_while(|&&(h, _)| h == hash)
