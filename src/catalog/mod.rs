@@ -1,12 +1,14 @@
 //! The catalog of practices, gates and risks: data shipped inside the binary
 //! (`catalog/*.toml`, format in `catalog/FORMAT.md`), checked once when loaded.
 
+mod globs;
 mod index;
 pub mod literals;
 
 use std::sync::OnceLock;
 
-pub use index::{GlobHits, Owner, PathGlobs, REFERENCE_FOLDERS, SignalIndex};
+pub use globs::{GlobHits, PathGlobs};
+pub use index::{Owner, REFERENCE_FOLDERS, SignalIndex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
