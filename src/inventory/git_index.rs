@@ -203,7 +203,7 @@ fn read_index(path: &Path) -> Result<Option<Vec<u8>>, String> {
         Ok(_) => {}
     }
     let unreadable = |error: std::io::Error| format!("unreadable: {error}");
-    let file = super::open_no_follow(path).map_err(unreadable)?;
+    let file = super::read::open_no_follow(path).map_err(unreadable)?;
     let metadata = file.metadata().map_err(unreadable)?;
     if !metadata.is_file() {
         return Err("not a regular file".into());
