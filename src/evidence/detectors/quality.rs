@@ -339,12 +339,9 @@ pub fn repository_hygiene(facts: &Facts) -> Option<Verdict> {
     // Only files at the top, in `.github/` or in `docs/` count; a large repository's other
     // files are passed over without building their lower-case paths.
     let near_top = (facts.inventory.files.iter()).filter(|f| {
-        let path = f.path.as_bytes();
-        let under = |folder: &str| {
-            path.get(..folder.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(folder.as_bytes()))
-        };
-        !path.contains(&b'/') || under(".github/") || under("docs/")
+        !f.path.contains('/')
+            || starts_ignoring_case(&f.path, ".github/")
+            || starts_ignoring_case(&f.path, "docs/")
     });
     let near_top: Vec<(&RepoFile, String)> =
         near_top.map(|f| (f, f.path.to_ascii_lowercase())).collect();
