@@ -13,6 +13,7 @@
 //! patterns). A pattern without a literal of at least [`MIN_LITERAL`] bytes is always run.
 
 mod search;
+mod windows;
 
 pub use search::Prefilter;
 
